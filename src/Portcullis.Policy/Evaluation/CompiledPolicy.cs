@@ -1,0 +1,217 @@
+using System.Collections.Frozen;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Portcullis.Policy.Conditions;
+using Portcullis.Policy.Documents;
+
+namespace Portcullis.Policy.Evaluation;
+
+/// <summary>
+/// An immutable, compiled policy for one upstream server. Deciding a call is pure and
+/// deterministic: the same call (including its time) always gets the same decision.
+/// Thread-safe; swap the whole instance to apply a new version.
+/// </summary>
+public sealed class CompiledPolicy
+{
+    private readonly FrozenDictionary<string, ToolProgram> _programs;
+    private readonly ToolProgram? _defaultProgram;
+    private readonly FrozenSet<string> _hiddenNames;
+    private readonly Regex[] _hiddenGlobs;
+    private readonly bool _shadow;
+
+    internal CompiledPolicy(PolicyDocument document, FrozenDictionary<string, ToolProgram> programs, ToolProgram? defaultProgram,
+        FrozenSet<string> hiddenNames, Regex[] hiddenGlobs)
+    {
+        Document = document;
+        _programs = programs;
+        _defaultProgram = defaultProgram;
+        _hiddenNames = hiddenNames;
+        _hiddenGlobs = hiddenGlobs;
+        _shadow = document.Mode == PolicyMode.Shadow;
+    }
+
+    /// <summary>The document this policy was compiled from.</summary>
+    public PolicyDocument Document { get; }
+
+    /// <summary>Decides a call: first denial wins, in the order hidden → default → action → require → deny_if → limits → approval.</summary>
+    public PolicyDecision Evaluate(in ToolCall call) => Decide(call, trace: null);
+
+    /// <summary>Decides a call and lists every rule checked on the way, in order.</summary>
+    public PolicyExplanation Explain(in ToolCall call)
+    {
+        var trace = new List<ExplainStep>();
+        var decision = Decide(call, trace);
+        return new PolicyExplanation(decision, [.. trace]);
+    }
+
+    /// <summary>Whether a tool appears in <c>tools/list</c>: not hidden, and either named in the policy or allowed by default.</summary>
+    public bool IsVisible(string toolName) =>
+        !IsHidden(toolName) && (_programs.ContainsKey(toolName) || _defaultProgram is not null);
+
+    /// <summary>
+    /// Writes a <c>tools/list</c> result with the tools this policy does not show removed; every
+    /// other property (e.g. <c>nextCursor</c>, <c>_meta</c>) is copied unchanged.
+    /// </summary>
+    /// <returns>How many tools were removed.</returns>
+    public int WriteFilteredToolsList(JsonElement result, Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var removed = 0;
+        writer.WriteStartObject();
+        foreach (var property in result.EnumerateObject())
+        {
+            if (!property.NameEquals("tools") || property.Value.ValueKind != JsonValueKind.Array)
+            {
+                property.WriteTo(writer);
+                continue;
+            }
+
+            writer.WritePropertyName(property.Name);
+            writer.WriteStartArray();
+            foreach (var tool in property.Value.EnumerateArray())
+            {
+                if (tool.ValueKind == JsonValueKind.Object
+                    && tool.TryGetProperty("name", out var name)
+                    && name.ValueKind == JsonValueKind.String
+                    && IsVisible(name.GetString()!))
+                {
+                    tool.WriteTo(writer);
+                }
+                else
+                {
+                    removed++;
+                }
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteEndObject();
+        return removed;
+    }
+
+    private bool IsHidden(string toolName)
+    {
+        if (_hiddenNames.Contains(toolName))
+        {
+            return true;
+        }
+
+        foreach (var glob in _hiddenGlobs)
+        {
+            if (glob.IsMatch(toolName))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private PolicyDecision Decide(in ToolCall call, List<ExplainStep>? trace)
+    {
+        if (IsHidden(call.ToolName))
+        {
+            trace?.Add(new ExplainStep(RuleIds.Hidden, $"'{call.ToolName}' matches an entry of /hide", ExplainResult.Denied));
+            return Deny(RuleIds.Hidden, $"Unknown tool: '{call.ToolName}'.");
+        }
+
+        trace?.Add(new ExplainStep("/hide", $"'{call.ToolName}' matches no entry of /hide", ExplainResult.Passed));
+        if (!_programs.TryGetValue(call.ToolName, out var program))
+        {
+            if (_defaultProgram is null)
+            {
+                trace?.Add(new ExplainStep(RuleIds.DefaultDeny, $"'{call.ToolName}' has no entry under /tools", ExplainResult.Denied));
+                return Deny(RuleIds.DefaultDeny, $"Tool '{call.ToolName}' is not allowed by this policy (default deny).");
+            }
+
+            program = _defaultProgram;
+        }
+
+        trace?.Add(new ExplainStep(program.AllowRuleId, "the tool has a rule or the default allows it", ExplainResult.Passed));
+        if (program.Denial is { } denial)
+        {
+            trace?.Add(new ExplainStep(denial.RuleId, "action: deny", ExplainResult.Denied));
+            return Deny(denial.RuleId, denial.Reason);
+        }
+
+        var context = new EvaluationContext(call);
+        foreach (var check in program.Require)
+        {
+            var outcome = check.Condition.Evaluate(context);
+            if (outcome != ConditionOutcome.True)
+            {
+                trace?.Add(new ExplainStep(check.RuleId, check.Condition.Description, ExplainResult.Denied));
+                return Deny(check.RuleId, outcome == ConditionOutcome.Error ? TimedOut(check.RuleId) : check.Reason);
+            }
+
+            trace?.Add(new ExplainStep(check.RuleId, check.Condition.Description, ExplainResult.Passed));
+        }
+
+        foreach (var block in program.DenyIf)
+        {
+            var result = AllHold(block.Conditions, context);
+            if (result != ConditionOutcome.False)
+            {
+                trace?.Add(new ExplainStep(block.RuleId, Describe(block.Conditions), ExplainResult.Denied));
+                return Deny(block.RuleId, result == ConditionOutcome.Error ? TimedOut(block.RuleId) : block.Reason);
+            }
+
+            trace?.Add(new ExplainStep(block.RuleId, Describe(block.Conditions), ExplainResult.Passed));
+        }
+
+        foreach (var limit in program.Limits)
+        {
+            if (!limit.TryGetAmount(context, out _))
+            {
+                trace?.Add(new ExplainStep(limit.RuleId, $"increment_from {limit.IncrementFrom!.Text}", ExplainResult.Denied));
+                return Deny(limit.RuleId, limit.InvalidAmountReason);
+            }
+
+            trace?.Add(new ExplainStep(limit.RuleId, $"counter '{limit.Counter}': at most {limit.Max} {limit.WindowText}", ExplainResult.Reserves));
+        }
+
+        var limits = program.Limits.Length == 0 ? default : new LimitReservations(program.Limits, call);
+        foreach (var approval in program.Approvals)
+        {
+            // A condition that cannot be decided holds the call rather than letting it through.
+            if (approval.Always || AllHold(approval.When, context) != ConditionOutcome.False)
+            {
+                trace?.Add(new ExplainStep(approval.RuleId, approval.Always ? "approval always required" : Describe(approval.When), ExplainResult.HeldForApproval));
+                return new PolicyDecision(PolicyOutcome.RequireApproval, approval.RuleId, approval.Reason, _shadow, limits, approval);
+            }
+
+            trace?.Add(new ExplainStep(approval.RuleId, Describe(approval.When), ExplainResult.NotApplicable));
+        }
+
+        return new PolicyDecision(PolicyOutcome.Allow, program.AllowRuleId, program.AllowReason, _shadow, limits);
+    }
+
+    /// <summary>True when every condition holds, Error when one could not be decided, else False.</summary>
+    private static ConditionOutcome AllHold(CompiledCondition[] conditions, in EvaluationContext context)
+    {
+        var result = ConditionOutcome.True;
+        foreach (var condition in conditions)
+        {
+            var outcome = condition.Evaluate(context);
+            if (outcome == ConditionOutcome.False)
+            {
+                return ConditionOutcome.False;
+            }
+
+            if (outcome == ConditionOutcome.Error)
+            {
+                result = ConditionOutcome.Error;
+            }
+        }
+
+        return result;
+    }
+
+    private PolicyDecision Deny(string ruleId, string reason) => new(PolicyOutcome.Deny, ruleId, reason, _shadow);
+
+    private static string TimedOut(string ruleId) =>
+        $"Rule {ruleId} could not be evaluated: a regular expression ran out of time, so the call is denied.";
+
+    private static string Describe(CompiledCondition[] conditions) => string.Join(" and ", conditions.Select(c => c.Description));
+}

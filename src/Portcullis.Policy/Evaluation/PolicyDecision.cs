@@ -1,0 +1,69 @@
+namespace Portcullis.Policy.Evaluation;
+
+/// <summary>
+/// The policy's answer for one call: the outcome, the rule that decided it as a JSON Pointer (or
+/// one of <see cref="RuleIds"/>), a reason a person (and a model) can read, the limits to reserve
+/// and, when held, the approval it needs. A value type, so deciding allocates nothing.
+/// </summary>
+public readonly struct PolicyDecision
+{
+    internal PolicyDecision(PolicyOutcome outcome, string ruleId, string reason, bool isShadow,
+        LimitReservations limits = default, ApprovalRequirement? approval = null, TimeSpan? retryAfter = null)
+    {
+        Outcome = outcome;
+        RuleId = ruleId;
+        Reason = reason;
+        IsShadow = isShadow;
+        Limits = limits;
+        Approval = approval;
+        RetryAfter = retryAfter;
+    }
+
+    /// <summary>Allow, deny or require approval. In shadow mode, what would have happened.</summary>
+    public PolicyOutcome Outcome { get; }
+
+    /// <summary>The deciding rule.</summary>
+    public string RuleId { get; }
+
+    /// <summary>Why, in words.</summary>
+    public string Reason { get; }
+
+    /// <summary>True when the policy is in shadow mode: record the decision, do not enforce it.</summary>
+    public bool IsShadow { get; }
+
+    /// <summary>Counters to reserve before forwarding (empty unless allowed or held).</summary>
+    public LimitReservations Limits { get; }
+
+    /// <summary>The approval the call waits for, when <see cref="Outcome"/> is <see cref="PolicyOutcome.RequireApproval"/>.</summary>
+    public ApprovalRequirement? Approval { get; }
+
+    /// <summary>When a denial will lift by itself (a full limit), how long until then.</summary>
+    public TimeSpan? RetryAfter { get; }
+
+    /// <summary>True when the call must not be forwarded: denied and enforced.</summary>
+    public bool Blocks => Outcome == PolicyOutcome.Deny && !IsShadow;
+
+    /// <summary>
+    /// The denial for a call whose reservation the counter store refused because the limit is
+    /// full; the reason says when the window resets.
+    /// </summary>
+    public static PolicyDecision LimitExceeded(in LimitReservation reservation, DateTimeOffset now, bool isShadow = false)
+    {
+        var limit = reservation.Limit;
+        var retryAfter = reservation.WindowEnd - now;
+        if (retryAfter < TimeSpan.Zero)
+        {
+            retryAfter = TimeSpan.Zero;
+        }
+
+        var unit = limit.IncrementFrom is null ? "calls" : "units";
+        var scope = limit.Scope.ToString().ToLowerInvariant();
+        var seconds = (long)Math.Ceiling(retryAfter.TotalSeconds);
+        var reason = $"Rate limit '{limit.Counter}' reached: at most {limit.Max} {unit} {limit.WindowText} per {scope}. " +
+            $"The window resets at {reservation.WindowEnd.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} (in {seconds} s).";
+        return new PolicyDecision(PolicyOutcome.Deny, limit.RuleId, reason, isShadow, retryAfter: retryAfter);
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Outcome}{(IsShadow ? " (shadow)" : "")} by {RuleId}: {Reason}";
+}

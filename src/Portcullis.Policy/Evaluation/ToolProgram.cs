@@ -1,0 +1,33 @@
+using Portcullis.Policy.Conditions;
+
+namespace Portcullis.Policy.Evaluation;
+
+/// <summary>A condition with the rule id and denial reason it reports.</summary>
+internal sealed record RuleCheck(CompiledCondition Condition, string RuleId, string Reason);
+
+/// <summary>A <c>deny_if</c> block, compiled.</summary>
+internal sealed record DenyIfCheck(CompiledCondition[] Conditions, string RuleId, string Reason);
+
+/// <summary>An <c>action: deny</c>, with its reason.</summary>
+internal sealed record StaticDenial(string RuleId, string Reason);
+
+/// <summary>
+/// Everything that applies to one tool, <c>all_tools</c> merged in, in the order the pipeline
+/// checks it. Built once per tool when a policy is compiled, so deciding only walks arrays.
+/// </summary>
+internal sealed class ToolProgram
+{
+    public required string AllowRuleId { get; init; }
+
+    public required string AllowReason { get; init; }
+
+    public StaticDenial? Denial { get; init; }
+
+    public RuleCheck[] Require { get; init; } = [];
+
+    public DenyIfCheck[] DenyIf { get; init; } = [];
+
+    public PolicyLimit[] Limits { get; init; } = [];
+
+    public ApprovalRequirement[] Approvals { get; init; } = [];
+}

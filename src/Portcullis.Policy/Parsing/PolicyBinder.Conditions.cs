@@ -1,0 +1,227 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Portcullis.Policy.Conditions;
+using Portcullis.Policy.Documents;
+
+namespace Portcullis.Policy.Parsing;
+
+/// <summary>Conditions: the path, the operator and a value of the type the operator needs.</summary>
+internal sealed partial class PolicyBinder
+{
+    private static readonly string[] s_conditionKeys = ["path", "op", "value"];
+
+    private ImmutableArray<ConditionSpec> BindConditions(SourceNode node, string path)
+    {
+        if (!Expect(node, path, SourceNodeKind.Array, "Conditions are a list of {path, op, value}."))
+        {
+            return [];
+        }
+
+        var builder = ImmutableArray.CreateBuilder<ConditionSpec>();
+        for (var i = 0; i < node.Items.Count; i++)
+        {
+            if (BindCondition(node.Items[i], JsonPointer.Append(path, i)) is { } condition)
+            {
+                builder.Add(condition);
+            }
+        }
+
+        return builder.ToImmutable();
+    }
+
+    private ConditionSpec? BindCondition(SourceNode node, string path)
+    {
+        if (!Expect(node, path, SourceNodeKind.Object, "A condition is {\"path\": \"args.x\", \"op\": \"eq\", \"value\": ...}."))
+        {
+            return null;
+        }
+
+        var before = _errors.Count;
+        var keys = ReadKeys(node, path, s_conditionKeys);
+        ConditionPath? conditionPath = null;
+        if (!keys.TryGetValue("path", out var pathNode))
+        {
+            Error(path, node, "The condition has no 'path'.", "Add e.g. \"path\": \"args.language\".");
+        }
+        else if (String(path + "/path", pathNode.Value) is { } pathText)
+        {
+            if (ConditionPath.TryParse(pathText, out var parsed, out var pathError))
+            {
+                conditionPath = parsed;
+            }
+            else
+            {
+                Error(path + "/path", pathNode.Value, pathError,
+                    "Paths are args.a.b[0], tool.name, grant.name, grant.labels.<key>, session.id, time.hour or time.weekday.");
+            }
+        }
+
+        ConditionOperator? op = null;
+        if (!keys.TryGetValue("op", out var opNode))
+        {
+            Error(path, node, "The condition has no 'op'.", Suggestions.Hint("", ConditionOperatorNames.All));
+        }
+        else if (String(path + "/op", opNode.Value) is { } opText)
+        {
+            if (ConditionOperatorNames.TryParse(opText, out var parsedOp))
+            {
+                op = parsedOp;
+            }
+            else
+            {
+                Error(path + "/op", opNode.Value, $"Unknown operator '{opText}'.", Suggestions.Hint(opText, ConditionOperatorNames.All));
+            }
+        }
+
+        keys.TryGetValue("value", out var valueProperty);
+        if (op is { } knownOp)
+        {
+            CheckValue(knownOp, valueProperty?.Value, conditionPath, path, node);
+        }
+
+        if (_errors.Count != before)
+        {
+            return null;
+        }
+
+        var value = valueProperty is null ? (JsonElement?)null : ToJsonElement(valueProperty.Value);
+        return new ConditionSpec(conditionPath!.Text, op!.Value, value);
+    }
+
+    private void CheckValue(ConditionOperator op, SourceNode? value, ConditionPath? conditionPath, string path, SourceNode condition)
+    {
+        var valuePath = path + "/value";
+        var name = ConditionOperatorNames.NameOf(op);
+        if (op is ConditionOperator.Exists or ConditionOperator.NotExists)
+        {
+            if (value is not null)
+            {
+                Error(valuePath, value, $"'{name}' takes no value.", "Remove 'value'.");
+            }
+
+            return;
+        }
+
+        if (value is null)
+        {
+            Error(path, condition, $"'{name}' needs a 'value'.");
+            return;
+        }
+
+        switch (op)
+        {
+            case ConditionOperator.Eq or ConditionOperator.Neq or ConditionOperator.Contains:
+                ExpectScalar(value, valuePath, name);
+                break;
+            case ConditionOperator.In or ConditionOperator.NotIn:
+                if (Expect(value, valuePath, SourceNodeKind.Array, $"'{name}' takes a list, e.g. [\"bash\", \"powershell\"]."))
+                {
+                    for (var i = 0; i < value.Items.Count; i++)
+                    {
+                        ExpectScalar(value.Items[i], JsonPointer.Append(valuePath, i), name);
+                    }
+                }
+
+                break;
+            case ConditionOperator.Lt or ConditionOperator.Lte or ConditionOperator.Gt or ConditionOperator.Gte:
+                if (value.Kind is not (SourceNodeKind.Number or SourceNodeKind.String))
+                {
+                    Error(valuePath, value, $"'{name}' compares numbers or strings, not {value.KindName}.");
+                }
+
+                break;
+            case ConditionOperator.Regex:
+                if (Expect(value, valuePath, SourceNodeKind.String, "Write the pattern as a string."))
+                {
+                    try
+                    {
+                        _ = new System.Text.RegularExpressions.Regex(value.Text!, System.Text.RegularExpressions.RegexOptions.None, CompiledCondition.RegexTimeout);
+                    }
+                    catch (ArgumentException e)
+                    {
+                        Error(valuePath, value, $"The regex does not compile: {e.Message}", "Escape special characters with \\\\.");
+                    }
+                }
+
+                break;
+            case ConditionOperator.Glob or ConditionOperator.StartsWith or ConditionOperator.EndsWith:
+                Expect(value, valuePath, SourceNodeKind.String, $"'{name}' takes a string.");
+                break;
+            case ConditionOperator.MaxLength:
+                if (!TryParseLong(value, out var length) || length < 0)
+                {
+                    Error(valuePath, value, $"'max_length' takes a whole number ≥ 0, got {Show(value)}.");
+                }
+
+                break;
+        }
+
+        if (conditionPath?.Root == PathRoot.TimeWeekday && op is ConditionOperator.Eq or ConditionOperator.Neq or ConditionOperator.In or ConditionOperator.NotIn)
+        {
+            var values = value.Kind == SourceNodeKind.Array ? value.Items : [value];
+            foreach (var day in values.Where(v => v.Kind != SourceNodeKind.String || !ConditionPath.Weekdays.Contains(v.Text!)))
+            {
+                Error(valuePath, day, $"{Show(day)} is not a weekday.", "time.weekday is one of: " + string.Join(", ", ConditionPath.Weekdays) + ".");
+            }
+        }
+    }
+
+    private void ExpectScalar(SourceNode value, string path, string op)
+    {
+        if (value.Kind is SourceNodeKind.Object or SourceNodeKind.Array)
+        {
+            Error(path, value, $"'{op}' compares with a string, number, boolean or null, not {value.KindName}.",
+                op == "eq" ? "To test membership in a list, use 'in'." : null);
+        }
+    }
+
+    private static JsonElement ToJsonElement(SourceNode node)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            Write(writer, node);
+        }
+
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return document.RootElement.Clone();
+    }
+
+    private static void Write(Utf8JsonWriter writer, SourceNode node)
+    {
+        switch (node.Kind)
+        {
+            case SourceNodeKind.Object:
+                writer.WriteStartObject();
+                foreach (var property in node.Properties)
+                {
+                    writer.WritePropertyName(property.Name);
+                    Write(writer, property.Value);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case SourceNodeKind.Array:
+                writer.WriteStartArray();
+                foreach (var item in node.Items)
+                {
+                    Write(writer, item);
+                }
+
+                writer.WriteEndArray();
+                break;
+            case SourceNodeKind.String:
+                writer.WriteStringValue(node.Text);
+                break;
+            case SourceNodeKind.Number:
+                writer.WriteRawValue(node.Text!);
+                break;
+            case SourceNodeKind.Boolean:
+                writer.WriteBooleanValue(node.BooleanValue);
+                break;
+            default:
+                writer.WriteNullValue();
+                break;
+        }
+    }
+}

@@ -1,0 +1,122 @@
+namespace Portcullis.Policy.Parsing;
+
+/// <summary>Type checks and error reporting shared by every part of the binder.</summary>
+internal sealed partial class PolicyBinder
+{
+    private void Error(string path, SourceNode node, string message, string? hint = null) =>
+        _errors.Add(new PolicyError(path, node.Position, message, hint));
+
+    private bool Expect(SourceNode node, string path, SourceNodeKind kind, string hint)
+    {
+        if (node.Kind == kind)
+        {
+            return true;
+        }
+
+        var expected = kind switch
+        {
+            SourceNodeKind.Object => "an object",
+            SourceNodeKind.Array => "an array",
+            SourceNodeKind.String => "a string",
+            SourceNodeKind.Number => "a number",
+            SourceNodeKind.Boolean => "a boolean",
+            _ => "null",
+        };
+        Error(path, node, $"Expected {expected} but found {node.KindName}.", hint);
+        return false;
+    }
+
+    /// <summary>The object's properties by name, reporting unknown and repeated keys.</summary>
+    private Dictionary<string, SourceProperty> ReadKeys(SourceNode node, string path, IReadOnlyCollection<string> known)
+    {
+        var found = new Dictionary<string, SourceProperty>(StringComparer.Ordinal);
+        foreach (var property in UniqueProperties(node, path))
+        {
+            if (known.Contains(property.Name))
+            {
+                found[property.Name] = property;
+            }
+            else
+            {
+                _errors.Add(new PolicyError(JsonPointer.Append(path, property.Name), property.NamePosition,
+                    $"Unknown key '{property.Name}'.", Suggestions.Hint(property.Name, known)));
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>The object's properties, first occurrence only, reporting every repeated key.</summary>
+    private IEnumerable<SourceProperty> UniqueProperties(SourceNode node, string path)
+    {
+        var seen = new Dictionary<string, SourcePosition>(StringComparer.Ordinal);
+        foreach (var property in node.Properties)
+        {
+            if (seen.TryGetValue(property.Name, out var first))
+            {
+                _errors.Add(new PolicyError(JsonPointer.Append(path, property.Name), property.NamePosition,
+                    $"Duplicate key '{property.Name}' (first at {first}).", "Keep one; a repeated key is ambiguous."));
+                continue;
+            }
+
+            seen.Add(property.Name, property.NamePosition);
+            yield return property;
+        }
+    }
+
+    private string? String(string path, SourceNode node) =>
+        Expect(node, path, SourceNodeKind.String, "Write it in quotes.") ? node.Text : null;
+
+    /// <summary>A lower-case keyword mapped to an enum member by position in <paramref name="names"/>.</summary>
+    private T? Enum<T>(string path, SourceNode node, string[] names)
+        where T : struct, Enum
+    {
+        var values = System.Enum.GetValues<T>();
+        var byName = new Dictionary<string, T>(StringComparer.Ordinal);
+        foreach (var value in values)
+        {
+            var snake = System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
+            byName[snake] = value;
+        }
+
+        if (node.Kind == SourceNodeKind.String && byName.TryGetValue(node.Text!, out var parsed) && names.Contains(node.Text))
+        {
+            return parsed;
+        }
+
+        var shown = node.Kind == SourceNodeKind.String ? node.Text! : node.KindName;
+        Error(path, node, $"'{shown}' is not a valid value.", Suggestions.Hint(shown, names));
+        return null;
+    }
+
+    /// <summary>A positive number of seconds: an integer, a duration such as "10m", or a named window.</summary>
+    private long? Seconds(string path, SourceNode node, bool allowNamedWindows)
+    {
+        var hint = allowNamedWindows
+            ? "Use second, minute, hour, day, a number of seconds, or a duration such as \"90s\", \"5m\", \"2h\", \"1d\"."
+            : "Use a number of seconds or a duration such as \"90s\", \"10m\", \"2h\", \"1d\".";
+        long seconds;
+        if (TryParseLong(node, out var number))
+        {
+            seconds = number;
+        }
+        else if (node.Kind == SourceNodeKind.String
+            && ((allowNamedWindows && Durations.NamedWindows.TryGetValue(node.Text!, out seconds)) || Durations.TryParseSeconds(node.Text!, out seconds)))
+        {
+            // parsed above
+        }
+        else
+        {
+            Error(path, node, $"{Show(node)} is not a duration.", hint);
+            return null;
+        }
+
+        if (seconds <= 0 || seconds > TimeSpan.MaxValue.TotalSeconds / 2)
+        {
+            Error(path, node, $"A duration must be positive, got {Show(node)}.", hint);
+            return null;
+        }
+
+        return seconds;
+    }
+}

@@ -1,0 +1,290 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Portcullis.Policy.Documents;
+
+namespace Portcullis.Policy.Parsing;
+
+/// <summary>
+/// Turns a <see cref="SourceNode"/> tree into a <see cref="PolicyDocument"/>, checking every
+/// rule and collecting every problem, each with its JSON Pointer, position and a fix hint.
+/// Returns no document when anything is wrong.
+/// </summary>
+internal sealed partial class PolicyBinder
+{
+    private static readonly string[] s_rootKeys = ["version", "default", "mode", "hide", "all_tools", "tools"];
+    private static readonly string[] s_toolKeys = ["action", "reason", "require", "deny_if", "rate_limit", "limits", "approval"];
+    private static readonly string[] s_denyIfKeys = ["conditions", "on_deny"];
+    private static readonly string[] s_approvalKeys = ["when", "timeout", "on_timeout"];
+
+    private readonly List<PolicyError> _errors;
+
+    private PolicyBinder(List<PolicyError> errors)
+    {
+        _errors = errors;
+    }
+
+    public static PolicyDocument? Bind(SourceNode root, List<PolicyError> errors)
+    {
+        var binder = new PolicyBinder(errors);
+        var before = errors.Count;
+        var document = binder.BindDocument(root);
+        return errors.Count == before ? document : null;
+    }
+
+    private PolicyDocument? BindDocument(SourceNode root)
+    {
+        if (!Expect(root, "", SourceNodeKind.Object, "A policy is an object such as {\"version\": \"1\", \"default\": \"deny\", \"tools\": {}}."))
+        {
+            return null;
+        }
+
+        var keys = ReadKeys(root, "", s_rootKeys);
+        var document = new PolicyDocument();
+
+        if (keys.TryGetValue("version", out var version))
+        {
+            var supported = version.Value.Kind switch
+            {
+                SourceNodeKind.String => version.Value.Text == PolicyDocument.CurrentVersion,
+                SourceNodeKind.Number => version.Value.Text == PolicyDocument.CurrentVersion,
+                _ => false,
+            };
+            if (!supported)
+            {
+                Error("/version", version.Value, $"Unknown policy version {Show(version.Value)}.",
+                    $"This build understands version \"{PolicyDocument.CurrentVersion}\".");
+            }
+        }
+        else
+        {
+            Error("", root, "The policy has no 'version'.", $"Add \"version\": \"{PolicyDocument.CurrentVersion}\".");
+        }
+
+        if (keys.TryGetValue("default", out var defaultNode)
+            && Enum<DefaultAction>("/default", defaultNode.Value, ["deny", "allow"]) is { } defaultAction)
+        {
+            document = document with { Default = defaultAction };
+        }
+
+        if (keys.TryGetValue("mode", out var mode) && Enum<PolicyMode>("/mode", mode.Value, ["enforce", "shadow"]) is { } policyMode)
+        {
+            document = document with { Mode = policyMode };
+        }
+
+        if (keys.TryGetValue("hide", out var hide))
+        {
+            document = document with { Hide = BindHide(hide.Value) };
+        }
+
+        if (keys.TryGetValue("all_tools", out var allTools))
+        {
+            document = document with { AllTools = BindToolRule(allTools.Value, "/all_tools", "all_tools") };
+        }
+
+        if (keys.TryGetValue("tools", out var tools)
+            && Expect(tools.Value, "/tools", SourceNodeKind.Object, "'tools' maps tool names to rules, e.g. {\"review_code\": {}}."))
+        {
+            var builder = ImmutableSortedDictionary.CreateBuilder<string, ToolRule>(StringComparer.Ordinal);
+            foreach (var tool in UniqueProperties(tools.Value, "/tools"))
+            {
+                var path = JsonPointer.Append("/tools", tool.Name);
+                if (tool.Name.Length == 0)
+                {
+                    Error(path, tool.Value, "A tool name is empty.", "Use the tool's exact name as the upstream lists it.");
+                    continue;
+                }
+
+                if (BindToolRule(tool.Value, path, tool.Name) is { } rule)
+                {
+                    builder[tool.Name] = rule;
+                }
+            }
+
+            document = document with { Tools = builder.ToImmutable() };
+        }
+
+        return document;
+    }
+
+    private ImmutableArray<string> BindHide(SourceNode node)
+    {
+        if (!Expect(node, "/hide", SourceNodeKind.Array, "'hide' is a list of tool names or globs, e.g. [\"delete_*\"]."))
+        {
+            return [];
+        }
+
+        var builder = ImmutableArray.CreateBuilder<string>();
+        for (var i = 0; i < node.Items.Count; i++)
+        {
+            var item = node.Items[i];
+            var path = JsonPointer.Append("/hide", i);
+            if (Expect(item, path, SourceNodeKind.String, "Each entry is a tool name or a glob such as \"delete_*\"."))
+            {
+                if (item.Text!.Length == 0)
+                {
+                    Error(path, item, "A hide entry is empty.", "Remove it or write a tool name.");
+                }
+                else
+                {
+                    builder.Add(item.Text);
+                }
+            }
+        }
+
+        return builder.ToImmutable();
+    }
+
+    private ToolRule? BindToolRule(SourceNode node, string path, string toolName)
+    {
+        if (!Expect(node, path, SourceNodeKind.Object, "A tool rule is an object; {} allows the tool."))
+        {
+            return null;
+        }
+
+        var keys = ReadKeys(node, path, s_toolKeys);
+        var rule = new ToolRule();
+        if (keys.TryGetValue("action", out var action)
+            && Enum<ToolAction>(path + "/action", action.Value, ["allow", "deny", "require_approval"]) is { } toolAction)
+        {
+            rule = rule with { Action = toolAction };
+        }
+
+        if (keys.TryGetValue("reason", out var reason) && String(path + "/reason", reason.Value) is { } reasonText)
+        {
+            rule = rule with { Reason = reasonText };
+        }
+
+        if (keys.TryGetValue("require", out var require))
+        {
+            rule = rule with { Require = BindConditions(require.Value, path + "/require") };
+        }
+
+        if (keys.TryGetValue("deny_if", out var denyIf))
+        {
+            rule = rule with { DenyIf = BindDenyIf(denyIf.Value, path + "/deny_if") };
+        }
+
+        if (keys.TryGetValue("rate_limit", out var rateLimit))
+        {
+            rule = rule with { RateLimit = BindRateLimit(rateLimit.Value, path + "/rate_limit", toolName) };
+        }
+
+        if (keys.TryGetValue("limits", out var limits)
+            && Expect(limits.Value, path + "/limits", SourceNodeKind.Array, "'limits' is a list of {counter, window, max, scope}."))
+        {
+            var builder = ImmutableArray.CreateBuilder<LimitRule>();
+            for (var i = 0; i < limits.Value.Items.Count; i++)
+            {
+                if (BindLimit(limits.Value.Items[i], JsonPointer.Append(path + "/limits", i)) is { } limit)
+                {
+                    builder.Add(limit);
+                }
+            }
+
+            rule = rule with { Limits = builder.ToImmutable() };
+        }
+
+        if (keys.TryGetValue("approval", out var approval))
+        {
+            rule = rule with { Approval = BindApproval(approval.Value, path + "/approval") };
+        }
+
+        return rule;
+    }
+
+    private ImmutableArray<DenyIfRule> BindDenyIf(SourceNode node, string path)
+    {
+        if (!Expect(node, path, SourceNodeKind.Array, "'deny_if' is a list of {conditions: [...], on_deny: \"reason\"}."))
+        {
+            return [];
+        }
+
+        var builder = ImmutableArray.CreateBuilder<DenyIfRule>();
+        for (var i = 0; i < node.Items.Count; i++)
+        {
+            var item = node.Items[i];
+            var itemPath = JsonPointer.Append(path, i);
+            if (!Expect(item, itemPath, SourceNodeKind.Object, "Each deny_if entry is {conditions: [...], on_deny: \"reason\"}."))
+            {
+                continue;
+            }
+
+            if (item.Properties.Any(p => p.Name is "path" or "op"))
+            {
+                Error(itemPath, item, "A deny_if entry holds a list of conditions, not a single condition.",
+                    "Wrap it: {\"conditions\": [{\"path\": ..., \"op\": ..., \"value\": ...}], \"on_deny\": \"reason\"}.");
+                continue;
+            }
+
+            var keys = ReadKeys(item, itemPath, s_denyIfKeys);
+            if (!keys.TryGetValue("conditions", out var conditions))
+            {
+                Error(itemPath, item, "The deny_if entry has no 'conditions'.", "Add \"conditions\": [{\"path\": ..., \"op\": ..., \"value\": ...}].");
+                continue;
+            }
+
+            var bound = BindConditions(conditions.Value, itemPath + "/conditions");
+            if (bound.IsEmpty && conditions.Value.Kind == SourceNodeKind.Array && conditions.Value.Items.Count == 0)
+            {
+                Error(itemPath + "/conditions", conditions.Value, "A deny_if entry with no conditions would deny every call.",
+                    "Use \"action\": \"deny\" to deny a tool outright.");
+            }
+
+            string? onDeny = null;
+            if (keys.TryGetValue("on_deny", out var onDenyNode))
+            {
+                onDeny = String(itemPath + "/on_deny", onDenyNode.Value);
+            }
+
+            builder.Add(new DenyIfRule(bound, onDeny));
+        }
+
+        return builder.ToImmutable();
+    }
+
+    private ApprovalRule? BindApproval(SourceNode node, string path)
+    {
+        if (!Expect(node, path, SourceNodeKind.Object, "'approval' is {when: [...], timeout: \"10m\", on_timeout: \"deny\"}."))
+        {
+            return null;
+        }
+
+        var keys = ReadKeys(node, path, s_approvalKeys);
+        var approval = new ApprovalRule();
+        if (keys.TryGetValue("when", out var when))
+        {
+            approval = approval with { When = BindConditions(when.Value, path + "/when") };
+        }
+
+        if (keys.TryGetValue("timeout", out var timeout) && Seconds(path + "/timeout", timeout.Value, allowNamedWindows: false) is { } seconds)
+        {
+            approval = approval with { Timeout = TimeSpan.FromSeconds(seconds) };
+        }
+
+        if (keys.TryGetValue("on_timeout", out var onTimeout)
+            && Enum<TimeoutAction>(path + "/on_timeout", onTimeout.Value, ["deny", "allow"]) is { } timeoutAction)
+        {
+            approval = approval with { OnTimeout = timeoutAction };
+        }
+
+        return approval;
+    }
+
+    private static string Show(SourceNode node) => node.Kind switch
+    {
+        SourceNodeKind.String => "\"" + node.Text + "\"",
+        SourceNodeKind.Number => node.Text!,
+        SourceNodeKind.Boolean => node.BooleanValue ? "true" : "false",
+        _ => node.KindName,
+    };
+
+    private static bool TryParseLong(SourceNode node, out long value)
+    {
+        value = 0;
+        return node.Kind == SourceNodeKind.Number
+            && decimal.TryParse(node.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+            && number == decimal.Truncate(number)
+            && number >= long.MinValue && number <= long.MaxValue
+            && (value = (long)number) == value;
+    }
+}

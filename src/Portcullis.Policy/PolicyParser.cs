@@ -25,7 +25,7 @@ public static class PolicyParser
         var document = root is null ? null : PolicyBinder.Bind(root, errors);
         if (document is null || errors.Count > 0)
         {
-            return new PolicyParseResult(null, [.. errors]);
+            return new PolicyParseResult(null, [.. errors.OrderBy(e => e.Position.Line).ThenBy(e => e.Position.Column)]);
         }
 
         return new PolicyParseResult(PolicyCompiler.Compile(document), []);

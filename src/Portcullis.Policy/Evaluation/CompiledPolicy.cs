@@ -168,7 +168,7 @@ public sealed class CompiledPolicy
                 return Deny(limit.RuleId, limit.InvalidAmountReason);
             }
 
-            trace?.Add(new ExplainStep(limit.RuleId, $"counter '{limit.Counter}': at most {limit.Max} {limit.WindowText}", ExplainResult.Reserves));
+            trace?.Add(new ExplainStep(limit.RuleId, $"counter '{limit.Counter}': at most {limit.Max} {limit.UnitText} {limit.WindowText}", ExplainResult.Reserves));
         }
 
         var limits = program.Limits.Length == 0 ? default : new LimitReservations(program.Limits, call);

@@ -56,10 +56,9 @@ public readonly struct PolicyDecision
             retryAfter = TimeSpan.Zero;
         }
 
-        var unit = limit.IncrementFrom is null ? "calls" : "units";
         var scope = limit.Scope.ToString().ToLowerInvariant();
         var seconds = (long)Math.Ceiling(retryAfter.TotalSeconds);
-        var reason = $"Rate limit '{limit.Counter}' reached: at most {limit.Max} {unit} {limit.WindowText} per {scope}. " +
+        var reason = $"Rate limit '{limit.Counter}' reached: at most {limit.Max} {limit.UnitText} {limit.WindowText} per {scope}. " +
             $"The window resets at {reservation.WindowEnd.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} (in {seconds} s).";
         return new PolicyDecision(PolicyOutcome.Deny, limit.RuleId, reason, isShadow, retryAfter: retryAfter);
     }

@@ -63,6 +63,9 @@ public sealed class PolicyLimit
         return true;
     }
 
+    /// <summary>What the counter counts: "calls", or "units" for a value quota.</summary>
+    internal string UnitText => IncrementFrom is null ? "calls" : "units";
+
     /// <summary>"per minute", "per hour", or "per 90 s".</summary>
     internal string WindowText => WindowSeconds switch
     {

@@ -1,0 +1,18 @@
+using System.CommandLine;
+using Portcullis.Cli.Policies;
+
+namespace Portcullis.Cli;
+
+/// <summary>The <c>portcullis</c> command tree.</summary>
+internal static class PortcullisCommand
+{
+    public static RootCommand Create(TimeProvider timeProvider)
+    {
+        var policy = new Command("policy", "Check policy files and see how they decide calls.")
+        {
+            PolicyCheckCommand.Create(),
+            PolicyExplainCommand.Create(timeProvider),
+        };
+        return new RootCommand("Portcullis: an MCP policy gateway.") { policy };
+    }
+}

@@ -1,0 +1,3 @@
+using Portcullis.Cli;
+
+return PortcullisCommand.Create(TimeProvider.System).Parse(args).Invoke();

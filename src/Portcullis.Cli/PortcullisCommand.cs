@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Portcullis.Cli.Policies;
+using Portcullis.Cli.Serving;
 
 namespace Portcullis.Cli;
 
@@ -13,6 +14,6 @@ internal static class PortcullisCommand
             PolicyCheckCommand.Create(),
             PolicyExplainCommand.Create(timeProvider),
         };
-        return new RootCommand("Portcullis: an MCP policy gateway.") { policy };
+        return new RootCommand("Portcullis: an MCP policy gateway.") { ServeCommand.Create(), policy };
     }
 }

@@ -43,6 +43,10 @@ public readonly struct PolicyDecision
     /// <summary>True when the call must not be forwarded: denied and enforced.</summary>
     public bool Blocks => Outcome == PolicyOutcome.Deny && !IsShadow;
 
+    /// <summary>A denial by <paramref name="ruleId"/>, for callers that refuse a call after the policy allowed or held it.</summary>
+    public static PolicyDecision Denied(string ruleId, string reason, bool isShadow = false) =>
+        new(PolicyOutcome.Deny, ruleId, reason, isShadow);
+
     /// <summary>
     /// The denial for a call whose reservation the counter store refused because the limit is
     /// full; the reason says when the window resets.

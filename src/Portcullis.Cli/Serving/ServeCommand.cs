@@ -1,0 +1,122 @@
+using System.CommandLine;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Portcullis.Gateway.Configuration;
+using Portcullis.Gateway.Demo;
+using Portcullis.Gateway.Hosting;
+
+namespace Portcullis.Cli.Serving;
+
+/// <summary><c>portcullis serve --config FILE</c> or <c>portcullis serve --demo</c>: runs the gateway until stopped.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var configFile = new Option<string?>("--config") { Description = "The gateway configuration file (portcullis.json)." };
+        var demo = new Option<bool>("--demo") { Description = "Run a self-contained demo: a built-in upstream, the brief's policy and a fresh grant." };
+        var listen = new Option<string?>("--listen") { Description = "Override the listen URL, e.g. http://127.0.0.1:8787." };
+        var command = new Command("serve", "Run the gateway.") { configFile, demo, listen };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var output = parseResult.InvocationConfiguration.Output;
+            var error = parseResult.InvocationConfiguration.Error;
+            var isDemo = parseResult.GetValue(demo);
+            var path = parseResult.GetValue(configFile);
+            if (isDemo == (path is not null))
+            {
+                error.WriteLine("serve: give exactly one of --config FILE or --demo.");
+                return ExitCodes.UsageOrIo;
+            }
+
+            Uri? listenOverride = null;
+            if (parseResult.GetValue(listen) is { } listenText
+                && (!Uri.TryCreate(listenText, UriKind.Absolute, out listenOverride) || listenOverride.Scheme is not ("http" or "https")))
+            {
+                error.WriteLine($"--listen: '{listenText}' is not an http(s) URL.");
+                return ExitCodes.UsageOrIo;
+            }
+
+            return isDemo
+                ? await RunDemoAsync(listenOverride ?? new Uri("http://127.0.0.1:8787"), output, cancellationToken).ConfigureAwait(false)
+                : await RunConfigAsync(path!, listenOverride, output, error, cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunConfigAsync(string path, Uri? listen, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var (config, errors) = ConfigLoader.LoadFile(path);
+        if (config is null)
+        {
+            error.WriteLine($"{path}: {errors.Count} error(s)");
+            foreach (var problem in errors)
+            {
+                error.WriteLine($"  {problem}");
+            }
+
+            return ExitCodes.Invalid;
+        }
+
+        if (listen is not null)
+        {
+            config = config with { Listen = listen };
+        }
+
+        await using var app = GatewayApp.Build(config);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var baseUrl = BaseUrl(app);
+        foreach (var server in config.Servers)
+        {
+            output.WriteLine($"{server.Id}: {baseUrl}/mcp/{server.Id} → {server.Url}");
+        }
+
+        await WaitForShutdownAsync(app, cancellationToken).ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+
+    private static async Task<int> RunDemoAsync(Uri listen, TextWriter output, CancellationToken cancellationToken)
+    {
+        await using var upstream = await DemoUpstream.StartAsync(cancellationToken).ConfigureAwait(false);
+        var config = DemoConfig.Create(listen, upstream.Url, out var token);
+        await using var app = GatewayApp.Build(config, logging => logging.AddFilter("Microsoft", LogLevel.Warning));
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var mcpUrl = $"{BaseUrl(app)}/mcp/{DemoUpstream.ServerId}";
+        output.WriteLine($"""
+            Portcullis demo is running.
+
+              MCP URL:      {mcpUrl}
+              Grant token:  {token}   (grant '{DemoConfig.GrantName}', new on every start)
+              Policy:       the product brief's: code_generate allowed 10 times a minute, everything else denied
+
+            Try it:
+              curl -s {mcpUrl} \
+                -H 'Authorization: Bearer {token}' \
+                -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+                -d '{"{"}"jsonrpc":"2.0","id":1,"method":"initialize","params":{"{"}"protocolVersion":"2025-11-25","capabilities":{"{}"},"clientInfo":{"{"}"name":"curl","version":"1"{"}"}{"}"}{"}"}'
+
+            Press Ctrl+C to stop.
+            """);
+        await WaitForShutdownAsync(app, cancellationToken).ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+
+    private static string BaseUrl(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+
+    private static async Task WaitForShutdownAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C or SIGTERM: stop gracefully below.
+        }
+
+        await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+}

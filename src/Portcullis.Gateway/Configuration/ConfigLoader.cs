@@ -1,0 +1,451 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Portcullis.Policy;
+
+namespace Portcullis.Gateway.Configuration;
+
+/// <summary>
+/// Reads <c>portcullis.json</c>: checks every key, resolves <c>env:NAME</c> secrets, and parses
+/// each server's policy file, reporting every problem at once.
+/// </summary>
+public static partial class ConfigLoader
+{
+    private static readonly string[] s_rootKeys = ["listen", "store", "allowed_origins", "servers", "grants"];
+    private static readonly string[] s_serverKeys = ["id", "url", "headers", "command", "args", "env", "policy"];
+    private static readonly string[] s_grantKeys = ["name", "servers", "token", "labels", "expires"];
+
+    /// <summary>Loads a configuration file; relative policy paths are resolved against the file's folder.</summary>
+    public static (GatewayConfig? Config, IReadOnlyList<ConfigError> Errors) LoadFile(string path, Func<string, string?>? environment = null)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, [new ConfigError("", $"Cannot read {path}: {e.Message}")]);
+        }
+
+        return Load(text, Path.GetDirectoryName(Path.GetFullPath(path))!, environment ?? Environment.GetEnvironmentVariable);
+    }
+
+    /// <summary>Loads configuration text.</summary>
+    public static (GatewayConfig? Config, IReadOnlyList<ConfigError> Errors) Load(string text, string baseDirectory, Func<string, string?> environment)
+    {
+        var errors = new List<ConfigError>();
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(text, new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = 32 });
+        }
+        catch (JsonException e)
+        {
+            return (null, [new ConfigError("", $"Not valid JSON (line {(e.LineNumber ?? 0) + 1}): {e.Message.Split(" Path:")[0]}")]);
+        }
+
+        using (document)
+        {
+            var reader = new Reader(errors, environment);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return (null, [new ConfigError("", "The configuration is a JSON object with listen, servers and grants.")]);
+            }
+
+            reader.CheckKeys(root, "", s_rootKeys);
+            var listen = new Uri("http://127.0.0.1:8787");
+            if (root.TryGetProperty("listen", out var listenElement) && reader.String(listenElement, "/listen") is { } listenText)
+            {
+                if (Uri.TryCreate(listenText, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https")
+                {
+                    listen = parsed;
+                }
+                else
+                {
+                    reader.Error("/listen", $"'{listenText}' is not an http(s) URL such as http://127.0.0.1:8787.");
+                }
+            }
+
+            var store = "memory";
+            if (root.TryGetProperty("store", out var storeElement) && reader.String(storeElement, "/store") is { } storeText)
+            {
+                if (storeText == "memory" || storeText.StartsWith("sqlite:", StringComparison.Ordinal))
+                {
+                    store = storeText;
+                }
+                else
+                {
+                    reader.Error("/store", $"'{storeText}' is not a store; use \"memory\" or \"sqlite:PATH\".");
+                }
+            }
+
+            var origins = root.TryGetProperty("allowed_origins", out var originsElement)
+                ? reader.StringArray(originsElement, "/allowed_origins")
+                : [];
+
+            var servers = ImmutableArray.CreateBuilder<UpstreamServerConfig>();
+            if (!root.TryGetProperty("servers", out var serversElement) || serversElement.ValueKind != JsonValueKind.Array || serversElement.GetArrayLength() == 0)
+            {
+                reader.Error("/servers", "Declare at least one server: [{\"id\": \"codex\", \"url\": \"http://127.0.0.1:9000/mcp\", \"policy\": \"codex.json\"}].");
+            }
+            else
+            {
+                var index = 0;
+                foreach (var server in serversElement.EnumerateArray())
+                {
+                    if (reader.Server(server, $"/servers/{index++}", baseDirectory) is { } parsed)
+                    {
+                        if (servers.Any(s => s.Id == parsed.Id))
+                        {
+                            reader.Error($"/servers/{index - 1}/id", $"Server id '{parsed.Id}' is used twice.");
+                        }
+                        else
+                        {
+                            servers.Add(parsed);
+                        }
+                    }
+                }
+            }
+
+            var grants = ImmutableArray.CreateBuilder<GrantConfig>();
+            if (root.TryGetProperty("grants", out var grantsElement))
+            {
+                if (grantsElement.ValueKind != JsonValueKind.Array)
+                {
+                    reader.Error("/grants", "'grants' is a list of {name, servers, token}.");
+                }
+                else
+                {
+                    var index = 0;
+                    foreach (var grant in grantsElement.EnumerateArray())
+                    {
+                        var path = $"/grants/{index++}";
+                        if (reader.Grant(grant, path, servers.Select(s => s.Id).ToHashSet(StringComparer.Ordinal)) is not { } parsed)
+                        {
+                            continue;
+                        }
+
+                        if (grants.Any(g => g.Name == parsed.Name))
+                        {
+                            reader.Error(path + "/name", $"Grant name '{parsed.Name}' is used twice.");
+                        }
+                        else if (grants.Any(g => g.Token == parsed.Token))
+                        {
+                            reader.Error(path + "/token", $"Grant '{parsed.Name}' has the same token as another grant; every grant needs its own.");
+                        }
+                        else
+                        {
+                            grants.Add(parsed);
+                        }
+                    }
+                }
+            }
+
+            if (errors.Count > 0)
+            {
+                return (null, errors);
+            }
+
+            return (new GatewayConfig
+            {
+                Listen = listen,
+                Store = store,
+                AllowedOrigins = origins,
+                Servers = servers.ToImmutable(),
+                Grants = grants.ToImmutable(),
+            }, errors);
+        }
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,63}$", RegexOptions.CultureInvariant)]
+    internal static partial Regex IdPattern();
+
+    /// <summary>Field readers that record an error instead of throwing.</summary>
+    private sealed class Reader(List<ConfigError> errors, Func<string, string?> environment)
+    {
+        public void Error(string path, string message) => errors.Add(new ConfigError(path, message));
+
+        public void CheckKeys(JsonElement element, string path, string[] known)
+        {
+            foreach (var property in element.EnumerateObject())
+            {
+                if (!known.Contains(property.Name))
+                {
+                    Error($"{path}/{property.Name}", $"Unknown key '{property.Name}'. Expected one of: {string.Join(", ", known)}.");
+                }
+            }
+        }
+
+        public string? String(JsonElement element, string path)
+        {
+            if (element.ValueKind == JsonValueKind.String)
+            {
+                return element.GetString();
+            }
+
+            Error(path, $"Expected a string, found {element.ValueKind.ToString().ToLowerInvariant()}.");
+            return null;
+        }
+
+        public ImmutableArray<string> StringArray(JsonElement element, string path)
+        {
+            if (element.ValueKind != JsonValueKind.Array)
+            {
+                Error(path, "Expected a list of strings.");
+                return [];
+            }
+
+            var builder = ImmutableArray.CreateBuilder<string>();
+            var index = 0;
+            foreach (var item in element.EnumerateArray())
+            {
+                if (String(item, $"{path}/{index++}") is { } value)
+                {
+                    builder.Add(value);
+                }
+            }
+
+            return builder.ToImmutable();
+        }
+
+        /// <summary>A string that may be <c>env:NAME</c>, read from the environment.</summary>
+        public string? Secret(JsonElement element, string path)
+        {
+            if (String(element, path) is not { } value)
+            {
+                return null;
+            }
+
+            if (!value.StartsWith("env:", StringComparison.Ordinal))
+            {
+                return value;
+            }
+
+            var name = value[4..];
+            var resolved = name.Length == 0 ? null : environment(name);
+            if (string.IsNullOrEmpty(resolved))
+            {
+                Error(path, $"Environment variable '{name}' is not set.");
+                return null;
+            }
+
+            return resolved;
+        }
+
+        public UpstreamServerConfig? Server(JsonElement element, string path, string baseDirectory)
+        {
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                Error(path, "A server is {\"id\", \"url\", \"policy\"}.");
+                return null;
+            }
+
+            var before = errors.Count;
+            CheckKeys(element, path, s_serverKeys);
+            string? id = null;
+            if (!element.TryGetProperty("id", out var idElement))
+            {
+                Error(path, "The server has no 'id'.");
+            }
+            else if (String(idElement, path + "/id") is { } idText)
+            {
+                if (IdPattern().IsMatch(idText))
+                {
+                    id = idText;
+                }
+                else
+                {
+                    Error(path + "/id", $"'{idText}' is not a valid id: use lower-case letters, digits, '-' and '_' (it becomes part of the URL).");
+                }
+            }
+
+            Uri? url = null;
+            if (element.TryGetProperty("command", out _))
+            {
+                Error(path + "/command", "Upstreams started as a command (stdio) are not supported by this build; use an upstream 'url'.");
+            }
+            else if (!element.TryGetProperty("url", out var urlElement))
+            {
+                Error(path, "The server has no 'url'.");
+            }
+            else if (String(urlElement, path + "/url") is { } urlText)
+            {
+                if (Uri.TryCreate(urlText, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https" && string.IsNullOrEmpty(parsed.UserInfo))
+                {
+                    url = parsed;
+                }
+                else
+                {
+                    Error(path + "/url", $"'{urlText}' is not an http(s) URL without credentials.");
+                }
+            }
+
+            var headers = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.OrdinalIgnoreCase);
+            if (element.TryGetProperty("headers", out var headersElement))
+            {
+                if (headersElement.ValueKind != JsonValueKind.Object)
+                {
+                    Error(path + "/headers", "'headers' maps header names to values (secrets as \"env:NAME\").");
+                }
+                else
+                {
+                    foreach (var header in headersElement.EnumerateObject())
+                    {
+                        var headerPath = $"{path}/headers/{header.Name}";
+                        if (s_reservedHeaders.Contains(header.Name))
+                        {
+                            Error(headerPath, $"'{header.Name}' is set by the gateway and cannot be configured.");
+                        }
+                        else if (Secret(header.Value, headerPath) is { } value)
+                        {
+                            if (value.AsSpan().IndexOfAny('\r', '\n') >= 0)
+                            {
+                                Error(headerPath, "Header values cannot contain line breaks.");
+                            }
+                            else
+                            {
+                                headers[header.Name] = value;
+                            }
+                        }
+                    }
+                }
+            }
+
+            string? policyPath = null;
+            if (!element.TryGetProperty("policy", out var policyElement))
+            {
+                Error(path, "The server has no 'policy' file; every server needs one (use {\"version\": \"1\", \"default\": \"deny\"} to deny everything).");
+            }
+            else if (String(policyElement, path + "/policy") is { } policyText)
+            {
+                policyPath = Path.GetFullPath(Path.Combine(baseDirectory, policyText));
+                CheckPolicyFile(policyPath, path + "/policy");
+            }
+
+            if (errors.Count != before)
+            {
+                return null;
+            }
+
+            return new UpstreamServerConfig { Id = id!, Url = url!, Headers = headers.ToImmutable(), PolicyPath = policyPath };
+        }
+
+        public GrantConfig? Grant(JsonElement element, string path, HashSet<string> serverIds)
+        {
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                Error(path, "A grant is {\"name\", \"servers\", \"token\"}.");
+                return null;
+            }
+
+            var before = errors.Count;
+            CheckKeys(element, path, s_grantKeys);
+            string? name = null;
+            if (!element.TryGetProperty("name", out var nameElement))
+            {
+                Error(path, "The grant has no 'name'.");
+            }
+            else if (String(nameElement, path + "/name") is { Length: > 0 } nameText)
+            {
+                name = nameText;
+            }
+
+            var servers = ImmutableArray<string>.Empty;
+            if (!element.TryGetProperty("servers", out var serversElement))
+            {
+                Error(path, "The grant has no 'servers' list.");
+            }
+            else
+            {
+                servers = StringArray(serversElement, path + "/servers");
+                foreach (var (server, i) in servers.Select((s, i) => (s, i)).Where(p => !serverIds.Contains(p.s)))
+                {
+                    Error($"{path}/servers/{i}", $"No server has id '{server}'.");
+                }
+            }
+
+            string? token = null;
+            if (!element.TryGetProperty("token", out var tokenElement))
+            {
+                Error(path, "The grant has no 'token'; use \"env:NAME\" to read it from the environment.");
+            }
+            else if (Secret(tokenElement, path + "/token") is { } tokenText)
+            {
+                if (tokenText.Length < 24)
+                {
+                    Error(path + "/token", "The token is shorter than 24 characters; use a long random value.");
+                }
+                else
+                {
+                    token = tokenText;
+                }
+            }
+
+            var labels = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+            if (element.TryGetProperty("labels", out var labelsElement))
+            {
+                if (labelsElement.ValueKind != JsonValueKind.Object)
+                {
+                    Error(path + "/labels", "'labels' maps names to string values.");
+                }
+                else
+                {
+                    foreach (var label in labelsElement.EnumerateObject())
+                    {
+                        if (String(label.Value, $"{path}/labels/{label.Name}") is { } value)
+                        {
+                            labels[label.Name] = value;
+                        }
+                    }
+                }
+            }
+
+            DateTimeOffset? expires = null;
+            if (element.TryGetProperty("expires", out var expiresElement) && String(expiresElement, path + "/expires") is { } expiresText)
+            {
+                if (DateTimeOffset.TryParse(expiresText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+                {
+                    expires = parsed;
+                }
+                else
+                {
+                    Error(path + "/expires", $"'{expiresText}' is not a date and time such as 2027-01-01T00:00:00Z.");
+                }
+            }
+
+            if (errors.Count != before)
+            {
+                return null;
+            }
+
+            return new GrantConfig { Name = name!, Servers = servers, Token = token!, Labels = labels.ToImmutable(), Expires = expires };
+        }
+
+        private void CheckPolicyFile(string path, string pointer)
+        {
+            string text;
+            try
+            {
+                text = File.ReadAllText(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Error(pointer, $"Cannot read policy file {path}: {e.Message}");
+                return;
+            }
+
+            foreach (var error in PolicyParser.Parse(text, PolicyParser.FormatOf(path)).Errors)
+            {
+                Error(pointer, $"{path}: {error}");
+            }
+        }
+    }
+
+    private static readonly HashSet<string> s_reservedHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Host", "Content-Type", "Content-Length", "Accept", "Mcp-Session-Id", "MCP-Protocol-Version", "Last-Event-ID", "Transfer-Encoding", "Connection",
+    };
+}

@@ -1,0 +1,66 @@
+using System.Collections.Immutable;
+
+namespace Portcullis.Gateway.Configuration;
+
+/// <summary>The gateway's configuration after validation: secrets resolved, policies compiled.</summary>
+public sealed record GatewayConfig
+{
+    /// <summary>The URL Kestrel listens on, e.g. <c>http://127.0.0.1:8787</c>.</summary>
+    public required Uri Listen { get; init; }
+
+    /// <summary>Where state is kept: <c>memory</c> or <c>sqlite:PATH</c>.</summary>
+    public string Store { get; init; } = "memory";
+
+    /// <summary>Browser origins allowed to call the MCP endpoints; requests with any other <c>Origin</c> get 403.</summary>
+    public ImmutableArray<string> AllowedOrigins { get; init; } = [];
+
+    /// <summary>The upstream servers by id.</summary>
+    public ImmutableArray<UpstreamServerConfig> Servers { get; init; } = [];
+
+    /// <summary>The grants declared in the file.</summary>
+    public ImmutableArray<GrantConfig> Grants { get; init; } = [];
+
+    /// <summary>Largest accepted request body.</summary>
+    public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Largest JSON response body read from an upstream.</summary>
+    public long MaxUpstreamResponseBytes { get; init; } = 16 * 1024 * 1024;
+}
+
+/// <summary>One upstream MCP server reached over Streamable HTTP.</summary>
+public sealed record UpstreamServerConfig
+{
+    /// <summary>The server's id; its MCP URL on the gateway is <c>/mcp/{id}</c>.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>The upstream's Streamable HTTP endpoint.</summary>
+    public required Uri Url { get; init; }
+
+    /// <summary>Static headers sent upstream with every request (secrets already resolved).</summary>
+    public ImmutableDictionary<string, string> Headers { get; init; } = ImmutableDictionary<string, string>.Empty;
+
+    /// <summary>The policy file, watched for changes; null for a policy supplied in memory.</summary>
+    public string? PolicyPath { get; init; }
+
+    /// <summary>The policy text, when supplied in memory (the demo) instead of a file.</summary>
+    public string? PolicyText { get; init; }
+}
+
+/// <summary>A grant declared in the configuration file.</summary>
+public sealed record GrantConfig
+{
+    /// <summary>The grant's unique name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The servers the grant may use.</summary>
+    public required ImmutableArray<string> Servers { get; init; }
+
+    /// <summary>The bearer token (resolved from <c>env:NAME</c>); only its hash is kept after start-up.</summary>
+    public required string Token { get; init; }
+
+    /// <summary>Labels visible to policies as <c>grant.labels.*</c>.</summary>
+    public ImmutableDictionary<string, string> Labels { get; init; } = ImmutableDictionary<string, string>.Empty;
+
+    /// <summary>When the grant stops working, if ever.</summary>
+    public DateTimeOffset? Expires { get; init; }
+}

@@ -1,0 +1,44 @@
+using System.Collections.Immutable;
+using Portcullis.Gateway.Configuration;
+using Portcullis.Gateway.Grants;
+
+namespace Portcullis.Gateway.Demo;
+
+/// <summary>The configuration <c>serve --demo</c> runs: the demo upstream behind the product brief's policy, one fresh grant.</summary>
+public static class DemoConfig
+{
+    /// <summary>The name of the demo grant.</summary>
+    public const string GrantName = "demo";
+
+    /// <summary>The product brief's example policy, verbatim.</summary>
+    public const string BriefPolicy = """
+        {
+          "version": "1",
+          "default": "deny",
+          "tools": {
+            "code_generate": {
+              "limits": [
+                {
+                  "counter": "code_generate_rate",
+                  "window": "minute",
+                  "max": 10,
+                  "scope": "grant"
+                }
+              ]
+            }
+          }
+        }
+        """;
+
+    /// <summary>A demo configuration for an upstream at <paramref name="upstream"/>, with a new random grant token.</summary>
+    public static GatewayConfig Create(Uri listen, Uri upstream, out string token)
+    {
+        token = GrantRegistry.NewToken();
+        return new GatewayConfig
+        {
+            Listen = listen,
+            Servers = [new UpstreamServerConfig { Id = DemoUpstream.ServerId, Url = upstream, PolicyText = BriefPolicy }],
+            Grants = [new GrantConfig { Name = GrantName, Servers = [DemoUpstream.ServerId], Token = token, Labels = ImmutableDictionary<string, string>.Empty }],
+        };
+    }
+}

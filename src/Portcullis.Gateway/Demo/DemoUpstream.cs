@@ -1,0 +1,72 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Portcullis.Gateway.Demo;
+
+/// <summary>
+/// The built-in demo MCP server, on its own loopback port so it is reachable only through the
+/// gateway's upstream client, never on the gateway's public listener.
+/// </summary>
+public sealed class DemoUpstream : IAsyncDisposable
+{
+    /// <summary>The demo server's id on the gateway.</summary>
+    public const string ServerId = "codex";
+
+    private readonly WebApplication _app;
+    private readonly RequestCounter _counter;
+
+    private DemoUpstream(WebApplication app, Uri url, RequestCounter counter)
+    {
+        _app = app;
+        Url = url;
+        _counter = counter;
+    }
+
+    /// <summary>How many HTTP requests the demo server has received: what reached it through the gateway.</summary>
+    public long RequestsServed => _counter.Count;
+
+    /// <summary>The demo server's Streamable HTTP endpoint.</summary>
+    public Uri Url { get; }
+
+    /// <summary>Starts the demo server on a free loopback port.</summary>
+    public static async Task<DemoUpstream> StartAsync(CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddMcpServer(options => options.ServerInfo = new() { Name = "codex-demo", Version = "1.0.0" })
+            .WithHttpTransport()
+            .WithTools<CodexDemoTools>();
+        var app = builder.Build();
+        var counter = new RequestCounter();
+        app.Use((context, next) =>
+        {
+            counter.Increment();
+            return next(context);
+        });
+        app.MapMcp("/mcp");
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new DemoUpstream(app, new Uri(address.TrimEnd('/') + "/mcp"), counter);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private sealed class RequestCounter
+    {
+        private long _count;
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public void Increment() => Interlocked.Increment(ref _count);
+    }
+}

@@ -1,0 +1,28 @@
+namespace Portcullis.Gateway.Grants;
+
+/// <summary>Why a bearer token was or was not accepted.</summary>
+public enum GrantCheckStatus
+{
+    /// <summary>The token belongs to a live grant for this server.</summary>
+    Accepted,
+
+    /// <summary>No usable <c>Authorization: Bearer</c> header.</summary>
+    MissingToken,
+
+    /// <summary>No grant has this token.</summary>
+    UnknownToken,
+
+    /// <summary>The grant has expired.</summary>
+    Expired,
+
+    /// <summary>The grant was revoked.</summary>
+    Revoked,
+
+    /// <summary>The grant is valid but not for this server.</summary>
+    WrongServer,
+}
+
+/// <summary>The outcome of checking a bearer token.</summary>
+/// <param name="Status">Accepted, or why not.</param>
+/// <param name="Grant">The grant when the token matched one.</param>
+public sealed record GrantCheck(GrantCheckStatus Status, Grant? Grant);

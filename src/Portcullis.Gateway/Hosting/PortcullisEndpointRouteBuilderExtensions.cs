@@ -1,0 +1,22 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Portcullis.Gateway.Proxy;
+
+namespace Portcullis.Gateway.Hosting;
+
+/// <summary>Maps the gateway's endpoints.</summary>
+public static class PortcullisEndpointRouteBuilderExtensions
+{
+    /// <summary>Maps <c>/mcp/{serverId}</c> (POST, GET, DELETE) and <c>/healthz</c>.</summary>
+    public static IEndpointRouteBuilder MapPortcullis(this IEndpointRouteBuilder endpoints)
+    {
+        var handler = endpoints.ServiceProvider.GetRequiredService<McpProxyHandler>();
+        endpoints.MapPost("/mcp/{serverId}", (HttpContext context, string serverId) => handler.HandlePostAsync(context, serverId));
+        endpoints.MapGet("/mcp/{serverId}", (HttpContext context, string serverId) => handler.HandleGetAsync(context, serverId));
+        endpoints.MapDelete("/mcp/{serverId}", (HttpContext context, string serverId) => handler.HandleDeleteAsync(context, serverId));
+        endpoints.MapGet("/healthz", () => Results.Text("ok"));
+        return endpoints;
+    }
+}

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.DependencyInjection;
+using Portcullis.Gateway.Configuration;
+using Portcullis.Gateway.Grants;
+using Portcullis.Gateway.Limits;
+using Portcullis.Gateway.Policies;
+using Portcullis.Gateway.Proxy;
+using Portcullis.Gateway.Sessions;
+
+namespace Portcullis.Gateway.Hosting;
+
+/// <summary>Registers the gateway's services.</summary>
+public static class PortcullisServiceCollectionExtensions
+{
+    /// <summary>Adds the gateway for a validated configuration.</summary>
+    public static IServiceCollection AddPortcullis(this IServiceCollection services, GatewayConfig config)
+    {
+        services.AddSingleton(config);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new GrantRegistry(config.Grants, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<SessionStore>();
+        services.AddSingleton<ICounterStore, InMemoryCounterStore>();
+        services.AddSingleton(sp => new PolicyRegistry(config.Servers, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PolicyRegistry>>()));
+        services.AddSingleton<ToolCallGate>();
+        services.AddSingleton<McpProxyHandler>();
+        services.AddHttpClient(McpProxyHandler.UpstreamClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                ConnectTimeout = TimeSpan.FromSeconds(10),
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            });
+        return services;
+    }
+}

@@ -1,0 +1,54 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Portcullis.Policy.Evaluation;
+
+namespace Portcullis.Gateway.Proxy;
+
+/// <summary>
+/// Writes a policy denial as a normal <c>tools/call</c> result with <c>isError: true</c>, so a
+/// model reads the reason, plus the structured detail under <c>_meta</c>.
+/// </summary>
+internal static class DenialResult
+{
+    public const string Prefix = "[POLICY DENIED] ";
+
+    public const string MetaKey = "portcullis/decision";
+
+    public static async Task WriteAsync(HttpContext context, JsonElement id, PolicyDecision decision)
+    {
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json";
+        var writer = new Utf8JsonWriter(context.Response.Body);
+        await using var _ = writer.ConfigureAwait(false);
+        writer.WriteStartObject();
+        writer.WriteString("jsonrpc", "2.0");
+        writer.WritePropertyName("id");
+        id.WriteTo(writer);
+        writer.WriteStartObject("result");
+        writer.WriteStartArray("content");
+        writer.WriteStartObject();
+        writer.WriteString("type", "text");
+        writer.WriteString("text", Prefix + decision.Reason);
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+        writer.WriteBoolean("isError", true);
+        writer.WriteStartObject("_meta");
+        writer.WriteStartObject(MetaKey);
+        writer.WriteString("decision", "deny");
+        writer.WriteString("ruleId", decision.RuleId);
+        writer.WriteString("reason", decision.Reason);
+        if (decision.RetryAfter is { } retryAfter)
+        {
+            var seconds = (long)Math.Ceiling(retryAfter.TotalSeconds);
+            writer.WriteNumber("retryAfterSeconds", seconds);
+            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+}

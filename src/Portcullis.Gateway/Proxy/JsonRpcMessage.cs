@@ -1,0 +1,127 @@
+using System.Text.Json;
+
+namespace Portcullis.Gateway.Proxy;
+
+/// <summary>What a JSON-RPC message is.</summary>
+internal enum JsonRpcKind
+{
+    Request,
+    Notification,
+    Response,
+}
+
+/// <summary>
+/// One client-to-server JSON-RPC message, parsed once, strictly: duplicate keys, batches and
+/// anything that is not JSON-RPC 2.0 are refused, so what the policy sees is exactly what is
+/// forwarded.
+/// </summary>
+internal sealed class JsonRpcMessage : IDisposable
+{
+    private static readonly JsonDocumentOptions s_options = new() { AllowDuplicateProperties = false, MaxDepth = 64 };
+
+    private readonly JsonDocument _document;
+
+    private JsonRpcMessage(JsonDocument document, JsonRpcKind kind, string? method, JsonElement id)
+    {
+        _document = document;
+        Kind = kind;
+        Method = method;
+        Id = id;
+    }
+
+    public JsonRpcKind Kind { get; }
+
+    public string? Method { get; }
+
+    /// <summary>The request id (string or number); undefined for notifications.</summary>
+    public JsonElement Id { get; }
+
+    public JsonElement Root => _document.RootElement;
+
+    public JsonElement Params => Root.TryGetProperty("params", out var value) ? value : default;
+
+    /// <summary>Parses a request body, or returns the JSON-RPC error that describes what is wrong with it.</summary>
+    public static JsonRpcMessage? TryParse(ReadOnlyMemory<byte> body, out GatewayError? error)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body, s_options);
+        }
+        catch (JsonException e)
+        {
+            error = GatewayError.ParseError($"The body is not valid JSON: {FirstSentence(e.Message)}");
+            return null;
+        }
+
+        var root = document.RootElement;
+        error = Validate(root, out var kind, out var method, out var id);
+        if (error is not null)
+        {
+            document.Dispose();
+            return null;
+        }
+
+        return new JsonRpcMessage(document, kind, method, id);
+    }
+
+    public void Dispose() => _document.Dispose();
+
+    private static GatewayError? Validate(JsonElement root, out JsonRpcKind kind, out string? method, out JsonElement id)
+    {
+        kind = JsonRpcKind.Request;
+        method = null;
+        id = default;
+        if (root.ValueKind == JsonValueKind.Array)
+        {
+            return GatewayError.InvalidRequest("JSON-RPC batches are not supported (removed in MCP 2025-06-18); send one message per request.");
+        }
+
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return GatewayError.InvalidRequest("A JSON-RPC message is a JSON object.");
+        }
+
+        if (!root.TryGetProperty("jsonrpc", out var version) || version.ValueKind != JsonValueKind.String || !version.ValueEquals("2.0"))
+        {
+            return GatewayError.InvalidRequest("\"jsonrpc\" must be \"2.0\".");
+        }
+
+        var hasId = root.TryGetProperty("id", out id);
+        if (hasId && id.ValueKind is not (JsonValueKind.String or JsonValueKind.Number))
+        {
+            return GatewayError.InvalidRequest("\"id\" must be a string or a number.");
+        }
+
+        if (root.TryGetProperty("method", out var methodElement))
+        {
+            if (methodElement.ValueKind != JsonValueKind.String || methodElement.GetString() is not { Length: > 0 } name)
+            {
+                return GatewayError.InvalidRequest("\"method\" must be a non-empty string.");
+            }
+
+            if (root.TryGetProperty("params", out var parameters) && parameters.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array))
+            {
+                return GatewayError.InvalidRequest("\"params\" must be an object.");
+            }
+
+            method = name;
+            kind = hasId ? JsonRpcKind.Request : JsonRpcKind.Notification;
+            return null;
+        }
+
+        if (hasId && (root.TryGetProperty("result", out _) || root.TryGetProperty("error", out _)))
+        {
+            kind = JsonRpcKind.Response;
+            return null;
+        }
+
+        return GatewayError.InvalidRequest("The message is neither a request, a notification nor a response.");
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+}

@@ -1,0 +1,152 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Portcullis.Gateway.Configuration;
+using Portcullis.Gateway.Grants;
+using Portcullis.Gateway.Sessions;
+
+namespace Portcullis.Gateway.Proxy;
+
+/// <summary>Building upstream requests and relaying their answers.</summary>
+internal sealed partial class McpProxyHandler
+{
+    /// <summary>
+    /// A request to the upstream carrying only what the upstream needs: the client's Accept and
+    /// protocol version, the upstream's own session id and the configured static headers.
+    /// </summary>
+    private static HttpRequestMessage CreateUpstreamRequest(HttpMethod method, UpstreamServerConfig server, GatewaySession? session, HttpRequest client)
+    {
+        var request = new HttpRequestMessage(method, server.Url);
+        var accept = client.Headers.Accept.ToString();
+        request.Headers.TryAddWithoutValidation("Accept", accept.Length > 0 ? accept : "application/json, text/event-stream");
+        if (client.Headers.TryGetValue(ProtocolVersions.HeaderName, out var version))
+        {
+            request.Headers.TryAddWithoutValidation(ProtocolVersions.HeaderName, version.ToString());
+        }
+
+        if (session?.UpstreamSessionId is { } upstreamSession)
+        {
+            request.Headers.TryAddWithoutValidation(ProtocolVersions.SessionHeaderName, upstreamSession);
+        }
+
+        foreach (var (name, value) in server.Headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return request;
+    }
+
+    /// <summary>Sends to the upstream and relays the answer; false when the request never got an answer it could relay.</summary>
+    private async Task<bool> SendAndRelayAsync(HttpContext context, UpstreamServerConfig server, HttpRequestMessage request, JsonRpcMessage? message,
+        bool isInitialize, Grant grant, GatewaySession? session, ToolsListRewriter? rewriter)
+    {
+        var id = message?.Id ?? default;
+        HttpResponseMessage response;
+        try
+        {
+            response = await httpClientFactory.CreateClient(UpstreamClientName)
+                .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            Log.UpstreamFailed(logger, server.Id, e.Message);
+            await GatewayError.UpstreamUnavailable(server.Id).WriteAsync(context, id).ConfigureAwait(false);
+            return false;
+        }
+        catch (TaskCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            Log.UpstreamFailed(logger, server.Id, "timed out");
+            await GatewayError.UpstreamUnavailable(server.Id).WriteAsync(context, id).ConfigureAwait(false);
+            return false;
+        }
+
+        using (response)
+        {
+            var status = (int)response.StatusCode;
+            if (status == StatusCodes.Status404NotFound && session is not null)
+            {
+                // The upstream forgot the session (restart or expiry): end ours so the client re-initialises.
+                sessions.Remove(session.Id);
+                await GatewayError.UnknownSession().WriteAsync(context, id).ConfigureAwait(false);
+                return false;
+            }
+
+            if (status == StatusCodes.Status405MethodNotAllowed && request.Method == HttpMethod.Get)
+            {
+                context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+                return false;
+            }
+
+            if (status >= 400)
+            {
+                Log.UpstreamFailed(logger, server.Id, $"HTTP {status}");
+                var error = status is >= 400 and < 500 and not (401 or 403)
+                    ? new GatewayError(status, -32600, $"Upstream server '{server.Id}' refused the request (HTTP {status}).")
+                    : GatewayError.UpstreamUnavailable(server.Id);
+                await error.WriteAsync(context, id).ConfigureAwait(false);
+                return false;
+            }
+
+            if (isInitialize)
+            {
+                var upstreamSession = response.Headers.TryGetValues(ProtocolVersions.SessionHeaderName, out var values) ? values.FirstOrDefault() : null;
+                var created = sessions.Create(grant.Name, server.Id, upstreamSession);
+                context.Response.Headers[ProtocolVersions.SessionHeaderName] = created.Id;
+            }
+
+            if (status == StatusCodes.Status202Accepted)
+            {
+                context.Response.StatusCode = StatusCodes.Status202Accepted;
+                return true;
+            }
+
+            if (!await ResponseRelay.RelayAsync(response, context, rewriter, config.MaxUpstreamResponseBytes).ConfigureAwait(false))
+            {
+                Log.UpstreamFailed(logger, server.Id, "response larger than the cap");
+                await new GatewayError(StatusCodes.Status502BadGateway, -32603,
+                    $"Upstream server '{server.Id}' answered with more than {config.MaxUpstreamResponseBytes} bytes.").WriteAsync(context, id).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+    }
+
+    private async Task<byte[]?> ReadBodyAsync(HttpContext context)
+    {
+        var limit = config.MaxRequestBodyBytes;
+        if (context.Request.ContentLength > limit)
+        {
+            return null;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            sizeFeature.MaxRequestBodySize = limit;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        try
+        {
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                {
+                    return null;
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null;
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static bool IsJson(string? contentType) =>
+        contentType is not null && contentType.Split(';')[0].Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase);
+}

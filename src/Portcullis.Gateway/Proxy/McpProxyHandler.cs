@@ -1,0 +1,227 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+using Portcullis.Gateway.Configuration;
+using Portcullis.Gateway.Grants;
+using Portcullis.Gateway.Policies;
+using Portcullis.Gateway.Sessions;
+
+namespace Portcullis.Gateway.Proxy;
+
+/// <summary>
+/// The Streamable HTTP front door, <c>/mcp/{serverId}</c>: checks origin, grant and session,
+/// decides <c>tools/call</c> by policy, and relays everything else unchanged in both directions.
+/// The agent's credentials, cookies and session id never reach the upstream.
+/// </summary>
+internal sealed partial class McpProxyHandler(
+    GatewayConfig config,
+    GrantRegistry grants,
+    SessionStore sessions,
+    PolicyRegistry policies,
+    ToolCallGate gate,
+    IHttpClientFactory httpClientFactory,
+    ILogger<McpProxyHandler> logger)
+{
+    public const string UpstreamClientName = "portcullis-upstream";
+
+    private readonly Dictionary<string, UpstreamServerConfig> _servers = config.Servers.ToDictionary(s => s.Id, StringComparer.Ordinal);
+
+    public async Task HandlePostAsync(HttpContext context, string serverId)
+    {
+        if (await AdmitAsync(context, serverId).ConfigureAwait(false) is not { } admitted)
+        {
+            return;
+        }
+
+        var (server, grant) = admitted;
+        if (context.Request.Headers.TryGetValue(ProtocolVersions.HeaderName, out var version) && !ProtocolVersions.IsSupported(version.ToString()))
+        {
+            await GatewayError.InvalidRequest($"Unsupported MCP-Protocol-Version '{version}'; supported: {ProtocolVersions.SupportedList}.").WriteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        if (!IsJson(context.Request.ContentType))
+        {
+            await new GatewayError(StatusCodes.Status415UnsupportedMediaType, -32600, "Content-Type must be application/json.").WriteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        var body = await ReadBodyAsync(context).ConfigureAwait(false);
+        if (body is null)
+        {
+            await new GatewayError(StatusCodes.Status413PayloadTooLarge, -32600,
+                $"The request body is larger than {config.MaxRequestBodyBytes} bytes.").WriteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        using var message = JsonRpcMessage.TryParse(body, out var parseError);
+        if (message is null)
+        {
+            await parseError!.WriteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        var isInitialize = message.Kind == JsonRpcKind.Request && message.Method == "initialize";
+        GatewaySession? session = null;
+        var sessionHeader = context.Request.Headers[ProtocolVersions.SessionHeaderName];
+        if (!StringValues.IsNullOrEmpty(sessionHeader))
+        {
+            session = sessions.Find(sessionHeader.ToString(), grant.Name, server.Id);
+            if (session is null)
+            {
+                await GatewayError.UnknownSession().WriteAsync(context, message.Id).ConfigureAwait(false);
+                return;
+            }
+        }
+        else if (!isInitialize)
+        {
+            await GatewayError.InvalidRequest("Mcp-Session-Id is required for every request after initialize.").WriteAsync(context, message.Id).ConfigureAwait(false);
+            return;
+        }
+
+        if (message.Method == "tools/call" && message.Kind == JsonRpcKind.Notification)
+        {
+            await GatewayError.InvalidRequest("tools/call must be a request with an id, not a notification.").WriteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        var policy = policies.For(server.Id);
+        if (policy is null)
+        {
+            await new GatewayError(StatusCodes.Status503ServiceUnavailable, -32603, $"No policy is loaded for server '{server.Id}'.").WriteAsync(context, message.Id).ConfigureAwait(false);
+            return;
+        }
+
+        var admission = new ToolCallAdmission();
+        if (message.Kind == JsonRpcKind.Request && message.Method == "tools/call")
+        {
+            admission = await gate.AdmitAsync(policy, message, grant, server.Id, session?.Id, context.RequestAborted).ConfigureAwait(false);
+            if (admission.Error is { } error)
+            {
+                await error.WriteAsync(context, message.Id).ConfigureAwait(false);
+                return;
+            }
+
+            if (admission.Denial is { } denial)
+            {
+                await DenialResult.WriteAsync(context, message.Id, denial).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        var rewriter = message.Kind == JsonRpcKind.Request && message.Method == "tools/list" ? new ToolsListRewriter(policy, message.Id) : null;
+        using var request = CreateUpstreamRequest(HttpMethod.Post, server, session, context.Request);
+        request.Content = new ByteArrayContent(body);
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+
+        var relayed = await SendAndRelayAsync(context, server, request, message, isInitialize, grant, session, rewriter).ConfigureAwait(false);
+        if (!relayed && admission.Leases.Count > 0)
+        {
+            // The call never reached the upstream: give its reservations back.
+            await gate.RollbackAsync(admission.Leases, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    public async Task HandleGetAsync(HttpContext context, string serverId)
+    {
+        if (await AdmitAsync(context, serverId).ConfigureAwait(false) is not { } admitted
+            || await FindSessionAsync(context, admitted.Server, admitted.Grant).ConfigureAwait(false) is not { } session)
+        {
+            return;
+        }
+
+        using var request = CreateUpstreamRequest(HttpMethod.Get, admitted.Server, session, context.Request);
+        if (context.Request.Headers.TryGetValue("Last-Event-ID", out var lastEventId))
+        {
+            request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId.ToString());
+        }
+
+        await SendAndRelayAsync(context, admitted.Server, request, message: null, isInitialize: false, admitted.Grant, session, rewriter: null).ConfigureAwait(false);
+    }
+
+    public async Task HandleDeleteAsync(HttpContext context, string serverId)
+    {
+        if (await AdmitAsync(context, serverId).ConfigureAwait(false) is not { } admitted
+            || await FindSessionAsync(context, admitted.Server, admitted.Grant).ConfigureAwait(false) is not { } session)
+        {
+            return;
+        }
+
+        sessions.Remove(session.Id);
+        if (session.UpstreamSessionId is not null)
+        {
+            try
+            {
+                using var request = CreateUpstreamRequest(HttpMethod.Delete, admitted.Server, session, context.Request);
+                using var response = await httpClientFactory.CreateClient(UpstreamClientName).SendAsync(request, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (HttpRequestException e)
+            {
+                Log.UpstreamFailed(logger, admitted.Server.Id, e.Message);
+            }
+        }
+
+        context.Response.StatusCode = StatusCodes.Status200OK;
+    }
+
+    /// <summary>Server, origin and grant checks shared by every method; writes the refusal itself.</summary>
+    private async Task<(UpstreamServerConfig Server, Grant Grant)?> AdmitAsync(HttpContext context, string serverId)
+    {
+        if (context.Request.Headers.Origin is { Count: > 0 } origin && !config.AllowedOrigins.Contains(origin.ToString(), StringComparer.OrdinalIgnoreCase))
+        {
+            await GatewayError.Forbidden($"Origin '{origin}' is not allowed.").WriteAsync(context).ConfigureAwait(false);
+            return null;
+        }
+
+        if (!_servers.TryGetValue(serverId, out var server))
+        {
+            await new GatewayError(StatusCodes.Status404NotFound, -32600, $"Unknown server '{serverId}'.").WriteAsync(context).ConfigureAwait(false);
+            return null;
+        }
+
+        var authorization = context.Request.Headers.Authorization;
+        var check = authorization.Count == 1
+            ? grants.Check(authorization.ToString(), serverId)
+            : new GrantCheck(GrantCheckStatus.MissingToken, null);
+        if (check.Status == GrantCheckStatus.Accepted)
+        {
+            return (server, check.Grant!);
+        }
+
+        Log.AuthRefused(logger, serverId, check.Status.ToString(), check.Grant?.Name);
+        var error = check.Status switch
+        {
+            GrantCheckStatus.MissingToken => GatewayError.Unauthorized("Missing bearer token: send Authorization: Bearer <grant token>."),
+            GrantCheckStatus.UnknownToken => GatewayError.Unauthorized("The bearer token does not belong to any grant."),
+            GrantCheckStatus.Expired => GatewayError.Unauthorized($"Grant '{check.Grant!.Name}' has expired."),
+            GrantCheckStatus.Revoked => GatewayError.Unauthorized($"Grant '{check.Grant!.Name}' has been revoked."),
+            _ => GatewayError.Forbidden($"Grant '{check.Grant!.Name}' may not use server '{serverId}'."),
+        };
+        if (error.StatusCode == StatusCodes.Status401Unauthorized)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer realm=\"portcullis\"";
+        }
+
+        await error.WriteAsync(context).ConfigureAwait(false);
+        return null;
+    }
+
+    private async Task<GatewaySession?> FindSessionAsync(HttpContext context, UpstreamServerConfig server, Grant grant)
+    {
+        var header = context.Request.Headers[ProtocolVersions.SessionHeaderName];
+        if (StringValues.IsNullOrEmpty(header))
+        {
+            await GatewayError.InvalidRequest("Mcp-Session-Id is required.").WriteAsync(context).ConfigureAwait(false);
+            return null;
+        }
+
+        var session = sessions.Find(header.ToString(), grant.Name, server.Id);
+        if (session is null)
+        {
+            await GatewayError.UnknownSession().WriteAsync(context).ConfigureAwait(false);
+        }
+
+        return session;
+    }
+}

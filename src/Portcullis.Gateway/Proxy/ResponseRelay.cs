@@ -1,0 +1,133 @@
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Portcullis.Gateway.Proxy;
+
+/// <summary>
+/// Copies an upstream response to the client: JSON bodies whole (size-capped), SSE streams
+/// event by event, each flushed as soon as it is complete, so progress notifications of a long
+/// tool call reach the client while it runs. Only the answer to a <c>tools/list</c> is rewritten.
+/// </summary>
+internal static class ResponseRelay
+{
+    private static readonly byte[] s_newLine = "\n"u8.ToArray();
+
+    /// <summary>Relays the body; returns false when the upstream's JSON body was over the cap (nothing was written then).</summary>
+    public static async Task<bool> RelayAsync(HttpResponseMessage upstream, HttpContext context, ToolsListRewriter? rewriter, long maxJsonBytes)
+    {
+        var cancellationToken = context.RequestAborted;
+        var mediaType = upstream.Content.Headers.ContentType?.MediaType;
+        if (string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
+        {
+            context.Response.StatusCode = (int)upstream.StatusCode;
+            context.Response.ContentType = "text/event-stream";
+            context.Response.Headers.CacheControl = "no-cache, no-transform";
+            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+            await context.Response.StartAsync(cancellationToken).ConfigureAwait(false);
+            var stream = await upstream.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using var _ = stream.ConfigureAwait(false);
+            await RelayEventsAsync(stream, context.Response.Body, rewriter, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        var body = await ReadCappedAsync(upstream.Content, maxJsonBytes, cancellationToken).ConfigureAwait(false);
+        if (body is null)
+        {
+            return false;
+        }
+
+        context.Response.StatusCode = (int)upstream.StatusCode;
+        if (body.Length == 0)
+        {
+            return true;
+        }
+
+        context.Response.ContentType = upstream.Content.Headers.ContentType?.ToString() ?? "application/json";
+        var output = rewriter?.Rewrite(body) ?? body;
+        await context.Response.Body.WriteAsync(output, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private static async Task RelayEventsAsync(Stream source, Stream destination, ToolsListRewriter? rewriter, CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(source, Encoding.UTF8);
+        var lines = new List<string>();
+        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        {
+            if (line.Length > 0)
+            {
+                lines.Add(line);
+                continue;
+            }
+
+            await WriteEventAsync(lines, destination, rewriter, cancellationToken).ConfigureAwait(false);
+            lines.Clear();
+        }
+
+        if (lines.Count > 0)
+        {
+            await WriteEventAsync(lines, destination, rewriter, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task WriteEventAsync(List<string> lines, Stream destination, ToolsListRewriter? rewriter, CancellationToken cancellationToken)
+    {
+        byte[]? rewritten = null;
+        if (rewriter is not null)
+        {
+            var data = string.Join('\n', lines.Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l[5..].TrimStart(' ')));
+            if (data.Length > 0)
+            {
+                rewritten = rewriter.Rewrite(Encoding.UTF8.GetBytes(data));
+            }
+        }
+
+        var dataWritten = false;
+        foreach (var line in lines)
+        {
+            if (rewritten is not null && line.StartsWith("data:", StringComparison.Ordinal))
+            {
+                if (!dataWritten)
+                {
+                    await destination.WriteAsync("data: "u8.ToArray(), cancellationToken).ConfigureAwait(false);
+                    await destination.WriteAsync(rewritten, cancellationToken).ConfigureAwait(false);
+                    await destination.WriteAsync(s_newLine, cancellationToken).ConfigureAwait(false);
+                    dataWritten = true;
+                }
+
+                continue;
+            }
+
+            await destination.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"), cancellationToken).ConfigureAwait(false);
+        }
+
+        await destination.WriteAsync(s_newLine, cancellationToken).ConfigureAwait(false);
+        await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<byte[]?> ReadCappedAsync(HttpContent content, long maxBytes, CancellationToken cancellationToken)
+    {
+        if (content.Headers.ContentLength > maxBytes)
+        {
+            return null;
+        }
+
+        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using var _ = stream.ConfigureAwait(false);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+}

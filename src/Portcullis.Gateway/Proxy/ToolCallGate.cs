@@ -1,0 +1,114 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Portcullis.Gateway.Grants;
+using Portcullis.Gateway.Limits;
+using Portcullis.Policy.Evaluation;
+
+namespace Portcullis.Gateway.Proxy;
+
+/// <summary>What the gate says about one <c>tools/call</c>.</summary>
+internal sealed record ToolCallAdmission
+{
+    /// <summary>A protocol error to answer instead of forwarding (e.g. an unknown or hidden tool).</summary>
+    public GatewayError? Error { get; init; }
+
+    /// <summary>A policy denial to answer as an <c>isError</c> result instead of forwarding.</summary>
+    public PolicyDecision? Denial { get; init; }
+
+    /// <summary>Reservations to roll back if the call never reaches the upstream.</summary>
+    public IReadOnlyList<CounterLease> Leases { get; init; } = [];
+
+    public bool Forward => Error is null && Denial is null;
+}
+
+/// <summary>
+/// Decides a <c>tools/call</c> by the server's policy and reserves its limits, in the order of
+/// the decision pipeline; the first denial wins and nothing is reserved for a denied call.
+/// </summary>
+internal sealed class ToolCallGate(ICounterStore counters, TimeProvider timeProvider, ILogger<ToolCallGate> logger)
+{
+    public async ValueTask<ToolCallAdmission> AdmitAsync(CompiledPolicy policy, JsonRpcMessage message, Grant grant, string serverId,
+        string? sessionId, CancellationToken cancellationToken)
+    {
+        var parameters = message.Params;
+        if (parameters.ValueKind != JsonValueKind.Object
+            || !parameters.TryGetProperty("name", out var nameElement)
+            || nameElement.ValueKind != JsonValueKind.String)
+        {
+            return new ToolCallAdmission { Error = GatewayError.InvalidParams("tools/call needs params.name, the tool's name.") };
+        }
+
+        var arguments = default(JsonElement);
+        if (parameters.TryGetProperty("arguments", out var argumentsElement) && argumentsElement.ValueKind != JsonValueKind.Null)
+        {
+            if (argumentsElement.ValueKind != JsonValueKind.Object)
+            {
+                return new ToolCallAdmission { Error = GatewayError.InvalidParams("params.arguments must be a JSON object.") };
+            }
+
+            arguments = argumentsElement;
+        }
+
+        var toolName = nameElement.GetString()!;
+        var call = new ToolCall(serverId, toolName, arguments, grant.PolicyView, sessionId, timeProvider.GetUtcNow());
+        var decision = policy.Evaluate(call);
+        if (decision.RuleId == RuleIds.Hidden && decision.Blocks)
+        {
+            // A hidden tool answers exactly like one the server does not have.
+            Record(decision, toolName, serverId, grant);
+            return new ToolCallAdmission { Error = GatewayError.InvalidParams($"Unknown tool: {toolName}") };
+        }
+
+        if (decision.Outcome == PolicyOutcome.RequireApproval && !decision.IsShadow)
+        {
+            // Holding calls for a person needs the approval service; until it runs here, fail closed.
+            var denial = PolicyDecision.Denied(decision.RuleId,
+                decision.Reason + " This gateway has no approval service configured, so the call is denied.");
+            Record(denial, toolName, serverId, grant);
+            return new ToolCallAdmission { Denial = denial };
+        }
+
+        if (decision.Blocks)
+        {
+            Record(decision, toolName, serverId, grant);
+            return new ToolCallAdmission { Denial = decision };
+        }
+
+        var leases = new List<CounterLease>(decision.Limits.Count);
+        for (var i = 0; i < decision.Limits.Count; i++)
+        {
+            var reservation = decision.Limits[i];
+            var lease = await counters.TryReserveAsync(reservation.Key, reservation.WindowEnd, reservation.Max, reservation.Amount, cancellationToken).ConfigureAwait(false);
+            if (lease is not null)
+            {
+                leases.Add(lease);
+                continue;
+            }
+
+            var exceeded = PolicyDecision.LimitExceeded(reservation, call.Time, decision.IsShadow);
+            Record(exceeded, toolName, serverId, grant);
+            if (!decision.IsShadow)
+            {
+                await RollbackAsync(leases, CancellationToken.None).ConfigureAwait(false);
+                return new ToolCallAdmission { Denial = exceeded };
+            }
+        }
+
+        Record(decision, toolName, serverId, grant);
+        return new ToolCallAdmission { Leases = leases };
+    }
+
+    public async ValueTask RollbackAsync(IReadOnlyList<CounterLease> leases, CancellationToken cancellationToken)
+    {
+        foreach (var lease in leases)
+        {
+            await counters.RollbackAsync(lease, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void Record(PolicyDecision decision, string tool, string serverId, Grant grant)
+    {
+        var outcome = decision.IsShadow ? "shadow-" + decision.Outcome.ToString().ToLowerInvariant() : decision.Outcome.ToString().ToLowerInvariant();
+        Log.ToolCallDecided(logger, outcome, tool, serverId, grant.Name, decision.RuleId, decision.Reason);
+    }
+}

@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Portcullis.Gateway.Tests;
+
+/// <summary>
+/// A minimal Streamable HTTP upstream on real Kestrel that records every request's headers and
+/// body, to prove what the gateway does and does not forward.
+/// </summary>
+internal sealed class RecordingUpstream : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private RecordingUpstream(WebApplication app, Uri url)
+    {
+        _app = app;
+        Url = url;
+    }
+
+    public Uri Url { get; }
+
+    public ConcurrentQueue<(IHeaderDictionary Headers, string Body)> Requests { get; } = new();
+
+    public static async Task<RecordingUpstream> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        RecordingUpstream? self = null;
+        app.MapPost("/mcp", async context =>
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            var body = await reader.ReadToEndAsync();
+            self!.Requests.Enqueue((new HeaderDictionary(context.Request.Headers.ToDictionary(h => h.Key, h => h.Value)), body));
+            using var message = JsonDocument.Parse(body);
+            if (!message.RootElement.TryGetProperty("id", out var id))
+            {
+                context.Response.StatusCode = StatusCodes.Status202Accepted;
+                return;
+            }
+
+            context.Response.Headers["Mcp-Session-Id"] = "upstream-session-1";
+            context.Response.Headers["Set-Cookie"] = "upstream=secret";
+            context.Response.ContentType = "application/json";
+            var result = message.RootElement.GetProperty("method").GetString() == "tools/list"
+                ? """{"tools":[{"name":"echo","inputSchema":{"type":"object"}},{"name":"delete_all","inputSchema":{"type":"object"}}]}"""
+                : """{"content":[{"type":"text","text":"ok"}]}""";
+            await context.Response.WriteAsync($$"""{"jsonrpc":"2.0","id":{{id.GetRawText()}},"result":{{result}}}""");
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        self = new RecordingUpstream(app, new Uri(address + "/mcp"));
+        return self;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

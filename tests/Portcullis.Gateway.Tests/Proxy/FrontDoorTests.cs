@@ -44,7 +44,7 @@ public sealed class FrontDoorTests(GatewayFixture gateway)
     [Fact]
     public async Task Post_ExpiredGrant_Is401()
     {
-        var token = Grants.GrantRegistry.NewToken();
+        var token = Portcullis.Gateway.Grants.GrantRegistry.NewToken();
         gateway.Grants.Add("expired-" + Guid.NewGuid().ToString("N")[..6], token, ["recorder"], expires: DateTimeOffset.UtcNow.AddMinutes(-1));
 
         using var response = await gateway.PostAsync(GatewayFixture.Initialize, token, "recorder");

@@ -1,0 +1,89 @@
+using Portcullis.Gateway.Configuration;
+
+namespace Portcullis.Gateway.Tests.Configuration;
+
+public sealed class ConfigLoaderTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("portcullis-config-").FullName;
+
+    public ConfigLoaderTests()
+    {
+        File.WriteAllText(Path.Combine(_directory, "codex.json"), """{"version": "1", "default": "deny", "tools": {"code_generate": {}}}""");
+        File.WriteAllText(Path.Combine(_directory, "bad.json"), """{"version": "1", "tools": {"t": {"action": "block"}}}""");
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void Load_ValidFile_ResolvesSecretsAndPolicyPaths()
+    {
+        var env = new Dictionary<string, string> { ["ALICE_TOKEN"] = "alice-token-0123456789abcdef", ["CODEX_KEY"] = "sk-upstream" };
+
+        var (config, errors) = Load("""
+            {
+              "listen": "http://127.0.0.1:9000",
+              "store": "memory",
+              "allowed_origins": ["http://localhost:3000"],
+              "servers": [{ "id": "codex", "url": "http://127.0.0.1:9100/mcp", "headers": { "X-Api-Key": "env:CODEX_KEY" }, "policy": "codex.json" }],
+              "grants": [{ "name": "alice", "servers": ["codex"], "token": "env:ALICE_TOKEN", "labels": { "team": "platform" }, "expires": "2030-01-01T00:00:00Z" }]
+            }
+            """, env);
+
+        Assert.Empty(errors);
+        Assert.Equal(9000, config!.Listen.Port);
+        var server = Assert.Single(config.Servers);
+        Assert.Equal("sk-upstream", server.Headers["X-Api-Key"]);
+        Assert.Equal(Path.Combine(_directory, "codex.json"), server.PolicyPath);
+        var grant = Assert.Single(config.Grants);
+        Assert.Equal(("alice-token-0123456789abcdef", "platform"), (grant.Token, grant.Labels["team"]));
+        Assert.Equal(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero), grant.Expires);
+    }
+
+    [Fact]
+    public void Load_ManyProblems_ReportsEveryOneWithItsPath()
+    {
+        var (config, errors) = Load("""
+            {
+              "listen": "ftp://x",
+              "stor": "memory",
+              "servers": [
+                { "id": "Codex!", "url": "http://127.0.0.1:9100/mcp", "policy": "codex.json" },
+                { "id": "b", "url": "not a url", "policy": "bad.json", "headers": { "Authorization2": "env:MISSING", "Mcp-Session-Id": "x" } },
+                { "id": "c", "command": "npx", "policy": "missing.json" }
+              ],
+              "grants": [
+                { "name": "g", "servers": ["zzz"], "token": "short" },
+                { "servers": ["b"], "token": "env:" }
+              ]
+            }
+            """, []);
+
+        Assert.Null(config);
+        var paths = errors.Select(e => e.Path).ToList();
+        string[] expected =
+        [
+            "/listen", "/stor", "/servers/0/id", "/servers/1/url", "/servers/1/headers/Authorization2", "/servers/1/headers/Mcp-Session-Id",
+            "/servers/1/policy", "/servers/2/command", "/servers/2/policy", "/grants/0/servers/0", "/grants/0/token", "/grants/1", "/grants/1/servers/0", "/grants/1/token",
+        ];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), paths.Order(StringComparer.Ordinal));
+        Assert.Contains(errors, e => e.Path == "/servers/1/policy" && e.Message.Contains("'block' is not a valid value", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Path == "/servers/1/headers/Authorization2" && e.Message == "Environment variable 'MISSING' is not set.");
+        Assert.Contains(errors, e => e.Path == "/servers/2/command" && e.Message.Contains("not supported", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("not json", "Not valid JSON")]
+    [InlineData("[]", "JSON object")]
+    [InlineData("""{"servers": []}""", "at least one server")]
+    [InlineData("""{"servers": [{"id": "a", "url": "http://x/mcp", "policy": "codex.json"}, {"id": "a", "url": "http://y/mcp", "policy": "codex.json"}]}""", "used twice")]
+    public void Load_BadDocument_IsRefused(string text, string message)
+    {
+        var (config, errors) = Load(text, []);
+
+        Assert.Null(config);
+        Assert.Contains(errors, e => e.Message.Contains(message, StringComparison.Ordinal));
+    }
+
+    private (GatewayConfig? Config, IReadOnlyList<ConfigError> Errors) Load(string text, Dictionary<string, string> env) =>
+        ConfigLoader.Load(text, _directory, name => env.GetValueOrDefault(name));
+}

@@ -8,31 +8,46 @@ namespace Portcullis.Gateway.Demo;
 /// results, so the demo works offline and tests can assert on exact output.
 /// </summary>
 [McpServerToolType]
-internal sealed class CodexDemoTools
+internal sealed class CodexDemoTools(DemoToolCalls calls)
 {
     [McpServerTool(Name = "code_generate"), Description("Generate source code that fulfils a description.")]
-    public static string CodeGenerate(
+    public string CodeGenerate(
         [Description("What the code must do.")] string description,
         [Description("Programming language.")] string language = "Python",
         [Description("Feedback on a previous iteration.")] string feedback = "",
         [Description("Iteration number, starting at 1.")] int iteration = 1,
         [Description("Model to use.")] string model = "o4-mini") =>
-        $"[demo:{model}] {language} code for \"{description}\" (iteration {iteration}{(feedback.Length > 0 ? ", with feedback" : "")}):\n" +
+        calls.Record() + $"[demo:{model}] {language} code for \"{description}\" (iteration {iteration}{(feedback.Length > 0 ? ", with feedback" : "")}):\n" +
         $"// TODO: {description}";
 
     [McpServerTool(Name = "describe_codebase"), Description("Describe a codebase or one of its parts.")]
-    public static string DescribeCodebase(
+    public string DescribeCodebase(
         [Description("What to describe: a path, module or question.")] string subject = ".",
         [Description("Who the description is for.")] string audience = "developer",
         [Description("Model to use.")] string model = "o4-mini") =>
-        $"[demo:{model}] Description of '{subject}' for a {audience}: a small example project.";
+        calls.Record() + $"[demo:{model}] Description of '{subject}' for a {audience}: a small example project.";
 
     [McpServerTool(Name = "review_code"), Description("Review code and suggest improvements.")]
-    public static string ReviewCode(
+    public string ReviewCode(
         [Description("The code to review.")] string code,
         [Description("Programming language.")] string language = "Python",
         [Description("Aspects to focus on, e.g. security, performance.")] string[]? focus_areas = null,
         [Description("Model to use.")] string model = "o4-mini") =>
-        $"[demo:{model}] Review of {code.Length} characters of {language}" +
+        calls.Record() + $"[demo:{model}] Review of {code.Length} characters of {language}" +
         $"{(focus_areas is { Length: > 0 } ? " focusing on " + string.Join(", ", focus_areas) : "")}: no issues found.";
+}
+
+/// <summary>Counts tool calls the demo server has executed: what got through the gateway.</summary>
+internal sealed class DemoToolCalls
+{
+    private long _count;
+
+    public long Count => Interlocked.Read(ref _count);
+
+    /// <summary>Counts one call; returns an empty string so it can prefix a result.</summary>
+    public string Record()
+    {
+        Interlocked.Increment(ref _count);
+        return "";
+    }
 }

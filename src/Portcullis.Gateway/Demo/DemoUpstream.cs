@@ -17,17 +17,17 @@ public sealed class DemoUpstream : IAsyncDisposable
     public const string ServerId = "codex";
 
     private readonly WebApplication _app;
-    private readonly RequestCounter _counter;
+    private readonly DemoToolCalls _calls;
 
-    private DemoUpstream(WebApplication app, Uri url, RequestCounter counter)
+    private DemoUpstream(WebApplication app, Uri url, DemoToolCalls calls)
     {
         _app = app;
         Url = url;
-        _counter = counter;
+        _calls = calls;
     }
 
-    /// <summary>How many HTTP requests the demo server has received: what reached it through the gateway.</summary>
-    public long RequestsServed => _counter.Count;
+    /// <summary>How many tool calls the demo server has executed: what got through the gateway.</summary>
+    public long ToolCallsServed => _calls.Count;
 
     /// <summary>The demo server's Streamable HTTP endpoint.</summary>
     public Uri Url { get; }
@@ -41,17 +41,13 @@ public sealed class DemoUpstream : IAsyncDisposable
         builder.Services.AddMcpServer(options => options.ServerInfo = new() { Name = "codex-demo", Version = "1.0.0" })
             .WithHttpTransport()
             .WithTools<CodexDemoTools>();
+        var calls = new DemoToolCalls();
+        builder.Services.AddSingleton(calls);
         var app = builder.Build();
-        var counter = new RequestCounter();
-        app.Use((context, next) =>
-        {
-            counter.Increment();
-            return next(context);
-        });
         app.MapMcp("/mcp");
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new DemoUpstream(app, new Uri(address.TrimEnd('/') + "/mcp"), counter);
+        return new DemoUpstream(app, new Uri(address.TrimEnd('/') + "/mcp"), calls);
     }
 
     /// <inheritdoc />
@@ -59,14 +55,5 @@ public sealed class DemoUpstream : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private sealed class RequestCounter
-    {
-        private long _count;
-
-        public long Count => Interlocked.Read(ref _count);
-
-        public void Increment() => Interlocked.Increment(ref _count);
     }
 }

@@ -35,7 +35,7 @@ public sealed class SdkClientTests(GatewayFixture gateway)
     {
         await using var client = await gateway.ConnectAsync(gateway.NewGrant());
         await using var other = await gateway.ConnectAsync(gateway.NewGrant());
-        var before = gateway.Demo.RequestsServed;
+        var before = gateway.Demo.ToolCallsServed;
         var args = new Dictionary<string, object?> { ["description"] = "x" };
 
         for (var i = 0; i < 3; i++)
@@ -50,7 +50,7 @@ public sealed class SdkClientTests(GatewayFixture gateway)
         var meta = denied.Meta!["portcullis/decision"]!;
         Assert.Equal("/tools/code_generate/limits/0", meta["ruleId"]!.GetValue<string>());
         Assert.InRange(meta["retryAfterSeconds"]!.GetValue<long>(), 0, 60);
-        Assert.Equal(3, gateway.Demo.RequestsServed - before);
+        Assert.Equal(3, gateway.Demo.ToolCallsServed - before);
         Assert.NotEqual(true, (await other.CallToolAsync("code_generate", args, cancellationToken: Cancel)).IsError);
     }
 
@@ -62,14 +62,14 @@ public sealed class SdkClientTests(GatewayFixture gateway)
     {
         await using var client = await gateway.ConnectAsync(gateway.NewGrant());
         var args = JsonSerializer.Deserialize<Dictionary<string, object?>>(arguments)!;
-        var before = gateway.Demo.RequestsServed;
+        var before = gateway.Demo.ToolCallsServed;
 
         var result = await client.CallToolAsync(tool, args, cancellationToken: Cancel);
 
         Assert.True(result.IsError);
         Assert.Equal("[POLICY DENIED] " + reason, Text(result));
         Assert.Equal(ruleId, result.Meta!["portcullis/decision"]!["ruleId"]!.GetValue<string>());
-        Assert.Equal(before, gateway.Demo.RequestsServed);
+        Assert.Equal(before, gateway.Demo.ToolCallsServed);
     }
 
     [Fact]

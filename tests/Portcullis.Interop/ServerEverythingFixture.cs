@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Portcullis.Gateway.Configuration;
+using Portcullis.Gateway.Grants;
+using Portcullis.Gateway.Hosting;
+
+[assembly: AssemblyFixture(typeof(Portcullis.Interop.ServerEverythingFixture))]
+
+namespace Portcullis.Interop;
+
+/// <summary>
+/// <c>@modelcontextprotocol/server-everything</c> in its Streamable HTTP mode, as a real node
+/// process on a free loopback port, behind a gateway on real Kestrel.
+/// </summary>
+public sealed class ServerEverythingFixture : IAsyncLifetime
+{
+    public const string Policy = """
+        {
+          "version": "1",
+          "default": "deny",
+          "hide": ["get-env"],
+          "tools": {
+            "echo": {},
+            "get-sum": { "limits": [{ "counter": "sum", "window": "minute", "max": 2, "scope": "grant" }] },
+            "trigger-long-running-operation": {},
+            "trigger-sampling-request": {}
+          }
+        }
+        """;
+
+    private Process? _server;
+    private WebApplication? _gateway;
+
+    public string DirectUrl { get; private set; } = "";
+
+    public string GatewayUrl { get; private set; } = "";
+
+    internal GrantRegistry? Grants => _gateway?.Services.GetRequiredService<GrantRegistry>();
+
+    public bool Available { get; private set; }
+
+    public async ValueTask InitializeAsync()
+    {
+        if (!File.Exists(NodeTools.ServerEverything))
+        {
+            return;
+        }
+
+        var port = NodeTools.FreePort();
+        _server = NodeTools.Start([NodeTools.ServerEverything, "streamableHttp"], new Dictionary<string, string> { ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        _ = _server.StandardOutput.ReadToEndAsync();
+        _ = _server.StandardError.ReadToEndAsync();
+        await WaitForPortAsync(port);
+        DirectUrl = $"http://127.0.0.1:{port}/mcp";
+
+        var policyPath = Path.Combine(Path.GetTempPath(), $"portcullis-interop-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(policyPath, Policy);
+        _gateway = GatewayApp.Build(new GatewayConfig
+        {
+            Listen = new Uri("http://127.0.0.1:0"),
+            Servers = [new UpstreamServerConfig { Id = "everything", Url = new Uri(DirectUrl), PolicyPath = policyPath }],
+        }, logging => logging.ClearProviders());
+        await _gateway.StartAsync();
+        var address = _gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        GatewayUrl = address + "/mcp/everything";
+        Available = true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_gateway is not null)
+        {
+            await _gateway.StopAsync();
+            await _gateway.DisposeAsync();
+        }
+
+        if (_server is { HasExited: false })
+        {
+            _server.Kill(entireProcessTree: true);
+            await _server.WaitForExitAsync();
+        }
+
+        _server?.Dispose();
+    }
+
+    public string NewGrant()
+    {
+        var token = GrantRegistry.NewToken();
+        Grants!.Add("interop-" + Guid.NewGuid().ToString("N")[..8], token, ["everything"]);
+        return token;
+    }
+
+    private async Task WaitForPortAsync(int port)
+    {
+        for (var attempt = 0; attempt < 300; attempt++)
+        {
+            if (_server!.HasExited)
+            {
+                throw new InvalidOperationException($"server-everything exited with {_server.ExitCode} before listening.");
+            }
+
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync("127.0.0.1", port);
+                return;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        throw new TimeoutException($"server-everything did not listen on port {port} within 15 s.");
+    }
+}

@@ -14,6 +14,6 @@ internal static class PortcullisCommand
             PolicyCheckCommand.Create(),
             PolicyExplainCommand.Create(timeProvider),
         };
-        return new RootCommand("Portcullis: an MCP policy gateway.") { ServeCommand.Create(), policy };
+        return new RootCommand("Portcullis: an MCP policy gateway.") { ServeCommand.Create(), StdioCommand.Create(), policy };
     }
 }

@@ -19,8 +19,20 @@ internal static class DenialResult
     {
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
+        if (decision.RetryAfter is { } retryAfter)
+        {
+            context.Response.Headers.RetryAfter = RetryAfterSeconds(retryAfter).ToString(CultureInfo.InvariantCulture);
+        }
+
         var writer = new Utf8JsonWriter(context.Response.Body);
         await using var _ = writer.ConfigureAwait(false);
+        Write(writer, id, decision);
+        await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes the denial as one JSON-RPC response message.</summary>
+    public static void Write(Utf8JsonWriter writer, JsonElement id, PolicyDecision decision)
+    {
         writer.WriteStartObject();
         writer.WriteString("jsonrpc", "2.0");
         writer.WritePropertyName("id");
@@ -40,15 +52,14 @@ internal static class DenialResult
         writer.WriteString("reason", decision.Reason);
         if (decision.RetryAfter is { } retryAfter)
         {
-            var seconds = (long)Math.Ceiling(retryAfter.TotalSeconds);
-            writer.WriteNumber("retryAfterSeconds", seconds);
-            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            writer.WriteNumber("retryAfterSeconds", RetryAfterSeconds(retryAfter));
         }
 
         writer.WriteEndObject();
         writer.WriteEndObject();
         writer.WriteEndObject();
         writer.WriteEndObject();
-        await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
+
+    private static long RetryAfterSeconds(TimeSpan retryAfter) => (long)Math.Ceiling(retryAfter.TotalSeconds);
 }

@@ -31,6 +31,13 @@ internal sealed record GatewayError(int StatusCode, int Code, string Message)
         context.Response.ContentType = "application/json";
         var writer = new Utf8JsonWriter(context.Response.Body);
         await using var _ = writer.ConfigureAwait(false);
+        Write(writer, id);
+        await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes the error as one JSON-RPC response message (id null when the request's id is unknown).</summary>
+    public void Write(Utf8JsonWriter writer, JsonElement id)
+    {
         writer.WriteStartObject();
         writer.WriteString("jsonrpc", "2.0");
         writer.WritePropertyName("id");
@@ -48,6 +55,5 @@ internal sealed record GatewayError(int StatusCode, int Code, string Message)
         writer.WriteString("message", Message);
         writer.WriteEndObject();
         writer.WriteEndObject();
-        await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 }

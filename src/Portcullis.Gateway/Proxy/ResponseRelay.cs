@@ -51,62 +51,35 @@ internal static class ResponseRelay
 
     private static async Task RelayEventsAsync(Stream source, Stream destination, ToolsListRewriter? rewriter, CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(source, Encoding.UTF8);
-        var lines = new List<string>();
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        await foreach (var sseEvent in SseEvent.ReadAllAsync(source, cancellationToken).ConfigureAwait(false))
         {
-            if (line.Length > 0)
+            var rewritten = rewriter is not null && sseEvent.Data.Length > 0 ? rewriter.Rewrite(Encoding.UTF8.GetBytes(sseEvent.Data)) : null;
+            var dataWritten = false;
+            foreach (var line in sseEvent.Lines)
             {
-                lines.Add(line);
-                continue;
-            }
-
-            await WriteEventAsync(lines, destination, rewriter, cancellationToken).ConfigureAwait(false);
-            lines.Clear();
-        }
-
-        if (lines.Count > 0)
-        {
-            await WriteEventAsync(lines, destination, rewriter, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task WriteEventAsync(List<string> lines, Stream destination, ToolsListRewriter? rewriter, CancellationToken cancellationToken)
-    {
-        byte[]? rewritten = null;
-        if (rewriter is not null)
-        {
-            var data = string.Join('\n', lines.Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l[5..].TrimStart(' ')));
-            if (data.Length > 0)
-            {
-                rewritten = rewriter.Rewrite(Encoding.UTF8.GetBytes(data));
-            }
-        }
-
-        var dataWritten = false;
-        foreach (var line in lines)
-        {
-            if (rewritten is not null && line.StartsWith("data:", StringComparison.Ordinal))
-            {
-                if (!dataWritten)
+                if (rewritten is not null && line.StartsWith("data:", StringComparison.Ordinal))
                 {
-                    await destination.WriteAsync("data: "u8.ToArray(), cancellationToken).ConfigureAwait(false);
-                    await destination.WriteAsync(rewritten, cancellationToken).ConfigureAwait(false);
-                    await destination.WriteAsync(s_newLine, cancellationToken).ConfigureAwait(false);
-                    dataWritten = true;
+                    if (!dataWritten)
+                    {
+                        await destination.WriteAsync("data: "u8.ToArray(), cancellationToken).ConfigureAwait(false);
+                        await destination.WriteAsync(rewritten, cancellationToken).ConfigureAwait(false);
+                        await destination.WriteAsync(s_newLine, cancellationToken).ConfigureAwait(false);
+                        dataWritten = true;
+                    }
+
+                    continue;
                 }
 
-                continue;
+                await destination.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"), cancellationToken).ConfigureAwait(false);
             }
 
-            await destination.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"), cancellationToken).ConfigureAwait(false);
+            await destination.WriteAsync(s_newLine, cancellationToken).ConfigureAwait(false);
+            await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
-
-        await destination.WriteAsync(s_newLine, cancellationToken).ConfigureAwait(false);
-        await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<byte[]?> ReadCappedAsync(HttpContent content, long maxBytes, CancellationToken cancellationToken)
+    /// <summary>Reads a JSON body up to <paramref name="maxBytes"/>; null when it is larger.</summary>
+    internal static async Task<byte[]?> ReadCappedAsync(HttpContent content, long maxBytes, CancellationToken cancellationToken)
     {
         if (content.Headers.ContentLength > maxBytes)
         {

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Portcullis.Gateway.Configuration;
+using Portcullis.Gateway.Stdio;
+
+namespace Portcullis.Cli.Serving;
+
+/// <summary>
+/// <c>portcullis stdio --config FILE --server ID --token-env NAME</c>: the gateway as a stdio MCP
+/// server for clients that launch a command. Standard output carries only protocol messages;
+/// logs go to standard error.
+/// </summary>
+internal static class StdioCommand
+{
+    public static Command Create()
+    {
+        var configFile = new Option<string>("--config") { Description = "The gateway configuration file.", Required = true };
+        var server = new Option<string>("--server") { Description = "The id of the upstream server to front.", Required = true };
+        var tokenEnv = new Option<string>("--token-env") { Description = "The environment variable holding the grant token.", Required = true };
+        var command = new Command("stdio", "Serve one upstream over stdio, as the grant whose token is in --token-env.") { configFile, server, tokenEnv };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var error = parseResult.InvocationConfiguration.Error;
+            var path = parseResult.GetRequiredValue(configFile);
+            var (config, errors) = ConfigLoader.LoadFile(path);
+            if (config is null)
+            {
+                error.WriteLine($"{path}: {errors.Count} error(s)");
+                foreach (var problem in errors)
+                {
+                    error.WriteLine($"  {problem}");
+                }
+
+                return ExitCodes.Invalid;
+            }
+
+            var variable = parseResult.GetRequiredValue(tokenEnv);
+            var token = Environment.GetEnvironmentVariable(variable);
+            if (string.IsNullOrEmpty(token))
+            {
+                error.WriteLine($"--token-env: environment variable '{variable}' is not set.");
+                return ExitCodes.UsageOrIo;
+            }
+
+            using var loggers = LoggerFactory.Create(logging => logging
+                .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace)
+                .AddFilter("Microsoft", LogLevel.Warning)
+                .AddFilter("System", LogLevel.Warning));
+            var output = Console.OpenStandardOutput();
+            await using var gateway = StdioGateway.Create(config, parseResult.GetRequiredValue(server), token, output, loggers, TimeProvider.System, out var refusal);
+            if (gateway is null)
+            {
+                error.WriteLine($"stdio: {refusal}");
+                return ExitCodes.Invalid;
+            }
+
+            using var input = new StreamReader(Console.OpenStandardInput());
+            await gateway.RunAsync(input, cancellationToken);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

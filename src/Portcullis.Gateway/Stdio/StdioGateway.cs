@@ -1,0 +1,249 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Portcullis.Gateway.Configuration;
+using Portcullis.Gateway.Grants;
+using Portcullis.Gateway.Limits;
+using Portcullis.Gateway.Policies;
+using Portcullis.Gateway.Proxy;
+
+namespace Portcullis.Gateway.Stdio;
+
+/// <summary>
+/// The gateway as a stdio MCP server, for desktop clients that launch a command: reads one
+/// JSON-RPC message per line from standard input, applies the same checks and policy as the
+/// HTTP front, talks Streamable HTTP to the upstream, and writes every answer as one line.
+/// </summary>
+public sealed class StdioGateway : IAsyncDisposable
+{
+    private readonly UpstreamServerConfig _server;
+    private readonly Grant _grant;
+    private readonly PolicyRegistry _policies;
+    private readonly ToolCallGate _gate;
+    private readonly UpstreamHttpSession _upstream;
+    private readonly HttpClient _http;
+    private readonly Stream _output;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly ConcurrentDictionary<Task, bool> _inFlight = new();
+    private readonly string _sessionId = "pcs_" + GrantRegistry.Base64Url(RandomNumberGenerator.GetBytes(32));
+    private readonly ILogger _logger;
+    private Task? _listener;
+    private bool _started;
+
+    private StdioGateway(UpstreamServerConfig server, Grant grant, PolicyRegistry policies, ToolCallGate gate, HttpClient http, long maxJsonBytes,
+        Stream output, ILogger logger)
+    {
+        _server = server;
+        _grant = grant;
+        _policies = policies;
+        _gate = gate;
+        _http = http;
+        _upstream = new UpstreamHttpSession(http, server, maxJsonBytes);
+        _output = output;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Prepares a stdio gateway for one server and grant. Returns null with a message when the
+    /// server does not exist or the token is not a live grant for it.
+    /// </summary>
+    public static StdioGateway? Create(GatewayConfig config, string serverId, string token, Stream output, ILoggerFactory loggerFactory,
+        TimeProvider timeProvider, out string? problem)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        var server = config.Servers.FirstOrDefault(s => s.Id == serverId);
+        if (server is null)
+        {
+            problem = $"No server has id '{serverId}'. Servers: {string.Join(", ", config.Servers.Select(s => s.Id))}.";
+            return null;
+        }
+
+        var check = new GrantRegistry(config.Grants, timeProvider).Check("Bearer " + token, serverId);
+        problem = check.Status switch
+        {
+            GrantCheckStatus.Accepted => null,
+            GrantCheckStatus.MissingToken => "The token is empty.",
+            GrantCheckStatus.UnknownToken => "The token does not belong to any grant.",
+            GrantCheckStatus.Expired => $"Grant '{check.Grant!.Name}' has expired.",
+            GrantCheckStatus.Revoked => $"Grant '{check.Grant!.Name}' has been revoked.",
+            _ => $"Grant '{check.Grant!.Name}' may not use server '{serverId}'.",
+        };
+        if (problem is not null)
+        {
+            return null;
+        }
+
+        var policies = new PolicyRegistry([server], loggerFactory.CreateLogger<PolicyRegistry>());
+        var gate = new ToolCallGate(new InMemoryCounterStore(timeProvider), timeProvider, loggerFactory.CreateLogger<ToolCallGate>());
+        var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, ConnectTimeout = TimeSpan.FromSeconds(10) })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        return new StdioGateway(server, check.Grant!, policies, gate, http, config.MaxUpstreamResponseBytes, output, loggerFactory.CreateLogger<StdioGateway>());
+    }
+
+    /// <summary>Serves until standard input ends or <paramref name="cancellationToken"/> fires.</summary>
+    public async Task RunAsync(TextReader input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        while (await input.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        {
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            if (!_started)
+            {
+                // The first message is initialize: everything after it needs the upstream session it opens.
+                _started = true;
+                await HandleLineAsync(Encoding.UTF8.GetBytes(line), cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            // Each later message is handled on its own so a long tool call never blocks the client's
+            // answers to the server's requests (sampling, elicitation) that arrive meanwhile.
+            var task = HandleLineAsync(Encoding.UTF8.GetBytes(line), cancellationToken);
+            _inFlight[task] = true;
+            _ = task.ContinueWith(t => _inFlight.TryRemove(t, out _), TaskScheduler.Default);
+        }
+
+        await Task.WhenAll(_inFlight.Keys).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await _upstream.CloseAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+        {
+            Log.UpstreamFailed(_logger, _server.Id, e.Message);
+        }
+
+        _policies.Dispose();
+        _http.Dispose();
+        _writeLock.Dispose();
+    }
+
+    private async Task HandleLineAsync(byte[] line, CancellationToken cancellationToken)
+    {
+        using var message = JsonRpcMessage.TryParse(line, out var parseError);
+        if (message is null)
+        {
+            await WriteAsync(writer => parseError!.Write(writer, default), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (message.Method == "tools/call" && message.Kind == JsonRpcKind.Notification)
+        {
+            await WriteAsync(writer => GatewayError.InvalidRequest("tools/call must be a request with an id, not a notification.").Write(writer, default), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var policy = _policies.For(_server.Id)!;
+        var admission = new ToolCallAdmission();
+        if (message.Kind == JsonRpcKind.Request && message.Method == "tools/call")
+        {
+            admission = await _gate.AdmitAsync(policy, message, _grant, _server.Id, _sessionId, cancellationToken).ConfigureAwait(false);
+            if (admission.Error is { } error)
+            {
+                await WriteAsync(writer => error.Write(writer, message.Id), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            if (admission.Denial is { } denial)
+            {
+                await WriteAsync(writer => DenialResult.Write(writer, message.Id, denial), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        var rewriter = message.Kind == JsonRpcKind.Request && message.Method == "tools/list" ? new ToolsListRewriter(policy, message.Id) : null;
+        var forwarded = false;
+        try
+        {
+            await foreach (var answer in _upstream.SendAsync(line, message.Method == "initialize", cancellationToken).ConfigureAwait(false))
+            {
+                forwarded = true;
+                await WriteRawAsync(rewriter?.Rewrite(answer) ?? answer, cancellationToken).ConfigureAwait(false);
+            }
+
+            forwarded = true;
+        }
+        catch (Exception e) when (e is HttpRequestException or UpstreamStatusException)
+        {
+            Log.UpstreamFailed(_logger, _server.Id, e.Message);
+            if (message.Kind == JsonRpcKind.Request)
+            {
+                await WriteAsync(writer => GatewayError.UpstreamUnavailable(_server.Id).Write(writer, message.Id), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (!forwarded && admission.Leases.Count > 0)
+        {
+            await _gate.RollbackAsync(admission.Leases, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (message.Method == "notifications/initialized" && _listener is null)
+        {
+            _listener = ListenAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Relays messages the upstream starts on its GET stream (requests, notifications) to the client.</summary>
+    private async Task ListenAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var message in _upstream.ListenAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await WriteRawAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
+        {
+            Log.UpstreamFailed(_logger, _server.Id, "GET stream ended: " + e.Message);
+        }
+    }
+
+    private Task WriteAsync(Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            write(writer);
+        }
+
+        return WriteRawAsync(buffer.WrittenMemory, cancellationToken);
+    }
+
+    private async Task WriteRawAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        if (message.Span.IndexOfAny((byte)'\n', (byte)'\r') >= 0)
+        {
+            // stdio frames are lines: re-serialise a message that spans several (pretty-printed JSON).
+            using var document = JsonDocument.Parse(message);
+            message = JsonSerializer.SerializeToUtf8Bytes(document.RootElement);
+        }
+
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _output.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+            await _output.WriteAsync("\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+            await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using Portcullis.Gateway.Demo;
+
+namespace Portcullis.Cli.Tests.Serving;
+
+/// <summary>
+/// <c>portcullis stdio</c> as a real child process, launched by the official C# SDK's stdio
+/// client the way a desktop client launches it, in front of the demo upstream.
+/// </summary>
+public sealed class StdioCommandTests : IAsyncLifetime
+{
+    private const string Token = "stdio-test-token-0123456789abcdef";
+    private readonly string _directory = Directory.CreateTempSubdirectory("portcullis-stdio-").FullName;
+    private DemoUpstream _upstream = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _upstream = await DemoUpstream.StartAsync();
+        await File.WriteAllTextAsync(Path.Combine(_directory, "codex.json"), """
+            {"version": "1", "default": "deny", "hide": ["describe_codebase"],
+             "tools": {"code_generate": {"limits": [{"counter": "cg", "window": "minute", "max": 2}]}, "review_code": {"action": "deny", "reason": "Not today."}}}
+            """);
+        await File.WriteAllTextAsync(Path.Combine(_directory, "portcullis.json"), $$"""
+            {
+              "servers": [{ "id": "codex", "url": "{{_upstream.Url}}", "policy": "codex.json" }],
+              "grants": [{ "name": "desktop", "servers": ["codex"], "token": "{{Token}}" }]
+            }
+            """);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _upstream.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Stdio_SdkClient_IsServedUnderThePolicy()
+    {
+        await using var client = await McpClient.CreateAsync(Transport(Token), cancellationToken: TestContext.Current.CancellationToken);
+
+        var tools = await client.ListToolsAsync(cancellationToken: TestContext.Current.CancellationToken);
+        var args = new Dictionary<string, object?> { ["description"] = "sort a list" };
+        var first = await client.CallToolAsync("code_generate", args, cancellationToken: TestContext.Current.CancellationToken);
+        await client.CallToolAsync("code_generate", args, cancellationToken: TestContext.Current.CancellationToken);
+        var third = await client.CallToolAsync("code_generate", args, cancellationToken: TestContext.Current.CancellationToken);
+        var denied = await client.CallToolAsync("review_code", new Dictionary<string, object?> { ["code"] = "x" }, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(["code_generate", "review_code"], tools.Select(t => t.Name).Order());
+        Assert.Equal("[demo:o4-mini] Python code for \"sort a list\" (iteration 1):\n// TODO: sort a list", Text(first));
+        Assert.True(third.IsError);
+        Assert.StartsWith("[POLICY DENIED] Rate limit 'cg' reached", Text(third), StringComparison.Ordinal);
+        Assert.Equal("[POLICY DENIED] Not today.", Text(denied));
+        Assert.Equal(2, _upstream.ToolCallsServed);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Stdio_WrongToken_RefusesToStart()
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            RedirectStandardInput = true,
+        };
+        foreach (var argument in Arguments())
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["PORTCULLIS_STDIO_TOKEN"] = "not-the-token-0123456789abcdef";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        process.StandardInput.Close();
+        var error = await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains("The token does not belong to any grant.", error, StringComparison.Ordinal);
+        Assert.Equal(0, _upstream.ToolCallsServed);
+    }
+
+    private StdioClientTransport Transport(string token) => new(new StdioClientTransportOptions
+    {
+        Name = "portcullis",
+        Command = "dotnet",
+        Arguments = Arguments(),
+        EnvironmentVariables = new Dictionary<string, string?> { ["PORTCULLIS_STDIO_TOKEN"] = token },
+    });
+
+    private string[] Arguments() =>
+        [CliAssembly, "stdio", "--config", Path.Combine(_directory, "portcullis.json"), "--server", "codex", "--token-env", "PORTCULLIS_STDIO_TOKEN"];
+
+    /// <summary>The CLI from its own build output, where its dependency manifest matches the files beside it.</summary>
+    private static string CliAssembly => Path.Combine(
+        AppContext.BaseDirectory.Replace(Path.Combine("tests", "Portcullis.Cli.Tests"), Path.Combine("src", "Portcullis.Cli"), StringComparison.Ordinal),
+        "portcullis.dll");
+
+    private static string Text(CallToolResult result) => Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text;
+}

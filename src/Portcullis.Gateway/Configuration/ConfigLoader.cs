@@ -12,7 +12,7 @@ namespace Portcullis.Gateway.Configuration;
 /// </summary>
 public static partial class ConfigLoader
 {
-    private static readonly string[] s_rootKeys = ["listen", "store", "allowed_origins", "servers", "grants"];
+    private static readonly string[] s_rootKeys = ["listen", "store", "allowed_origins", "allowed_hosts", "servers", "grants"];
     private static readonly string[] s_serverKeys = ["id", "url", "headers", "command", "args", "env", "policy"];
     private static readonly string[] s_grantKeys = ["name", "servers", "token", "labels", "expires"];
 
@@ -86,6 +86,10 @@ public static partial class ConfigLoader
                 ? reader.StringArray(originsElement, "/allowed_origins")
                 : [];
 
+            var hosts = root.TryGetProperty("allowed_hosts", out var hostsElement)
+                ? reader.StringArray(hostsElement, "/allowed_hosts")
+                : [];
+
             var servers = ImmutableArray.CreateBuilder<UpstreamServerConfig>();
             if (!root.TryGetProperty("servers", out var serversElement) || serversElement.ValueKind != JsonValueKind.Array || serversElement.GetArrayLength() == 0)
             {
@@ -154,6 +158,7 @@ public static partial class ConfigLoader
                 Listen = listen,
                 Store = store,
                 AllowedOrigins = origins,
+                AllowedHosts = hosts,
                 Servers = servers.ToImmutable(),
                 Grants = grants.ToImmutable(),
             }, errors);

@@ -14,6 +14,12 @@ public sealed record GatewayConfig
     /// <summary>Browser origins allowed to call the MCP endpoints; requests with any other <c>Origin</c> get 403.</summary>
     public ImmutableArray<string> AllowedOrigins { get; init; } = [];
 
+    /// <summary>
+    /// Host names the gateway answers to (the <c>Host</c> header, without port). Empty means: the
+    /// loopback names when listening on loopback, any host otherwise. Guards against DNS rebinding.
+    /// </summary>
+    public ImmutableArray<string> AllowedHosts { get; init; } = [];
+
     /// <summary>The upstream servers by id.</summary>
     public ImmutableArray<UpstreamServerConfig> Servers { get; init; } = [];
 

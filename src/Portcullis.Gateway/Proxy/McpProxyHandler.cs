@@ -26,6 +26,7 @@ internal sealed partial class McpProxyHandler(
     public const string UpstreamClientName = "portcullis-upstream";
 
     private readonly Dictionary<string, UpstreamServerConfig> _servers = config.Servers.ToDictionary(s => s.Id, StringComparer.Ordinal);
+    private readonly HostAllowList _hosts = HostAllowList.For(config);
 
     public async Task HandlePostAsync(HttpContext context, string serverId)
     {
@@ -168,6 +169,12 @@ internal sealed partial class McpProxyHandler(
     /// <summary>Server, origin and grant checks shared by every method; writes the refusal itself.</summary>
     private async Task<(UpstreamServerConfig Server, Grant Grant)?> AdmitAsync(HttpContext context, string serverId)
     {
+        if (!_hosts.Allows(context.Request.Host.Host))
+        {
+            await GatewayError.Forbidden($"Host '{context.Request.Host.Host}' is not allowed.").WriteAsync(context).ConfigureAwait(false);
+            return null;
+        }
+
         if (context.Request.Headers.Origin is { Count: > 0 } origin && !config.AllowedOrigins.Contains(origin.ToString(), StringComparer.OrdinalIgnoreCase))
         {
             await GatewayError.Forbidden($"Origin '{origin}' is not allowed.").WriteAsync(context).ConfigureAwait(false);

@@ -85,6 +85,20 @@ public sealed class FrontDoorTests(GatewayFixture gateway)
         Assert.Equal(before + 1, gateway.Recorder.Requests.Count);
     }
 
+    [Theory]
+    [InlineData("attacker.example:8080")]
+    [InlineData("rebound.example")]
+    public async Task Post_ForeignHost_Is403BeforeAuthentication(string host)
+    {
+        var before = gateway.Recorder.Requests.Count;
+
+        using var response = await gateway.PostAsync(GatewayFixture.Initialize, gateway.NewGrant("recorder"), "recorder", headers: h => h.Host = host);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        await AssertErrorAsync(response, -32001, "is not allowed");
+        Assert.Equal(before, gateway.Recorder.Requests.Count);
+    }
+
     [Fact]
     public async Task Forwarded_Request_CarriesTheUpstreamCredential_NeverTheAgents()
     {

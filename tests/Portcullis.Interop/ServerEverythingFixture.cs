@@ -14,8 +14,9 @@ using Portcullis.Gateway.Hosting;
 namespace Portcullis.Interop;
 
 /// <summary>
-/// <c>@modelcontextprotocol/server-everything</c> in its Streamable HTTP mode, as a real node
-/// process on a free loopback port, behind a gateway on real Kestrel.
+/// <c>@modelcontextprotocol/server-everything</c> as real node processes behind a gateway on real
+/// Kestrel: in its Streamable HTTP mode on a free loopback port, and in its stdio mode, started
+/// by the gateway for each session.
 /// </summary>
 public sealed class ServerEverythingFixture : IAsyncLifetime
 {
@@ -40,6 +41,9 @@ public sealed class ServerEverythingFixture : IAsyncLifetime
 
     public string GatewayUrl { get; private set; } = "";
 
+    /// <summary>The same server started by the gateway as a stdio process, one per session.</summary>
+    public string StdioGatewayUrl { get; private set; } = "";
+
     internal GrantRegistry? Grants => _gateway?.Services.GetRequiredService<GrantRegistry>();
 
     public bool Available { get; private set; }
@@ -63,11 +67,23 @@ public sealed class ServerEverythingFixture : IAsyncLifetime
         _gateway = GatewayApp.Build(new GatewayConfig
         {
             Listen = new Uri("http://127.0.0.1:0"),
-            Servers = [new UpstreamServerConfig { Id = "everything", Url = new Uri(DirectUrl), PolicyPath = policyPath }],
+            Servers =
+            [
+                new UpstreamServerConfig { Id = "everything", Url = new Uri(DirectUrl), PolicyPath = policyPath },
+                new UpstreamServerConfig
+                {
+                    Id = "everything-stdio",
+                    Url = new Uri("stdio://everything-stdio"),
+                    Command = "node",
+                    Arguments = [NodeTools.ServerEverything, "stdio"],
+                    PolicyPath = policyPath,
+                },
+            ],
         }, logging => logging.ClearProviders());
         await _gateway.StartAsync();
         var address = _gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
         GatewayUrl = address + "/mcp/everything";
+        StdioGatewayUrl = address + "/mcp/everything-stdio";
         Available = true;
     }
 
@@ -91,7 +107,7 @@ public sealed class ServerEverythingFixture : IAsyncLifetime
     public string NewGrant()
     {
         var token = GrantRegistry.NewToken();
-        Grants!.Add("interop-" + Guid.NewGuid().ToString("N")[..8], token, ["everything"]);
+        Grants!.Add("interop-" + Guid.NewGuid().ToString("N")[..8], token, ["everything", "everything-stdio"]);
         return token;
     }
 

@@ -9,12 +9,19 @@ namespace Portcullis.Interop;
 public sealed class TypeScriptClientTests(ServerEverythingFixture everything)
 {
     [Fact]
-    public async Task Session_ThroughTheGateway_BehavesLikeTheUpstreamUnderThePolicy()
+    public Task Session_ThroughTheGateway_ToAStreamableHttpUpstream_BehavesLikeTheUpstreamUnderThePolicy() =>
+        RunScenarioAsync(everything.GatewayUrl);
+
+    [Fact]
+    public Task Session_ThroughTheGateway_ToAStdioUpstream_BehavesLikeTheUpstreamUnderThePolicy() =>
+        RunScenarioAsync(everything.StdioGatewayUrl);
+
+    private async Task RunScenarioAsync(string gatewayUrl)
     {
         NodeTools.RequireInstalled();
         Assert.True(everything.Available, "server-everything did not start.");
 
-        var output = await NodeTools.RunAsync(TimeSpan.FromSeconds(90), NodeTools.ClientScenario, everything.GatewayUrl, everything.NewGrant(), everything.DirectUrl);
+        var output = await NodeTools.RunAsync(TimeSpan.FromSeconds(90), NodeTools.ClientScenario, gatewayUrl, everything.NewGrant(), everything.DirectUrl);
 
         using var json = JsonDocument.Parse(output);
         var root = json.RootElement;

@@ -268,13 +268,48 @@ public static partial class ConfigLoader
             }
 
             Uri? url = null;
-            if (element.TryGetProperty("command", out _))
+            string? command = null;
+            var arguments = ImmutableArray<string>.Empty;
+            var environmentVariables = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+            if (element.TryGetProperty("command", out var commandElement))
             {
-                Error(path + "/command", "Upstreams started as a command (stdio) are not supported by this build; use an upstream 'url'.");
+                if (element.TryGetProperty("url", out _))
+                {
+                    Error(path, "A server has either a 'url' or a 'command', not both.");
+                }
+
+                if (String(commandElement, path + "/command") is { Length: > 0 } commandText)
+                {
+                    command = commandText;
+                    url = new Uri($"stdio://{(id ?? "server")}");
+                }
+
+                if (element.TryGetProperty("args", out var argsElement))
+                {
+                    arguments = StringArray(argsElement, path + "/args");
+                }
+
+                if (element.TryGetProperty("env", out var envElement))
+                {
+                    if (envElement.ValueKind != JsonValueKind.Object)
+                    {
+                        Error(path + "/env", "'env' maps variable names to values (secrets as \"env:NAME\").");
+                    }
+                    else
+                    {
+                        foreach (var variable in envElement.EnumerateObject())
+                        {
+                            if (Secret(variable.Value, $"{path}/env/{variable.Name}") is { } value)
+                            {
+                                environmentVariables[variable.Name] = value;
+                            }
+                        }
+                    }
+                }
             }
             else if (!element.TryGetProperty("url", out var urlElement))
             {
-                Error(path, "The server has no 'url'.");
+                Error(path, "The server has no 'url' (Streamable HTTP) or 'command' (stdio).");
             }
             else if (String(urlElement, path + "/url") is { } urlText)
             {
@@ -335,7 +370,16 @@ public static partial class ConfigLoader
                 return null;
             }
 
-            return new UpstreamServerConfig { Id = id!, Url = url!, Headers = headers.ToImmutable(), PolicyPath = policyPath };
+            return new UpstreamServerConfig
+            {
+                Id = id!,
+                Url = url!,
+                Headers = headers.ToImmutable(),
+                PolicyPath = policyPath,
+                Command = command,
+                Arguments = arguments,
+                Environment = environmentVariables.ToImmutable(),
+            };
         }
 
         public GrantConfig? Grant(JsonElement element, string path, HashSet<string> serverIds)

@@ -33,14 +33,23 @@ public sealed record GatewayConfig
     public long MaxUpstreamResponseBytes { get; init; } = 16 * 1024 * 1024;
 }
 
-/// <summary>One upstream MCP server reached over Streamable HTTP.</summary>
+/// <summary>One upstream MCP server, reached over Streamable HTTP or started as a command that speaks stdio.</summary>
 public sealed record UpstreamServerConfig
 {
     /// <summary>The server's id; its MCP URL on the gateway is <c>/mcp/{id}</c>.</summary>
     public required string Id { get; init; }
 
-    /// <summary>The upstream's Streamable HTTP endpoint.</summary>
+    /// <summary>The upstream's Streamable HTTP endpoint; <c>stdio://{id}</c> for a command.</summary>
     public required Uri Url { get; init; }
+
+    /// <summary>The command that starts a stdio upstream, one process per gateway session.</summary>
+    public string? Command { get; init; }
+
+    /// <summary>The command's arguments.</summary>
+    public ImmutableArray<string> Arguments { get; init; } = [];
+
+    /// <summary>Environment variables for the command (secrets resolved); nothing else of the gateway's environment is passed but PATH, HOME and LANG.</summary>
+    public ImmutableDictionary<string, string> Environment { get; init; } = ImmutableDictionary<string, string>.Empty;
 
     /// <summary>Static headers sent upstream with every request (secrets already resolved).</summary>
     public ImmutableDictionary<string, string> Headers { get; init; } = ImmutableDictionary<string, string>.Empty;

@@ -5,6 +5,7 @@ using Portcullis.Gateway.Limits;
 using Portcullis.Gateway.Policies;
 using Portcullis.Gateway.Proxy;
 using Portcullis.Gateway.Sessions;
+using Portcullis.Gateway.Upstreams;
 
 namespace Portcullis.Gateway.Hosting;
 
@@ -22,14 +23,7 @@ public static class PortcullisServiceCollectionExtensions
         services.AddSingleton(sp => new PolicyRegistry(config.Servers, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PolicyRegistry>>()));
         services.AddSingleton<ToolCallGate>();
         services.AddSingleton<McpProxyHandler>();
-        services.AddHttpClient(McpProxyHandler.UpstreamClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                AllowAutoRedirect = false,
-                UseCookies = false,
-                ConnectTimeout = TimeSpan.FromSeconds(10),
-                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-            });
+        services.AddSingleton(sp => new UpstreamClients(config.Servers, sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         return services;
     }
 }

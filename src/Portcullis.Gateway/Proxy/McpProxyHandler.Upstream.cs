@@ -44,7 +44,7 @@ internal sealed partial class McpProxyHandler
         HttpResponseMessage response;
         try
         {
-            response = await httpClientFactory.CreateClient(UpstreamClientName)
+            response = await upstreamClients.For(server)
                 .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted).ConfigureAwait(false);
         }
         catch (HttpRequestException e)

@@ -6,6 +6,7 @@ using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Policies;
 using Portcullis.Gateway.Sessions;
+using Portcullis.Gateway.Upstreams;
 
 namespace Portcullis.Gateway.Proxy;
 
@@ -20,11 +21,9 @@ internal sealed partial class McpProxyHandler(
     SessionStore sessions,
     PolicyRegistry policies,
     ToolCallGate gate,
-    IHttpClientFactory httpClientFactory,
+    UpstreamClients upstreamClients,
     ILogger<McpProxyHandler> logger)
 {
-    public const string UpstreamClientName = "portcullis-upstream";
-
     private readonly Dictionary<string, UpstreamServerConfig> _servers = config.Servers.ToDictionary(s => s.Id, StringComparer.Ordinal);
     private readonly HostAllowList _hosts = HostAllowList.For(config);
 
@@ -155,7 +154,7 @@ internal sealed partial class McpProxyHandler(
             try
             {
                 using var request = CreateUpstreamRequest(HttpMethod.Delete, admitted.Server, session, context.Request);
-                using var response = await httpClientFactory.CreateClient(UpstreamClientName).SendAsync(request, context.RequestAborted).ConfigureAwait(false);
+                using var response = await upstreamClients.For(admitted.Server).SendAsync(request, context.RequestAborted).ConfigureAwait(false);
             }
             catch (HttpRequestException e)
             {

@@ -9,6 +9,7 @@ using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Limits;
 using Portcullis.Gateway.Policies;
 using Portcullis.Gateway.Proxy;
+using Portcullis.Gateway.Upstreams;
 
 namespace Portcullis.Gateway.Stdio;
 
@@ -24,7 +25,7 @@ public sealed class StdioGateway : IAsyncDisposable
     private readonly PolicyRegistry _policies;
     private readonly ToolCallGate _gate;
     private readonly UpstreamHttpSession _upstream;
-    private readonly HttpClient _http;
+    private readonly UpstreamClients _clients;
     private readonly Stream _output;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ConcurrentDictionary<Task, bool> _inFlight = new();
@@ -33,15 +34,15 @@ public sealed class StdioGateway : IAsyncDisposable
     private Task? _listener;
     private bool _started;
 
-    private StdioGateway(UpstreamServerConfig server, Grant grant, PolicyRegistry policies, ToolCallGate gate, HttpClient http, long maxJsonBytes,
+    private StdioGateway(UpstreamServerConfig server, Grant grant, PolicyRegistry policies, ToolCallGate gate, UpstreamClients clients, long maxJsonBytes,
         Stream output, ILogger logger)
     {
         _server = server;
         _grant = grant;
         _policies = policies;
         _gate = gate;
-        _http = http;
-        _upstream = new UpstreamHttpSession(http, server, maxJsonBytes);
+        _clients = clients;
+        _upstream = new UpstreamHttpSession(clients.For(server), server, maxJsonBytes);
         _output = output;
         _logger = logger;
     }
@@ -79,11 +80,8 @@ public sealed class StdioGateway : IAsyncDisposable
 
         var policies = new PolicyRegistry([server], loggerFactory.CreateLogger<PolicyRegistry>());
         var gate = new ToolCallGate(new InMemoryCounterStore(timeProvider), timeProvider, loggerFactory.CreateLogger<ToolCallGate>());
-        var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, ConnectTimeout = TimeSpan.FromSeconds(10) })
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
-        return new StdioGateway(server, check.Grant!, policies, gate, http, config.MaxUpstreamResponseBytes, output, loggerFactory.CreateLogger<StdioGateway>());
+        var clients = new UpstreamClients([server], loggerFactory);
+        return new StdioGateway(server, check.Grant!, policies, gate, clients, config.MaxUpstreamResponseBytes, output, loggerFactory.CreateLogger<StdioGateway>());
     }
 
     /// <summary>Serves until standard input ends or <paramref name="cancellationToken"/> fires.</summary>
@@ -129,7 +127,7 @@ public sealed class StdioGateway : IAsyncDisposable
         }
 
         _policies.Dispose();
-        _http.Dispose();
+        _clients.Dispose();
         _writeLock.Dispose();
     }
 

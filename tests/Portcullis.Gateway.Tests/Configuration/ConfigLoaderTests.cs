@@ -49,7 +49,7 @@ public sealed class ConfigLoaderTests : IDisposable
               "servers": [
                 { "id": "Codex!", "url": "http://127.0.0.1:9100/mcp", "policy": "codex.json" },
                 { "id": "b", "url": "not a url", "policy": "bad.json", "headers": { "Authorization2": "env:MISSING", "Mcp-Session-Id": "x" } },
-                { "id": "c", "command": "npx", "policy": "missing.json" }
+                { "id": "c", "command": "npx", "url": "http://127.0.0.1:1/mcp", "env": { "KEY": "env:MISSING2" }, "policy": "missing.json" }
               ],
               "grants": [
                 { "name": "g", "servers": ["zzz"], "token": "short" },
@@ -63,12 +63,26 @@ public sealed class ConfigLoaderTests : IDisposable
         string[] expected =
         [
             "/listen", "/stor", "/servers/0/id", "/servers/1/url", "/servers/1/headers/Authorization2", "/servers/1/headers/Mcp-Session-Id",
-            "/servers/1/policy", "/servers/2/command", "/servers/2/policy", "/grants/0/servers/0", "/grants/0/token", "/grants/1", "/grants/1/servers/0", "/grants/1/token",
+            "/servers/1/policy", "/servers/2", "/servers/2/env/KEY", "/servers/2/policy", "/grants/0/servers/0", "/grants/0/token", "/grants/1", "/grants/1/servers/0", "/grants/1/token",
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), paths.Order(StringComparer.Ordinal));
         Assert.Contains(errors, e => e.Path == "/servers/1/policy" && e.Message.Contains("'block' is not a valid value", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Path == "/servers/1/headers/Authorization2" && e.Message == "Environment variable 'MISSING' is not set.");
-        Assert.Contains(errors, e => e.Path == "/servers/2/command" && e.Message.Contains("not supported", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Path == "/servers/2" && e.Message == "A server has either a 'url' or a 'command', not both.");
+    }
+
+    [Fact]
+    public void Load_CommandServer_KeepsArgumentsAndEnvironment()
+    {
+        var (config, errors) = Load("""
+            {"servers": [{ "id": "everything", "command": "node", "args": ["server.js", "stdio"], "env": { "API_KEY": "env:KEY" }, "policy": "codex.json" }]}
+            """, new Dictionary<string, string> { ["KEY"] = "secret" });
+
+        Assert.Empty(errors);
+        var server = Assert.Single(config!.Servers);
+        Assert.Equal(("node", "stdio://everything/"), (server.Command, server.Url.ToString()));
+        Assert.Equal(["server.js", "stdio"], server.Arguments);
+        Assert.Equal("secret", server.Environment["API_KEY"]);
     }
 
     [Theory]

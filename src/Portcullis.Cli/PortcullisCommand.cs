@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Portcullis.Cli.Grants;
 using Portcullis.Cli.Policies;
 using Portcullis.Cli.Serving;
 
@@ -14,6 +15,6 @@ internal static class PortcullisCommand
             PolicyCheckCommand.Create(),
             PolicyExplainCommand.Create(timeProvider),
         };
-        return new RootCommand("Portcullis: an MCP policy gateway.") { ServeCommand.Create(), StdioCommand.Create(), policy };
+        return new RootCommand("Portcullis: an MCP policy gateway.") { ServeCommand.Create(), StdioCommand.Create(), GrantsCommand.Create(timeProvider), policy };
     }
 }

@@ -47,7 +47,8 @@ internal static class StdioCommand
                 .AddFilter("Microsoft", LogLevel.Warning)
                 .AddFilter("System", LogLevel.Warning));
             var output = Console.OpenStandardOutput();
-            await using var gateway = StdioGateway.Create(config, parseResult.GetRequiredValue(server), token, output, loggers, TimeProvider.System, out var refusal);
+            var (gateway, refusal) = await StdioGateway.CreateAsync(config, parseResult.GetRequiredValue(server), token, output, loggers, TimeProvider.System, cancellationToken);
+            await using var _ = gateway;
             if (gateway is null)
             {
                 error.WriteLine($"stdio: {refusal}");

@@ -69,12 +69,16 @@ public static partial class ConfigLoader
                 }
             }
 
-            var store = "memory";
+            var store = "sqlite:" + Path.Combine(baseDirectory, "portcullis.db");
             if (root.TryGetProperty("store", out var storeElement) && reader.String(storeElement, "/store") is { } storeText)
             {
-                if (storeText == "memory" || storeText.StartsWith("sqlite:", StringComparison.Ordinal))
+                if (storeText == "memory")
                 {
                     store = storeText;
+                }
+                else if (storeText.StartsWith("sqlite:", StringComparison.Ordinal) && storeText.Length > "sqlite:".Length)
+                {
+                    store = "sqlite:" + Path.GetFullPath(Path.Combine(baseDirectory, storeText["sqlite:".Length..]));
                 }
                 else
                 {

@@ -8,7 +8,7 @@ public sealed record GatewayConfig
     /// <summary>The URL Kestrel listens on, e.g. <c>http://127.0.0.1:8787</c>.</summary>
     public required Uri Listen { get; init; }
 
-    /// <summary>Where state is kept: <c>memory</c> or <c>sqlite:PATH</c>.</summary>
+    /// <summary>Where run-time grants are kept: <c>sqlite:PATH</c> (the default for configuration files) or <c>memory</c> (none).</summary>
     public string Store { get; init; } = "memory";
 
     /// <summary>Browser origins allowed to call the MCP endpoints; requests with any other <c>Origin</c> get 403.</summary>

@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text;
 using Portcullis.Gateway.Configuration;
+using Portcullis.Storage.Grants;
 
 namespace Portcullis.Gateway.Grants;
 
@@ -14,11 +15,13 @@ public sealed class GrantRegistry
 {
     private readonly ConcurrentDictionary<string, Grant> _byHash = new(StringComparer.Ordinal);
     private readonly TimeProvider _timeProvider;
+    private readonly IGrantStore? _store;
 
-    /// <summary>Creates a registry holding the configured grants.</summary>
-    public GrantRegistry(IEnumerable<GrantConfig> grants, TimeProvider timeProvider)
+    /// <summary>Creates a registry holding the configured grants and, with a store, the grants created at run time.</summary>
+    public GrantRegistry(IEnumerable<GrantConfig> grants, TimeProvider timeProvider, IGrantStore? store = null)
     {
         _timeProvider = timeProvider;
+        _store = store;
         foreach (var grant in grants)
         {
             Add(grant.Name, grant.Token, grant.Servers, grant.Labels, grant.Expires);
@@ -60,8 +63,8 @@ public sealed class GrantRegistry
         return false;
     }
 
-    /// <summary>Checks a raw <c>Authorization</c> header value for a server.</summary>
-    public GrantCheck Check(string? authorization, string serverId)
+    /// <summary>Checks a raw <c>Authorization</c> header value for a server: configured grants first, then the store.</summary>
+    public async ValueTask<GrantCheck> CheckAsync(string? authorization, string serverId, CancellationToken cancellationToken = default)
     {
         const string scheme = "Bearer ";
         if (authorization is null || !authorization.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || authorization.Length == scheme.Length
@@ -72,7 +75,21 @@ public sealed class GrantRegistry
 
         var hash = Hash(authorization[scheme.Length..].Trim());
         if (!_byHash.TryGetValue(Convert.ToHexString(hash), out var grant)
-            || !CryptographicOperations.FixedTimeEquals(hash, grant.TokenHash.AsSpan()))
+            && _store is not null
+            && await _store.FindByTokenHashAsync(hash, cancellationToken).ConfigureAwait(false) is { } stored)
+        {
+            grant = new Grant
+            {
+                Name = stored.Name,
+                TokenHash = stored.TokenHash,
+                Servers = stored.Servers.ToImmutableHashSet(StringComparer.Ordinal),
+                Labels = stored.Labels,
+                Expires = stored.Expires,
+                RevokedAt = stored.RevokedAt,
+            };
+        }
+
+        if (grant is null || !CryptographicOperations.FixedTimeEquals(hash, grant.TokenHash.AsSpan()))
         {
             return new GrantCheck(GrantCheckStatus.UnknownToken, null);
         }
@@ -92,10 +109,11 @@ public sealed class GrantRegistry
             : new GrantCheck(GrantCheckStatus.WrongServer, grant);
     }
 
+    /// <summary>SHA-256 of a token: the only form in which tokens are kept.</summary>
+    public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+
     /// <summary>A new random token: 32 bytes from the CSPRNG, base64url, with a recognisable prefix.</summary>
     public static string NewToken() => "pcg_" + Base64Url(RandomNumberGenerator.GetBytes(32));
 
     internal static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 }

@@ -17,7 +17,7 @@ public static class PortcullisServiceCollectionExtensions
     {
         services.AddSingleton(config);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new GrantRegistry(config.Grants, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new GrantRegistry(config.Grants, sp.GetRequiredService<TimeProvider>(), GrantStores.Open(config.Store)));
         services.AddSingleton<SessionStore>();
         services.AddSingleton<ICounterStore, InMemoryCounterStore>();
         services.AddSingleton(sp => new PolicyRegistry(config.Servers, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PolicyRegistry>>()));

@@ -188,7 +188,7 @@ internal sealed partial class McpProxyHandler(
 
         var authorization = context.Request.Headers.Authorization;
         var check = authorization.Count == 1
-            ? grants.Check(authorization.ToString(), serverId)
+            ? await grants.CheckAsync(authorization.ToString(), serverId, context.RequestAborted).ConfigureAwait(false)
             : new GrantCheck(GrantCheckStatus.MissingToken, null);
         if (check.Status == GrantCheckStatus.Accepted)
         {

@@ -51,20 +51,20 @@ public sealed class StdioGateway : IAsyncDisposable
     /// Prepares a stdio gateway for one server and grant. Returns null with a message when the
     /// server does not exist or the token is not a live grant for it.
     /// </summary>
-    public static StdioGateway? Create(GatewayConfig config, string serverId, string token, Stream output, ILoggerFactory loggerFactory,
-        TimeProvider timeProvider, out string? problem)
+    public static async Task<(StdioGateway? Gateway, string? Problem)> CreateAsync(GatewayConfig config, string serverId, string token, Stream output,
+        ILoggerFactory loggerFactory, TimeProvider timeProvider, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var server = config.Servers.FirstOrDefault(s => s.Id == serverId);
         if (server is null)
         {
-            problem = $"No server has id '{serverId}'. Servers: {string.Join(", ", config.Servers.Select(s => s.Id))}.";
-            return null;
+            return (null, $"No server has id '{serverId}'. Servers: {string.Join(", ", config.Servers.Select(s => s.Id))}.");
         }
 
-        var check = new GrantRegistry(config.Grants, timeProvider).Check("Bearer " + token, serverId);
-        problem = check.Status switch
+        var grants = new GrantRegistry(config.Grants, timeProvider, GrantStores.Open(config.Store));
+        var check = await grants.CheckAsync("Bearer " + token, serverId, cancellationToken).ConfigureAwait(false);
+        var problem = check.Status switch
         {
             GrantCheckStatus.Accepted => null,
             GrantCheckStatus.MissingToken => "The token is empty.",
@@ -75,13 +75,13 @@ public sealed class StdioGateway : IAsyncDisposable
         };
         if (problem is not null)
         {
-            return null;
+            return (null, problem);
         }
 
         var policies = new PolicyRegistry([server], loggerFactory.CreateLogger<PolicyRegistry>());
         var gate = new ToolCallGate(new InMemoryCounterStore(timeProvider), timeProvider, loggerFactory.CreateLogger<ToolCallGate>());
         var clients = new UpstreamClients([server], loggerFactory);
-        return new StdioGateway(server, check.Grant!, policies, gate, clients, config.MaxUpstreamResponseBytes, output, loggerFactory.CreateLogger<StdioGateway>());
+        return (new StdioGateway(server, check.Grant!, policies, gate, clients, config.MaxUpstreamResponseBytes, output, loggerFactory.CreateLogger<StdioGateway>()), null);
     }
 
     /// <summary>Serves until standard input ends or <paramref name="cancellationToken"/> fires.</summary>

@@ -8,33 +8,33 @@ public sealed class GrantRegistryTests
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
 
     [Fact]
-    public void Check_ValidToken_IsAcceptedForItsServersOnly()
+    public async Task Check_ValidToken_IsAcceptedForItsServersOnly()
     {
         var registry = new GrantRegistry([], _clock);
         var token = GrantRegistry.NewToken();
         registry.Add("alice", token, ["codex"]);
 
-        Assert.Equal(GrantCheckStatus.Accepted, registry.Check("Bearer " + token, "codex").Status);
-        Assert.Equal(GrantCheckStatus.Accepted, registry.Check("bearer  " + token + " ", "codex").Status);
-        Assert.Equal(GrantCheckStatus.WrongServer, registry.Check("Bearer " + token, "other").Status);
-        Assert.Equal(GrantCheckStatus.UnknownToken, registry.Check("Bearer " + token + "x", "codex").Status);
+        Assert.Equal(GrantCheckStatus.Accepted, (await registry.CheckAsync("Bearer " + token, "codex")).Status);
+        Assert.Equal(GrantCheckStatus.Accepted, (await registry.CheckAsync("bearer  " + token + " ", "codex")).Status);
+        Assert.Equal(GrantCheckStatus.WrongServer, (await registry.CheckAsync("Bearer " + token, "other")).Status);
+        Assert.Equal(GrantCheckStatus.UnknownToken, (await registry.CheckAsync("Bearer " + token + "x", "codex")).Status);
     }
 
     [Fact]
-    public void Check_ExpiryAndRevocation_AreEnforcedByTheClock()
+    public async Task Check_ExpiryAndRevocation_AreEnforcedByTheClock()
     {
         var registry = new GrantRegistry([], _clock);
         var token = GrantRegistry.NewToken();
         registry.Add("alice", token, ["codex"], expires: _clock.GetUtcNow().AddMinutes(5));
 
-        Assert.Equal(GrantCheckStatus.Accepted, registry.Check("Bearer " + token, "codex").Status);
+        Assert.Equal(GrantCheckStatus.Accepted, (await registry.CheckAsync("Bearer " + token, "codex")).Status);
         _clock.Advance(TimeSpan.FromMinutes(5));
-        Assert.Equal(GrantCheckStatus.Expired, registry.Check("Bearer " + token, "codex").Status);
+        Assert.Equal(GrantCheckStatus.Expired, (await registry.CheckAsync("Bearer " + token, "codex")).Status);
 
         var other = GrantRegistry.NewToken();
         registry.Add("bob", other, ["codex"]);
         Assert.True(registry.Revoke("bob"));
-        Assert.Equal(GrantCheckStatus.Revoked, registry.Check("Bearer " + other, "codex").Status);
+        Assert.Equal(GrantCheckStatus.Revoked, (await registry.CheckAsync("Bearer " + other, "codex")).Status);
         Assert.False(registry.Revoke("bob"));
     }
 

@@ -32,7 +32,7 @@ public sealed class FrontDoorTests(GatewayFixture gateway)
     {
         var token = gateway.NewGrant("recorder");
         var session = await gateway.OpenSessionAsync(token, "recorder");
-        var grant = gateway.Grants.Check("Bearer " + token, "recorder").Grant!;
+        var grant = (await gateway.Grants.CheckAsync("Bearer " + token, "recorder")).Grant!;
 
         Assert.True(gateway.Grants.Revoke(grant.Name));
         using var response = await gateway.PostAsync(ToolsList, token, "recorder", session);

@@ -1,0 +1,20 @@
+namespace Portcullis.Storage.Grants;
+
+/// <summary>Grants created at run time (<c>portcullis grants</c>), shared by every gateway using the store.</summary>
+public interface IGrantStore
+{
+    /// <summary>The grant whose token hashes to <paramref name="tokenHash"/>, revoked or not.</summary>
+    ValueTask<StoredGrant?> FindByTokenHashAsync(ReadOnlyMemory<byte> tokenHash, CancellationToken cancellationToken = default);
+
+    /// <summary>Every grant, oldest first.</summary>
+    ValueTask<IReadOnlyList<StoredGrant>> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Adds a grant; false when the name is taken.</summary>
+    ValueTask<bool> CreateAsync(StoredGrant grant, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces a live grant's token; false when there is no such live grant.</summary>
+    ValueTask<bool> ReplaceTokenAsync(string name, ReadOnlyMemory<byte> tokenHash, CancellationToken cancellationToken = default);
+
+    /// <summary>Revokes a grant for good; false when there is no such live grant.</summary>
+    ValueTask<bool> RevokeAsync(string name, DateTimeOffset at, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,91 @@
+using System.Text.RegularExpressions;
+using Portcullis.Gateway.Grants;
+using Portcullis.Storage.Sqlite;
+
+namespace Portcullis.Cli.Tests.Grants;
+
+/// <summary><c>portcullis grants</c> against a real SQLite store, checked the way a running gateway checks tokens.</summary>
+public sealed partial class GrantsCommandTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("portcullis-grants-").FullName;
+    private readonly string _config;
+
+    public GrantsCommandTests()
+    {
+        File.WriteAllText(Path.Combine(_directory, "codex.json"), """{"version": "1", "default": "deny"}""");
+        _config = Path.Combine(_directory, "portcullis.json");
+        File.WriteAllText(_config, """
+            {"store": "sqlite:state.db", "servers": [{"id": "codex", "url": "http://127.0.0.1:9/mcp", "policy": "codex.json"}]}
+            """);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task CreateRotateRevoke_TakeEffectOnTheNextCheck()
+    {
+        var registry = new GrantRegistry([], TimeProvider.System, new SqliteGrantStore(Path.Combine(_directory, "state.db")));
+
+        var created = CliRunner.Run("grants", "create", "--config", _config, "--name", "ci", "--server", "codex", "--label", "team=platform");
+        var token = TokenIn(created.Output);
+        Assert.Equal(0, created.ExitCode);
+        var check = await registry.CheckAsync("Bearer " + token, "codex", TestContext.Current.CancellationToken);
+        Assert.Equal(GrantCheckStatus.Accepted, check.Status);
+        Assert.Equal("platform", check.Grant!.Labels["team"]);
+
+        var rotated = CliRunner.Run("grants", "rotate", "--config", _config, "ci");
+        var newToken = TokenIn(rotated.Output);
+        Assert.Equal(GrantCheckStatus.UnknownToken, (await registry.CheckAsync("Bearer " + token, "codex", TestContext.Current.CancellationToken)).Status);
+        Assert.Equal(GrantCheckStatus.Accepted, (await registry.CheckAsync("Bearer " + newToken, "codex", TestContext.Current.CancellationToken)).Status);
+
+        Assert.Equal(0, CliRunner.Run("grants", "revoke", "--config", _config, "ci").ExitCode);
+        Assert.Equal(GrantCheckStatus.Revoked, (await registry.CheckAsync("Bearer " + newToken, "codex", TestContext.Current.CancellationToken)).Status);
+        Assert.Equal(1, CliRunner.Run("grants", "rotate", "--config", _config, "ci").ExitCode);
+
+        var list = CliRunner.Run("grants", "list", "--config", _config);
+        Assert.Matches(@"ci\s+store\s+revoked\s+codex", list.Output);
+
+        // Only hashes are stored: neither token appears anywhere in the database files.
+        foreach (var file in Directory.GetFiles(_directory, "state.db*"))
+        {
+            var bytes = System.Text.Encoding.Latin1.GetString(await File.ReadAllBytesAsync(file, TestContext.Current.CancellationToken));
+            Assert.DoesNotContain(token, bytes, StringComparison.Ordinal);
+            Assert.DoesNotContain(newToken, bytes, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("--server", "nope", "no server has id 'nope'")]
+    [InlineData("--label", "novalue", "is not key=value")]
+    [InlineData("--expires", "soon", "is not a date and time")]
+    public void Create_BadOption_IsRefused(string option, string value, string message)
+    {
+        var args = new List<string> { "grants", "create", "--config", _config, "--name", "x" };
+        if (option != "--server")
+        {
+            args.AddRange(["--server", "codex"]);
+        }
+
+        args.AddRange([option, value]);
+        var result = CliRunner.Run([.. args]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(message, result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_DuplicateName_IsRefused()
+    {
+        Assert.Equal(0, CliRunner.Run("grants", "create", "--config", _config, "--name", "dup", "--server", "codex").ExitCode);
+
+        var again = CliRunner.Run("grants", "create", "--config", _config, "--name", "dup", "--server", "codex");
+
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("already exists", again.Error, StringComparison.Ordinal);
+    }
+
+    private static string TokenIn(string output) => TokenPattern().Match(output).Value;
+
+    [GeneratedRegex("pcg_[A-Za-z0-9_-]{43}")]
+    private static partial Regex TokenPattern();
+}

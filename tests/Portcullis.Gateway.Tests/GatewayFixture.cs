@@ -2,8 +2,6 @@ using System.Collections.Immutable;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Client;
@@ -88,7 +86,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         };
         _app = GatewayApp.Build(config, logging => logging.ClearProviders());
         await _app.StartAsync();
-        BaseUrl = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        BaseUrl = _app.ListeningAddress();
     }
 
     public async ValueTask DisposeAsync()

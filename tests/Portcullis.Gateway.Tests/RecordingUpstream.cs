@@ -2,11 +2,10 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Portcullis.Gateway.Hosting;
 
 namespace Portcullis.Gateway.Tests;
 
@@ -56,8 +55,7 @@ internal sealed class RecordingUpstream : IAsyncDisposable
             await context.Response.WriteAsync($$"""{"jsonrpc":"2.0","id":{{id.GetRawText()}},"result":{{result}}}""");
         });
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        self = new RecordingUpstream(app, new Uri(address + "/mcp"));
+        self = new RecordingUpstream(app, new Uri(app.ListeningAddress() + "/mcp"));
         return self;
     }
 

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Configuration;
@@ -81,7 +79,7 @@ public sealed class ServerEverythingFixture : IAsyncLifetime
             ],
         }, logging => logging.ClearProviders());
         await _gateway.StartAsync();
-        var address = _gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        var address = _gateway.ListeningAddress();
         GatewayUrl = address + "/mcp/everything";
         StdioGatewayUrl = address + "/mcp/everything-stdio";
         Available = true;

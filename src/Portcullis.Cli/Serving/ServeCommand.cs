@@ -1,7 +1,5 @@
 using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Configuration;
@@ -67,7 +65,7 @@ internal static class ServeCommand
 
         await using var app = GatewayApp.Build(config);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var baseUrl = BaseUrl(app);
+        var baseUrl = app.ListeningAddress();
         foreach (var server in config.Servers)
         {
             output.WriteLine($"{server.Id}: {baseUrl}/mcp/{server.Id} → {server.Url}");
@@ -83,7 +81,7 @@ internal static class ServeCommand
         var config = DemoConfig.Create(listen, upstream.Url, out var token);
         await using var app = GatewayApp.Build(config, logging => logging.AddFilter("Microsoft", LogLevel.Warning));
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var mcpUrl = $"{BaseUrl(app)}/mcp/{DemoUpstream.ServerId}";
+        var mcpUrl = $"{app.ListeningAddress()}/mcp/{DemoUpstream.ServerId}";
         output.WriteLine($"""
             Portcullis demo is running.
 
@@ -102,9 +100,6 @@ internal static class ServeCommand
         await WaitForShutdownAsync(app, cancellationToken).ConfigureAwait(false);
         return ExitCodes.Success;
     }
-
-    private static string BaseUrl(WebApplication app) =>
-        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
 
     private static async Task WaitForShutdownAsync(WebApplication app, CancellationToken cancellationToken)
     {

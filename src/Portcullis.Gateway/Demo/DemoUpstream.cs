@@ -1,9 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Portcullis.Gateway.Hosting;
 
 namespace Portcullis.Gateway.Demo;
 
@@ -46,8 +45,7 @@ public sealed class DemoUpstream : IAsyncDisposable
         var app = builder.Build();
         app.MapMcp("/mcp");
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new DemoUpstream(app, new Uri(address.TrimEnd('/') + "/mcp"), calls);
+        return new DemoUpstream(app, new Uri(app.ListeningAddress() + "/mcp"), calls);
     }
 
     /// <inheritdoc />

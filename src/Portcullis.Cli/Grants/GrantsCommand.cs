@@ -49,19 +49,7 @@ internal static class GrantsCommand
                 problems.Add($"--name: '{grantName}' is a grant of the configuration file.");
             }
 
-            var labelPairs = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var label in parseResult.GetValue(labels) ?? [])
-            {
-                var equals = label.IndexOf('=', StringComparison.Ordinal);
-                if (equals <= 0)
-                {
-                    problems.Add($"--label: '{label}' is not key=value.");
-                }
-                else
-                {
-                    labelPairs[label[..equals]] = label[(equals + 1)..];
-                }
-            }
+            var labelsValid = ConfigFile.TryParsePairs(parseResult.GetValue(labels) ?? [], "--label", error, out var labelPairs);
 
             DateTimeOffset? expiry = null;
             if (parseResult.GetValue(expires) is { } expiresText)
@@ -76,7 +64,7 @@ internal static class GrantsCommand
                 }
             }
 
-            if (problems.Count > 0)
+            if (problems.Count > 0 || !labelsValid)
             {
                 problems.ForEach(error.WriteLine);
                 return ExitCodes.UsageOrIo;
@@ -187,15 +175,9 @@ internal static class GrantsCommand
 
     private static (GatewayConfig Config, IGrantStore? Store)? OpenStore(string path, TextWriter error, bool requireStore = true)
     {
-        var (config, errors) = ConfigLoader.LoadFile(path);
+        var config = ConfigFile.Load(path, error);
         if (config is null)
         {
-            error.WriteLine($"{path}: {errors.Count} error(s)");
-            foreach (var problem in errors)
-            {
-                error.WriteLine($"  {problem}");
-            }
-
             return null;
         }
 

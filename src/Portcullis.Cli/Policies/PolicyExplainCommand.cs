@@ -81,17 +81,9 @@ internal static class PolicyExplainCommand
             return false;
         }
 
-        var labelPairs = new List<KeyValuePair<string, string>>();
-        foreach (var label in parseResult.GetValue(labels) ?? [])
+        if (!ConfigFile.TryParsePairs(parseResult.GetValue(labels) ?? [], "--label", error, out var labelPairs))
         {
-            var equals = label.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0)
-            {
-                error.WriteLine($"--label: '{label}' is not key=value.");
-                return false;
-            }
-
-            labelPairs.Add(new(label[..equals], label[(equals + 1)..]));
+            return false;
         }
 
         var at = timeProvider.GetUtcNow();

@@ -23,11 +23,7 @@ internal static class PolicyFile
         result = PolicyParser.Parse(text, PolicyParser.FormatOf(path));
         if (!result.Succeeded)
         {
-            error.WriteLine($"{path}: {result.Errors.Length} error(s)");
-            foreach (var problem in result.Errors)
-            {
-                error.WriteLine($"  {problem}");
-            }
+            ConfigFile.WriteProblems(error, path, result.Errors);
 
             exitCode = ExitCodes.Invalid;
             return false;

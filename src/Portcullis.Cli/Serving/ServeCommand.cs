@@ -46,15 +46,9 @@ internal static class ServeCommand
 
     private static async Task<int> RunConfigAsync(string path, Uri? listen, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        var (config, errors) = ConfigLoader.LoadFile(path);
+        var config = ConfigFile.Load(path, error);
         if (config is null)
         {
-            error.WriteLine($"{path}: {errors.Count} error(s)");
-            foreach (var problem in errors)
-            {
-                error.WriteLine($"  {problem}");
-            }
-
             return ExitCodes.Invalid;
         }
 

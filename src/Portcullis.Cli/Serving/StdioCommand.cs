@@ -22,15 +22,9 @@ internal static class StdioCommand
         {
             var error = parseResult.InvocationConfiguration.Error;
             var path = parseResult.GetRequiredValue(configFile);
-            var (config, errors) = ConfigLoader.LoadFile(path);
+            var config = ConfigFile.Load(path, error);
             if (config is null)
             {
-                error.WriteLine($"{path}: {errors.Count} error(s)");
-                foreach (var problem in errors)
-                {
-                    error.WriteLine($"  {problem}");
-                }
-
                 return ExitCodes.Invalid;
             }
 

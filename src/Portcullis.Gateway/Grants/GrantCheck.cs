@@ -25,4 +25,16 @@ public enum GrantCheckStatus
 /// <summary>The outcome of checking a bearer token.</summary>
 /// <param name="Status">Accepted, or why not.</param>
 /// <param name="Grant">The grant when the token matched one.</param>
-public sealed record GrantCheck(GrantCheckStatus Status, Grant? Grant);
+public sealed record GrantCheck(GrantCheckStatus Status, Grant? Grant)
+{
+    /// <summary>Why the token was refused, in words for the client; null when it was accepted.</summary>
+    public string? RefusalFor(string serverId) => Status switch
+    {
+        GrantCheckStatus.Accepted => null,
+        GrantCheckStatus.MissingToken => "Missing bearer token: send Authorization: Bearer <grant token>.",
+        GrantCheckStatus.UnknownToken => "The bearer token does not belong to any grant.",
+        GrantCheckStatus.Expired => $"Grant '{Grant!.Name}' has expired.",
+        GrantCheckStatus.Revoked => $"Grant '{Grant!.Name}' has been revoked.",
+        _ => $"Grant '{Grant!.Name}' may not use server '{serverId}'.",
+    };
+}

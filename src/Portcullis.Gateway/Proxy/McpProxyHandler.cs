@@ -196,14 +196,8 @@ internal sealed partial class McpProxyHandler(
         }
 
         Log.AuthRefused(logger, serverId, check.Status.ToString(), check.Grant?.Name);
-        var error = check.Status switch
-        {
-            GrantCheckStatus.MissingToken => GatewayError.Unauthorized("Missing bearer token: send Authorization: Bearer <grant token>."),
-            GrantCheckStatus.UnknownToken => GatewayError.Unauthorized("The bearer token does not belong to any grant."),
-            GrantCheckStatus.Expired => GatewayError.Unauthorized($"Grant '{check.Grant!.Name}' has expired."),
-            GrantCheckStatus.Revoked => GatewayError.Unauthorized($"Grant '{check.Grant!.Name}' has been revoked."),
-            _ => GatewayError.Forbidden($"Grant '{check.Grant!.Name}' may not use server '{serverId}'."),
-        };
+        var refusal = check.RefusalFor(serverId)!;
+        var error = check.Status == GrantCheckStatus.WrongServer ? GatewayError.Forbidden(refusal) : GatewayError.Unauthorized(refusal);
         if (error.StatusCode == StatusCodes.Status401Unauthorized)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer realm=\"portcullis\"";

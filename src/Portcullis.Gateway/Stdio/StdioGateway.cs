@@ -64,15 +64,7 @@ public sealed class StdioGateway : IAsyncDisposable
 
         var grants = new GrantRegistry(config.Grants, timeProvider, GrantStores.Open(config.Store));
         var check = await grants.CheckAsync("Bearer " + token, serverId, cancellationToken).ConfigureAwait(false);
-        var problem = check.Status switch
-        {
-            GrantCheckStatus.Accepted => null,
-            GrantCheckStatus.MissingToken => "The token is empty.",
-            GrantCheckStatus.UnknownToken => "The token does not belong to any grant.",
-            GrantCheckStatus.Expired => $"Grant '{check.Grant!.Name}' has expired.",
-            GrantCheckStatus.Revoked => $"Grant '{check.Grant!.Name}' has been revoked.",
-            _ => $"Grant '{check.Grant!.Name}' may not use server '{serverId}'.",
-        };
+        var problem = check.RefusalFor(serverId);
         if (problem is not null)
         {
             return (null, problem);

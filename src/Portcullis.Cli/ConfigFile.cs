@@ -1,0 +1,48 @@
+using Portcullis.Gateway.Configuration;
+
+namespace Portcullis.Cli;
+
+/// <summary>Loading files for commands, with every problem written to the error stream in one format.</summary>
+internal static class ConfigFile
+{
+    /// <summary>The validated configuration, or null after writing every problem.</summary>
+    public static GatewayConfig? Load(string path, TextWriter error)
+    {
+        var (config, errors) = ConfigLoader.LoadFile(path);
+        if (config is null)
+        {
+            WriteProblems(error, path, errors);
+        }
+
+        return config;
+    }
+
+    /// <summary>Writes <c>PATH: N error(s)</c> and one indented line per problem.</summary>
+    public static void WriteProblems<T>(TextWriter error, string path, IReadOnlyCollection<T> problems)
+    {
+        error.WriteLine($"{path}: {problems.Count} error(s)");
+        foreach (var problem in problems)
+        {
+            error.WriteLine($"  {problem}");
+        }
+    }
+
+    /// <summary>Parses repeated <c>key=value</c> options; false after writing the first malformed one.</summary>
+    public static bool TryParsePairs(IEnumerable<string> items, string option, TextWriter error, out Dictionary<string, string> pairs)
+    {
+        pairs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            var equals = item.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                error.WriteLine($"{option}: '{item}' is not key=value.");
+                return false;
+            }
+
+            pairs[item[..equals]] = item[(equals + 1)..];
+        }
+
+        return true;
+    }
+}

@@ -32,7 +32,7 @@ public sealed record GrantCheck(GrantCheckStatus Status, Grant? Grant)
     {
         GrantCheckStatus.Accepted => null,
         GrantCheckStatus.MissingToken => "Missing bearer token: send Authorization: Bearer <grant token>.",
-        GrantCheckStatus.UnknownToken => "The bearer token does not belong to any grant.",
+        GrantCheckStatus.UnknownToken => "The token does not belong to any grant.",
         GrantCheckStatus.Expired => $"Grant '{Grant!.Name}' has expired.",
         GrantCheckStatus.Revoked => $"Grant '{Grant!.Name}' has been revoked.",
         _ => $"Grant '{Grant!.Name}' may not use server '{serverId}'.",

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
+using Portcullis.Gateway.Hosting;
 using System.Collections.Immutable;
 using Portcullis.Storage.Grants;
 
@@ -181,7 +182,7 @@ internal static class GrantsCommand
             return null;
         }
 
-        var store = GrantStores.Open(config.Store);
+        var store = StateStores.Open(config.Store);
         if (store is null && requireStore)
         {
             error.WriteLine($"{path}: the store is 'memory', which keeps no run-time grants; set \"store\": \"sqlite:portcullis.db\".");

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
-using Portcullis.Gateway.Limits;
+using Portcullis.Storage.Limits;
 using Portcullis.Gateway.Policies;
 using Portcullis.Gateway.Proxy;
 using Portcullis.Gateway.Sessions;
@@ -17,9 +17,9 @@ public static class PortcullisServiceCollectionExtensions
     {
         services.AddSingleton(config);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new GrantRegistry(config.Grants, sp.GetRequiredService<TimeProvider>(), GrantStores.Open(config.Store)));
+        services.AddSingleton(sp => new GrantRegistry(config.Grants, sp.GetRequiredService<TimeProvider>(), StateStores.Open(config.Store)));
         services.AddSingleton<SessionStore>();
-        services.AddSingleton<ICounterStore, InMemoryCounterStore>();
+        services.AddSingleton<ICounterStore>(sp => StateStores.OpenCounters(config.Store, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new PolicyRegistry(config.Servers, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PolicyRegistry>>()));
         services.AddSingleton<ToolCallGate>();
         services.AddSingleton<McpProxyHandler>();

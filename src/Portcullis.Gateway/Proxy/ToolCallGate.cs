@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Grants;
-using Portcullis.Gateway.Limits;
+using Portcullis.Storage.Limits;
 using Portcullis.Policy.Evaluation;
 
 namespace Portcullis.Gateway.Proxy;

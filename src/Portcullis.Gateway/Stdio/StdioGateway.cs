@@ -6,7 +6,8 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
-using Portcullis.Gateway.Limits;
+using Portcullis.Gateway.Hosting;
+using Portcullis.Storage.Limits;
 using Portcullis.Gateway.Policies;
 using Portcullis.Gateway.Proxy;
 using Portcullis.Gateway.Upstreams;
@@ -62,7 +63,7 @@ public sealed class StdioGateway : IAsyncDisposable
             return (null, $"No server has id '{serverId}'. Servers: {string.Join(", ", config.Servers.Select(s => s.Id))}.");
         }
 
-        var grants = new GrantRegistry(config.Grants, timeProvider, GrantStores.Open(config.Store));
+        var grants = new GrantRegistry(config.Grants, timeProvider, StateStores.Open(config.Store));
         var check = await grants.CheckAsync("Bearer " + token, serverId, cancellationToken).ConfigureAwait(false);
         var problem = check.RefusalFor(serverId);
         if (problem is not null)
@@ -71,7 +72,7 @@ public sealed class StdioGateway : IAsyncDisposable
         }
 
         var policies = new PolicyRegistry([server], loggerFactory.CreateLogger<PolicyRegistry>());
-        var gate = new ToolCallGate(new InMemoryCounterStore(timeProvider), timeProvider, loggerFactory.CreateLogger<ToolCallGate>());
+        var gate = new ToolCallGate(StateStores.OpenCounters(config.Store, timeProvider), timeProvider, loggerFactory.CreateLogger<ToolCallGate>());
         var clients = new UpstreamClients([server], loggerFactory);
         return (new StdioGateway(server, check.Grant!, policies, gate, clients, config.MaxUpstreamResponseBytes, output, loggerFactory.CreateLogger<StdioGateway>()), null);
     }

@@ -1,8 +1,8 @@
-namespace Portcullis.Gateway.Limits;
+namespace Portcullis.Storage.Limits;
 
 /// <summary>
 /// Counters in this process's memory: exact under concurrency (one lock around check-and-add),
-/// lost on restart. Expired windows are swept as new reservations arrive.
+/// lost on restart (use a persistent store where limits must survive one). Expired windows are swept as new reservations arrive.
 /// </summary>
 public sealed class InMemoryCounterStore(TimeProvider timeProvider) : ICounterStore
 {

@@ -1,4 +1,4 @@
-namespace Portcullis.Gateway.Limits;
+namespace Portcullis.Storage.Limits;
 
 /// <summary>
 /// Fixed-window counters that admit by reservation: a reservation either fits under the maximum

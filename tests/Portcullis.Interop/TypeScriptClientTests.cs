@@ -6,6 +6,7 @@ namespace Portcullis.Interop;
 /// The official TypeScript SDK client → Portcullis → server-everything, all real processes on
 /// loopback. One scenario per session, as a client would run it.
 /// </summary>
+[Collection("server-everything")]
 public sealed class TypeScriptClientTests(ServerEverythingFixture everything)
 {
     [Fact]

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
+using Portcullis.Gateway.Demo;
 using Portcullis.Policy;
 using Portcullis.Policy.Evaluation;
 
@@ -96,24 +97,8 @@ public class PolicyCompilationBenchmark
 
 internal static class BenchmarkPolicies
 {
-    public const string Brief = """
-        {
-          "version": "1",
-          "default": "deny",
-          "tools": {
-            "code_generate": {
-              "limits": [
-                {
-                  "counter": "code_generate_rate",
-                  "window": "minute",
-                  "max": 10,
-                  "scope": "grant"
-                }
-              ]
-            }
-          }
-        }
-        """;
+    /// <summary>The product brief's example policy, as <c>serve --demo</c> runs it.</summary>
+    public const string Brief = DemoConfig.BriefPolicy;
 
     public const string RegexPolicy = """
         {"version": "1", "default": "deny", "tools": {"write_file": {

@@ -244,6 +244,28 @@ public static partial class ConfigLoader
             return resolved;
         }
 
+        /// <summary>An object of string values (or secrets), keyed by property name.</summary>
+        private ImmutableDictionary<string, string> StringMap(JsonElement element, string path, string hint, bool secrets, StringComparer comparer)
+        {
+            var builder = ImmutableDictionary.CreateBuilder<string, string>(comparer);
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                Error(path, hint);
+                return builder.ToImmutable();
+            }
+
+            foreach (var property in element.EnumerateObject())
+            {
+                var itemPath = $"{path}/{property.Name}";
+                if ((secrets ? Secret(property.Value, itemPath) : String(property.Value, itemPath)) is { } value)
+                {
+                    builder[property.Name] = value;
+                }
+            }
+
+            return builder.ToImmutable();
+        }
+
         public UpstreamServerConfig? Server(JsonElement element, string path, string baseDirectory)
         {
             if (element.ValueKind != JsonValueKind.Object)
@@ -274,7 +296,7 @@ public static partial class ConfigLoader
             Uri? url = null;
             string? command = null;
             var arguments = ImmutableArray<string>.Empty;
-            var environmentVariables = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+            var environmentVariables = ImmutableDictionary<string, string>.Empty;
             if (element.TryGetProperty("command", out var commandElement))
             {
                 if (element.TryGetProperty("url", out _))
@@ -295,20 +317,8 @@ public static partial class ConfigLoader
 
                 if (element.TryGetProperty("env", out var envElement))
                 {
-                    if (envElement.ValueKind != JsonValueKind.Object)
-                    {
-                        Error(path + "/env", "'env' maps variable names to values (secrets as \"env:NAME\").");
-                    }
-                    else
-                    {
-                        foreach (var variable in envElement.EnumerateObject())
-                        {
-                            if (Secret(variable.Value, $"{path}/env/{variable.Name}") is { } value)
-                            {
-                                environmentVariables[variable.Name] = value;
-                            }
-                        }
-                    }
+                    environmentVariables = StringMap(envElement, path + "/env", "'env' maps variable names to values (secrets as \"env:NAME\").",
+                        secrets: true, StringComparer.Ordinal);
                 }
             }
             else if (!element.TryGetProperty("url", out var urlElement))
@@ -327,33 +337,20 @@ public static partial class ConfigLoader
                 }
             }
 
-            var headers = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.OrdinalIgnoreCase);
+            var headers = ImmutableDictionary<string, string>.Empty;
             if (element.TryGetProperty("headers", out var headersElement))
             {
-                if (headersElement.ValueKind != JsonValueKind.Object)
+                headers = StringMap(headersElement, path + "/headers", "'headers' maps header names to values (secrets as \"env:NAME\").",
+                    secrets: true, StringComparer.OrdinalIgnoreCase);
+                foreach (var (name, value) in headers)
                 {
-                    Error(path + "/headers", "'headers' maps header names to values (secrets as \"env:NAME\").");
-                }
-                else
-                {
-                    foreach (var header in headersElement.EnumerateObject())
+                    if (s_reservedHeaders.Contains(name))
                     {
-                        var headerPath = $"{path}/headers/{header.Name}";
-                        if (s_reservedHeaders.Contains(header.Name))
-                        {
-                            Error(headerPath, $"'{header.Name}' is set by the gateway and cannot be configured.");
-                        }
-                        else if (Secret(header.Value, headerPath) is { } value)
-                        {
-                            if (value.AsSpan().IndexOfAny('\r', '\n') >= 0)
-                            {
-                                Error(headerPath, "Header values cannot contain line breaks.");
-                            }
-                            else
-                            {
-                                headers[header.Name] = value;
-                            }
-                        }
+                        Error($"{path}/headers/{name}", $"'{name}' is set by the gateway and cannot be configured.");
+                    }
+                    else if (value.AsSpan().IndexOfAny('\r', '\n') >= 0)
+                    {
+                        Error($"{path}/headers/{name}", "Header values cannot contain line breaks.");
                     }
                 }
             }
@@ -378,11 +375,11 @@ public static partial class ConfigLoader
             {
                 Id = id!,
                 Url = url!,
-                Headers = headers.ToImmutable(),
+                Headers = headers,
                 PolicyPath = policyPath,
                 Command = command,
                 Arguments = arguments,
-                Environment = environmentVariables.ToImmutable(),
+                Environment = environmentVariables,
             };
         }
 
@@ -437,24 +434,9 @@ public static partial class ConfigLoader
                 }
             }
 
-            var labels = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-            if (element.TryGetProperty("labels", out var labelsElement))
-            {
-                if (labelsElement.ValueKind != JsonValueKind.Object)
-                {
-                    Error(path + "/labels", "'labels' maps names to string values.");
-                }
-                else
-                {
-                    foreach (var label in labelsElement.EnumerateObject())
-                    {
-                        if (String(label.Value, $"{path}/labels/{label.Name}") is { } value)
-                        {
-                            labels[label.Name] = value;
-                        }
-                    }
-                }
-            }
+            var labels = element.TryGetProperty("labels", out var labelsElement)
+                ? StringMap(labelsElement, path + "/labels", "'labels' maps names to string values.", secrets: false, StringComparer.Ordinal)
+                : ImmutableDictionary<string, string>.Empty;
 
             DateTimeOffset? expires = null;
             if (element.TryGetProperty("expires", out var expiresElement) && String(expiresElement, path + "/expires") is { } expiresText)
@@ -474,7 +456,7 @@ public static partial class ConfigLoader
                 return null;
             }
 
-            return new GrantConfig { Name = name!, Servers = servers, Token = token!, Labels = labels.ToImmutable(), Expires = expires };
+            return new GrantConfig { Name = name!, Servers = servers, Token = token!, Labels = labels, Expires = expires };
         }
 
         private void CheckPolicyFile(string path, string pointer)

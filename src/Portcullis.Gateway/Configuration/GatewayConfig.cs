@@ -26,6 +26,9 @@ public sealed record GatewayConfig
     /// <summary>The grants declared in the file.</summary>
     public ImmutableArray<GrantConfig> Grants { get; init; } = [];
 
+    /// <summary>How long a session may go unused before the gateway ends it (and its upstream session).</summary>
+    public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
     /// <summary>Largest accepted request body.</summary>
     public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
 

@@ -23,6 +23,7 @@ public static class PortcullisServiceCollectionExtensions
         services.AddSingleton(sp => new PolicyRegistry(config.Servers, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PolicyRegistry>>()));
         services.AddSingleton<ToolCallGate>();
         services.AddSingleton<McpProxyHandler>();
+        services.AddHostedService<IdleSessionSweeper>();
         services.AddSingleton(sp => new UpstreamClients(config.Servers, sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         return services;
     }

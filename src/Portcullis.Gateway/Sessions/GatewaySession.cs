@@ -20,4 +20,7 @@ public sealed record GatewaySession
 
     /// <summary>When the session was opened.</summary>
     public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>When a request last used the session, in UTC ticks (updated without allocating a new record).</summary>
+    internal long LastUsedTicks;
 }

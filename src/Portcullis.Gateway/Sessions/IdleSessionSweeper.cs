@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Portcullis.Gateway.Configuration;
+using Portcullis.Gateway.Proxy;
+using Portcullis.Gateway.Upstreams;
+
+namespace Portcullis.Gateway.Sessions;
+
+/// <summary>
+/// Ends sessions that clients abandoned without DELETE, and their upstream sessions (for a stdio
+/// upstream, its process), so idle clients cannot pile up memory and processes.
+/// </summary>
+internal sealed class IdleSessionSweeper(GatewayConfig config, SessionStore sessions, UpstreamClients upstreams, TimeProvider timeProvider,
+    ILogger<IdleSessionSweeper> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var servers = config.Servers.ToDictionary(s => s.Id, StringComparer.Ordinal);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Clamp(config.SessionIdleTimeout.TotalSeconds / 4, 1, 60)), timeProvider);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            foreach (var session in sessions.RemoveIdle(config.SessionIdleTimeout))
+            {
+                if (session.UpstreamSessionId is null || !servers.TryGetValue(session.ServerId, out var server))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Delete, server.Url);
+                    request.Headers.TryAddWithoutValidation(ProtocolVersions.SessionHeaderName, session.UpstreamSessionId);
+                    foreach (var (name, value) in server.Headers)
+                    {
+                        request.Headers.TryAddWithoutValidation(name, value);
+                    }
+
+                    using var response = await upstreams.For(server).SendAsync(request, stoppingToken).ConfigureAwait(false);
+                }
+                catch (HttpRequestException e)
+                {
+                    Log.UpstreamFailed(logger, server.Id, "ending an idle session: " + e.Message);
+                }
+            }
+        }
+    }
+}

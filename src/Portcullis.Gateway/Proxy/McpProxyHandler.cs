@@ -80,12 +80,6 @@ internal sealed partial class McpProxyHandler(
             return;
         }
 
-        if (message.Method == "tools/call" && message.Kind == JsonRpcKind.Notification)
-        {
-            await GatewayError.InvalidRequest("tools/call must be a request with an id, not a notification.").WriteAsync(context).ConfigureAwait(false);
-            return;
-        }
-
         var policy = policies.For(server.Id);
         if (policy is null)
         {
@@ -93,29 +87,24 @@ internal sealed partial class McpProxyHandler(
             return;
         }
 
-        var admission = new ToolCallAdmission();
-        if (message.Kind == JsonRpcKind.Request && message.Method == "tools/call")
+        var admission = await gate.AdmitMessageAsync(policy, message, grant, server.Id, session?.Id, context.RequestAborted).ConfigureAwait(false);
+        if (admission.Error is { } error)
         {
-            admission = await gate.AdmitAsync(policy, message, grant, server.Id, session?.Id, context.RequestAborted).ConfigureAwait(false);
-            if (admission.Error is { } error)
-            {
-                await error.WriteAsync(context, message.Id).ConfigureAwait(false);
-                return;
-            }
-
-            if (admission.Denial is { } denial)
-            {
-                await DenialResult.WriteAsync(context, message.Id, denial).ConfigureAwait(false);
-                return;
-            }
+            await error.WriteAsync(context, message.Id).ConfigureAwait(false);
+            return;
         }
 
-        var rewriter = message.Kind == JsonRpcKind.Request && message.Method == "tools/list" ? new ToolsListRewriter(policy, message.Id) : null;
+        if (admission.Denial is { } denial)
+        {
+            await DenialResult.WriteAsync(context, message.Id, denial).ConfigureAwait(false);
+            return;
+        }
+
         using var request = CreateUpstreamRequest(HttpMethod.Post, server, session, context.Request);
         request.Content = new ByteArrayContent(body);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
 
-        var relayed = await SendAndRelayAsync(context, server, request, message, isInitialize, grant, session, rewriter).ConfigureAwait(false);
+        var relayed = await SendAndRelayAsync(context, server, request, message, isInitialize, grant, session, admission.Rewriter).ConfigureAwait(false);
         if (!relayed && admission.Leases.Count > 0)
         {
             // The call never reached the upstream: give its reservations back.

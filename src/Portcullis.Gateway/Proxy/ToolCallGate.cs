@@ -18,6 +18,9 @@ internal sealed record ToolCallAdmission
     /// <summary>Reservations to roll back if the call never reaches the upstream.</summary>
     public IReadOnlyList<CounterLease> Leases { get; init; } = [];
 
+    /// <summary>For a <c>tools/list</c> request, what filters the upstream's answer.</summary>
+    public ToolsListRewriter? Rewriter { get; init; }
+
     public bool Forward => Error is null && Denial is null;
 }
 
@@ -27,7 +30,32 @@ internal sealed record ToolCallAdmission
 /// </summary>
 internal sealed class ToolCallGate(ICounterStore counters, TimeProvider timeProvider, ILogger<ToolCallGate> logger)
 {
-    public async ValueTask<ToolCallAdmission> AdmitAsync(CompiledPolicy policy, JsonRpcMessage message, Grant grant, string serverId,
+    /// <summary>
+    /// What to do with any client message before it is forwarded: <c>tools/call</c> is decided,
+    /// <c>tools/list</c> gets a filter for its answer, everything else passes. Both fronts call this.
+    /// </summary>
+    public async ValueTask<ToolCallAdmission> AdmitMessageAsync(CompiledPolicy policy, JsonRpcMessage message, Grant grant, string serverId,
+        string? sessionId, CancellationToken cancellationToken)
+    {
+        if (message.Method == "tools/call" && message.Kind == JsonRpcKind.Notification)
+        {
+            return new ToolCallAdmission { Error = GatewayError.InvalidRequest("tools/call must be a request with an id, not a notification.") };
+        }
+
+        if (message.Kind != JsonRpcKind.Request)
+        {
+            return new ToolCallAdmission();
+        }
+
+        return message.Method switch
+        {
+            "tools/call" => await AdmitAsync(policy, message, grant, serverId, sessionId, cancellationToken).ConfigureAwait(false),
+            "tools/list" => new ToolCallAdmission { Rewriter = new ToolsListRewriter(policy, message.Id) },
+            _ => new ToolCallAdmission(),
+        };
+    }
+
+    private async ValueTask<ToolCallAdmission> AdmitAsync(CompiledPolicy policy, JsonRpcMessage message, Grant grant, string serverId,
         string? sessionId, CancellationToken cancellationToken)
     {
         var parameters = message.Params;

@@ -133,38 +133,26 @@ public sealed class StdioGateway : IAsyncDisposable
             return;
         }
 
-        if (message.Method == "tools/call" && message.Kind == JsonRpcKind.Notification)
+        var admission = await _gate.AdmitMessageAsync(_policies.For(_server.Id)!, message, _grant, _server.Id, _sessionId, cancellationToken).ConfigureAwait(false);
+        if (admission.Error is { } error)
         {
-            await WriteAsync(writer => GatewayError.InvalidRequest("tools/call must be a request with an id, not a notification.").Write(writer, default), cancellationToken).ConfigureAwait(false);
+            await WriteAsync(writer => error.Write(writer, message.Id), cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        var policy = _policies.For(_server.Id)!;
-        var admission = new ToolCallAdmission();
-        if (message.Kind == JsonRpcKind.Request && message.Method == "tools/call")
+        if (admission.Denial is { } denial)
         {
-            admission = await _gate.AdmitAsync(policy, message, _grant, _server.Id, _sessionId, cancellationToken).ConfigureAwait(false);
-            if (admission.Error is { } error)
-            {
-                await WriteAsync(writer => error.Write(writer, message.Id), cancellationToken).ConfigureAwait(false);
-                return;
-            }
-
-            if (admission.Denial is { } denial)
-            {
-                await WriteAsync(writer => DenialResult.Write(writer, message.Id, denial), cancellationToken).ConfigureAwait(false);
-                return;
-            }
+            await WriteAsync(writer => DenialResult.Write(writer, message.Id, denial), cancellationToken).ConfigureAwait(false);
+            return;
         }
 
-        var rewriter = message.Kind == JsonRpcKind.Request && message.Method == "tools/list" ? new ToolsListRewriter(policy, message.Id) : null;
         var forwarded = false;
         try
         {
             await foreach (var answer in _upstream.SendAsync(line, message.Method == "initialize", cancellationToken).ConfigureAwait(false))
             {
                 forwarded = true;
-                await WriteRawAsync(rewriter?.Rewrite(answer) ?? answer, cancellationToken).ConfigureAwait(false);
+                await WriteRawAsync(admission.Rewriter?.Rewrite(answer) ?? answer, cancellationToken).ConfigureAwait(false);
             }
 
             forwarded = true;

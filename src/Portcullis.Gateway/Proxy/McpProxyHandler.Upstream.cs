@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Sessions;
+using Portcullis.Gateway.Upstreams;
 
 namespace Portcullis.Gateway.Proxy;
 
@@ -15,25 +16,9 @@ internal sealed partial class McpProxyHandler
     /// </summary>
     private static HttpRequestMessage CreateUpstreamRequest(HttpMethod method, UpstreamServerConfig server, GatewaySession? session, HttpRequest client)
     {
-        var request = new HttpRequestMessage(method, server.Url);
         var accept = client.Headers.Accept.ToString();
-        request.Headers.TryAddWithoutValidation("Accept", accept.Length > 0 ? accept : "application/json, text/event-stream");
-        if (client.Headers.TryGetValue(ProtocolVersions.HeaderName, out var version))
-        {
-            request.Headers.TryAddWithoutValidation(ProtocolVersions.HeaderName, version.ToString());
-        }
-
-        if (session?.UpstreamSessionId is { } upstreamSession)
-        {
-            request.Headers.TryAddWithoutValidation(ProtocolVersions.SessionHeaderName, upstreamSession);
-        }
-
-        foreach (var (name, value) in server.Headers)
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        return request;
+        var version = client.Headers.TryGetValue(ProtocolVersions.HeaderName, out var values) ? values.ToString() : null;
+        return UpstreamRequest.Create(method, server, accept.Length > 0 ? accept : "application/json, text/event-stream", version, session?.UpstreamSessionId);
     }
 
     /// <summary>Sends to the upstream and relays the answer; false when the request never got an answer it could relay.</summary>

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Configuration;
-using Portcullis.Gateway.Proxy;
 using Portcullis.Gateway.Upstreams;
 
 namespace Portcullis.Gateway.Sessions;
@@ -28,12 +27,7 @@ internal sealed class IdleSessionSweeper(GatewayConfig config, SessionStore sess
 
                 try
                 {
-                    using var request = new HttpRequestMessage(HttpMethod.Delete, server.Url);
-                    request.Headers.TryAddWithoutValidation(ProtocolVersions.SessionHeaderName, session.UpstreamSessionId);
-                    foreach (var (name, value) in server.Headers)
-                    {
-                        request.Headers.TryAddWithoutValidation(name, value);
-                    }
+                    using var request = UpstreamRequest.Create(HttpMethod.Delete, server, "application/json", protocolVersion: null, session.UpstreamSessionId);
 
                     using var response = await upstreams.For(server).SendAsync(request, stoppingToken).ConfigureAwait(false);
                 }

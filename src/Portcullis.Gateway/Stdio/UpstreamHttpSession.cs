@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Proxy;
+using Portcullis.Gateway.Upstreams;
 
 namespace Portcullis.Gateway.Stdio;
 
@@ -79,27 +80,8 @@ internal sealed class UpstreamHttpSession(HttpClient http, UpstreamServerConfig 
         using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
-    private HttpRequestMessage CreateRequest(HttpMethod method, string accept)
-    {
-        var request = new HttpRequestMessage(method, server.Url);
-        request.Headers.TryAddWithoutValidation("Accept", accept);
-        if (_sessionId is not null)
-        {
-            request.Headers.TryAddWithoutValidation(ProtocolVersions.SessionHeaderName, _sessionId);
-        }
-
-        if (_protocolVersion is not null)
-        {
-            request.Headers.TryAddWithoutValidation(ProtocolVersions.HeaderName, _protocolVersion);
-        }
-
-        foreach (var (name, value) in server.Headers)
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        return request;
-    }
+    private HttpRequestMessage CreateRequest(HttpMethod method, string accept) =>
+        UpstreamRequest.Create(method, server, accept, _protocolVersion, _sessionId);
 
     private async IAsyncEnumerable<byte[]> ReadMessagesAsync(HttpResponseMessage response, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

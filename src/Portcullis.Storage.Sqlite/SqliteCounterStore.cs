@@ -18,21 +18,34 @@ public sealed class SqliteCounterStore : ICounterStore
     public SqliteCounterStore(string path, TimeProvider timeProvider)
     {
         _timeProvider = timeProvider;
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true }.ToString();
-        using var connection = SqliteFile.Open(_connectionString);
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            PRAGMA journal_mode = WAL;
-            CREATE TABLE IF NOT EXISTS counters (
-                key TEXT PRIMARY KEY,
-                value INTEGER NOT NULL,
-                window_end INTEGER NOT NULL);
-            """;
-        command.ExecuteNonQuery();
+        _connectionString = SqliteFile.ConnectionString(path);
+        SqliteFile.Migrate(_connectionString);
     }
 
     /// <inheritdoc />
-    public async ValueTask<CounterLease?> TryReserveAsync(string key, DateTimeOffset windowEnd, long max, long amount, CancellationToken cancellationToken = default)
+    public async ValueTask<CounterLease?> TryReserveAsync(string key, DateTimeOffset windowStart, DateTimeOffset windowEnd, long max, long amount,
+        CancellationToken cancellationToken = default)
+    {
+        var windowKey = CounterLease.WindowKey(key, windowStart);
+        return await SqliteFile.GuardAsync(() => ReserveAsync(windowKey, windowEnd, max, amount, cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask RollbackAsync(CounterLease lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        await SqliteFile.GuardAsync(async () =>
+        {
+            using var connection = SqliteFile.Open(_connectionString);
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE counters SET value = max(0, value - $amount) WHERE key = $key";
+            command.Parameters.AddWithValue("$key", lease.Key);
+            command.Parameters.AddWithValue("$amount", lease.Amount);
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
+    private async Task<CounterLease?> ReserveAsync(string key, DateTimeOffset windowEnd, long max, long amount, CancellationToken cancellationToken)
     {
         using var connection = SqliteFile.Open(_connectionString);
         await SweepExpiredAsync(connection, cancellationToken).ConfigureAwait(false);
@@ -52,18 +65,6 @@ public sealed class SqliteCounterStore : ICounterStore
         command.Parameters.AddWithValue("$windowEnd", windowEnd.ToUnixTimeMilliseconds());
         var result = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
         return result is null ? null : new CounterLease(key, amount, windowEnd);
-    }
-
-    /// <inheritdoc />
-    public async ValueTask RollbackAsync(CounterLease lease, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(lease);
-        using var connection = SqliteFile.Open(_connectionString);
-        using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE counters SET value = max(0, value - $amount) WHERE key = $key";
-        command.Parameters.AddWithValue("$key", lease.Key);
-        command.Parameters.AddWithValue("$amount", lease.Amount);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task SweepExpiredAsync(SqliteConnection connection, CancellationToken cancellationToken)

@@ -2,9 +2,56 @@ using Microsoft.Data.Sqlite;
 
 namespace Portcullis.Storage.Sqlite;
 
-/// <summary>Opens connections the way every SQLite store here needs them.</summary>
+/// <summary>Opens connections the way every SQLite store here needs them, and brings the file's schema up to date.</summary>
 internal static class SqliteFile
 {
+    /// <summary>
+    /// Schema steps, applied in order once each; <c>PRAGMA user_version</c> records how many a file
+    /// has. Steps are only ever appended. The first uses IF NOT EXISTS because files made before
+    /// versioning already hold its tables.
+    /// </summary>
+    private static readonly string[] s_migrations =
+    [
+        """
+        CREATE TABLE IF NOT EXISTS counters (
+            key TEXT PRIMARY KEY,
+            value INTEGER NOT NULL,
+            window_end INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS grants (
+            name TEXT PRIMARY KEY,
+            token_hash BLOB NOT NULL UNIQUE,
+            servers TEXT NOT NULL,
+            labels TEXT NOT NULL,
+            expires TEXT NULL,
+            revoked_at TEXT NULL,
+            created_at TEXT NOT NULL);
+        """,
+        """
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            grant_name TEXT NOT NULL,
+            server_id TEXT NOT NULL,
+            upstream_session_id TEXT NULL,
+            created_at INTEGER NOT NULL,
+            last_used_at INTEGER NOT NULL);
+        CREATE INDEX sessions_last_used ON sessions (last_used_at);
+        CREATE TABLE policy_versions (
+            server_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            format TEXT NOT NULL,
+            source TEXT NOT NULL,
+            comment TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (server_id, version));
+        CREATE INDEX counters_window_end ON counters (window_end);
+        """,
+    ];
+
+    /// <summary>A pooled, read-write connection string for the file at <paramref name="path"/>.</summary>
+    public static string ConnectionString(string path) =>
+        new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true }.ToString();
+
     /// <summary>An open connection that waits up to 5 s for another writer instead of failing with SQLITE_BUSY.</summary>
     public static SqliteConnection Open(string connectionString)
     {
@@ -14,5 +61,49 @@ internal static class SqliteFile
         command.CommandText = "PRAGMA busy_timeout = 5000;";
         command.ExecuteNonQuery();
         return connection;
+    }
+
+    /// <summary>Puts the file in WAL mode and applies the schema steps it lacks, under SQLite's write lock so concurrent openers agree.</summary>
+    public static void Migrate(string connectionString)
+    {
+        using var connection = Open(connectionString);
+        Execute(connection, "PRAGMA journal_mode = WAL;");
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using var read = connection.CreateCommand();
+        read.CommandText = "PRAGMA user_version;";
+        var version = Convert.ToInt32(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        if (version > s_migrations.Length)
+        {
+            throw new InvalidOperationException(
+                $"The SQLite store '{connection.DataSource}' has schema version {version}, newer than this gateway knows ({s_migrations.Length}); upgrade the gateway.");
+        }
+
+        for (var step = version; step < s_migrations.Length; step++)
+        {
+            Execute(connection, s_migrations[step]);
+        }
+
+        Execute(connection, $"PRAGMA user_version = {s_migrations.Length};");
+        transaction.Commit();
+    }
+
+    /// <summary>Runs a store operation, reporting SQLite failures (a lock held past the busy timeout, a disk error) as an unavailable store.</summary>
+    public static async ValueTask<T> GuardAsync<T>(Func<Task<T>> operation)
+    {
+        try
+        {
+            return await operation().ConfigureAwait(false);
+        }
+        catch (SqliteException e)
+        {
+            throw new StoreUnavailableException($"The SQLite store failed: {e.Message}", e);
+        }
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
     }
 }

@@ -17,21 +17,8 @@ public sealed class SqliteGrantStore : IGrantStore
     /// <summary>Opens (and if needed creates) the store at <paramref name="path"/>.</summary>
     public SqliteGrantStore(string path)
     {
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true }.ToString();
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            PRAGMA journal_mode = WAL;
-            CREATE TABLE IF NOT EXISTS grants (
-                name TEXT PRIMARY KEY,
-                token_hash BLOB NOT NULL UNIQUE,
-                servers TEXT NOT NULL,
-                labels TEXT NOT NULL,
-                expires TEXT NULL,
-                revoked_at TEXT NULL,
-                created_at TEXT NOT NULL);
-            """;
-        command.ExecuteNonQuery();
+        _connectionString = SqliteFile.ConnectionString(path);
+        SqliteFile.Migrate(_connectionString);
     }
 
     /// <inheritdoc />

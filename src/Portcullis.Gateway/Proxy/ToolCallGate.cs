@@ -106,7 +106,7 @@ internal sealed class ToolCallGate(ICounterStore counters, TimeProvider timeProv
         for (var i = 0; i < decision.Limits.Count; i++)
         {
             var reservation = decision.Limits[i];
-            var lease = await counters.TryReserveAsync(reservation.Key, reservation.WindowEnd, reservation.Max, reservation.Amount, cancellationToken).ConfigureAwait(false);
+            var lease = await counters.TryReserveAsync(reservation.CounterKey, reservation.WindowStart, reservation.WindowEnd, reservation.Max, reservation.Amount, cancellationToken).ConfigureAwait(false);
             if (lease is not null)
             {
                 leases.Add(lease);

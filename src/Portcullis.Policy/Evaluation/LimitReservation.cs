@@ -17,14 +17,17 @@ public readonly struct LimitReservation
         var start = seconds - (((seconds % limit.WindowSeconds) + limit.WindowSeconds) % limit.WindowSeconds);
         WindowStart = DateTimeOffset.FromUnixTimeSeconds(start);
         WindowEnd = WindowStart.AddSeconds(limit.WindowSeconds);
-        Key = BuildKey(limit, call, start);
+        CounterKey = BuildCounterKey(limit, call);
     }
 
     /// <summary>The limit this reservation is for.</summary>
     public PolicyLimit Limit { get; }
 
-    /// <summary>The counter key: scope, subject, counter name and window start; unique per window.</summary>
-    public string Key { get; }
+    /// <summary>The counter key: scope, subject and counter name; the same in every window.</summary>
+    public string CounterKey { get; }
+
+    /// <summary>The counter key and the window start (Unix seconds); unique per window.</summary>
+    public string Key => CounterKey + "|" + WindowStart.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Start of the current window (inclusive).</summary>
     public DateTimeOffset WindowStart { get; }
@@ -38,7 +41,7 @@ public readonly struct LimitReservation
     /// <summary>The most the counter may reach within the window.</summary>
     public long Max => Limit.Max;
 
-    private static string BuildKey(PolicyLimit limit, in ToolCall call, long windowStart)
+    private static string BuildCounterKey(PolicyLimit limit, in ToolCall call)
     {
         var subject = limit.Scope switch
         {
@@ -47,7 +50,7 @@ public readonly struct LimitReservation
             LimitScope.Server => "srv:" + Escape(call.ServerId),
             _ => "global",
         };
-        return subject + "|counter:" + Escape(limit.Counter) + "|" + windowStart.ToString(CultureInfo.InvariantCulture);
+        return subject + "|counter:" + Escape(limit.Counter);
     }
 
     private static string Escape(string text) => Uri.EscapeDataString(text);

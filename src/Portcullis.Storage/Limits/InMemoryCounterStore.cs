@@ -11,9 +11,11 @@ public sealed class InMemoryCounterStore(TimeProvider timeProvider) : ICounterSt
     private DateTimeOffset _nextSweep = DateTimeOffset.MinValue;
 
     /// <inheritdoc />
-    public ValueTask<CounterLease?> TryReserveAsync(string key, DateTimeOffset windowEnd, long max, long amount, CancellationToken cancellationToken = default)
+    public ValueTask<CounterLease?> TryReserveAsync(string key, DateTimeOffset windowStart, DateTimeOffset windowEnd, long max, long amount,
+        CancellationToken cancellationToken = default)
     {
         var now = timeProvider.GetUtcNow();
+        key = CounterLease.WindowKey(key, windowStart);
         lock (_lock)
         {
             SweepExpired(now);

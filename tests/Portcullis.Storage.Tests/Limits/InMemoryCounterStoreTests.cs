@@ -9,4 +9,8 @@ public sealed class InMemoryCounterStoreTests : CounterStoreContract
         var store = new InMemoryCounterStore(Clock);
         return (store, store);
     }
+
+    [Fact]
+    public Task NextWindow_StartsFromZero() =>
+        GivenWindowChecks.NextWindowStartsFromZero_AndExpiredWindowsAreSwept(new InMemoryCounterStore(Clock), Clock, Start);
 }

@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Portcullis.Storage.Limits;
 using Portcullis.Storage.Sqlite;
 
@@ -11,7 +12,7 @@ public sealed class SqliteCounterStoreTests : CounterStoreContract, IDisposable
 
     public void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        SqliteConnection.ClearAllPools();
         Directory.Delete(_directory, recursive: true);
     }
 
@@ -19,13 +20,32 @@ public sealed class SqliteCounterStoreTests : CounterStoreContract, IDisposable
         (new SqliteCounterStore(DatabasePath, Clock), new SqliteCounterStore(DatabasePath, Clock));
 
     [Fact]
+    public Task NextWindow_StartsFromZero_AndExpiredRowsAreDeleted() =>
+        GivenWindowChecks.NextWindowStartsFromZero_AndExpiredWindowsAreSwept(new SqliteCounterStore(DatabasePath, Clock), Clock, Start);
+
+    [Fact]
+    public async Task ExpiredRows_AreDeleted()
+    {
+        var store = new SqliteCounterStore(DatabasePath, Clock);
+        await store.TryReserveAsync("old", Start, Start.AddSeconds(1), 1, 1);
+
+        Clock.Advance(TimeSpan.FromMinutes(1));
+        await store.TryReserveAsync("new", Start.AddMinutes(1), Start.AddMinutes(2), 1, 1);
+
+        using var connection = new SqliteConnection($"Data Source={DatabasePath}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM counters WHERE key LIKE 'old|%'";
+        Assert.Equal(0L, (long)command.ExecuteScalar()!);
+    }
+
+    [Fact]
     public async Task Counters_SurviveAReopenedStore()
     {
-        var end = Start.AddMinutes(1);
-        Assert.NotNull(await new SqliteCounterStore(DatabasePath, Clock).TryReserveAsync("k", end, 3, 3));
+        Assert.NotNull(await new SqliteCounterStore(DatabasePath, Clock).TryReserveAsync("k", Start, End, 3, 3));
 
         var reopened = new SqliteCounterStore(DatabasePath, Clock);
 
-        Assert.Null(await reopened.TryReserveAsync("k", end, 3, 1));
+        Assert.Null(await reopened.TryReserveAsync("k", Start, End, 3, 1));
     }
 }

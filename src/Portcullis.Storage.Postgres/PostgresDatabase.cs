@@ -1,0 +1,170 @@
+using Npgsql;
+
+namespace Portcullis.Storage.Postgres;
+
+/// <summary>
+/// The PostgreSQL database of a distributed deployment: a pooled data source with bounded
+/// timeouts, and the schema brought up to date at start-up by versioned, append-only steps,
+/// applied under an advisory lock so instances starting together apply each step once.
+/// </summary>
+public sealed class PostgresDatabase : IAsyncDisposable
+{
+    private const long MigrationLockId = 0x506f7274_63756c6c; // "Portcull"
+
+    private static readonly string[] s_migrations =
+    [
+        """
+        CREATE TABLE grants (
+            name text PRIMARY KEY,
+            token_hash bytea NOT NULL UNIQUE,
+            servers jsonb NOT NULL,
+            labels jsonb NOT NULL,
+            expires timestamptz NULL,
+            revoked_at timestamptz NULL,
+            created_at timestamptz NOT NULL);
+        CREATE TABLE policy_versions (
+            server_id text NOT NULL,
+            version integer NOT NULL,
+            text text NOT NULL,
+            format text NOT NULL,
+            source text NOT NULL,
+            comment text NOT NULL,
+            created_at timestamptz NOT NULL,
+            PRIMARY KEY (server_id, version));
+        """,
+    ];
+
+    private PostgresDatabase(NpgsqlDataSource dataSource) => DataSource = dataSource;
+
+    /// <summary>The pooled data source the stores open connections from.</summary>
+    public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>How many schema steps this build knows.</summary>
+    public static int SchemaVersion => s_migrations.Length;
+
+    /// <summary>
+    /// Opens <paramref name="connectionString"/> (<c>postgres://user:password@host:port/database</c>
+    /// or Npgsql's <c>Host=…;Database=…</c> form) and applies the schema steps it lacks.
+    /// </summary>
+    public static async Task<PostgresDatabase> OpenAsync(string connectionString, CancellationToken cancellationToken = default)
+    {
+        var database = new PostgresDatabase(NpgsqlDataSource.Create(Parse(connectionString)));
+        try
+        {
+            await GuardAsync(() => database.MigrateAsync(cancellationToken)).ConfigureAwait(false);
+            return database;
+        }
+        catch
+        {
+            await database.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Whether <paramref name="connectionString"/> can be read; the message says what is wrong when not.</summary>
+    public static bool TryValidate(string connectionString, out string? problem)
+    {
+        try
+        {
+            var builder = Parse(connectionString);
+            problem = string.IsNullOrEmpty(builder.Host) ? "it names no host" : null;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or UriFormatException)
+        {
+            problem = e.Message;
+        }
+
+        return problem is null;
+    }
+
+    /// <summary>Runs a database operation, reporting an unreachable or slow PostgreSQL as an unavailable store.</summary>
+    public static async ValueTask<T> GuardAsync<T>(Func<Task<T>> operation)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        try
+        {
+            return await operation().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException && e is not PostgresException { SqlState: "23505" })
+        {
+            throw new StoreUnavailableException($"PostgreSQL is unavailable: {e.Message}", e);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+
+    private async Task<int> MigrateAsync(CancellationToken cancellationToken)
+    {
+        using var connection = await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, $"SELECT pg_advisory_xact_lock({MigrationLockId})", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, """
+            CREATE TABLE IF NOT EXISTS portcullis_schema (
+                version integer PRIMARY KEY,
+                applied_at timestamptz NOT NULL DEFAULT now())
+            """, cancellationToken).ConfigureAwait(false);
+        using var read = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM portcullis_schema", connection);
+        var applied = (int)(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        if (applied > s_migrations.Length)
+        {
+            throw new InvalidOperationException(
+                $"The PostgreSQL store has schema version {applied}, newer than this gateway knows ({s_migrations.Length}); upgrade the gateway.");
+        }
+
+        for (var step = applied; step < s_migrations.Length; step++)
+        {
+            await ExecuteAsync(connection, s_migrations[step], cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, $"INSERT INTO portcullis_schema (version) VALUES ({step + 1})", cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return s_migrations.Length - applied;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static NpgsqlConnectionStringBuilder Parse(string connectionString)
+    {
+        NpgsqlConnectionStringBuilder builder;
+        if (connectionString.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || connectionString.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
+        {
+            var uri = new Uri(connectionString);
+            builder = new NpgsqlConnectionStringBuilder { Host = uri.Host, Port = uri.IsDefaultPort || uri.Port < 0 ? 5432 : uri.Port };
+            var user = uri.UserInfo.Split(':', 2);
+            if (user[0].Length > 0)
+            {
+                builder.Username = Uri.UnescapeDataString(user[0]);
+            }
+
+            if (user.Length == 2)
+            {
+                builder.Password = Uri.UnescapeDataString(user[1]);
+            }
+
+            var database = uri.AbsolutePath.Trim('/');
+            if (database.Length > 0)
+            {
+                builder.Database = Uri.UnescapeDataString(database);
+            }
+        }
+        else
+        {
+            builder = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+
+        // Bounded waits: an unreachable or hung database fails the request instead of holding it.
+        if (!connectionString.Contains("Timeout", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Timeout = 3;
+            builder.CommandTimeout = 5;
+        }
+
+        builder.ApplicationName ??= "portcullis";
+        return builder;
+    }
+}

@@ -1,0 +1,62 @@
+using Portcullis.Storage.Limits;
+using StackExchange.Redis;
+
+namespace Portcullis.Storage.Redis;
+
+/// <summary>
+/// Counters in Redis, exact across every gateway instance: one Lua script per reservation checks
+/// and increments atomically on the server. The window is placed by Redis's own clock
+/// (<c>TIME</c>), so gateways whose clocks disagree still share one window; the key expires
+/// when its window ends. A denied reservation writes nothing.
+/// </summary>
+public sealed class RedisCounterStore(RedisConnection connection) : ICounterStore
+{
+    /// <summary>The prefix of every counter key.</summary>
+    public const string KeyPrefix = "portcullis:counter:";
+
+    // The hash holds the window's end (ms) and the count; a stale window is replaced, not added to.
+    private const string ReserveScript = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local len = tonumber(ARGV[1])
+        local max = tonumber(ARGV[2])
+        local amount = tonumber(ARGV[3])
+        local window_end = (math.floor(now / len) + 1) * len
+        local stored = redis.call('HMGET', KEYS[1], 'end', 'n')
+        local current = 0
+        if tonumber(stored[1]) == window_end then current = tonumber(stored[2]) end
+        if current + amount > max then return {0, window_end} end
+        redis.call('HSET', KEYS[1], 'end', window_end, 'n', current + amount)
+        redis.call('PEXPIREAT', KEYS[1], window_end)
+        return {1, window_end}
+        """;
+
+    private const string RollbackScript = """
+        local stored = redis.call('HMGET', KEYS[1], 'end', 'n')
+        if tonumber(stored[1]) ~= tonumber(ARGV[1]) then return 0 end
+        local n = tonumber(stored[2]) - tonumber(ARGV[2])
+        if n < 0 then n = 0 end
+        redis.call('HSET', KEYS[1], 'n', n)
+        return 1
+        """;
+
+    /// <inheritdoc />
+    public async ValueTask<CounterLease?> TryReserveAsync(string key, DateTimeOffset windowStart, DateTimeOffset windowEnd, long max, long amount,
+        CancellationToken cancellationToken = default)
+    {
+        var lengthMs = (long)(windowEnd - windowStart).TotalMilliseconds;
+        var result = await RedisConnection.GuardAsync(connection.Database.ScriptEvaluateAsync(ReserveScript,
+            [KeyPrefix + key], [lengthMs, max, amount])).ConfigureAwait(false);
+        var values = (RedisResult[])result!;
+        var end = DateTimeOffset.FromUnixTimeMilliseconds((long)values[1]);
+        return (long)values[0] == 1 ? new CounterLease(key, amount, end) : null;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask RollbackAsync(CounterLease lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        await RedisConnection.GuardAsync(connection.Database.ScriptEvaluateAsync(RollbackScript,
+            [KeyPrefix + lease.Key], [lease.WindowEnd.ToUnixTimeMilliseconds(), lease.Amount])).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,73 @@
+using Microsoft.Data.Sqlite;
+using Portcullis.Storage.Grants;
+using Portcullis.Storage.Postgres;
+using Portcullis.Storage.Sqlite;
+using Portcullis.TestServers;
+
+namespace Portcullis.Storage.Tests.Grants;
+
+public sealed class SqliteGrantStoreTests : GrantStoreContract, IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("portcullis-grants-").FullName;
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    protected override Task<(IGrantStore First, IGrantStore Second)> CreatePairAsync()
+    {
+        var path = Path.Combine(_directory, "state.db");
+        return Task.FromResult<(IGrantStore, IGrantStore)>((new SqliteGrantStore(path), new SqliteGrantStore(path)));
+    }
+}
+
+public sealed class PostgresGrantStoreTests(PostgresServer postgres) : GrantStoreContract, IAsyncDisposable
+{
+    private readonly List<PostgresDatabase> _databases = [];
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var database in _databases)
+        {
+            await database.DisposeAsync();
+        }
+    }
+
+    protected override async Task<(IGrantStore First, IGrantStore Second)> CreatePairAsync()
+    {
+        postgres.Require();
+        var connectionString = await postgres.CreateDatabaseAsync();
+        _databases.Add(await PostgresDatabase.OpenAsync(connectionString));
+        _databases.Add(await PostgresDatabase.OpenAsync(connectionString));
+        return (new PostgresGrantStore(_databases[0]), new PostgresGrantStore(_databases[1]));
+    }
+
+    [Fact]
+    public async Task Migrations_RunByManyInstancesAtOnce_ApplyEachStepOnce()
+    {
+        postgres.Require();
+        var connectionString = await postgres.CreateDatabaseAsync();
+
+        var databases = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => PostgresDatabase.OpenAsync(connectionString)));
+        _databases.AddRange(databases);
+
+        using var command = databases[0].DataSource.CreateCommand("SELECT count(*), max(version) FROM portcullis_schema");
+        using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        Assert.Equal(PostgresDatabase.SchemaVersion, reader.GetInt64(0));
+        Assert.Equal(PostgresDatabase.SchemaVersion, reader.GetInt32(1));
+    }
+
+    [Fact]
+    public async Task PostgresUnreachable_IsReportedAsAnUnavailableStore()
+    {
+        var port = ExternalComponent.FreePort();
+
+        var error = await Assert.ThrowsAsync<StoreUnavailableException>(() =>
+            PostgresDatabase.OpenAsync($"postgres://postgres@127.0.0.1:{port}/none"));
+
+        Assert.Contains("PostgreSQL is unavailable", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,95 @@
+using Portcullis.Storage.Limits;
+using Portcullis.Storage.Redis;
+using Portcullis.TestServers;
+using StackExchange.Redis;
+
+namespace Portcullis.Storage.Tests.Limits;
+
+public sealed class RedisCounterStoreTests(RedisServer redis) : CounterStoreContract, IAsyncLifetime
+{
+    private readonly List<RedisConnection> _connections = [];
+
+    public async ValueTask InitializeAsync()
+    {
+        redis.Require();
+        _connections.Add(await RedisConnection.ConnectAsync(redis.Url, TimeSpan.FromSeconds(2)));
+        _connections.Add(await RedisConnection.ConnectAsync(redis.Url, TimeSpan.FromSeconds(2)));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var connection in _connections)
+        {
+            await connection.DisposeAsync();
+        }
+    }
+
+    protected override (ICounterStore First, ICounterStore Second) CreatePair() =>
+        (new RedisCounterStore(_connections[0]), new RedisCounterStore(_connections[1]));
+
+    [Fact]
+    public async Task TheWindowIsPlacedByRedisTime_NotByTheGatewayClock()
+    {
+        var (first, second) = CreatePair();
+        var key = NewKey();
+
+        // Two gateways whose clocks are a day apart still count in one window.
+        Assert.NotNull(await first.TryReserveAsync(key, Start, Start.AddMinutes(10), 1, 1));
+        Assert.Null(await second.TryReserveAsync(key, Start.AddDays(1), Start.AddDays(1).AddMinutes(10), 1, 1));
+    }
+
+    [Fact]
+    public async Task EveryCounterKey_ExpiresAtItsWindowEnd()
+    {
+        var (store, _) = CreatePair();
+        var key = NewKey();
+        var lease = await store.TryReserveAsync(key, Start, Start.AddSeconds(60), 5, 1);
+        await store.RollbackAsync(lease!);
+
+        var server = _connections[0].Multiplexer.GetServer(_connections[0].Multiplexer.GetEndPoints()[0]);
+        var keys = server.Keys(pattern: RedisCounterStore.KeyPrefix + "*").ToList();
+        Assert.NotEmpty(keys);
+        foreach (var counterKey in keys)
+        {
+            var ttl = await _connections[0].Database.KeyTimeToLiveAsync(counterKey);
+            Assert.NotNull(ttl);
+            Assert.InRange(ttl.Value, TimeSpan.Zero, TimeSpan.FromDays(1));
+        }
+
+        Assert.InRange(lease!.WindowEnd - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(-5), TimeSpan.FromSeconds(61));
+    }
+
+    [Fact]
+    public async Task RedisDown_ReservationsFailAsUnavailable_AndWorkAgainWhenItReturns()
+    {
+        await using var ownRedis = new RedisServer();
+        await ownRedis.InitializeAsync();
+        ownRedis.Require();
+        await using var connection = await RedisConnection.ConnectAsync(ownRedis.Url, TimeSpan.FromMilliseconds(250));
+        var store = new RedisCounterStore(connection);
+        var key = NewKey();
+        Assert.NotNull(await store.TryReserveAsync(key, Start, End, 10, 1));
+
+        await ownRedis.StopAsync();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.TryReserveAsync(key, Start, End, 10, 1).AsTask());
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(2), $"The failure took {started.Elapsed}.");
+
+        await ownRedis.StartAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        CounterLease? lease = null;
+        while (lease is null && DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                lease = await store.TryReserveAsync(key, Start, End, 10, 1);
+            }
+            catch (StoreUnavailableException)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        Assert.NotNull(lease);
+    }
+}

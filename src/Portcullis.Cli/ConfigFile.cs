@@ -1,4 +1,7 @@
 using Portcullis.Gateway.Configuration;
+using Portcullis.Gateway.Hosting;
+using Portcullis.Gateway.State;
+using Portcullis.Storage;
 
 namespace Portcullis.Cli;
 
@@ -15,6 +18,20 @@ internal static class ConfigFile
         }
 
         return config;
+    }
+
+    /// <summary>The configuration's stores, or null after writing why they cannot be opened.</summary>
+    public static async Task<GatewayState?> OpenStateAsync(GatewayConfig config, string path, TextWriter error, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await GatewayState.OpenAsync(config.Store, GatewayApp.SessionRetention(config), TimeProvider.System, cancellationToken);
+        }
+        catch (StoreUnavailableException e)
+        {
+            error.WriteLine($"{path}: the store ({config.Store}) cannot be opened: {e.Message}");
+            return null;
+        }
     }
 
     /// <summary>Writes <c>PATH: N error(s)</c> and one indented line per problem.</summary>

@@ -22,4 +22,25 @@ internal static partial class Log
 
     [LoggerMessage(3001, LogLevel.Warning, "Upstream '{ServerId}' failed: {Error}.")]
     public static partial void UpstreamFailed(ILogger logger, string serverId, string error);
+
+    [LoggerMessage(1004, LogLevel.Information, "Policy for server '{ServerId}' is now version {Version} ({Source}: {Comment}).")]
+    public static partial void PolicyApplied(ILogger logger, string serverId, int version, string source, string comment);
+
+    [LoggerMessage(1005, LogLevel.Error, "Policy version {Version} for server '{ServerId}' in the store is invalid and was not applied; the previous version keeps serving. Errors:\n{Errors}")]
+    public static partial void StoredPolicyRejected(ILogger logger, string serverId, int version, string errors);
+
+    [LoggerMessage(1006, LogLevel.Warning, "Could not check the store for policy changes: {Message}")]
+    public static partial void PolicySyncFailed(ILogger logger, string message);
+
+    [LoggerMessage(2003, LogLevel.Warning, "Allowed {Tool} on '{ServerId}' for grant '{Grant}' without reserving its limit {RuleId}: the counter store is unavailable and fail_mode is open.")]
+    public static partial void FailOpenAllowed(ILogger logger, string tool, string serverId, string grant, string ruleId);
+
+    [LoggerMessage(2004, LogLevel.Warning, "fail_mode is open: while the counter store is unavailable, limited calls are let through without counting.")]
+    public static partial void FailModeOpen(ILogger logger);
+
+    [LoggerMessage(4001, LogLevel.Error, "The {Store} is unavailable: {Message}. Logged once until it recovers.")]
+    public static partial void StoreUnavailable(ILogger logger, string store, string message);
+
+    [LoggerMessage(4002, LogLevel.Information, "The {Store} is available again.")]
+    public static partial void StoreRecovered(ILogger logger, string store);
 }

@@ -84,7 +84,7 @@ public sealed class GatewayFixture : IAsyncLifetime
                 },
             ],
         };
-        _app = GatewayApp.Build(config, logging => logging.ClearProviders());
+        _app = await GatewayApp.BuildAsync(config, logging => logging.ClearProviders());
         await _app.StartAsync();
         BaseUrl = _app.ListeningAddress();
     }

@@ -62,7 +62,7 @@ public sealed class ServerEverythingFixture : IAsyncLifetime
 
         var policyPath = Path.Combine(Path.GetTempPath(), $"portcullis-interop-{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(policyPath, Policy);
-        _gateway = GatewayApp.Build(new GatewayConfig
+        _gateway = await GatewayApp.BuildAsync(new GatewayConfig
         {
             Listen = new Uri("http://127.0.0.1:0"),
             Servers =

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
-using Portcullis.Gateway.Hosting;
+using Portcullis.Gateway.State;
 using System.Collections.Immutable;
 using Portcullis.Storage.Grants;
 
@@ -37,11 +37,13 @@ internal static class GrantsCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var (output, error) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
-            if (OpenStore(parseResult.GetRequiredValue(configFile), error) is not var (config, store) || store is null)
+            if (await OpenStoreAsync(parseResult.GetRequiredValue(configFile), error, cancellationToken) is not var (config, state))
             {
                 return ExitCodes.Invalid;
             }
 
+            await using var _ = state;
+            var store = state.Grants!;
             var grantName = parseResult.GetRequiredValue(name);
             var grantServers = parseResult.GetRequiredValue(servers);
             var problems = grantServers.Where(s => config.Servers.All(server => server.Id != s)).Select(s => $"--server: no server has id '{s}'.").ToList();
@@ -100,10 +102,13 @@ internal static class GrantsCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var (output, error) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
-            if (OpenStore(parseResult.GetRequiredValue(configFile), error, requireStore: false) is not var (config, store))
+            if (await OpenStoreAsync(parseResult.GetRequiredValue(configFile), error, cancellationToken, requireStore: false) is not var (config, state))
             {
                 return ExitCodes.Invalid;
             }
+
+            await using var _ = state;
+            var store = state.Grants;
 
             output.WriteLine($"{"NAME",-24} {"SOURCE",-8} {"STATE",-8} {"SERVERS",-24} EXPIRES");
             foreach (var grant in config.Grants)
@@ -113,8 +118,8 @@ internal static class GrantsCommand
 
             foreach (var grant in store is null ? [] : await store.ListAsync(cancellationToken))
             {
-                var state = grant.RevokedAt is not null ? "revoked" : grant.Expires <= DateTimeOffset.UtcNow ? "expired" : "live";
-                output.WriteLine($"{grant.Name,-24} {"store",-8} {state,-8} {string.Join(",", grant.Servers),-24} {Format(grant.Expires)}");
+                var status = grant.RevokedAt is not null ? "revoked" : grant.Expires <= DateTimeOffset.UtcNow ? "expired" : "live";
+                output.WriteLine($"{grant.Name,-24} {"store",-8} {status,-8} {string.Join(",", grant.Servers),-24} {Format(grant.Expires)}");
             }
 
             return ExitCodes.Success;
@@ -129,10 +134,13 @@ internal static class GrantsCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var (output, error) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
-            if (OpenStore(parseResult.GetRequiredValue(configFile), error) is not var (_, store) || store is null)
+            if (await OpenStoreAsync(parseResult.GetRequiredValue(configFile), error, cancellationToken) is not var (_, state))
             {
                 return ExitCodes.Invalid;
             }
+
+            await using var _ = state;
+            var store = state.Grants!;
 
             var grantName = parseResult.GetRequiredValue(name);
             var token = GrantRegistry.NewToken();
@@ -156,10 +164,13 @@ internal static class GrantsCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var (output, error) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
-            if (OpenStore(parseResult.GetRequiredValue(configFile), error) is not var (_, store) || store is null)
+            if (await OpenStoreAsync(parseResult.GetRequiredValue(configFile), error, cancellationToken) is not var (_, state))
             {
                 return ExitCodes.Invalid;
             }
+
+            await using var _ = state;
+            var store = state.Grants!;
 
             var grantName = parseResult.GetRequiredValue(name);
             if (!await store.RevokeAsync(grantName, timeProvider.GetUtcNow(), cancellationToken))
@@ -174,7 +185,8 @@ internal static class GrantsCommand
         return command;
     }
 
-    private static (GatewayConfig Config, IGrantStore? Store)? OpenStore(string path, TextWriter error, bool requireStore = true)
+    private static async Task<(GatewayConfig Config, GatewayState State)?> OpenStoreAsync(string path, TextWriter error, CancellationToken cancellationToken,
+        bool requireStore = true)
     {
         var config = ConfigFile.Load(path, error);
         if (config is null)
@@ -182,14 +194,13 @@ internal static class GrantsCommand
             return null;
         }
 
-        var store = StateStores.Open(config.Store);
-        if (store is null && requireStore)
+        if (config.Store == StoreConfig.Memory && requireStore)
         {
             error.WriteLine($"{path}: the store is 'memory', which keeps no run-time grants; set \"store\": \"sqlite:portcullis.db\".");
             return null;
         }
 
-        return (config, store);
+        return await ConfigFile.OpenStateAsync(config, path, error, cancellationToken) is { } state ? (config, state) : null;
     }
 
     private static string Format(DateTimeOffset? value) => value?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) ?? "-";

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
+using Portcullis.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Configuration;
@@ -57,7 +58,18 @@ internal static class ServeCommand
             config = config with { Listen = listen };
         }
 
-        await using var app = GatewayApp.Build(config);
+        WebApplication app;
+        try
+        {
+            app = await GatewayApp.BuildAsync(config, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException e)
+        {
+            error.WriteLine($"{path}: the store ({config.Store}) cannot be opened: {e.Message}");
+            return ExitCodes.UsageOrIo;
+        }
+
+        await using var _ = app;
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var baseUrl = app.ListeningAddress();
         foreach (var server in config.Servers)
@@ -73,7 +85,7 @@ internal static class ServeCommand
     {
         await using var upstream = await DemoUpstream.StartAsync(cancellationToken).ConfigureAwait(false);
         var config = DemoConfig.Create(listen, upstream.Url, out var token);
-        await using var app = GatewayApp.Build(config, logging => logging.AddFilter("Microsoft", LogLevel.Warning));
+        await using var app = await GatewayApp.BuildAsync(config, logging => logging.AddFilter("Microsoft", LogLevel.Warning), cancellationToken).ConfigureAwait(false);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var mcpUrl = $"{app.ListeningAddress()}/mcp/{DemoUpstream.ServerId}";
         output.WriteLine($"""

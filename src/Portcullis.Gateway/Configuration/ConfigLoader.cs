@@ -12,7 +12,7 @@ namespace Portcullis.Gateway.Configuration;
 /// </summary>
 public static partial class ConfigLoader
 {
-    private static readonly string[] s_rootKeys = ["listen", "store", "allowed_origins", "allowed_hosts", "servers", "grants"];
+    private static readonly string[] s_rootKeys = ["listen", "store", "fail_mode", "allowed_origins", "allowed_hosts", "servers", "grants"];
     private static readonly string[] s_serverKeys = ["id", "url", "headers", "command", "args", "env", "policy"];
     private static readonly string[] s_grantKeys = ["name", "servers", "token", "labels", "expires"];
 
@@ -69,22 +69,10 @@ public static partial class ConfigLoader
                 }
             }
 
-            var store = "sqlite:" + Path.Combine(baseDirectory, "portcullis.db");
-            if (root.TryGetProperty("store", out var storeElement) && reader.String(storeElement, "/store") is { } storeText)
-            {
-                if (storeText == "memory")
-                {
-                    store = storeText;
-                }
-                else if (storeText.StartsWith("sqlite:", StringComparison.Ordinal) && storeText.Length > "sqlite:".Length)
-                {
-                    store = "sqlite:" + Path.GetFullPath(Path.Combine(baseDirectory, storeText["sqlite:".Length..]));
-                }
-                else
-                {
-                    reader.Error("/store", $"'{storeText}' is not a store; use \"memory\" or \"sqlite:PATH\".");
-                }
-            }
+            var store = root.TryGetProperty("store", out var storeElement)
+                ? reader.Store(storeElement, baseDirectory)
+                : StoreConfig.Sqlite(Path.Combine(baseDirectory, "portcullis.db"));
+            var failMode = root.TryGetProperty("fail_mode", out var failModeElement) ? reader.FailMode(failModeElement) : FailMode.Closed;
 
             var origins = root.TryGetProperty("allowed_origins", out var originsElement)
                 ? reader.StringArray(originsElement, "/allowed_origins")
@@ -161,6 +149,7 @@ public static partial class ConfigLoader
             {
                 Listen = listen,
                 Store = store,
+                FailMode = failMode,
                 AllowedOrigins = origins,
                 AllowedHosts = hosts,
                 Servers = servers.ToImmutable(),
@@ -173,7 +162,7 @@ public static partial class ConfigLoader
     internal static partial Regex IdPattern();
 
     /// <summary>Field readers that record an error instead of throwing.</summary>
-    private sealed class Reader(List<ConfigError> errors, Func<string, string?> environment)
+    private sealed partial class Reader(List<ConfigError> errors, Func<string, string?> environment)
     {
         public void Error(string path, string message) => errors.Add(new ConfigError(path, message));
 

@@ -8,8 +8,11 @@ public sealed record GatewayConfig
     /// <summary>The URL Kestrel listens on, e.g. <c>http://127.0.0.1:8787</c>.</summary>
     public required Uri Listen { get; init; }
 
-    /// <summary>Where run-time grants are kept: <c>sqlite:PATH</c> (the default for configuration files) or <c>memory</c> (none).</summary>
-    public string Store { get; init; } = "memory";
+    /// <summary>Where state is kept: SQLite (the default for configuration files), memory, or Redis + PostgreSQL.</summary>
+    public StoreConfig Store { get; init; } = StoreConfig.Memory;
+
+    /// <summary>What limited calls get while the counter store is unreachable.</summary>
+    public FailMode FailMode { get; init; } = FailMode.Closed;
 
     /// <summary>Browser origins allowed to call the MCP endpoints; requests with any other <c>Origin</c> get 403.</summary>
     public ImmutableArray<string> AllowedOrigins { get; init; } = [];

@@ -37,7 +37,7 @@ public static class DemoConfig
         return new GatewayConfig
         {
             Listen = listen,
-            Store = "sqlite:" + Path.GetFullPath("portcullis-demo.db"),
+            Store = StoreConfig.Sqlite("portcullis-demo.db"),
             Servers = [new UpstreamServerConfig { Id = DemoUpstream.ServerId, Url = upstream, PolicyText = BriefPolicy }],
             Grants = [new GrantConfig { Name = GrantName, Servers = [DemoUpstream.ServerId], Token = token, Labels = ImmutableDictionary<string, string>.Empty }],
         };

@@ -3,16 +3,23 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Configuration;
+using Portcullis.Gateway.Policies;
+using Portcullis.Gateway.State;
 
 namespace Portcullis.Gateway.Hosting;
 
 /// <summary>Builds the gateway's web application on Kestrel.</summary>
 public static class GatewayApp
 {
-    /// <summary>A gateway listening on <see cref="GatewayConfig.Listen"/> (port 0 picks a free one).</summary>
-    public static WebApplication Build(GatewayConfig config, Action<ILoggingBuilder>? logging = null)
+    /// <summary>
+    /// A gateway listening on <see cref="GatewayConfig.Listen"/> (port 0 picks a free one), with its
+    /// stores opened and its policies loaded. Fails with <see cref="Portcullis.Storage.StoreUnavailableException"/>
+    /// when a store needed at start-up (SQLite file, PostgreSQL) cannot be opened.
+    /// </summary>
+    public static async Task<WebApplication> BuildAsync(GatewayConfig config, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(config);
+        var state = await GatewayState.OpenAsync(config.Store, SessionRetention(config), TimeProvider.System, cancellationToken).ConfigureAwait(false);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(config.Listen.GetLeftPart(UriPartial.Authority));
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -26,9 +33,22 @@ public static class GatewayApp
             logging(builder.Logging);
         }
 
-        builder.Services.AddPortcullis(config);
+        builder.Services.AddPortcullis(config, state);
         var app = builder.Build();
+        try
+        {
+            await app.Services.GetRequiredService<PolicyRegistry>().InitializeAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         app.MapPortcullis();
         return app;
     }
+
+    /// <summary>How long a stored session outlives its last use in stores that expire keys by themselves: twice the idle timeout, so the sweep normally ends it first.</summary>
+    public static TimeSpan SessionRetention(GatewayConfig config) => (config ?? throw new ArgumentNullException(nameof(config))).SessionIdleTimeout * 2;
 }

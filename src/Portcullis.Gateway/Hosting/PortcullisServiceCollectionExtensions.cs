@@ -1,10 +1,11 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
-using Portcullis.Storage.Limits;
 using Portcullis.Gateway.Policies;
 using Portcullis.Gateway.Proxy;
 using Portcullis.Gateway.Sessions;
+using Portcullis.Gateway.State;
 using Portcullis.Gateway.Upstreams;
 
 namespace Portcullis.Gateway.Hosting;
@@ -12,19 +13,29 @@ namespace Portcullis.Gateway.Hosting;
 /// <summary>Registers the gateway's services.</summary>
 public static class PortcullisServiceCollectionExtensions
 {
-    /// <summary>Adds the gateway for a validated configuration.</summary>
-    public static IServiceCollection AddPortcullis(this IServiceCollection services, GatewayConfig config)
+    /// <summary>Adds the gateway for a validated configuration and its opened stores (disposed with the container).</summary>
+    public static IServiceCollection AddPortcullis(this IServiceCollection services, GatewayConfig config, GatewayState state)
     {
         services.AddSingleton(config);
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new GrantRegistry(config.Grants, sp.GetRequiredService<TimeProvider>(), StateStores.Open(config.Store)));
-        services.AddSingleton<SessionStore>();
-        services.AddSingleton<ICounterStore>(sp => StateStores.OpenCounters(config.Store, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new PolicyRegistry(config.Servers, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PolicyRegistry>>()));
-        services.AddSingleton<ToolCallGate>();
+        services.AddSingleton(_ => state);
+        services.TryAddTimeProvider();
+        services.AddSingleton(sp => new GrantRegistry(config.Grants, sp.GetRequiredService<TimeProvider>(), state.Grants));
+        services.AddSingleton(sp => new SessionRegistry(state.Sessions, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SessionRegistry>>()));
+        services.AddSingleton(sp => new PolicyRegistry(config.Servers, state.Policies, state.Changes, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<PolicyRegistry>>()));
+        services.AddSingleton(sp => new ToolCallGate(state.Counters, config.FailMode, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ToolCallGate>>()));
         services.AddSingleton<McpProxyHandler>();
         services.AddHostedService<IdleSessionSweeper>();
-        services.AddSingleton(sp => new UpstreamClients(config.Servers, sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+        services.AddHostedService(sp => new PolicySync(sp.GetRequiredService<PolicyRegistry>(), state.Changes, sp.GetRequiredService<ILogger<PolicySync>>()));
+        services.AddSingleton(sp => new UpstreamClients(config.Servers, sp.GetRequiredService<ILoggerFactory>()));
         return services;
+    }
+
+    private static void TryAddTimeProvider(this IServiceCollection services)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
     }
 }

@@ -3,77 +3,173 @@ using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Policy;
 using Portcullis.Policy.Evaluation;
+using Portcullis.Storage.Events;
+using Portcullis.Storage.Policies;
 
 namespace Portcullis.Gateway.Policies;
 
 /// <summary>
-/// The policy in force for each server. Policy files are watched: a valid save replaces the
-/// policy atomically for the next request; an invalid one is logged and ignored, so the last
-/// good version keeps serving.
+/// The policy in force for each server: the newest version in the policy store. A server's policy
+/// file (or inline text) is an input: when its content differs from the last version imported from
+/// it, at start-up or when the watched file is saved, it becomes a new version. A version saved by
+/// another instance or the CLI is picked up by <see cref="RefreshAsync"/>. Invalid text is logged
+/// and ignored, so the last good version keeps serving.
 /// </summary>
 public sealed class PolicyRegistry : IDisposable
 {
-    private readonly ConcurrentDictionary<string, ServerPolicy> _policies = new(StringComparer.Ordinal);
-    private readonly List<FileSystemWatcher> _watchers = [];
+    /// <summary>The change-feed topic on which saved versions are announced as <c>serverId</c>.</summary>
+    public const string ChangeTopic = "policies";
+
+    private readonly ConcurrentDictionary<string, AppliedPolicy> _policies = new(StringComparer.Ordinal);
+    private readonly UpstreamServerConfig[] _servers;
+    private readonly IPolicyStore _store;
+    private readonly IChangeFeed? _changes;
+    private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly List<FileSystemWatcher> _watchers = [];
+    private readonly SemaphoreSlim _fileLock = new(1, 1);
 
-    /// <summary>Loads every server's policy; configuration validation has already checked them.</summary>
-    public PolicyRegistry(IEnumerable<UpstreamServerConfig> servers, ILogger<PolicyRegistry> logger)
+    /// <summary>Creates the registry; <see cref="InitializeAsync"/> loads the policies.</summary>
+    public PolicyRegistry(IEnumerable<UpstreamServerConfig> servers, IPolicyStore store, IChangeFeed? changes, TimeProvider timeProvider,
+        ILogger<PolicyRegistry> logger)
     {
+        _servers = [.. servers];
+        _store = store;
+        _changes = changes;
+        _timeProvider = timeProvider;
         _logger = logger;
-        foreach (var server in servers)
-        {
-            var text = server.PolicyText ?? File.ReadAllText(server.PolicyPath!);
-            var result = PolicyParser.Parse(text, server.PolicyPath is null ? PolicyFormat.Json : PolicyParser.FormatOf(server.PolicyPath));
-            if (!result.Succeeded)
-            {
-                throw new InvalidOperationException($"Policy for server '{server.Id}' is invalid: {string.Join("; ", result.Errors)}");
-            }
-
-            _policies[server.Id] = new ServerPolicy(result.Policy, 1, text);
-            if (server.PolicyPath is { } path)
-            {
-                Log.PolicyLoaded(logger, server.Id, path, 1);
-                Watch(server.Id, path);
-            }
-        }
     }
 
     /// <summary>The policy now in force for a server.</summary>
     public CompiledPolicy? For(string serverId) => _policies.TryGetValue(serverId, out var policy) ? policy.Policy : null;
 
-    /// <summary>How many versions of a server's policy have been applied (1 at start).</summary>
+    /// <summary>The stored version number of the policy in force for a server (0 when none is loaded).</summary>
     public int VersionOf(string serverId) => _policies.TryGetValue(serverId, out var policy) ? policy.Version : 0;
 
-    /// <summary>Re-reads a server's policy file now; returns whether a new version was applied.</summary>
-    public bool Reload(string serverId, string path)
+    /// <summary>
+    /// Imports each server's file or inline policy when it changed since its last import, applies
+    /// the newest stored version, and starts watching the files.
+    /// </summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
-        string text;
-        try
+        foreach (var server in _servers)
         {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Log.PolicyUnreadable(_logger, serverId, path, e.Message);
-            return false;
-        }
+            var (source, comment) = server.PolicyPath is { } path ? ("file", path) : ("config", "inline policy of the configuration");
+            var text = server.PolicyText ?? await File.ReadAllTextAsync(server.PolicyPath!, cancellationToken).ConfigureAwait(false);
+            var imported = await _store.LatestAsync(server.Id, source, cancellationToken).ConfigureAwait(false);
+            if (imported?.Text != text)
+            {
+                var format = server.PolicyPath is null ? PolicyFormat.Json : PolicyParser.FormatOf(server.PolicyPath);
+                var (saved, errors) = await SaveAsync(_store, _changes, new NewPolicyVersion(server.Id, text, FormatName(format), source, comment,
+                    _timeProvider.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+                if (saved is null)
+                {
+                    throw new InvalidOperationException($"Policy for server '{server.Id}' is invalid: {string.Join("; ", errors)}");
+                }
+            }
 
-        if (_policies.TryGetValue(serverId, out var current) && current.Text == text)
-        {
-            return false;
-        }
+            var latest = await _store.LatestAsync(server.Id, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (latest is null || !Apply(latest))
+            {
+                throw new InvalidOperationException($"The newest stored policy of server '{server.Id}' cannot be applied; see the log.");
+            }
 
-        var result = PolicyParser.Parse(text, PolicyParser.FormatOf(path));
+            if (server.PolicyPath is { } watched)
+            {
+                Watch(server.Id, watched);
+            }
+        }
+    }
+
+    /// <summary>Applies every server's newest stored version that is newer than the one in force.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        var latest = await _store.LatestVersionsAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var server in _servers)
+        {
+            if (latest.TryGetValue(server.Id, out var version) && version > VersionOf(server.Id)
+                && await _store.GetAsync(server.Id, version, cancellationToken).ConfigureAwait(false) is { } stored)
+            {
+                Apply(stored);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Validates <paramref name="policy"/> and saves it as the server's next version, then
+    /// announces it to every instance. Returns the errors instead when it is invalid (nothing is saved).
+    /// </summary>
+    public static async Task<(PolicyVersion? Saved, IReadOnlyList<PolicyError> Errors)> SaveAsync(IPolicyStore store, IChangeFeed? changes,
+        NewPolicyVersion policy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(policy);
+        var result = PolicyParser.Parse(policy.Text, ParseFormat(policy.Format));
         if (!result.Succeeded)
         {
-            Log.PolicyRejected(_logger, serverId, path, string.Join(Environment.NewLine, result.Errors));
-            return false;
+            return (null, result.Errors);
         }
 
-        var updated = _policies.AddOrUpdate(serverId, _ => new ServerPolicy(result.Policy, 1, text), (_, old) => new ServerPolicy(result.Policy, old.Version + 1, text));
-        Log.PolicyLoaded(_logger, serverId, path, updated.Version);
-        return true;
+        var saved = await store.SaveAsync(policy, cancellationToken).ConfigureAwait(false);
+        if (changes is not null)
+        {
+            try
+            {
+                await changes.PublishAsync(ChangeTopic, policy.ServerId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Portcullis.Storage.StoreUnavailableException)
+            {
+                // Instances that miss the message find the version at their next poll.
+            }
+        }
+
+        return (saved, []);
+    }
+
+    /// <summary>The stored name of a policy format.</summary>
+    public static string FormatName(PolicyFormat format) => format == PolicyFormat.Yaml ? "yaml" : "json";
+
+    /// <summary>The policy format a stored name stands for.</summary>
+    public static PolicyFormat ParseFormat(string name) => name == "yaml" ? PolicyFormat.Yaml : PolicyFormat.Json;
+
+    /// <summary>Imports a server's policy file now if its content changed; returns whether a new version was applied.</summary>
+    public async Task<bool> ReloadAsync(string serverId, string path, CancellationToken cancellationToken = default)
+    {
+        await _fileLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            string text;
+            try
+            {
+                text = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Log.PolicyUnreadable(_logger, serverId, path, e.Message);
+                return false;
+            }
+
+            var imported = await _store.LatestAsync(serverId, "file", cancellationToken).ConfigureAwait(false);
+            if (imported?.Text == text)
+            {
+                return false;
+            }
+
+            var (saved, errors) = await SaveAsync(_store, _changes,
+                new NewPolicyVersion(serverId, text, FormatName(PolicyParser.FormatOf(path)), "file", path, _timeProvider.GetUtcNow()), cancellationToken)
+                .ConfigureAwait(false);
+            if (saved is null)
+            {
+                Log.PolicyRejected(_logger, serverId, path, string.Join(Environment.NewLine, errors));
+                return false;
+            }
+
+            return Apply(saved);
+        }
+        finally
+        {
+            _fileLock.Release();
+        }
     }
 
     /// <inheritdoc />
@@ -83,6 +179,27 @@ public sealed class PolicyRegistry : IDisposable
         {
             watcher.Dispose();
         }
+
+        _fileLock.Dispose();
+    }
+
+    private bool Apply(PolicyVersion stored)
+    {
+        var result = PolicyParser.Parse(stored.Text, ParseFormat(stored.Format));
+        if (!result.Succeeded)
+        {
+            Log.StoredPolicyRejected(_logger, stored.ServerId, stored.Version, string.Join(Environment.NewLine, result.Errors));
+            return false;
+        }
+
+        var applied = new AppliedPolicy(result.Policy, stored.Version);
+        var current = _policies.AddOrUpdate(stored.ServerId, applied, (_, old) => old.Version >= applied.Version ? old : applied);
+        if (ReferenceEquals(current, applied))
+        {
+            Log.PolicyApplied(_logger, stored.ServerId, stored.Version, stored.Source, stored.Comment);
+        }
+
+        return true;
     }
 
     private void Watch(string serverId, string path)
@@ -91,24 +208,33 @@ public sealed class PolicyRegistry : IDisposable
         {
             NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
         };
-        // Editors save by writing in place or by renaming a temporary file over the original.
-        FileSystemEventHandler onChange = (_, _) => ReloadWhenStable(serverId, path);
+        // Editors save by writing in place or by renaming a temporary file over the original. A save
+        // raises several events and may be caught half-written: unchanged text is skipped, and a
+        // half-written file fails validation and is retried on the next event.
+        FileSystemEventHandler onChange = (_, _) => ReloadInBackground(serverId, path);
         watcher.Changed += onChange;
         watcher.Created += onChange;
-        watcher.Renamed += (_, _) => ReloadWhenStable(serverId, path);
+        watcher.Renamed += (_, _) => ReloadInBackground(serverId, path);
         watcher.EnableRaisingEvents = true;
         _watchers.Add(watcher);
     }
 
-    private void ReloadWhenStable(string serverId, string path)
-    {
-        // A save raises several events and may be caught half-written: unchanged text is skipped,
-        // and a half-written file fails validation and is retried on the next event.
-        lock (_watchers)
+    private void ReloadInBackground(string serverId, string path) =>
+        _ = Task.Run(async () =>
         {
-            Reload(serverId, path);
-        }
-    }
+            try
+            {
+                await ReloadAsync(serverId, path).ConfigureAwait(false);
+            }
+            catch (Portcullis.Storage.StoreUnavailableException e)
+            {
+                Log.PolicyUnreadable(_logger, serverId, path, "the policy store is unavailable: " + e.Message);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The gateway is stopping.
+            }
+        });
 
-    private sealed record ServerPolicy(CompiledPolicy Policy, int Version, string Text);
+    private sealed record AppliedPolicy(CompiledPolicy Policy, int Version);
 }

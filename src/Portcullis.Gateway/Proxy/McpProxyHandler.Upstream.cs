@@ -4,6 +4,7 @@ using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Sessions;
 using Portcullis.Gateway.Upstreams;
+using Portcullis.Storage.Sessions;
 
 namespace Portcullis.Gateway.Proxy;
 
@@ -14,7 +15,7 @@ internal sealed partial class McpProxyHandler
     /// A request to the upstream carrying only what the upstream needs: the client's Accept and
     /// protocol version, the upstream's own session id and the configured static headers.
     /// </summary>
-    private static HttpRequestMessage CreateUpstreamRequest(HttpMethod method, UpstreamServerConfig server, GatewaySession? session, HttpRequest client)
+    private static HttpRequestMessage CreateUpstreamRequest(HttpMethod method, UpstreamServerConfig server, StoredSession? session, HttpRequest client)
     {
         var accept = client.Headers.Accept.ToString();
         var version = client.Headers.TryGetValue(ProtocolVersions.HeaderName, out var values) ? values.ToString() : null;
@@ -23,7 +24,7 @@ internal sealed partial class McpProxyHandler
 
     /// <summary>Sends to the upstream and relays the answer; false when the request never got an answer it could relay.</summary>
     private async Task<bool> SendAndRelayAsync(HttpContext context, UpstreamServerConfig server, HttpRequestMessage request, JsonRpcMessage? message,
-        bool isInitialize, Grant grant, GatewaySession? session, ToolsListRewriter? rewriter)
+        bool isInitialize, Grant grant, StoredSession? session, ToolsListRewriter? rewriter)
     {
         var id = message?.Id ?? default;
         HttpResponseMessage response;
@@ -51,7 +52,7 @@ internal sealed partial class McpProxyHandler
             if (status == StatusCodes.Status404NotFound && session is not null)
             {
                 // The upstream forgot the session (restart or expiry): end ours so the client re-initialises.
-                sessions.Remove(session.Id);
+                await sessions.RemoveAsync(session.Id, CancellationToken.None).ConfigureAwait(false);
                 await GatewayError.UnknownSession().WriteAsync(context, id).ConfigureAwait(false);
                 return false;
             }
@@ -75,7 +76,7 @@ internal sealed partial class McpProxyHandler
             if (isInitialize)
             {
                 var upstreamSession = response.Headers.TryGetValues(ProtocolVersions.SessionHeaderName, out var values) ? values.FirstOrDefault() : null;
-                var created = sessions.Create(grant.Name, server.Id, upstreamSession);
+                var created = await sessions.CreateAsync(grant.Name, server.Id, upstreamSession, CancellationToken.None).ConfigureAwait(false);
                 context.Response.Headers[ProtocolVersions.SessionHeaderName] = created.Id;
             }
 

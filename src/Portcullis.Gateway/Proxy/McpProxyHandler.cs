@@ -7,6 +7,8 @@ using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Policies;
 using Portcullis.Gateway.Sessions;
 using Portcullis.Gateway.Upstreams;
+using Portcullis.Storage;
+using Portcullis.Storage.Sessions;
 
 namespace Portcullis.Gateway.Proxy;
 
@@ -18,7 +20,7 @@ namespace Portcullis.Gateway.Proxy;
 internal sealed partial class McpProxyHandler(
     GatewayConfig config,
     GrantRegistry grants,
-    SessionStore sessions,
+    SessionRegistry sessions,
     PolicyRegistry policies,
     ToolCallGate gate,
     UpstreamClients upstreamClients,
@@ -63,11 +65,11 @@ internal sealed partial class McpProxyHandler(
         }
 
         var isInitialize = message.Kind == JsonRpcKind.Request && message.Method == "initialize";
-        GatewaySession? session = null;
+        StoredSession? session = null;
         var sessionHeader = context.Request.Headers[ProtocolVersions.SessionHeaderName];
         if (!StringValues.IsNullOrEmpty(sessionHeader))
         {
-            session = sessions.Find(sessionHeader.ToString(), grant.Name, server.Id);
+            session = await sessions.FindAsync(sessionHeader.ToString(), grant.Name, server.Id, context.RequestAborted).ConfigureAwait(false);
             if (session is null)
             {
                 await GatewayError.UnknownSession().WriteAsync(context, message.Id).ConfigureAwait(false);
@@ -137,7 +139,7 @@ internal sealed partial class McpProxyHandler(
             return;
         }
 
-        sessions.Remove(session.Id);
+        await sessions.RemoveAsync(session.Id, CancellationToken.None).ConfigureAwait(false);
         if (session.UpstreamSessionId is not null)
         {
             try
@@ -176,9 +178,22 @@ internal sealed partial class McpProxyHandler(
         }
 
         var authorization = context.Request.Headers.Authorization;
-        var check = authorization.Count == 1
-            ? await grants.CheckAsync(authorization.ToString(), serverId, context.RequestAborted).ConfigureAwait(false)
-            : new GrantCheck(GrantCheckStatus.MissingToken, null);
+        GrantCheck check;
+        try
+        {
+            check = authorization.Count == 1
+                ? await grants.CheckAsync(authorization.ToString(), serverId, context.RequestAborted).ConfigureAwait(false)
+                : new GrantCheck(GrantCheckStatus.MissingToken, null);
+        }
+        catch (StoreUnavailableException e)
+        {
+            // Fail closed: a grant that cannot be checked is not accepted.
+            Log.UpstreamFailed(logger, serverId, "grant store: " + e.Message);
+            await new GatewayError(StatusCodes.Status503ServiceUnavailable, -32005, "The grant store is unavailable; try again shortly.")
+                .WriteAsync(context).ConfigureAwait(false);
+            return null;
+        }
+
         if (check.Status == GrantCheckStatus.Accepted)
         {
             return (server, check.Grant!);
@@ -196,7 +211,7 @@ internal sealed partial class McpProxyHandler(
         return null;
     }
 
-    private async Task<GatewaySession?> FindSessionAsync(HttpContext context, UpstreamServerConfig server, Grant grant)
+    private async Task<StoredSession?> FindSessionAsync(HttpContext context, UpstreamServerConfig server, Grant grant)
     {
         var header = context.Request.Headers[ProtocolVersions.SessionHeaderName];
         if (StringValues.IsNullOrEmpty(header))
@@ -205,7 +220,7 @@ internal sealed partial class McpProxyHandler(
             return null;
         }
 
-        var session = sessions.Find(header.ToString(), grant.Name, server.Id);
+        var session = await sessions.FindAsync(header.ToString(), grant.Name, server.Id, context.RequestAborted).ConfigureAwait(false);
         if (session is null)
         {
             await GatewayError.UnknownSession().WriteAsync(context).ConfigureAwait(false);

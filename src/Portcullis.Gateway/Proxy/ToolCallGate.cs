@@ -1,6 +1,10 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
+using Portcullis.Gateway.State;
+using Portcullis.Storage;
 using Portcullis.Storage.Limits;
 using Portcullis.Policy.Evaluation;
 
@@ -28,8 +32,34 @@ internal sealed record ToolCallAdmission
 /// Decides a <c>tools/call</c> by the server's policy and reserves its limits, in the order of
 /// the decision pipeline; the first denial wins and nothing is reserved for a denied call.
 /// </summary>
-internal sealed class ToolCallGate(ICounterStore counters, TimeProvider timeProvider, ILogger<ToolCallGate> logger)
+internal sealed class ToolCallGate
 {
+    /// <summary>The reason a limited call is denied while the counter store is down and fail_mode is closed.</summary>
+    public const string StoreUnavailableReason = "rate-limit store unavailable";
+
+    private static readonly Meter s_meter = new("Portcullis.Gateway");
+    private static readonly Counter<long> s_failOpenAllowed = s_meter.CreateCounter<long>("portcullis.limits.fail_open_allowed", "{call}",
+        "Calls let through without reserving their limit because the counter store was unavailable and fail_mode is open.");
+
+    private readonly ICounterStore _counters;
+    private readonly FailMode _failMode;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly StoreOutage _outage;
+
+    public ToolCallGate(ICounterStore counters, FailMode failMode, TimeProvider timeProvider, ILogger<ToolCallGate> logger)
+    {
+        _counters = counters;
+        _failMode = failMode;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _outage = new StoreOutage("counter store", logger);
+        if (failMode == FailMode.Open)
+        {
+            Log.FailModeOpen(logger);
+        }
+    }
+
     /// <summary>
     /// What to do with any client message before it is forwarded: <c>tools/call</c> is decided,
     /// <c>tools/list</c> gets a filter for its answer, everything else passes. Both fronts call this.
@@ -78,7 +108,7 @@ internal sealed class ToolCallGate(ICounterStore counters, TimeProvider timeProv
         }
 
         var toolName = nameElement.GetString()!;
-        var call = new ToolCall(serverId, toolName, arguments, grant.PolicyView, sessionId, timeProvider.GetUtcNow());
+        var call = new ToolCall(serverId, toolName, arguments, grant.PolicyView, sessionId, _timeProvider.GetUtcNow());
         var decision = policy.Evaluate(call);
         if (decision.RuleId == RuleIds.Hidden && decision.Blocks)
         {
@@ -106,7 +136,34 @@ internal sealed class ToolCallGate(ICounterStore counters, TimeProvider timeProv
         for (var i = 0; i < decision.Limits.Count; i++)
         {
             var reservation = decision.Limits[i];
-            var lease = await counters.TryReserveAsync(reservation.CounterKey, reservation.WindowStart, reservation.WindowEnd, reservation.Max, reservation.Amount, cancellationToken).ConfigureAwait(false);
+            CounterLease? lease;
+            try
+            {
+                lease = await _counters.TryReserveAsync(reservation.CounterKey, reservation.WindowStart, reservation.WindowEnd, reservation.Max, reservation.Amount,
+                    cancellationToken).ConfigureAwait(false);
+                _outage.Succeeded();
+            }
+            catch (StoreUnavailableException e)
+            {
+                _outage.Failed(e);
+                if (decision.IsShadow)
+                {
+                    continue;
+                }
+
+                if (_failMode == FailMode.Open)
+                {
+                    s_failOpenAllowed.Add(1);
+                    Log.FailOpenAllowed(_logger, toolName, serverId, grant.Name, reservation.Limit.RuleId);
+                    continue;
+                }
+
+                var unavailable = PolicyDecision.Denied(reservation.Limit.RuleId, StoreUnavailableReason);
+                Record(unavailable, toolName, serverId, grant);
+                await RollbackAsync(leases, CancellationToken.None).ConfigureAwait(false);
+                return new ToolCallAdmission { Denial = unavailable };
+            }
+
             if (lease is not null)
             {
                 leases.Add(lease);
@@ -126,17 +183,25 @@ internal sealed class ToolCallGate(ICounterStore counters, TimeProvider timeProv
         return new ToolCallAdmission { Leases = leases };
     }
 
+    /// <summary>Gives back reservations of a call that did not go ahead; a store outage leaves them counted (the safe side).</summary>
     public async ValueTask RollbackAsync(IReadOnlyList<CounterLease> leases, CancellationToken cancellationToken)
     {
         foreach (var lease in leases)
         {
-            await counters.RollbackAsync(lease, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _counters.RollbackAsync(lease, cancellationToken).ConfigureAwait(false);
+            }
+            catch (StoreUnavailableException e)
+            {
+                _outage.Failed(e);
+            }
         }
     }
 
     private void Record(PolicyDecision decision, string tool, string serverId, Grant grant)
     {
         var outcome = decision.IsShadow ? "shadow-" + decision.Outcome.ToString().ToLowerInvariant() : decision.Outcome.ToString().ToLowerInvariant();
-        Log.ToolCallDecided(logger, outcome, tool, serverId, grant.Name, decision.RuleId, decision.Reason);
+        Log.ToolCallDecided(_logger, outcome, tool, serverId, grant.Name, decision.RuleId, decision.Reason);
     }
 }

@@ -9,7 +9,7 @@ namespace Portcullis.Gateway.Sessions;
 /// Ends sessions that clients abandoned without DELETE, and their upstream sessions (for a stdio
 /// upstream, its process), so idle clients cannot pile up memory and processes.
 /// </summary>
-internal sealed class IdleSessionSweeper(GatewayConfig config, SessionStore sessions, UpstreamClients upstreams, TimeProvider timeProvider,
+internal sealed class IdleSessionSweeper(GatewayConfig config, SessionRegistry sessions, UpstreamClients upstreams, TimeProvider timeProvider,
     ILogger<IdleSessionSweeper> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -18,7 +18,7 @@ internal sealed class IdleSessionSweeper(GatewayConfig config, SessionStore sess
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Clamp(config.SessionIdleTimeout.TotalSeconds / 4, 1, 60)), timeProvider);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
-            foreach (var session in sessions.RemoveIdle(config.SessionIdleTimeout))
+            foreach (var session in await sessions.RemoveIdleAsync(config.SessionIdleTimeout, stoppingToken).ConfigureAwait(false))
             {
                 if (session.UpstreamSessionId is null || !servers.TryGetValue(session.ServerId, out var server))
                 {

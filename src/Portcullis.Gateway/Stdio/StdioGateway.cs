@@ -10,6 +10,7 @@ using Portcullis.Gateway.Hosting;
 using Portcullis.Storage.Limits;
 using Portcullis.Gateway.Policies;
 using Portcullis.Gateway.Proxy;
+using Portcullis.Gateway.State;
 using Portcullis.Gateway.Upstreams;
 
 namespace Portcullis.Gateway.Stdio;
@@ -33,6 +34,8 @@ public sealed class StdioGateway : IAsyncDisposable
     private readonly string _sessionId = "pcs_" + GrantRegistry.Base64Url(RandomNumberGenerator.GetBytes(32));
     private readonly ILogger _logger;
     private Task? _listener;
+    private GatewayState? _state;
+    private PolicySync? _sync;
     private bool _started;
 
     private StdioGateway(UpstreamServerConfig server, Grant grant, PolicyRegistry policies, ToolCallGate gate, UpstreamClients clients, long maxJsonBytes,
@@ -63,18 +66,35 @@ public sealed class StdioGateway : IAsyncDisposable
             return (null, $"No server has id '{serverId}'. Servers: {string.Join(", ", config.Servers.Select(s => s.Id))}.");
         }
 
-        var grants = new GrantRegistry(config.Grants, timeProvider, StateStores.Open(config.Store));
-        var check = await grants.CheckAsync("Bearer " + token, serverId, cancellationToken).ConfigureAwait(false);
-        var problem = check.RefusalFor(serverId);
-        if (problem is not null)
+        var state = await GatewayState.OpenAsync(config.Store, GatewayApp.SessionRetention(config), timeProvider, cancellationToken).ConfigureAwait(false);
+        try
         {
-            return (null, problem);
-        }
+            var grants = new GrantRegistry(config.Grants, timeProvider, state.Grants);
+            var check = await grants.CheckAsync("Bearer " + token, serverId, cancellationToken).ConfigureAwait(false);
+            var problem = check.RefusalFor(serverId);
+            if (problem is not null)
+            {
+                await state.DisposeAsync().ConfigureAwait(false);
+                return (null, problem);
+            }
 
-        var policies = new PolicyRegistry([server], loggerFactory.CreateLogger<PolicyRegistry>());
-        var gate = new ToolCallGate(StateStores.OpenCounters(config.Store, timeProvider), timeProvider, loggerFactory.CreateLogger<ToolCallGate>());
-        var clients = new UpstreamClients([server], loggerFactory);
-        return (new StdioGateway(server, check.Grant!, policies, gate, clients, config.MaxUpstreamResponseBytes, output, loggerFactory.CreateLogger<StdioGateway>()), null);
+            var policies = new PolicyRegistry([server], state.Policies, state.Changes, timeProvider, loggerFactory.CreateLogger<PolicyRegistry>());
+            await policies.InitializeAsync(cancellationToken).ConfigureAwait(false);
+            var sync = new PolicySync(policies, state.Changes, loggerFactory.CreateLogger<PolicySync>());
+            await sync.StartAsync(cancellationToken).ConfigureAwait(false);
+            var gate = new ToolCallGate(state.Counters, config.FailMode, timeProvider, loggerFactory.CreateLogger<ToolCallGate>());
+            var clients = new UpstreamClients([server], loggerFactory);
+            return (new StdioGateway(server, check.Grant!, policies, gate, clients, config.MaxUpstreamResponseBytes, output, loggerFactory.CreateLogger<StdioGateway>())
+            {
+                _state = state,
+                _sync = sync,
+            }, null);
+        }
+        catch
+        {
+            await state.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>Serves until standard input ends or <paramref name="cancellationToken"/> fires.</summary>
@@ -119,8 +139,19 @@ public sealed class StdioGateway : IAsyncDisposable
             Log.UpstreamFailed(_logger, _server.Id, e.Message);
         }
 
+        if (_sync is not null)
+        {
+            await _sync.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            _sync.Dispose();
+        }
+
         _policies.Dispose();
         _clients.Dispose();
+        if (_state is not null)
+        {
+            await _state.DisposeAsync().ConfigureAwait(false);
+        }
+
         _writeLock.Dispose();
     }
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Portcullis.Storage.Sessions;
 using System.Net;
 using System.Text.Json;
 using Portcullis.Gateway.Sessions;
@@ -137,10 +139,14 @@ public sealed class FrontDoorTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public void SessionIds_AreUniqueLongAndVisibleAscii()
+    public async Task SessionIds_AreUniqueLongAndVisibleAscii()
     {
-        var store = new SessionStore(TimeProvider.System);
-        var ids = Enumerable.Range(0, 10_000).Select(_ => store.Create("g", "s", null).Id).ToList();
+        var registry = new SessionRegistry(new InMemorySessionStore(), TimeProvider.System, NullLogger<SessionRegistry>.Instance);
+        var ids = new List<string>();
+        for (var i = 0; i < 10_000; i++)
+        {
+            ids.Add((await registry.CreateAsync("g", "s", null, TestContext.Current.CancellationToken)).Id);
+        }
 
         Assert.Equal(ids.Count, ids.Distinct().Count());
         Assert.All(ids, id => Assert.Matches("^pcs_[A-Za-z0-9_-]{43}$", id));

@@ -90,7 +90,7 @@ public sealed class SdkClientTests(GatewayFixture gateway)
         // An invalid save is rejected and the last good version keeps serving.
         var good = gateway.Policies.VersionOf("extra");
         await File.WriteAllTextAsync(gateway.ExtraPolicyPath, """{"version": "1", "default": "allow", "tools": {"review_code": {"action": "maybe"}}}""", Cancel);
-        var invalidSeen = gateway.Policies.Reload("extra", gateway.ExtraPolicyPath);
+        var invalidSeen = await gateway.Policies.ReloadAsync("extra", gateway.ExtraPolicyPath, Cancel);
         Assert.False(invalidSeen);
         Assert.Equal(good, gateway.Policies.VersionOf("extra"));
         Assert.Equal("[POLICY DENIED] Reviews are paused.", Text(await client.CallToolAsync("review_code", args, cancellationToken: Cancel)));

@@ -1,0 +1,100 @@
+using System.Text.Json;
+using Portcullis.Storage.Postgres;
+using Portcullis.Storage.Redis;
+
+namespace Portcullis.Gateway.Configuration;
+
+/// <summary>Reading the <c>store</c> and <c>fail_mode</c> settings.</summary>
+public static partial class ConfigLoader
+{
+    private static readonly string[] s_storeKeys = ["redis", "postgres"];
+
+    private sealed partial class Reader
+    {
+        private const string StoreHint =
+            "Use \"memory\", \"sqlite:PATH\" or {\"redis\": \"redis://127.0.0.1:6379\", \"postgres\": \"postgres://user@127.0.0.1:5432/portcullis\"}.";
+
+        /// <summary><c>"memory"</c>, <c>"sqlite:PATH"</c> (relative to the configuration file) or <c>{"redis", "postgres"}</c>.</summary>
+        public StoreConfig Store(JsonElement element, string baseDirectory)
+        {
+            if (element.ValueKind == JsonValueKind.Object)
+            {
+                return DistributedStore(element);
+            }
+
+            if (String(element, "/store") is not { } text)
+            {
+                return StoreConfig.Memory;
+            }
+
+            if (text == "memory")
+            {
+                return StoreConfig.Memory;
+            }
+
+            if (text.StartsWith("sqlite:", StringComparison.Ordinal) && text.Length > "sqlite:".Length)
+            {
+                return StoreConfig.Sqlite(Path.Combine(baseDirectory, text["sqlite:".Length..]));
+            }
+
+            Error("/store", $"'{text}' is not a store. {StoreHint}");
+            return StoreConfig.Memory;
+        }
+
+        public FailMode FailMode(JsonElement element)
+        {
+            switch (String(element, "/fail_mode"))
+            {
+                case "closed":
+                    return Configuration.FailMode.Closed;
+                case "open":
+                    return Configuration.FailMode.Open;
+                case { } other:
+                    Error("/fail_mode", $"'{other}' is not a fail mode; use \"closed\" (deny limited calls while the counter store is down) or \"open\".");
+                    break;
+            }
+
+            return Configuration.FailMode.Closed;
+        }
+
+        private StoreConfig DistributedStore(JsonElement element)
+        {
+            CheckKeys(element, "/store", s_storeKeys);
+            string? redis = null;
+            string? postgres = null;
+            if (!element.TryGetProperty("redis", out var redisElement))
+            {
+                Error("/store", "The distributed store needs 'redis' (counters, sessions, change messages). " + StoreHint);
+            }
+            else if (Secret(redisElement, "/store/redis") is { } redisText)
+            {
+                if (RedisConnection.TryValidate(redisText, out var problem))
+                {
+                    redis = redisText;
+                }
+                else
+                {
+                    Error("/store/redis", $"Not a Redis address: {problem}. Use redis://[:password@]host:port[/db].");
+                }
+            }
+
+            if (!element.TryGetProperty("postgres", out var postgresElement))
+            {
+                Error("/store", "The distributed store needs 'postgres' (grants, policy versions). " + StoreHint);
+            }
+            else if (Secret(postgresElement, "/store/postgres") is { } postgresText)
+            {
+                if (PostgresDatabase.TryValidate(postgresText, out var problem))
+                {
+                    postgres = postgresText;
+                }
+                else
+                {
+                    Error("/store/postgres", $"Not a PostgreSQL connection string: {problem}. Use postgres://user:password@host:port/database.");
+                }
+            }
+
+            return new StoreConfig { RedisUrl = redis, PostgresUrl = postgres };
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Portcullis.Gateway.Sessions;
+using Portcullis.Storage.Sessions;
+
+namespace Portcullis.Gateway.Tests.Sessions;
+
+public sealed class SessionRegistryTests
+{
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+
+    private SessionRegistry NewRegistry(ISessionStore store) => new(store, _clock, NullLogger<SessionRegistry>.Instance);
+
+    [Fact]
+    public async Task RemoveIdle_EndsOnlySessionsUnusedForTheTimeout()
+    {
+        var registry = NewRegistry(new InMemorySessionStore());
+        var idle = await registry.CreateAsync("alice", "codex", "up-1", Cancel);
+        var busy = await registry.CreateAsync("alice", "codex", "up-2", Cancel);
+
+        _clock.Advance(TimeSpan.FromMinutes(20));
+        Assert.NotNull(await registry.FindAsync(busy.Id, "alice", "codex", Cancel));
+        _clock.Advance(TimeSpan.FromMinutes(15));
+
+        var removed = await registry.RemoveIdleAsync(TimeSpan.FromMinutes(30), Cancel);
+
+        Assert.Equal([idle.Id], removed.Select(s => s.Id));
+        Assert.Null(await registry.FindAsync(idle.Id, "alice", "codex", Cancel));
+        Assert.NotNull(await registry.FindAsync(busy.Id, "alice", "codex", Cancel));
+    }
+
+    [Fact]
+    public async Task Find_WithAnotherGrantOrServer_IsUnknown()
+    {
+        var registry = NewRegistry(new InMemorySessionStore());
+        var session = await registry.CreateAsync("alice", "codex", null, Cancel);
+
+        Assert.Null(await registry.FindAsync(session.Id, "bob", "codex", Cancel));
+        Assert.Null(await registry.FindAsync(session.Id, "alice", "other", Cancel));
+        Assert.NotNull(await registry.FindAsync(session.Id, "alice", "codex", Cancel));
+    }
+
+    [Fact]
+    public async Task ASessionEndedThroughAnotherInstance_IsUnknownHereToo()
+    {
+        var shared = new InMemorySessionStore();
+        var here = NewRegistry(shared);
+        var there = NewRegistry(shared);
+        var session = await here.CreateAsync("alice", "codex", "up-1", Cancel);
+        Assert.NotNull(await there.FindAsync(session.Id, "alice", "codex", Cancel));
+
+        await there.RemoveAsync(session.Id, Cancel);
+
+        Assert.Null(await here.FindAsync(session.Id, "alice", "codex", Cancel));
+    }
+}

@@ -1,0 +1,2 @@
+[assembly: AssemblyFixture(typeof(Portcullis.TestServers.RedisServer))]
+[assembly: AssemblyFixture(typeof(Portcullis.TestServers.PostgresServer))]

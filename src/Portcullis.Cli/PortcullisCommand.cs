@@ -10,11 +10,16 @@ internal static class PortcullisCommand
 {
     public static RootCommand Create(TimeProvider timeProvider)
     {
-        var policy = new Command("policy", "Check policy files and see how they decide calls.")
+        var policy = new Command("policy", "Check policy files, see how they decide calls, and manage the stored versions.")
         {
             PolicyCheckCommand.Create(),
             PolicyExplainCommand.Create(timeProvider),
         };
+        foreach (var command in PolicyVersionsCommands.Create(timeProvider))
+        {
+            policy.Subcommands.Add(command);
+        }
+
         return new RootCommand("Portcullis: an MCP policy gateway.") { ServeCommand.Create(), StdioCommand.Create(), GrantsCommand.Create(timeProvider), policy };
     }
 }

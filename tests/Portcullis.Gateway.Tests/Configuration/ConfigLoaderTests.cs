@@ -98,6 +98,44 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Contains(errors, e => e.Message.Contains(message, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Load_Store_DefaultsToSqliteBesideTheFile_AndReadsEveryForm()
+    {
+        const string Servers = "\"servers\": [{\"id\": \"codex\", \"url\": \"http://127.0.0.1:9100/mcp\", \"policy\": \"codex.json\"}]";
+        var env = new Dictionary<string, string> { ["PG"] = "postgres://portcullis:secret@db.internal:5432/portcullis" };
+
+        var byDefault = Load("{" + Servers + "}", env).Config!;
+        var sqlite = Load("{\"store\": \"sqlite:data/state.db\", " + Servers + "}", env).Config!;
+        var distributed = Load("{\"store\": {\"redis\": \"redis://:pw@cache.internal:6380/2\", \"postgres\": \"env:PG\"}, \"fail_mode\": \"open\", " + Servers + "}", env).Config!;
+
+        Assert.Equal(Path.Combine(_directory, "portcullis.db"), byDefault.Store.SqlitePath);
+        Assert.Equal(FailMode.Closed, byDefault.FailMode);
+        Assert.Equal(Path.Combine(_directory, "data", "state.db"), sqlite.Store.SqlitePath);
+        Assert.True(distributed.Store.IsDistributed);
+        Assert.Equal(("redis://:pw@cache.internal:6380/2", env["PG"]), (distributed.Store.RedisUrl, distributed.Store.PostgresUrl));
+        Assert.Equal(FailMode.Open, distributed.FailMode);
+        Assert.Equal("redis + postgres", distributed.Store.ToString());
+    }
+
+    [Theory]
+    [InlineData("\"store\": \"mysql:x\"", "/store", "is not a store")]
+    [InlineData("\"store\": {\"redis\": \"redis://127.0.0.1:6379\"}", "/store", "needs 'postgres'")]
+    [InlineData("\"store\": {\"postgres\": \"Host=127.0.0.1\"}", "/store", "needs 'redis'")]
+    [InlineData("\"store\": {\"redis\": \"redis://127.0.0.1:6379\", \"postgres\": \"Host=x\", \"mongo\": \"y\"}", "/store/mongo", "Unknown key")]
+    [InlineData("\"store\": {\"redis\": \"redis://127.0.0.1:notaport\", \"postgres\": \"Host=x\"}", "/store/redis", "Not a Redis address")]
+    [InlineData("\"store\": {\"redis\": \"redis://127.0.0.1:6379\", \"postgres\": \"Nonsense Key=1\"}", "/store/postgres", "Not a PostgreSQL connection string")]
+    [InlineData("\"store\": {\"redis\": \"env:NOPE\", \"postgres\": \"Host=x\"}", "/store/redis", "'NOPE' is not set")]
+    [InlineData("\"fail_mode\": \"sometimes\"", "/fail_mode", "is not a fail mode")]
+    public void Load_BadStoreOrFailMode_IsRefusedWithItsPath(string setting, string path, string message)
+    {
+        var (config, errors) = Load("{" + setting + ", \"servers\": [{\"id\": \"codex\", \"url\": \"http://127.0.0.1:9100/mcp\", \"policy\": \"codex.json\"}]}", []);
+
+        Assert.Null(config);
+        var error = Assert.Single(errors);
+        Assert.Equal(path, error.Path);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
     private (GatewayConfig? Config, IReadOnlyList<ConfigError> Errors) Load(string text, Dictionary<string, string> env) =>
         ConfigLoader.Load(text, _directory, name => env.GetValueOrDefault(name));
 }

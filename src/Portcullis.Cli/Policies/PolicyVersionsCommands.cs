@@ -1,0 +1,172 @@
+using System.CommandLine;
+using System.Globalization;
+using Portcullis.Gateway.Configuration;
+using Portcullis.Gateway.Policies;
+using Portcullis.Gateway.State;
+using Portcullis.Policy;
+using Portcullis.Storage;
+using Portcullis.Storage.Policies;
+
+namespace Portcullis.Cli.Policies;
+
+/// <summary>
+/// <c>portcullis policy history|show|save|restore</c>: the stored versions of a server's policy.
+/// Versions are immutable; saving and restoring add a version, which every running gateway on the
+/// store applies within a second or so.
+/// </summary>
+internal static class PolicyVersionsCommands
+{
+    public static IEnumerable<Command> Create(TimeProvider timeProvider)
+    {
+        var configFile = new Option<string>("--config") { Description = "The gateway configuration file whose store holds the policies.", Required = true };
+        var server = new Option<string>("--server") { Description = "The server whose policy it is.", Required = true };
+        yield return History(configFile, server);
+        yield return Show(configFile, server);
+        yield return Save(configFile, server, timeProvider);
+        yield return Restore(configFile, server, timeProvider);
+    }
+
+    private static Command History(Option<string> configFile, Option<string> server)
+    {
+        var command = new Command("history", "List the stored versions of a server's policy, newest (in force) first.") { configFile, server };
+        command.SetAction((parseResult, cancellationToken) => WithStoreAsync(parseResult, configFile, server, async (store, serverId, output, _) =>
+        {
+            var versions = await store.Policies.ListAsync(serverId, cancellationToken);
+            output.WriteLine($"{"VERSION",-8} {"SAVED (UTC)",-20} {"SOURCE",-8} COMMENT");
+            foreach (var version in versions)
+            {
+                var inForce = version == versions[0] ? " (in force)" : "";
+                output.WriteLine($"{version.Version,-8} {Format(version.CreatedAt),-20} {version.Source,-8} {version.Comment}{inForce}");
+            }
+
+            return ExitCodes.Success;
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command Show(Option<string> configFile, Option<string> server)
+    {
+        var version = new Option<int?>("--version") { Description = "The version to print; the one in force when omitted." };
+        var command = new Command("show", "Print one stored version of a server's policy.") { configFile, server, version };
+        command.SetAction((parseResult, cancellationToken) => WithStoreAsync(parseResult, configFile, server, async (store, serverId, output, error) =>
+        {
+            var number = parseResult.GetValue(version);
+            var found = number is { } n
+                ? await store.Policies.GetAsync(serverId, n, cancellationToken)
+                : await store.Policies.LatestAsync(serverId, cancellationToken: cancellationToken);
+            if (found is null)
+            {
+                error.WriteLine(number is null ? $"Server '{serverId}' has no stored policy yet." : $"--version: server '{serverId}' has no version {number}.");
+                return ExitCodes.Invalid;
+            }
+
+            output.WriteLine(found.Text);
+            return ExitCodes.Success;
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command Save(Option<string> configFile, Option<string> server, TimeProvider timeProvider)
+    {
+        var file = new Argument<string>("file") { Description = "The policy file to save (.json, .yaml or .yml)." };
+        var comment = new Option<string?>("--comment") { Description = "Why it changed, kept with the version." };
+        var command = new Command("save", "Validate a policy file and save it as the server's next version.") { configFile, server, file, comment };
+        command.SetAction((parseResult, cancellationToken) => WithStoreAsync(parseResult, configFile, server, async (store, serverId, output, error) =>
+        {
+            var path = parseResult.GetRequiredValue(file);
+            string text;
+            try
+            {
+                text = await File.ReadAllTextAsync(path, cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                error.WriteLine($"{path}: cannot read the file: {e.Message}");
+                return ExitCodes.UsageOrIo;
+            }
+
+            var note = parseResult.GetValue(comment) ?? $"saved from {Path.GetFullPath(path)}";
+            return await SaveAsync(store, new NewPolicyVersion(serverId, text, PolicyRegistry.FormatName(PolicyParser.FormatOf(path)), "cli", note,
+                timeProvider.GetUtcNow()), path, output, error, cancellationToken);
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command Restore(Option<string> configFile, Option<string> server, TimeProvider timeProvider)
+    {
+        var version = new Option<int>("--version") { Description = "The version to restore.", Required = true };
+        var comment = new Option<string?>("--comment") { Description = "Why, kept with the new version." };
+        var command = new Command("restore", "Save an older version again as the server's newest (the history is kept).") { configFile, server, version, comment };
+        command.SetAction((parseResult, cancellationToken) => WithStoreAsync(parseResult, configFile, server, async (store, serverId, output, error) =>
+        {
+            var number = parseResult.GetRequiredValue(version);
+            if (await store.Policies.GetAsync(serverId, number, cancellationToken) is not { } old)
+            {
+                error.WriteLine($"--version: server '{serverId}' has no version {number}.");
+                return ExitCodes.Invalid;
+            }
+
+            var note = $"restored from version {number}" + (parseResult.GetValue(comment) is { } why ? ": " + why : "");
+            return await SaveAsync(store, new NewPolicyVersion(serverId, old.Text, old.Format, "restore", note, timeProvider.GetUtcNow()),
+                $"version {number}", output, error, cancellationToken);
+        }, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> SaveAsync(GatewayState store, NewPolicyVersion policy, string origin, TextWriter output, TextWriter error,
+        CancellationToken cancellationToken)
+    {
+        var (saved, errors) = await PolicyRegistry.SaveAsync(store.Policies, store.Changes, policy, cancellationToken);
+        if (saved is null)
+        {
+            ConfigFile.WriteProblems(error, origin, errors);
+            return ExitCodes.Invalid;
+        }
+
+        output.WriteLine($"Saved version {saved.Version} of the policy of server '{saved.ServerId}'; running gateways apply it within a few seconds.");
+        return ExitCodes.Success;
+    }
+
+    private static async Task<int> WithStoreAsync(ParseResult parseResult, Option<string> configFile, Option<string> server,
+        Func<GatewayState, string, TextWriter, TextWriter, Task<int>> action, CancellationToken cancellationToken)
+    {
+        var (output, error) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
+        var path = parseResult.GetRequiredValue(configFile);
+        var config = ConfigFile.Load(path, error);
+        if (config is null)
+        {
+            return ExitCodes.Invalid;
+        }
+
+        var serverId = parseResult.GetRequiredValue(server);
+        if (config.Servers.All(s => s.Id != serverId))
+        {
+            error.WriteLine($"--server: no server has id '{serverId}'. Servers: {string.Join(", ", config.Servers.Select(s => s.Id))}.");
+            return ExitCodes.Invalid;
+        }
+
+        if (config.Store == StoreConfig.Memory)
+        {
+            error.WriteLine($"{path}: the store is 'memory', which keeps no policy versions; set \"store\": \"sqlite:portcullis.db\".");
+            return ExitCodes.Invalid;
+        }
+
+        await using var store = await ConfigFile.OpenStateAsync(config, path, error, cancellationToken);
+        if (store is null)
+        {
+            return ExitCodes.UsageOrIo;
+        }
+
+        try
+        {
+            return await action(store, serverId, output, error);
+        }
+        catch (StoreUnavailableException e)
+        {
+            error.WriteLine($"{path}: the store ({config.Store}) failed: {e.Message}");
+            return ExitCodes.UsageOrIo;
+        }
+    }
+
+    private static string Format(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+}

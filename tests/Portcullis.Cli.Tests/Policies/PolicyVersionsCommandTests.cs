@@ -1,0 +1,76 @@
+namespace Portcullis.Cli.Tests.Policies;
+
+/// <summary><c>portcullis policy history|show|save|restore</c> against a real SQLite store.</summary>
+public sealed class PolicyVersionsCommandTests : IDisposable
+{
+    private const string Deny = """{"version": "1", "default": "deny"}""";
+    private const string Allow = """{"version": "1", "default": "allow"}""";
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("portcullis-versions-").FullName;
+    private readonly string _config;
+
+    public PolicyVersionsCommandTests()
+    {
+        File.WriteAllText(Path.Combine(_directory, "codex.json"), Deny);
+        _config = Path.Combine(_directory, "portcullis.json");
+        File.WriteAllText(_config, """
+            {"store": "sqlite:state.db", "servers": [{"id": "codex", "url": "http://127.0.0.1:9/mcp", "policy": "codex.json"}]}
+            """);
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public void SaveHistoryRestoreShow_KeepEveryVersion()
+    {
+        var allow = Path.Combine(_directory, "allow.yaml");
+        File.WriteAllText(allow, "version: \"1\"\ndefault: allow\n");
+
+        var first = CliRunner.Run("policy", "save", "--config", _config, "--server", "codex", Path.Combine(_directory, "codex.json"));
+        var second = CliRunner.Run("policy", "save", "--config", _config, "--server", "codex", allow, "--comment", "open up for the demo");
+        var restored = CliRunner.Run("policy", "restore", "--config", _config, "--server", "codex", "--version", "1");
+        var history = CliRunner.Run("policy", "history", "--config", _config, "--server", "codex");
+
+        Assert.Equal((0, 0, 0), (first.ExitCode, second.ExitCode, restored.ExitCode));
+        Assert.Contains("Saved version 3", restored.Output, StringComparison.Ordinal);
+        var lines = history.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^3\s+2026-11-25 09:30:12\s+restore\s+restored from version 1 \(in force\)", lines[1]);
+        Assert.Matches(@"^2\s+.*cli\s+open up for the demo", lines[2]);
+        Assert.Matches(@"^1\s+.*cli\s+saved from ", lines[3]);
+        Assert.Equal(Deny, CliRunner.Run("policy", "show", "--config", _config, "--server", "codex").Output.Trim());
+        Assert.Equal("version: \"1\"\ndefault: allow", CliRunner.Run("policy", "show", "--config", _config, "--server", "codex", "--version", "2").Output.Trim());
+    }
+
+    [Fact]
+    public void Save_AnInvalidPolicy_SavesNothing_AndNamesTheProblem()
+    {
+        var invalid = Path.Combine(_directory, "invalid.json");
+        File.WriteAllText(invalid, """{"version": "1", "default": "maybe"}""");
+
+        var result = CliRunner.Run("policy", "save", "--config", _config, "--server", "codex", invalid);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("/default", result.Error, StringComparison.Ordinal);
+        Assert.Single(CliRunner.Run("policy", "history", "--config", _config, "--server", "codex").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Theory]
+    [InlineData("restore", "--version", "9", "has no version 9")]
+    [InlineData("show", "--version", "9", "has no version 9")]
+    [InlineData("history", "--server", "nope", "no server has id 'nope'")]
+    public void BadArguments_AreRefusedWithAPreciseError(string command, string option, string value, string message)
+    {
+        string[] args = option == "--server"
+            ? ["policy", command, "--config", _config, option, value]
+            : ["policy", command, "--config", _config, "--server", "codex", option, value];
+
+        var result = CliRunner.Run(args);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(message, result.Error, StringComparison.Ordinal);
+    }
+}

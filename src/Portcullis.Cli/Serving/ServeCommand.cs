@@ -68,6 +68,12 @@ internal static class ServeCommand
             error.WriteLine($"{path}: the store ({config.Store}) cannot be opened: {e.Message}");
             return ExitCodes.UsageOrIo;
         }
+        catch (InvalidOperationException e)
+        {
+            // A store schema newer than this build, or a stored policy version that no longer validates.
+            error.WriteLine($"{path}: {e.Message}");
+            return ExitCodes.Invalid;
+        }
 
         await using var _ = app;
         await app.StartAsync(cancellationToken).ConfigureAwait(false);

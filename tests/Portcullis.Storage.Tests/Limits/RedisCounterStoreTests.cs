@@ -92,4 +92,38 @@ public sealed class RedisCounterStoreTests(RedisServer redis) : CounterStoreCont
 
         Assert.NotNull(lease);
     }
+
+    [Fact]
+    public async Task RedisHung_ReservationsFailWithinTheTimeout_AndWorkAgainWhenItAnswers()
+    {
+        redis.Require();
+        await using var proxy = new StallingProxy(redis.Port);
+        await using var connection = await RedisConnection.ConnectAsync($"redis://127.0.0.1:{proxy.Port}", TimeSpan.FromMilliseconds(250));
+        var store = new RedisCounterStore(connection);
+        var key = NewKey();
+        Assert.NotNull(await store.TryReserveAsync(key, Start, End, 10, 1));
+
+        proxy.Stall();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.TryReserveAsync(key, Start, End, 10, 1).AsTask());
+        var failedAfter = started.Elapsed;
+        proxy.Resume();
+
+        Assert.InRange(failedAfter, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1.5));
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        CounterLease? lease = null;
+        while (lease is null && DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                lease = await store.TryReserveAsync(key, Start, End, 10, 1);
+            }
+            catch (StoreUnavailableException)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        Assert.NotNull(lease);
+    }
 }

@@ -1,0 +1,55 @@
+using BenchmarkDotNet.Attributes;
+using Microsoft.Data.Sqlite;
+using Portcullis.Storage.Limits;
+using Portcullis.Storage.Redis;
+using Portcullis.Storage.Sqlite;
+
+namespace Portcullis.Benchmarks;
+
+/// <summary>
+/// One reservation on a counter that never fills, per store. The Redis row runs only when
+/// <c>PORTCULLIS_BENCH_REDIS</c> names a server (e.g. <c>redis://127.0.0.1:6379</c>); it
+/// includes the loopback round trip.
+/// </summary>
+[MemoryDiagnoser]
+public class CounterReservationBenchmark
+{
+    private static readonly DateTimeOffset s_start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 86400 * 86400);
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("portcullis-bench-").FullName;
+    private InMemoryCounterStore _memory = null!;
+    private SqliteCounterStore _sqlite = null!;
+    private RedisConnection? _redisConnection;
+    private RedisCounterStore? _redis;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _memory = new InMemoryCounterStore(TimeProvider.System);
+        _sqlite = new SqliteCounterStore(Path.Combine(_directory, "state.db"), TimeProvider.System);
+        if (Environment.GetEnvironmentVariable("PORTCULLIS_BENCH_REDIS") is { Length: > 0 } redis)
+        {
+            _redisConnection = RedisConnection.ConnectAsync(redis, TimeSpan.FromSeconds(1)).GetAwaiter().GetResult();
+            _redis = new RedisCounterStore(_redisConnection);
+        }
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _redisConnection?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Benchmark(Baseline = true, Description = "memory")]
+    public ValueTask<CounterLease?> Memory() => _memory.TryReserveAsync("srv:codex|grant:alice|counter:calls", s_start, s_start.AddDays(1), long.MaxValue, 1);
+
+    [Benchmark(Description = "SQLite (WAL, one file)")]
+    public ValueTask<CounterLease?> Sqlite() => _sqlite.TryReserveAsync("srv:codex|grant:alice|counter:calls", s_start, s_start.AddDays(1), long.MaxValue, 1);
+
+    [Benchmark(Description = "Redis (Lua script, loopback)")]
+    public ValueTask<CounterLease?> Redis() =>
+        _redis?.TryReserveAsync("bench|counter:calls", s_start, s_start.AddDays(1), long.MaxValue, 1)
+        ?? throw new InvalidOperationException("Set PORTCULLIS_BENCH_REDIS to a Redis address to run this row.");
+}

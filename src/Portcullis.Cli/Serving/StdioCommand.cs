@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Stdio;
+using Portcullis.Storage;
 
 namespace Portcullis.Cli.Serving;
 
@@ -41,7 +42,18 @@ internal static class StdioCommand
                 .AddFilter("Microsoft", LogLevel.Warning)
                 .AddFilter("System", LogLevel.Warning));
             var output = Console.OpenStandardOutput();
-            var (gateway, refusal) = await StdioGateway.CreateAsync(config, parseResult.GetRequiredValue(server), token, output, loggers, TimeProvider.System, cancellationToken);
+            StdioGateway? gateway;
+            string? refusal;
+            try
+            {
+                (gateway, refusal) = await StdioGateway.CreateAsync(config, parseResult.GetRequiredValue(server), token, output, loggers, TimeProvider.System, cancellationToken);
+            }
+            catch (StoreUnavailableException e)
+            {
+                error.WriteLine($"{path}: the store ({config.Store}) cannot be opened: {e.Message}");
+                return ExitCodes.UsageOrIo;
+            }
+
             await using var _ = gateway;
             if (gateway is null)
             {

@@ -32,6 +32,21 @@ public sealed class PostgresDatabase : IAsyncDisposable
             created_at timestamptz NOT NULL,
             PRIMARY KEY (server_id, version));
         """,
+        """
+        CREATE TABLE audit (
+            chain text NOT NULL,
+            seq bigint NOT NULL,
+            time timestamptz NOT NULL,
+            kind text NOT NULL,
+            grant_name text NULL,
+            server_id text NULL,
+            tool text NULL,
+            decision text NULL,
+            hash text NOT NULL,
+            record text NOT NULL,
+            PRIMARY KEY (chain, seq));
+        CREATE INDEX audit_time ON audit (time);
+        """,
     ];
 
     private PostgresDatabase(NpgsqlDataSource dataSource) => DataSource = dataSource;

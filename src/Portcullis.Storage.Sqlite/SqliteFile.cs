@@ -46,6 +46,21 @@ internal static class SqliteFile
             PRIMARY KEY (server_id, version));
         CREATE INDEX counters_window_end ON counters (window_end);
         """,
+        """
+        CREATE TABLE audit (
+            chain TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            time_ms INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            grant_name TEXT NULL,
+            server_id TEXT NULL,
+            tool TEXT NULL,
+            decision TEXT NULL,
+            hash TEXT NOT NULL,
+            record TEXT NOT NULL,
+            PRIMARY KEY (chain, seq));
+        CREATE INDEX audit_time ON audit (time_ms);
+        """,
     ];
 
     /// <summary>A pooled, read-write connection string for the file at <paramref name="path"/>.</summary>

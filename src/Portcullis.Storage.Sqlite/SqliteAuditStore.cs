@@ -1,0 +1,128 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
+using Portcullis.Storage.Audit;
+
+namespace Portcullis.Storage.Sqlite;
+
+/// <summary>
+/// Audit records in one SQLite file: the canonical record as written, plus indexed copies of the
+/// fields queries filter on. A batch is one transaction; a record already there is left alone.
+/// </summary>
+public sealed class SqliteAuditStore : IAuditStore
+{
+    private static readonly string[] s_parameterNames = ["$chain", "$seq", "$time", "$kind", "$grant", "$server", "$tool", "$decision", "$hash", "$record"];
+    private readonly string _connectionString;
+
+    /// <summary>Opens (and if needed creates) the store at <paramref name="path"/>.</summary>
+    public SqliteAuditStore(string path)
+    {
+        _connectionString = SqliteFile.ConnectionString(path);
+        SqliteFile.Migrate(_connectionString);
+    }
+
+    /// <inheritdoc />
+    public string Name => "sqlite";
+
+    /// <inheritdoc />
+    public async ValueTask WriteAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        await SqliteFile.GuardAsync(async () =>
+        {
+            using var connection = SqliteFile.Open(_connectionString);
+            using var transaction = connection.BeginTransaction(deferred: false);
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                INSERT INTO audit (chain, seq, time_ms, kind, grant_name, server_id, tool, decision, hash, record)
+                VALUES ($chain, $seq, $time, $kind, $grant, $server, $tool, $decision, $hash, $record)
+                ON CONFLICT (chain, seq) DO NOTHING
+                """;
+            var parameters = s_parameterNames.Select(name =>
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = name;
+                command.Parameters.Add(parameter);
+                return parameter;
+            }).ToArray();
+            foreach (var record in records)
+            {
+                object?[] values = [record.Chain, record.Seq, record.Time.ToUnixTimeMilliseconds(), record.Kind, record.Grant, record.Server, record.Tool,
+                    record.Decision, record.Hash, AuditCanonicalForm.Serialize(record)];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    parameters[i].Value = values[i] ?? DBNull.Value;
+                }
+
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            transaction.Commit();
+            return true;
+        }).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<AuditRecord>> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return SqliteFile.GuardAsync<IReadOnlyList<AuditRecord>>(async () =>
+        {
+            using var connection = SqliteFile.Open(_connectionString);
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                SELECT record FROM audit
+                WHERE ($since IS NULL OR time_ms >= $since) AND ($until IS NULL OR time_ms < $until)
+                  AND ($grant IS NULL OR grant_name = $grant) AND ($server IS NULL OR server_id = $server)
+                  AND ($tool IS NULL OR tool = $tool) AND ($decision IS NULL OR decision = $decision) AND ($kind IS NULL OR kind = $kind)
+                ORDER BY time_ms DESC, seq DESC
+                LIMIT $limit
+                """;
+            command.Parameters.AddWithValue("$since", (object?)query.Since?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+            command.Parameters.AddWithValue("$until", (object?)query.Until?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+            command.Parameters.AddWithValue("$grant", (object?)query.Grant ?? DBNull.Value);
+            command.Parameters.AddWithValue("$server", (object?)query.Server ?? DBNull.Value);
+            command.Parameters.AddWithValue("$tool", (object?)query.Tool ?? DBNull.Value);
+            command.Parameters.AddWithValue("$decision", (object?)query.Decision ?? DBNull.Value);
+            command.Parameters.AddWithValue("$kind", (object?)query.Kind ?? DBNull.Value);
+            command.Parameters.AddWithValue("$limit", query.Limit);
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var found = new List<AuditRecord>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                found.Add(AuditCanonicalForm.Parse(reader.GetString(0)));
+            }
+
+            return found;
+        });
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<StoredAuditRecord> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var connection = SqliteFile.Open(_connectionString);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT chain, seq, time_ms, kind, grant_name, server_id, tool, decision, hash, record, rowid FROM audit ORDER BY chain, seq";
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return AuditColumns.Check(reader.GetString(9), $"row {reader.GetInt64(10)}",
+                reader.GetString(0), reader.GetInt64(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetString(8));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<long> DeleteBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) =>
+        SqliteFile.GuardAsync(async () =>
+        {
+            using var connection = SqliteFile.Open(_connectionString);
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                DELETE FROM audit WHERE seq < (
+                    SELECT max(c.seq) FROM audit c WHERE c.chain = audit.chain AND c.kind = 'checkpoint' AND c.time_ms < $cutoff)
+                """;
+            command.Parameters.AddWithValue("$cutoff", cutoff.ToUnixTimeMilliseconds());
+            return (long)await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        });
+}

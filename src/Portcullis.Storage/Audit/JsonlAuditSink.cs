@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text;
+
+namespace Portcullis.Storage.Audit;
+
+/// <summary>
+/// Audit records as JSON Lines in a directory, for shipping to a SIEM: one canonical record per
+/// line in <c>audit.jsonl</c>, flushed to disk per batch. When the file passes
+/// <c>maxBytes</c> it is renamed to <c>audit-&lt;UTC time&gt;.jsonl</c> and a new one is started.
+/// </summary>
+public sealed class JsonlAuditSink : IAuditSink, IDisposable
+{
+    /// <summary>The name of the file being written.</summary>
+    public const string CurrentFileName = "audit.jsonl";
+
+    private readonly string _directory;
+    private readonly long _maxBytes;
+    private readonly TimeProvider _timeProvider;
+    private readonly SemaphoreSlim _lock = new(1, 1);
+
+    /// <summary>Writes into <paramref name="directory"/> (created if needed), rotating files at <paramref name="maxBytes"/>.</summary>
+    public JsonlAuditSink(string directory, long maxBytes, TimeProvider timeProvider)
+    {
+        _directory = Path.GetFullPath(directory);
+        _maxBytes = maxBytes;
+        _timeProvider = timeProvider;
+    }
+
+    /// <inheritdoc />
+    public string Name => "jsonl";
+
+    /// <summary>The file being written.</summary>
+    public string CurrentPath => Path.Combine(_directory, CurrentFileName);
+
+    /// <inheritdoc />
+    public async ValueTask WriteAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var text = new StringBuilder();
+        foreach (var record in records)
+        {
+            text.Append(AuditCanonicalForm.Serialize(record)).Append('\n');
+        }
+
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Directory.CreateDirectory(_directory);
+            RotateIfFull();
+            var file = new FileStream(CurrentPath, FileMode.Append, FileAccess.Write, FileShare.Read, 64 * 1024, FileOptions.Asynchronous);
+            await using (file.ConfigureAwait(false))
+            {
+                await file.WriteAsync(Encoding.UTF8.GetBytes(text.ToString()), cancellationToken).ConfigureAwait(false);
+                file.Flush(flushToDisk: true);
+            }
+        }
+        catch (IOException e)
+        {
+            throw new StoreUnavailableException($"The audit file {CurrentPath} cannot be written: {e.Message}", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new StoreUnavailableException($"The audit file {CurrentPath} cannot be written: {e.Message}", e);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _lock.Dispose();
+
+    /// <summary>The files of <paramref name="directory"/> in the order they were written: rotated ones by name, then the current one.</summary>
+    public static IReadOnlyList<string> FilesIn(string directory)
+    {
+        var rotated = Directory.GetFiles(directory, "audit-*.jsonl").Order(StringComparer.Ordinal).ToList();
+        var current = Path.Combine(directory, CurrentFileName);
+        if (File.Exists(current))
+        {
+            rotated.Add(current);
+        }
+
+        return rotated;
+    }
+
+    /// <summary>Reads records from JSON Lines files (or every file of a directory), in order.</summary>
+    public static IEnumerable<StoredAuditRecord> Read(string path)
+    {
+        var files = Directory.Exists(path) ? FilesIn(path) : [path];
+        foreach (var file in files)
+        {
+            var lineNumber = 0;
+            foreach (var line in File.ReadLines(file))
+            {
+                lineNumber++;
+                if (line.Length == 0)
+                {
+                    continue;
+                }
+
+                yield return ReadLine(line, $"{file}:{lineNumber}");
+            }
+        }
+    }
+
+    private static StoredAuditRecord ReadLine(string line, string location)
+    {
+        try
+        {
+            return new StoredAuditRecord(AuditCanonicalForm.Parse(line), null, location);
+        }
+        catch (FormatException e)
+        {
+            return new StoredAuditRecord(new AuditRecord { Chain = "?", Hash = "?" }, "the line is not an audit record: " + e.Message, location);
+        }
+    }
+
+    private void RotateIfFull()
+    {
+        var current = new FileInfo(CurrentPath);
+        if (!current.Exists || current.Length < _maxBytes)
+        {
+            return;
+        }
+
+        var stamp = _timeProvider.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff", CultureInfo.InvariantCulture);
+        var target = Path.Combine(_directory, $"audit-{stamp}.jsonl");
+        for (var i = 1; File.Exists(target); i++)
+        {
+            target = Path.Combine(_directory, $"audit-{stamp}-{i}.jsonl");
+        }
+
+        File.Move(CurrentPath, target);
+    }
+}

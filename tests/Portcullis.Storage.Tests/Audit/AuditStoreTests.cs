@@ -1,0 +1,99 @@
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using Portcullis.Storage.Audit;
+using Portcullis.Storage.Postgres;
+using Portcullis.Storage.Sqlite;
+using Portcullis.TestServers;
+
+namespace Portcullis.Storage.Tests.Audit;
+
+public sealed class SqliteAuditStoreTests : AuditStoreContract, IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("portcullis-audit-").FullName;
+
+    private string DatabasePath => Path.Combine(_directory, "state.db");
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    protected override Task<IAuditStore> CreateAsync() => Task.FromResult<IAuditStore>(new SqliteAuditStore(DatabasePath));
+
+    protected override Task ExecuteAsync(string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={DatabasePath}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class PostgresAuditStoreTests(PostgresServer postgres) : AuditStoreContract, IAsyncDisposable
+{
+    private PostgresDatabase? _database;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+    }
+
+    protected override async Task<IAuditStore> CreateAsync()
+    {
+        postgres.Require();
+        _database = await PostgresDatabase.OpenAsync(await postgres.CreateDatabaseAsync());
+        return new PostgresAuditStore(_database);
+    }
+
+    protected override async Task ExecuteAsync(string sql)
+    {
+        using var command = _database!.DataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
+    public async Task TwoInstancesWriting1000RecordsInParallel_EachChainVerifies()
+    {
+        var store = await CreateAsync();
+        var other = new PostgresAuditStore(_database!);
+        var first = Chain(500, "gateway@a/1");
+        var second = Chain(500, "gateway@b/1");
+
+        await Task.WhenAll(
+            Task.Run(async () => { foreach (var batch in first.Chunk(50)) { await store.WriteAsync(batch); } }),
+            Task.Run(async () => { foreach (var batch in second.Chunk(50)) { await other.WriteAsync(batch); } }));
+
+        var verification = await VerifyAsync(store);
+        Assert.True(verification.Intact, verification.Problem);
+        Assert.Equal((first.Count + second.Count, 2), (verification.Records, verification.Chains));
+    }
+}
+
+public sealed class InMemoryAuditStoreTests
+{
+    [Fact]
+    public async Task Records_AreKeptOnce_AndVerify()
+    {
+        var store = new InMemoryAuditStore();
+        var chain = new AuditChain("c");
+        var records = Enumerable.Range(0, 5).Select(i => chain.Append(new AuditRecord { Time = DateTimeOffset.UnixEpoch.AddSeconds(i), Decision = "allow" })).ToList();
+
+        await store.WriteAsync(records);
+        await store.WriteAsync(records);
+
+        var all = new List<StoredAuditRecord>();
+        await foreach (var record in store.ReadAllAsync())
+        {
+            all.Add(record);
+        }
+
+        Assert.Equal(5, store.Count);
+        Assert.True(AuditVerifier.Verify(all, []).Intact);
+    }
+}

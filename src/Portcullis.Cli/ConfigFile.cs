@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Hosting;
 using Portcullis.Gateway.State;
@@ -33,6 +35,17 @@ internal static class ConfigFile
             return null;
         }
     }
+
+    /// <summary>Who runs this command, as audit records name them.</summary>
+    public static string Actor => $"cli:{Environment.UserName}@{Environment.MachineName}";
+
+    /// <summary>An audit log for this command's changes (its own chain), writing to the configuration's sinks; problems go to standard error.</summary>
+    public static AuditLog OpenAuditLog(GatewayConfig config, GatewayState state) =>
+        AuditSinks.OpenLog(config, state, "cli", TimeProvider.System, s_loggers);
+
+    private static readonly ILoggerFactory s_loggers = LoggerFactory.Create(logging => logging
+        .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace)
+        .SetMinimumLevel(LogLevel.Warning));
 
     /// <summary>Writes <c>PATH: N error(s)</c> and one indented line per problem.</summary>
     public static void WriteProblems<T>(TextWriter error, string path, IReadOnlyCollection<T> problems)

@@ -43,4 +43,13 @@ internal static partial class Log
 
     [LoggerMessage(4002, LogLevel.Information, "The {Store} is available again.")]
     public static partial void StoreRecovered(ILogger logger, string store);
+
+    [LoggerMessage(5001, LogLevel.Information, "Audit records spilled while sink '{Sink}' was down have been written to it.")]
+    public static partial void AuditSpillReplayed(ILogger logger, string sink);
+
+    [LoggerMessage(5002, LogLevel.Warning, "Audit sink '{Sink}' was still down at shutdown; its records wait in {Path} and are written when a gateway using this spill directory next reaches it.")]
+    public static partial void AuditSpillLeft(ILogger logger, string sink, string path);
+
+    [LoggerMessage(5003, LogLevel.Information, "Audit retention removed {Count} records older than {Days} days.")]
+    public static partial void AuditRetention(ILogger logger, long count, int days);
 }

@@ -4,6 +4,7 @@ using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.State;
 using System.Collections.Immutable;
+using Portcullis.Storage.Audit;
 using Portcullis.Storage.Grants;
 
 namespace Portcullis.Cli.Grants;
@@ -89,6 +90,7 @@ internal static class GrantsCommand
                 return ExitCodes.Invalid;
             }
 
+            await RecordAsync(config, state, "grant.created", grantName, $"servers={string.Join(",", grantServers)}; expires={Format(expiry)}");
             output.WriteLine($"Created grant '{grantName}' for {string.Join(", ", grantServers)}.");
             output.WriteLine($"Token (shown only now): {token}");
             return ExitCodes.Success;
@@ -134,7 +136,7 @@ internal static class GrantsCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var (output, error) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
-            if (await OpenStoreAsync(parseResult.GetRequiredValue(configFile), error, cancellationToken) is not var (_, state))
+            if (await OpenStoreAsync(parseResult.GetRequiredValue(configFile), error, cancellationToken) is not var (config, state))
             {
                 return ExitCodes.Invalid;
             }
@@ -150,6 +152,7 @@ internal static class GrantsCommand
                 return ExitCodes.Invalid;
             }
 
+            await RecordAsync(config, state, "grant.rotated", grantName, "new token");
             output.WriteLine($"Rotated grant '{grantName}'.");
             output.WriteLine($"Token (shown only now): {token}");
             return ExitCodes.Success;
@@ -164,7 +167,7 @@ internal static class GrantsCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var (output, error) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
-            if (await OpenStoreAsync(parseResult.GetRequiredValue(configFile), error, cancellationToken) is not var (_, state))
+            if (await OpenStoreAsync(parseResult.GetRequiredValue(configFile), error, cancellationToken) is not var (config, state))
             {
                 return ExitCodes.Invalid;
             }
@@ -179,10 +182,18 @@ internal static class GrantsCommand
                 return ExitCodes.Invalid;
             }
 
+            await RecordAsync(config, state, "grant.revoked", grantName, "revoked");
             output.WriteLine($"Revoked grant '{grantName}'.");
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static async Task RecordAsync(GatewayConfig config, GatewayState state, string action, string grantName, string after)
+    {
+        var audit = ConfigFile.OpenAuditLog(config, state);
+        await using var _ = audit;
+        await audit.RecordAsync(new AuditRecord { Kind = AuditKinds.Admin, Actor = ConfigFile.Actor, Action = action, Target = "grant:" + grantName, After = after });
     }
 
     private static async Task<(GatewayConfig Config, GatewayState State)?> OpenStoreAsync(string path, TextWriter error, CancellationToken cancellationToken,

@@ -29,7 +29,7 @@ internal static class PolicyVersionsCommands
     private static Command History(Option<string> configFile, Option<string> server)
     {
         var command = new Command("history", "List the stored versions of a server's policy, newest (in force) first.") { configFile, server };
-        command.SetAction((parseResult, cancellationToken) => WithStoreAsync(parseResult, configFile, server, async (store, serverId, output, _) =>
+        command.SetAction((parseResult, cancellationToken) => WithStoreAsync(parseResult, configFile, server, async (config, store, serverId, output, _) =>
         {
             var versions = await store.Policies.ListAsync(serverId, cancellationToken);
             output.WriteLine($"{"VERSION",-8} {"SAVED (UTC)",-20} {"SOURCE",-8} COMMENT");
@@ -48,7 +48,7 @@ internal static class PolicyVersionsCommands
     {
         var version = new Option<int?>("--version") { Description = "The version to print; the one in force when omitted." };
         var command = new Command("show", "Print one stored version of a server's policy.") { configFile, server, version };
-        command.SetAction((parseResult, cancellationToken) => WithStoreAsync(parseResult, configFile, server, async (store, serverId, output, error) =>
+        command.SetAction((parseResult, cancellationToken) => WithStoreAsync(parseResult, configFile, server, async (config, store, serverId, output, error) =>
         {
             var number = parseResult.GetValue(version);
             var found = number is { } n
@@ -71,7 +71,7 @@ internal static class PolicyVersionsCommands
         var file = new Argument<string>("file") { Description = "The policy file to save (.json, .yaml or .yml)." };
         var comment = new Option<string?>("--comment") { Description = "Why it changed, kept with the version." };
         var command = new Command("save", "Validate a policy file and save it as the server's next version.") { configFile, server, file, comment };
-        command.SetAction((parseResult, cancellationToken) => WithStoreAsync(parseResult, configFile, server, async (store, serverId, output, error) =>
+        command.SetAction((parseResult, cancellationToken) => WithStoreAsync(parseResult, configFile, server, async (config, store, serverId, output, error) =>
         {
             var path = parseResult.GetRequiredValue(file);
             string text;
@@ -86,7 +86,7 @@ internal static class PolicyVersionsCommands
             }
 
             var note = parseResult.GetValue(comment) ?? $"saved from {Path.GetFullPath(path)}";
-            return await SaveAsync(store, new NewPolicyVersion(serverId, text, PolicyRegistry.FormatName(PolicyParser.FormatOf(path)), "cli", note,
+            return await SaveAsync(config, store, new NewPolicyVersion(serverId, text, PolicyRegistry.FormatName(PolicyParser.FormatOf(path)), "cli", note,
                 timeProvider.GetUtcNow()), path, output, error, cancellationToken);
         }, cancellationToken));
         return command;
@@ -97,7 +97,7 @@ internal static class PolicyVersionsCommands
         var version = new Option<int>("--version") { Description = "The version to restore.", Required = true };
         var comment = new Option<string?>("--comment") { Description = "Why, kept with the new version." };
         var command = new Command("restore", "Save an older version again as the server's newest (the history is kept).") { configFile, server, version, comment };
-        command.SetAction((parseResult, cancellationToken) => WithStoreAsync(parseResult, configFile, server, async (store, serverId, output, error) =>
+        command.SetAction((parseResult, cancellationToken) => WithStoreAsync(parseResult, configFile, server, async (config, store, serverId, output, error) =>
         {
             var number = parseResult.GetRequiredValue(version);
             if (await store.Policies.GetAsync(serverId, number, cancellationToken) is not { } old)
@@ -107,16 +107,18 @@ internal static class PolicyVersionsCommands
             }
 
             var note = $"restored from version {number}" + (parseResult.GetValue(comment) is { } why ? ": " + why : "");
-            return await SaveAsync(store, new NewPolicyVersion(serverId, old.Text, old.Format, "restore", note, timeProvider.GetUtcNow()),
+            return await SaveAsync(config, store, new NewPolicyVersion(serverId, old.Text, old.Format, "restore", note, timeProvider.GetUtcNow()),
                 $"version {number}", output, error, cancellationToken);
         }, cancellationToken));
         return command;
     }
 
-    private static async Task<int> SaveAsync(GatewayState store, NewPolicyVersion policy, string origin, TextWriter output, TextWriter error,
+    private static async Task<int> SaveAsync(GatewayConfig config, GatewayState store, NewPolicyVersion policy, string origin, TextWriter output, TextWriter error,
         CancellationToken cancellationToken)
     {
-        var (saved, errors) = await PolicyRegistry.SaveAsync(store.Policies, store.Changes, policy, cancellationToken);
+        var audit = ConfigFile.OpenAuditLog(config, store);
+        await using var _ = audit;
+        var (saved, errors) = await PolicyRegistry.SaveAsync(store.Policies, store.Changes, policy, audit, ConfigFile.Actor, cancellationToken);
         if (saved is null)
         {
             ConfigFile.WriteProblems(error, origin, errors);
@@ -128,7 +130,7 @@ internal static class PolicyVersionsCommands
     }
 
     private static async Task<int> WithStoreAsync(ParseResult parseResult, Option<string> configFile, Option<string> server,
-        Func<GatewayState, string, TextWriter, TextWriter, Task<int>> action, CancellationToken cancellationToken)
+        Func<GatewayConfig, GatewayState, string, TextWriter, TextWriter, Task<int>> action, CancellationToken cancellationToken)
     {
         var (output, error) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
         var path = parseResult.GetRequiredValue(configFile);
@@ -159,7 +161,7 @@ internal static class PolicyVersionsCommands
 
         try
         {
-            return await action(store, serverId, output, error);
+            return await action(config, store, serverId, output, error);
         }
         catch (StoreUnavailableException e)
         {

@@ -11,6 +11,9 @@ public sealed record GatewayConfig
     /// <summary>Where state is kept: SQLite (the default for configuration files), memory, or Redis + PostgreSQL.</summary>
     public StoreConfig Store { get; init; } = StoreConfig.Memory;
 
+    /// <summary>Audit sinks, checkpoints and retention.</summary>
+    public AuditConfig Audit { get; init; } = new();
+
     /// <summary>What limited calls get while the counter store is unreachable.</summary>
     public FailMode FailMode { get; init; } = FailMode.Closed;
 

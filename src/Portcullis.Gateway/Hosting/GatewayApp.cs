@@ -2,9 +2,11 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Policies;
 using Portcullis.Gateway.State;
+using Portcullis.Storage.Audit;
 
 namespace Portcullis.Gateway.Hosting;
 
@@ -37,6 +39,15 @@ public static class GatewayApp
         var app = builder.Build();
         try
         {
+            var audit = app.Services.GetRequiredService<AuditLog>();
+            await audit.RecordAsync(new AuditRecord
+            {
+                Kind = AuditKinds.Admin,
+                Actor = "gateway",
+                Action = "gateway.started",
+                Target = string.Join(",", config.Servers.Select(s => "server:" + s.Id)),
+                After = $"store={config.Store}; fail_mode={config.FailMode.ToString().ToLowerInvariant()}",
+            }).ConfigureAwait(false);
             await app.Services.GetRequiredService<PolicyRegistry>().InitializeAsync(cancellationToken).ConfigureAwait(false);
         }
         catch

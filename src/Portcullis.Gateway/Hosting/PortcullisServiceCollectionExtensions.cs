@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Policies;
@@ -21,9 +22,11 @@ public static class PortcullisServiceCollectionExtensions
         services.TryAddTimeProvider();
         services.AddSingleton(sp => new GrantRegistry(config.Grants, sp.GetRequiredService<TimeProvider>(), state.Grants));
         services.AddSingleton(sp => new SessionRegistry(state.Sessions, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SessionRegistry>>()));
-        services.AddSingleton(sp => new PolicyRegistry(config.Servers, state.Policies, state.Changes, sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<PolicyRegistry>>()));
-        services.AddSingleton(sp => new ToolCallGate(state.Counters, config.FailMode, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ToolCallGate>>()));
+        services.AddSingleton(sp => new PolicyRegistry(config.Servers, state.Policies, state.Changes, sp.GetRequiredService<AuditLog>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PolicyRegistry>>()));
+        services.AddSingleton(sp => AuditSinks.OpenLog(config, state, "gateway", sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => new ToolCallGate(state.Counters, config.FailMode, sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ToolCallGate>>()));
         services.AddSingleton<McpProxyHandler>();
         services.AddHostedService<IdleSessionSweeper>();
         services.AddHostedService(sp => new PolicySync(sp.GetRequiredService<PolicyRegistry>(), state.Changes, sp.GetRequiredService<ILogger<PolicySync>>()));

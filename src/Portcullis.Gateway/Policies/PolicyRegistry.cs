@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Policy;
 using Portcullis.Policy.Evaluation;
+using Portcullis.Storage.Audit;
 using Portcullis.Storage.Events;
 using Portcullis.Storage.Policies;
 
@@ -24,27 +26,32 @@ public sealed class PolicyRegistry : IDisposable
     private readonly UpstreamServerConfig[] _servers;
     private readonly IPolicyStore _store;
     private readonly IChangeFeed? _changes;
+    private readonly AuditLog? _audit;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly List<FileSystemWatcher> _watchers = [];
     private readonly SemaphoreSlim _fileLock = new(1, 1);
 
     /// <summary>Creates the registry; <see cref="InitializeAsync"/> loads the policies.</summary>
-    public PolicyRegistry(IEnumerable<UpstreamServerConfig> servers, IPolicyStore store, IChangeFeed? changes, TimeProvider timeProvider,
+    public PolicyRegistry(IEnumerable<UpstreamServerConfig> servers, IPolicyStore store, IChangeFeed? changes, AuditLog? audit, TimeProvider timeProvider,
         ILogger<PolicyRegistry> logger)
     {
         _servers = [.. servers];
         _store = store;
         _changes = changes;
+        _audit = audit;
         _timeProvider = timeProvider;
         _logger = logger;
     }
 
     /// <summary>The policy now in force for a server.</summary>
-    public CompiledPolicy? For(string serverId) => _policies.TryGetValue(serverId, out var policy) ? policy.Policy : null;
+    public CompiledPolicy? For(string serverId) => _policies.TryGetValue(serverId, out var policy) ? policy.Served.Policy : null;
+
+    /// <summary>The policy now in force for a server, with its version.</summary>
+    public ServedPolicy? Current(string serverId) => _policies.TryGetValue(serverId, out var policy) ? policy.Served : null;
 
     /// <summary>The stored version number of the policy in force for a server (0 when none is loaded).</summary>
-    public int VersionOf(string serverId) => _policies.TryGetValue(serverId, out var policy) ? policy.Version : 0;
+    public int VersionOf(string serverId) => _policies.TryGetValue(serverId, out var policy) ? policy.Served.Version : 0;
 
     /// <summary>
     /// Imports each server's file or inline policy when it changed since its last import, applies
@@ -61,7 +68,7 @@ public sealed class PolicyRegistry : IDisposable
             {
                 var format = server.PolicyPath is null ? PolicyFormat.Json : PolicyParser.FormatOf(server.PolicyPath);
                 var (saved, errors) = await SaveAsync(_store, _changes, new NewPolicyVersion(server.Id, text, FormatName(format), source, comment,
-                    _timeProvider.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+                    _timeProvider.GetUtcNow()), _audit, "gateway", cancellationToken).ConfigureAwait(false);
                 if (saved is null)
                 {
                     throw new InvalidOperationException($"Policy for server '{server.Id}' is invalid: {string.Join("; ", errors)}");
@@ -96,11 +103,12 @@ public sealed class PolicyRegistry : IDisposable
     }
 
     /// <summary>
-    /// Validates <paramref name="policy"/> and saves it as the server's next version, then
-    /// announces it to every instance. Returns the errors instead when it is invalid (nothing is saved).
+    /// Validates <paramref name="policy"/> and saves it as the server's next version, records who
+    /// did it in the audit log, and announces it to every instance. Returns the errors instead
+    /// when it is invalid (nothing is saved).
     /// </summary>
     public static async Task<(PolicyVersion? Saved, IReadOnlyList<PolicyError> Errors)> SaveAsync(IPolicyStore store, IChangeFeed? changes,
-        NewPolicyVersion policy, CancellationToken cancellationToken = default)
+        NewPolicyVersion policy, AuditLog? audit, string actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(policy);
@@ -111,6 +119,20 @@ public sealed class PolicyRegistry : IDisposable
         }
 
         var saved = await store.SaveAsync(policy, cancellationToken).ConfigureAwait(false);
+        if (audit is not null)
+        {
+            await audit.RecordAsync(new AuditRecord
+            {
+                Kind = AuditKinds.Admin,
+                Actor = actor,
+                Action = policy.Source == "restore" ? "policy.restored" : "policy.saved",
+                Target = "server:" + policy.ServerId,
+                Before = saved.Version > 1 ? (saved.Version - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : null,
+                After = saved.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Reason = $"{policy.Source}: {policy.Comment}",
+            }).ConfigureAwait(false);
+        }
+
         if (changes is not null)
         {
             try
@@ -156,8 +178,8 @@ public sealed class PolicyRegistry : IDisposable
             }
 
             var (saved, errors) = await SaveAsync(_store, _changes,
-                new NewPolicyVersion(serverId, text, FormatName(PolicyParser.FormatOf(path)), "file", path, _timeProvider.GetUtcNow()), cancellationToken)
-                .ConfigureAwait(false);
+                new NewPolicyVersion(serverId, text, FormatName(PolicyParser.FormatOf(path)), "file", path, _timeProvider.GetUtcNow()), _audit, "gateway",
+                cancellationToken).ConfigureAwait(false);
             if (saved is null)
             {
                 Log.PolicyRejected(_logger, serverId, path, string.Join(Environment.NewLine, errors));
@@ -192,8 +214,8 @@ public sealed class PolicyRegistry : IDisposable
             return false;
         }
 
-        var applied = new AppliedPolicy(result.Policy, stored.Version);
-        var current = _policies.AddOrUpdate(stored.ServerId, applied, (_, old) => old.Version >= applied.Version ? old : applied);
+        var applied = new AppliedPolicy(new ServedPolicy(result.Policy, stored.Version));
+        var current = _policies.AddOrUpdate(stored.ServerId, applied, (_, old) => old.Served.Version >= applied.Served.Version ? old : applied);
         if (ReferenceEquals(current, applied))
         {
             Log.PolicyApplied(_logger, stored.ServerId, stored.Version, stored.Source, stored.Comment);
@@ -236,5 +258,10 @@ public sealed class PolicyRegistry : IDisposable
             }
         });
 
-    private sealed record AppliedPolicy(CompiledPolicy Policy, int Version);
+    private sealed record AppliedPolicy(ServedPolicy Served);
 }
+
+/// <summary>A server's compiled policy and the stored version it came from.</summary>
+/// <param name="Policy">The compiled policy.</param>
+/// <param name="Version">Its version number in the policy store.</param>
+public sealed record ServedPolicy(CompiledPolicy Policy, int Version);

@@ -22,12 +22,13 @@ internal sealed partial class McpProxyHandler
         return UpstreamRequest.Create(method, server, accept.Length > 0 ? accept : "application/json, text/event-stream", version, session?.UpstreamSessionId);
     }
 
-    /// <summary>Sends to the upstream and relays the answer; false when the request never got an answer it could relay.</summary>
-    private async Task<bool> SendAndRelayAsync(HttpContext context, UpstreamServerConfig server, HttpRequestMessage request, JsonRpcMessage? message,
-        bool isInitialize, Grant grant, StoredSession? session, ToolsListRewriter? rewriter)
+    /// <summary>Sends to the upstream and relays the answer, noting in <paramref name="exchange"/> how far it got.</summary>
+    private async Task SendAndRelayAsync(HttpContext context, UpstreamServerConfig server, HttpRequestMessage request, JsonRpcMessage? message,
+        bool isInitialize, Grant grant, StoredSession? session, ToolsListRewriter? rewriter, UpstreamExchange exchange)
     {
         var id = message?.Id ?? default;
         HttpResponseMessage response;
+        exchange.Start();
         try
         {
             response = await upstreamClients.For(server)
@@ -35,32 +36,35 @@ internal sealed partial class McpProxyHandler
         }
         catch (HttpRequestException e)
         {
+            exchange.Stop();
             Log.UpstreamFailed(logger, server.Id, e.Message);
             await GatewayError.UpstreamUnavailable(server.Id).WriteAsync(context, id).ConfigureAwait(false);
-            return false;
+            return;
         }
         catch (TaskCanceledException) when (!context.RequestAborted.IsCancellationRequested)
         {
+            exchange.Stop();
             Log.UpstreamFailed(logger, server.Id, "timed out");
             await GatewayError.UpstreamUnavailable(server.Id).WriteAsync(context, id).ConfigureAwait(false);
-            return false;
+            return;
         }
 
         using (response)
         {
             var status = (int)response.StatusCode;
+            exchange.Answered(status);
             if (status == StatusCodes.Status404NotFound && session is not null)
             {
                 // The upstream forgot the session (restart or expiry): end ours so the client re-initialises.
                 await sessions.RemoveAsync(session.Id, CancellationToken.None).ConfigureAwait(false);
                 await GatewayError.UnknownSession().WriteAsync(context, id).ConfigureAwait(false);
-                return false;
+                return;
             }
 
             if (status == StatusCodes.Status405MethodNotAllowed && request.Method == HttpMethod.Get)
             {
                 context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
-                return false;
+                return;
             }
 
             if (status >= 400)
@@ -70,7 +74,7 @@ internal sealed partial class McpProxyHandler
                     ? new GatewayError(status, -32600, $"Upstream server '{server.Id}' refused the request (HTTP {status}).")
                     : GatewayError.UpstreamUnavailable(server.Id);
                 await error.WriteAsync(context, id).ConfigureAwait(false);
-                return false;
+                return;
             }
 
             if (isInitialize)
@@ -83,17 +87,19 @@ internal sealed partial class McpProxyHandler
             if (status == StatusCodes.Status202Accepted)
             {
                 context.Response.StatusCode = StatusCodes.Status202Accepted;
-                return true;
+                exchange.Stop();
+                return;
             }
 
-            if (!await ResponseRelay.RelayAsync(response, context, rewriter, config.MaxUpstreamResponseBytes).ConfigureAwait(false))
+            var relayed = await ResponseRelay.RelayAsync(response, context, rewriter, config.MaxUpstreamResponseBytes).ConfigureAwait(false);
+            exchange.Stop();
+            if (!relayed)
             {
+                exchange.Oversized = true;
                 Log.UpstreamFailed(logger, server.Id, "response larger than the cap");
                 await new GatewayError(StatusCodes.Status502BadGateway, -32603,
                     $"Upstream server '{server.Id}' answered with more than {config.MaxUpstreamResponseBytes} bytes.").WriteAsync(context, id).ConfigureAwait(false);
             }
-
-            return true;
         }
     }
 

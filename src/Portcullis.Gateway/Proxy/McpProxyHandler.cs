@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -31,6 +32,7 @@ internal sealed partial class McpProxyHandler(
 
     public async Task HandlePostAsync(HttpContext context, string serverId)
     {
+        var startedAt = Stopwatch.GetTimestamp();
         if (await AdmitAsync(context, serverId).ConfigureAwait(false) is not { } admitted)
         {
             return;
@@ -82,14 +84,14 @@ internal sealed partial class McpProxyHandler(
             return;
         }
 
-        var policy = policies.For(server.Id);
+        var policy = policies.Current(server.Id);
         if (policy is null)
         {
             await new GatewayError(StatusCodes.Status503ServiceUnavailable, -32603, $"No policy is loaded for server '{server.Id}'.").WriteAsync(context, message.Id).ConfigureAwait(false);
             return;
         }
 
-        var admission = await gate.AdmitMessageAsync(policy, message, grant, server.Id, session?.Id, context.RequestAborted).ConfigureAwait(false);
+        var admission = await gate.AdmitMessageAsync(policy, message, grant, server.Id, session?.Id, startedAt, context.RequestAborted).ConfigureAwait(false);
         if (admission.Error is { } error)
         {
             await error.WriteAsync(context, message.Id).ConfigureAwait(false);
@@ -106,11 +108,20 @@ internal sealed partial class McpProxyHandler(
         request.Content = new ByteArrayContent(body);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
 
-        var relayed = await SendAndRelayAsync(context, server, request, message, isInitialize, grant, session, admission.Rewriter).ConfigureAwait(false);
-        if (!relayed && admission.Leases.Count > 0)
+        var exchange = new UpstreamExchange();
+        try
         {
-            // The call never reached the upstream: give its reservations back.
-            await gate.RollbackAsync(admission.Leases, CancellationToken.None).ConfigureAwait(false);
+            await SendAndRelayAsync(context, server, request, message, isInitialize, grant, session, admission.Rewriter, exchange).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!exchange.Executed && admission.Leases.Count > 0)
+            {
+                // The call never ran upstream: give its reservations back.
+                await gate.RollbackAsync(admission.Leases, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            await gate.CompleteAsync(admission, exchange.Status, exchange.Elapsed, exchange.Failed).ConfigureAwait(false);
         }
     }
 
@@ -128,7 +139,8 @@ internal sealed partial class McpProxyHandler(
             request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId.ToString());
         }
 
-        await SendAndRelayAsync(context, admitted.Server, request, message: null, isInitialize: false, admitted.Grant, session, rewriter: null).ConfigureAwait(false);
+        await SendAndRelayAsync(context, admitted.Server, request, message: null, isInitialize: false, admitted.Grant, session, rewriter: null, new UpstreamExchange())
+            .ConfigureAwait(false);
     }
 
     public async Task HandleDeleteAsync(HttpContext context, string serverId)

@@ -1,36 +1,24 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.State;
 using Portcullis.Storage;
+using Portcullis.Storage.Audit;
 using Portcullis.Storage.Limits;
+using Portcullis.Gateway.Policies;
 using Portcullis.Policy.Evaluation;
 
 namespace Portcullis.Gateway.Proxy;
 
-/// <summary>What the gate says about one <c>tools/call</c>.</summary>
-internal sealed record ToolCallAdmission
-{
-    /// <summary>A protocol error to answer instead of forwarding (e.g. an unknown or hidden tool).</summary>
-    public GatewayError? Error { get; init; }
-
-    /// <summary>A policy denial to answer as an <c>isError</c> result instead of forwarding.</summary>
-    public PolicyDecision? Denial { get; init; }
-
-    /// <summary>Reservations to roll back if the call never reaches the upstream.</summary>
-    public IReadOnlyList<CounterLease> Leases { get; init; } = [];
-
-    /// <summary>For a <c>tools/list</c> request, what filters the upstream's answer.</summary>
-    public ToolsListRewriter? Rewriter { get; init; }
-
-    public bool Forward => Error is null && Denial is null;
-}
-
 /// <summary>
 /// Decides a <c>tools/call</c> by the server's policy and reserves its limits, in the order of
-/// the decision pipeline; the first denial wins and nothing is reserved for a denied call.
+/// the decision pipeline; the first denial wins and nothing is reserved for a denied call. Every
+/// decision becomes exactly one audit record: a refused call's at once, a forwarded call's when
+/// the upstream has answered (<see cref="CompleteAsync"/>).
 /// </summary>
 internal sealed class ToolCallGate
 {
@@ -46,10 +34,12 @@ internal sealed class ToolCallGate
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly StoreOutage _outage;
+    private readonly AuditLog _audit;
 
-    public ToolCallGate(ICounterStore counters, FailMode failMode, TimeProvider timeProvider, ILogger<ToolCallGate> logger)
+    public ToolCallGate(ICounterStore counters, FailMode failMode, AuditLog audit, TimeProvider timeProvider, ILogger<ToolCallGate> logger)
     {
         _counters = counters;
+        _audit = audit;
         _failMode = failMode;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -64,8 +54,8 @@ internal sealed class ToolCallGate
     /// What to do with any client message before it is forwarded: <c>tools/call</c> is decided,
     /// <c>tools/list</c> gets a filter for its answer, everything else passes. Both fronts call this.
     /// </summary>
-    public async ValueTask<ToolCallAdmission> AdmitMessageAsync(CompiledPolicy policy, JsonRpcMessage message, Grant grant, string serverId,
-        string? sessionId, CancellationToken cancellationToken)
+    public async ValueTask<ToolCallAdmission> AdmitMessageAsync(ServedPolicy policy, JsonRpcMessage message, Grant grant, string serverId,
+        string? sessionId, long startedAt, CancellationToken cancellationToken)
     {
         if (message.Method == "tools/call" && message.Kind == JsonRpcKind.Notification)
         {
@@ -79,15 +69,16 @@ internal sealed class ToolCallGate
 
         return message.Method switch
         {
-            "tools/call" => await AdmitAsync(policy, message, grant, serverId, sessionId, cancellationToken).ConfigureAwait(false),
-            "tools/list" => new ToolCallAdmission { Rewriter = new ToolsListRewriter(policy, message.Id) },
+            "tools/call" => await AdmitAsync(policy, message, grant, serverId, sessionId, startedAt, cancellationToken).ConfigureAwait(false),
+            "tools/list" => new ToolCallAdmission { Rewriter = new ToolsListRewriter(policy.Policy, message.Id) },
             _ => new ToolCallAdmission(),
         };
     }
 
-    private async ValueTask<ToolCallAdmission> AdmitAsync(CompiledPolicy policy, JsonRpcMessage message, Grant grant, string serverId,
-        string? sessionId, CancellationToken cancellationToken)
+    private async ValueTask<ToolCallAdmission> AdmitAsync(ServedPolicy served, JsonRpcMessage message, Grant grant, string serverId,
+        string? sessionId, long startedAt, CancellationToken cancellationToken)
     {
+        var policy = served.Policy;
         var parameters = message.Params;
         if (parameters.ValueKind != JsonValueKind.Object
             || !parameters.TryGetProperty("name", out var nameElement)
@@ -110,10 +101,22 @@ internal sealed class ToolCallGate
         var toolName = nameElement.GetString()!;
         var call = new ToolCall(serverId, toolName, arguments, grant.PolicyView, sessionId, _timeProvider.GetUtcNow());
         var decision = policy.Evaluate(call);
+        var record = new AuditRecord
+        {
+            Kind = AuditKinds.Call,
+            RequestId = "req_" + Guid.CreateVersion7().ToString("N"),
+            Grant = grant.Name,
+            Server = serverId,
+            Session = sessionId,
+            Method = message.Method,
+            Tool = toolName,
+            PolicyVersion = served.Version,
+            Arguments = AuditArgumentsFormatter.Format(arguments, policy.Document.AuditArgs),
+        };
         if (decision.RuleId == RuleIds.Hidden && decision.Blocks)
         {
             // A hidden tool answers exactly like one the server does not have.
-            Record(decision, toolName, serverId, grant);
+            await RefuseAsync(record, decision, startedAt).ConfigureAwait(false);
             return new ToolCallAdmission { Error = GatewayError.InvalidParams($"Unknown tool: {toolName}") };
         }
 
@@ -122,16 +125,20 @@ internal sealed class ToolCallGate
             // Holding calls for a person needs the approval service; until it runs here, fail closed.
             var denial = PolicyDecision.Denied(decision.RuleId,
                 decision.Reason + " This gateway has no approval service configured, so the call is denied.");
-            Record(denial, toolName, serverId, grant);
+            await RefuseAsync(record, denial, startedAt).ConfigureAwait(false);
             return new ToolCallAdmission { Denial = denial };
         }
 
         if (decision.Blocks)
         {
-            Record(decision, toolName, serverId, grant);
+            await RefuseAsync(record, decision, startedAt).ConfigureAwait(false);
             return new ToolCallAdmission { Denial = decision };
         }
 
+        // Forwarded: allowed, allowed by a shadow policy that would deny, or allowed without a counter.
+        record = decision.IsShadow && decision.Outcome != PolicyOutcome.Allow
+            ? With(record, AuditDecisions.ShadowDeny, decision)
+            : With(record, AuditDecisions.Allow, decision);
         var leases = new List<CounterLease>(decision.Limits.Count);
         for (var i = 0; i < decision.Limits.Count; i++)
         {
@@ -155,12 +162,13 @@ internal sealed class ToolCallGate
                 {
                     s_failOpenAllowed.Add(1);
                     Log.FailOpenAllowed(_logger, toolName, serverId, grant.Name, reservation.Limit.RuleId);
+                    record = record with { Decision = AuditDecisions.FailOpenAllow, RuleId = reservation.Limit.RuleId, Reason = StoreUnavailableReason };
                     continue;
                 }
 
                 var unavailable = PolicyDecision.Denied(reservation.Limit.RuleId, StoreUnavailableReason);
-                Record(unavailable, toolName, serverId, grant);
                 await RollbackAsync(leases, CancellationToken.None).ConfigureAwait(false);
+                await RefuseAsync(record, unavailable, startedAt).ConfigureAwait(false);
                 return new ToolCallAdmission { Denial = unavailable };
             }
 
@@ -171,16 +179,41 @@ internal sealed class ToolCallGate
             }
 
             var exceeded = PolicyDecision.LimitExceeded(reservation, call.Time, decision.IsShadow);
-            Record(exceeded, toolName, serverId, grant);
             if (!decision.IsShadow)
             {
                 await RollbackAsync(leases, CancellationToken.None).ConfigureAwait(false);
+                await RefuseAsync(record, exceeded, startedAt).ConfigureAwait(false);
                 return new ToolCallAdmission { Denial = exceeded };
             }
+
+            record = With(record, AuditDecisions.ShadowDeny, exceeded);
         }
 
-        Record(decision, toolName, serverId, grant);
-        return new ToolCallAdmission { Leases = leases };
+        return new ToolCallAdmission { Leases = leases, PendingRecord = record, StartedAt = startedAt };
+    }
+
+    /// <summary>
+    /// Records a forwarded call once the upstream has answered (<paramref name="upstreamStatus"/>),
+    /// or failed to (null status, or <paramref name="failed"/>). Does nothing for other messages.
+    /// </summary>
+    public async ValueTask CompleteAsync(ToolCallAdmission admission, int? upstreamStatus, TimeSpan upstreamTime, bool failed)
+    {
+        ArgumentNullException.ThrowIfNull(admission);
+        if (admission.PendingRecord is not { } record)
+        {
+            return;
+        }
+
+        record = record with
+        {
+            Decision = failed ? AuditDecisions.UpstreamError : record.Decision,
+            Reason = failed ? $"upstream failed{(upstreamStatus is { } status ? $" with HTTP {status}" : "")}" : record.Reason,
+            UpstreamStatus = upstreamStatus,
+            UpstreamMicros = (long)upstreamTime.TotalMicroseconds,
+            TotalMicros = (long)Stopwatch.GetElapsedTime(admission.StartedAt).TotalMicroseconds,
+        };
+        Log.ToolCallDecided(_logger, record.Decision!, record.Tool!, record.Server!, record.Grant!, record.RuleId ?? "", record.Reason ?? "");
+        await _audit.RecordAsync(record).ConfigureAwait(false);
     }
 
     /// <summary>Gives back reservations of a call that did not go ahead; a store outage leaves them counted (the safe side).</summary>
@@ -199,9 +232,13 @@ internal sealed class ToolCallGate
         }
     }
 
-    private void Record(PolicyDecision decision, string tool, string serverId, Grant grant)
+    private async ValueTask RefuseAsync(AuditRecord record, PolicyDecision decision, long startedAt)
     {
-        var outcome = decision.IsShadow ? "shadow-" + decision.Outcome.ToString().ToLowerInvariant() : decision.Outcome.ToString().ToLowerInvariant();
-        Log.ToolCallDecided(_logger, outcome, tool, serverId, grant.Name, decision.RuleId, decision.Reason);
+        record = With(record, AuditDecisions.Deny, decision) with { TotalMicros = (long)Stopwatch.GetElapsedTime(startedAt).TotalMicroseconds };
+        Log.ToolCallDecided(_logger, record.Decision!, record.Tool!, record.Server!, record.Grant!, record.RuleId!, record.Reason!);
+        await _audit.RecordAsync(record).ConfigureAwait(false);
     }
+
+    private static AuditRecord With(AuditRecord record, string outcome, in PolicyDecision decision) =>
+        record with { Decision = outcome, RuleId = decision.RuleId, Reason = decision.Reason };
 }

@@ -1,4 +1,5 @@
 using Portcullis.Gateway.Configuration;
+using Portcullis.Storage.Audit;
 using Portcullis.Storage.Events;
 using Portcullis.Storage.Grants;
 using Portcullis.Storage.Limits;
@@ -22,9 +23,10 @@ public sealed class GatewayState : IAsyncDisposable
 
     private readonly IAsyncDisposable[] _connections;
 
-    private GatewayState(IGrantStore? grants, ICounterStore counters, ISessionStore sessions, IPolicyStore policies, IChangeFeed? changes,
+    private GatewayState(IGrantStore? grants, ICounterStore counters, ISessionStore sessions, IPolicyStore policies, IAuditStore audit, IChangeFeed? changes,
         params IAsyncDisposable[] connections)
     {
+        Audit = audit;
         Grants = grants;
         Counters = counters;
         Sessions = sessions;
@@ -45,6 +47,9 @@ public sealed class GatewayState : IAsyncDisposable
     /// <summary>Policy versions.</summary>
     public IPolicyStore Policies { get; }
 
+    /// <summary>Audit records.</summary>
+    public IAuditStore Audit { get; }
+
     /// <summary>Messages between instances; null when only one process uses the store.</summary>
     public IChangeFeed? Changes { get; }
 
@@ -63,12 +68,13 @@ public sealed class GatewayState : IAsyncDisposable
         if (store.SqlitePath is { } path)
         {
             return new GatewayState(new SqliteGrantStore(path), new SqliteCounterStore(path, timeProvider), new SqliteSessionStore(path),
-                new SqlitePolicyStore(path), changes: null);
+                new SqlitePolicyStore(path), new SqliteAuditStore(path), changes: null);
         }
 
         if (!store.IsDistributed)
         {
-            return new GatewayState(null, new InMemoryCounterStore(timeProvider), new InMemorySessionStore(), new InMemoryPolicyStore(), changes: null);
+            return new GatewayState(null, new InMemoryCounterStore(timeProvider), new InMemorySessionStore(), new InMemoryPolicyStore(), new InMemoryAuditStore(),
+                changes: null);
         }
 
         var database = await PostgresDatabase.OpenAsync(store.PostgresUrl!, cancellationToken).ConfigureAwait(false);
@@ -84,7 +90,7 @@ public sealed class GatewayState : IAsyncDisposable
         }
 
         return new GatewayState(new PostgresGrantStore(database), new RedisCounterStore(redis), new RedisSessionStore(redis, sessionRetention),
-            new PostgresPolicyStore(database), new RedisChangeFeed(redis), redis, database);
+            new PostgresPolicyStore(database), new PostgresAuditStore(database), new RedisChangeFeed(redis), redis, database);
     }
 
     /// <inheritdoc />

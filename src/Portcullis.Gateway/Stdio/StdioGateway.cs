@@ -1,9 +1,12 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Hosting;
@@ -35,6 +38,7 @@ public sealed class StdioGateway : IAsyncDisposable
     private readonly ILogger _logger;
     private Task? _listener;
     private GatewayState? _state;
+    private AuditLog? _audit;
     private PolicySync? _sync;
     private bool _started;
 
@@ -78,16 +82,18 @@ public sealed class StdioGateway : IAsyncDisposable
                 return (null, problem);
             }
 
-            var policies = new PolicyRegistry([server], state.Policies, state.Changes, timeProvider, loggerFactory.CreateLogger<PolicyRegistry>());
+            var audit = AuditSinks.OpenLog(config, state, "stdio", timeProvider, loggerFactory);
+            var policies = new PolicyRegistry([server], state.Policies, state.Changes, audit, timeProvider, loggerFactory.CreateLogger<PolicyRegistry>());
             await policies.InitializeAsync(cancellationToken).ConfigureAwait(false);
             var sync = new PolicySync(policies, state.Changes, loggerFactory.CreateLogger<PolicySync>());
             await sync.StartAsync(cancellationToken).ConfigureAwait(false);
-            var gate = new ToolCallGate(state.Counters, config.FailMode, timeProvider, loggerFactory.CreateLogger<ToolCallGate>());
+            var gate = new ToolCallGate(state.Counters, config.FailMode, audit, timeProvider, loggerFactory.CreateLogger<ToolCallGate>());
             var clients = new UpstreamClients([server], loggerFactory);
             return (new StdioGateway(server, check.Grant!, policies, gate, clients, config.MaxUpstreamResponseBytes, output, loggerFactory.CreateLogger<StdioGateway>())
             {
                 _state = state,
                 _sync = sync,
+                _audit = audit,
             }, null);
         }
         catch
@@ -147,6 +153,11 @@ public sealed class StdioGateway : IAsyncDisposable
 
         _policies.Dispose();
         _clients.Dispose();
+        if (_audit is not null)
+        {
+            await _audit.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_state is not null)
         {
             await _state.DisposeAsync().ConfigureAwait(false);
@@ -157,6 +168,7 @@ public sealed class StdioGateway : IAsyncDisposable
 
     private async Task HandleLineAsync(byte[] line, CancellationToken cancellationToken)
     {
+        var startedAt = Stopwatch.GetTimestamp();
         using var message = JsonRpcMessage.TryParse(line, out var parseError);
         if (message is null)
         {
@@ -164,7 +176,8 @@ public sealed class StdioGateway : IAsyncDisposable
             return;
         }
 
-        var admission = await _gate.AdmitMessageAsync(_policies.For(_server.Id)!, message, _grant, _server.Id, _sessionId, cancellationToken).ConfigureAwait(false);
+        var admission = await _gate.AdmitMessageAsync(_policies.Current(_server.Id)!, message, _grant, _server.Id, _sessionId, startedAt, cancellationToken)
+            .ConfigureAwait(false);
         if (admission.Error is { } error)
         {
             await WriteAsync(writer => error.Write(writer, message.Id), cancellationToken).ConfigureAwait(false);
@@ -178,6 +191,8 @@ public sealed class StdioGateway : IAsyncDisposable
         }
 
         var forwarded = false;
+        int? status = null;
+        var sentAt = Stopwatch.GetTimestamp();
         try
         {
             await foreach (var answer in _upstream.SendAsync(line, message.Method == "initialize", cancellationToken).ConfigureAwait(false))
@@ -187,19 +202,25 @@ public sealed class StdioGateway : IAsyncDisposable
             }
 
             forwarded = true;
+            status = StatusCodes.Status200OK;
         }
         catch (Exception e) when (e is HttpRequestException or UpstreamStatusException)
         {
+            status = (e as UpstreamStatusException)?.StatusCode;
             Log.UpstreamFailed(_logger, _server.Id, e.Message);
             if (message.Kind == JsonRpcKind.Request)
             {
                 await WriteAsync(writer => GatewayError.UpstreamUnavailable(_server.Id).Write(writer, message.Id), cancellationToken).ConfigureAwait(false);
             }
         }
-
-        if (!forwarded && admission.Leases.Count > 0)
+        finally
         {
-            await _gate.RollbackAsync(admission.Leases, CancellationToken.None).ConfigureAwait(false);
+            if (!forwarded && admission.Leases.Count > 0)
+            {
+                await _gate.RollbackAsync(admission.Leases, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            await _gate.CompleteAsync(admission, status, Stopwatch.GetElapsedTime(sentAt), failed: status is not StatusCodes.Status200OK).ConfigureAwait(false);
         }
 
         if (message.Method == "notifications/initialized" && _listener is null)

@@ -20,6 +20,19 @@ public enum PolicyMode
     Shadow,
 }
 
+/// <summary>How much of a call's arguments the audit log keeps.</summary>
+public enum AuditArguments
+{
+    /// <summary>Only the argument names (the default).</summary>
+    Keys,
+
+    /// <summary>The arguments, with values that look like secrets (tokens, keys, e-mail addresses, card numbers) masked.</summary>
+    Redacted,
+
+    /// <summary>The arguments as sent.</summary>
+    Full,
+}
+
 /// <summary>The brief's short form for a tool's fate.</summary>
 public enum ToolAction
 {

@@ -17,6 +17,9 @@ public sealed record PolicyDocument
     /// <summary>Enforce or shadow.</summary>
     public PolicyMode Mode { get; init; } = PolicyMode.Enforce;
 
+    /// <summary>How much of a call's arguments the audit log keeps.</summary>
+    public AuditArguments AuditArgs { get; init; } = AuditArguments.Keys;
+
     /// <summary>Tool names or globs removed from <c>tools/list</c> and denied if called anyway.</summary>
     public ImmutableArray<string> Hide { get; init; } = [];
 

@@ -11,7 +11,7 @@ namespace Portcullis.Policy.Parsing;
 /// </summary>
 internal sealed partial class PolicyBinder
 {
-    private static readonly string[] s_rootKeys = ["version", "default", "mode", "hide", "all_tools", "tools"];
+    private static readonly string[] s_rootKeys = ["version", "default", "mode", "audit_args", "hide", "all_tools", "tools"];
     private static readonly string[] s_toolKeys = ["action", "reason", "require", "deny_if", "rate_limit", "limits", "approval"];
     private static readonly string[] s_denyIfKeys = ["conditions", "on_deny"];
     private static readonly string[] s_approvalKeys = ["when", "timeout", "on_timeout"];
@@ -69,6 +69,12 @@ internal sealed partial class PolicyBinder
         if (keys.TryGetValue("mode", out var mode) && Enum<PolicyMode>("/mode", mode.Value, ["enforce", "shadow"]) is { } policyMode)
         {
             document = document with { Mode = policyMode };
+        }
+
+        if (keys.TryGetValue("audit_args", out var auditArgs)
+            && Enum<AuditArguments>("/audit_args", auditArgs.Value, ["keys", "redacted", "full"]) is { } auditArguments)
+        {
+            document = document with { AuditArgs = auditArguments };
         }
 
         if (keys.TryGetValue("hide", out var hide))

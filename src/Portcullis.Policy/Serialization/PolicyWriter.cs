@@ -28,6 +28,10 @@ public static class PolicyWriter
             writer.WriteString("version", document.Version);
             writer.WriteString("default", Name(document.Default));
             writer.WriteString("mode", Name(document.Mode));
+            if (document.AuditArgs != AuditArguments.Keys)
+            {
+                writer.WriteString("audit_args", Name(document.AuditArgs));
+            }
             if (!document.Hide.IsEmpty)
             {
                 writer.WriteStartArray("hide");

@@ -1,0 +1,41 @@
+using System.Text.Json;
+using Portcullis.Policy.Documents;
+
+namespace Portcullis.Gateway.Audit;
+
+/// <summary>What of a call's arguments goes into its audit record, by the policy's <c>audit_args</c>.</summary>
+internal static class AuditArgumentsFormatter
+{
+    /// <summary>JSON for the record: the argument names, the redacted arguments, or the arguments; null when the call had none.</summary>
+    public static string? Format(JsonElement arguments, AuditArguments mode)
+    {
+        if (arguments.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        return mode switch
+        {
+            AuditArguments.Full => arguments.GetRawText(),
+            AuditArguments.Redacted => SecretRedactor.Redact(arguments),
+            _ => Keys(arguments),
+        };
+    }
+
+    private static string Keys(JsonElement arguments)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var property in arguments.EnumerateObject())
+            {
+                writer.WriteStringValue(property.Name);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+}

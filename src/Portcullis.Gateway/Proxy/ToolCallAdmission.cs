@@ -1,0 +1,29 @@
+using Portcullis.Policy.Evaluation;
+using Portcullis.Storage.Audit;
+using Portcullis.Storage.Limits;
+
+namespace Portcullis.Gateway.Proxy;
+
+/// <summary>What the gate says about one client message.</summary>
+internal sealed record ToolCallAdmission
+{
+    /// <summary>A protocol error to answer instead of forwarding (e.g. an unknown or hidden tool).</summary>
+    public GatewayError? Error { get; init; }
+
+    /// <summary>A policy denial to answer as an <c>isError</c> result instead of forwarding.</summary>
+    public PolicyDecision? Denial { get; init; }
+
+    /// <summary>Reservations to roll back if the call never reaches the upstream.</summary>
+    public IReadOnlyList<CounterLease> Leases { get; init; } = [];
+
+    /// <summary>For a <c>tools/list</c> request, what filters the upstream's answer.</summary>
+    public ToolsListRewriter? Rewriter { get; init; }
+
+    /// <summary>For a forwarded <c>tools/call</c>, its audit record, completed with the upstream's answer by <see cref="ToolCallGate.CompleteAsync"/>.</summary>
+    public AuditRecord? PendingRecord { get; init; }
+
+    /// <summary>When the request arrived (<see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    public long StartedAt { get; init; }
+
+    public bool Forward => Error is null && Denial is null;
+}

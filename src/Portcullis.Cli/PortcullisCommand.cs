@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Portcullis.Cli.Audit;
 using Portcullis.Cli.Grants;
 using Portcullis.Cli.Policies;
 using Portcullis.Cli.Serving;
@@ -20,6 +21,7 @@ internal static class PortcullisCommand
             policy.Subcommands.Add(command);
         }
 
-        return new RootCommand("Portcullis: an MCP policy gateway.") { ServeCommand.Create(), StdioCommand.Create(), GrantsCommand.Create(timeProvider), policy };
+        return new RootCommand("Portcullis: an MCP policy gateway.") { ServeCommand.Create(), StdioCommand.Create(), GrantsCommand.Create(timeProvider), policy,
+            AuditCommand.Create(timeProvider) };
     }
 }

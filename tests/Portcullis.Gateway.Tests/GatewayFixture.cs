@@ -57,6 +57,10 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     internal PolicyRegistry Policies => _app.Services.GetRequiredService<PolicyRegistry>();
 
+    internal Portcullis.Gateway.State.GatewayState State => _app.Services.GetRequiredService<Portcullis.Gateway.State.GatewayState>();
+
+    internal Portcullis.Gateway.Audit.AuditLog Audit => _app.Services.GetRequiredService<Portcullis.Gateway.Audit.AuditLog>();
+
     public HttpClient Http { get; } = new();
 
     public async ValueTask InitializeAsync()

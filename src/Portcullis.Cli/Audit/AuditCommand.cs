@@ -1,0 +1,347 @@
+using System.CommandLine;
+using System.Runtime.CompilerServices;
+using System.Globalization;
+using System.Text;
+using Portcullis.Gateway.Configuration;
+using Portcullis.Gateway.State;
+using Portcullis.Storage;
+using Portcullis.Storage.Audit;
+using Spectre.Console;
+
+namespace Portcullis.Cli.Audit;
+
+/// <summary><c>portcullis audit verify|query|export</c>: reading and checking the audit log.</summary>
+internal static class AuditCommand
+{
+    public static Command Create(TimeProvider timeProvider)
+    {
+        var command = new Command("audit", "Verify, query and export the audit log.");
+        command.Subcommands.Add(Verify());
+        command.Subcommands.Add(Query(timeProvider));
+        command.Subcommands.Add(Export(timeProvider));
+        return command;
+    }
+
+    private static Command Verify()
+    {
+        var configFile = new Option<string?>("--config") { Description = "Verify the store of this gateway configuration." };
+        var file = new Option<string?>("--file") { Description = "Verify a JSONL export, or a directory of rotated JSONL files." };
+        var keyEnv = new Option<string?>("--key-env") { Description = "Environment variable holding the checkpoint key (default: the configuration's)." };
+        var command = new Command("verify", "Check the hash chain and checkpoints; exit 1 naming the first altered, deleted or reordered record.") { configFile, file, keyEnv };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var (output, error) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
+            var (configPath, filePath) = (parseResult.GetValue(configFile), parseResult.GetValue(file));
+            if ((configPath is null) == (filePath is null))
+            {
+                error.WriteLine("Give either --config (the store) or --file (a JSONL export).");
+                return ExitCodes.UsageOrIo;
+            }
+
+            string? key = null;
+            if (parseResult.GetValue(keyEnv) is { } variable)
+            {
+                key = Environment.GetEnvironmentVariable(variable);
+                if (string.IsNullOrEmpty(key))
+                {
+                    error.WriteLine($"--key-env: environment variable '{variable}' is not set.");
+                    return ExitCodes.UsageOrIo;
+                }
+            }
+
+            AuditVerification verification;
+            if (filePath is not null)
+            {
+                if (!File.Exists(filePath) && !Directory.Exists(filePath))
+                {
+                    error.WriteLine($"--file: {filePath} does not exist.");
+                    return ExitCodes.UsageOrIo;
+                }
+
+                verification = AuditVerifier.Verify(JsonlAuditSink.Read(filePath), KeyBytes(key));
+            }
+            else
+            {
+                var result = await WithStoreAsync(configPath!, error, async (config, state) =>
+                {
+                    var records = new List<StoredAuditRecord>();
+                    await foreach (var record in state.Audit.ReadAllAsync(cancellationToken))
+                    {
+                        records.Add(record);
+                    }
+
+                    return AuditVerifier.Verify(records, KeyBytes(key ?? config.Audit.CheckpointKey));
+                }, cancellationToken);
+                if (result is null)
+                {
+                    return ExitCodes.UsageOrIo;
+                }
+
+                verification = result;
+            }
+
+            if (!verification.Intact)
+            {
+                error.WriteLine($"ALTERED: {verification.Problem}");
+                return ExitCodes.Invalid;
+            }
+
+            output.WriteLine($"OK: {verification.Records} record(s) in {verification.Chains} chain(s); {verification.SignedCheckpoints} signed checkpoint(s) verified.");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Query(TimeProvider timeProvider)
+    {
+        var options = new FilterOptions();
+        var limit = new Option<int>("--limit") { Description = "At most this many records (newest first).", DefaultValueFactory = _ => 50 };
+        var json = new Option<bool>("--json") { Description = "Print the records as JSON Lines instead of a table." };
+        var command = new Command("query", "Show audit records, newest first.") { options.Config, options.Since, options.Grant, options.Server, options.Tool, options.Decision, options.Kind, limit, json };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var (output, error) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
+            if (options.Read(parseResult, timeProvider, error) is not { } query)
+            {
+                return ExitCodes.UsageOrIo;
+            }
+
+            query = query with { Limit = parseResult.GetValue(limit) };
+            var records = await WithStoreAsync(parseResult.GetRequiredValue(options.Config), error,
+                (_, state) => state.Audit.QueryAsync(query, cancellationToken).AsTask(), cancellationToken);
+            if (records is null)
+            {
+                return ExitCodes.UsageOrIo;
+            }
+
+            if (parseResult.GetValue(json))
+            {
+                foreach (var record in records)
+                {
+                    output.WriteLine(AuditCanonicalForm.Serialize(record));
+                }
+
+                return ExitCodes.Success;
+            }
+
+            var table = new Table().AddColumns("TIME (UTC)", "KIND", "DECISION / ACTION", "GRANT / ACTOR", "SERVER", "TOOL / TARGET", "RULE", "REASON");
+            foreach (var record in records)
+            {
+                table.AddRow(Cell(record.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)), Cell(record.Kind),
+                    Cell(record.Decision ?? record.Action), Cell(record.Grant ?? record.Actor), Cell(record.Server), Cell(record.Tool ?? record.Target),
+                    Cell(record.RuleId), Cell(record.Reason));
+            }
+
+            var console = AnsiConsole.Create(new AnsiConsoleSettings
+            {
+                Out = new AnsiConsoleOutput(output),
+                Ansi = AnsiSupport.No,
+                ColorSystem = ColorSystemSupport.NoColors,
+                Interactive = InteractionSupport.No,
+            });
+            console.Profile.Width = 200;
+            console.Write(table);
+            output.WriteLine($"{records.Count} record(s).");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Export(TimeProvider timeProvider)
+    {
+        var options = new FilterOptions();
+        var format = new Option<string>("--format") { Description = "jsonl (verifiable with 'audit verify --file') or csv.", DefaultValueFactory = _ => "jsonl" };
+        format.AcceptOnlyFromAmong("jsonl", "csv");
+        var outputFile = new Option<string?>("--output") { Description = "Write to this file instead of standard output." };
+        var command = new Command("export", "Export audit records in chain order.") { options.Config, options.Since, options.Grant, options.Server, options.Tool, options.Decision, options.Kind, format, outputFile };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var error = parseResult.InvocationConfiguration.Error;
+            if (options.Read(parseResult, timeProvider, error) is not { } query)
+            {
+                return ExitCodes.UsageOrIo;
+            }
+
+            var csv = parseResult.GetValue(format) == "csv";
+            var path = parseResult.GetValue(outputFile);
+            var writer = path is null ? parseResult.InvocationConfiguration.Output : new StreamWriter(path, append: false, new UTF8Encoding(false));
+            try
+            {
+                var exported = await WithStoreAsync(parseResult.GetRequiredValue(options.Config), error, async (_, state) =>
+                {
+                    if (csv)
+                    {
+                        await writer.WriteLineAsync(string.Join(',', s_csvColumns));
+                    }
+
+                    long count = 0;
+                    await foreach (var stored in state.Audit.ReadAllAsync(cancellationToken))
+                    {
+                        if (!query.Matches(stored.Record))
+                        {
+                            continue;
+                        }
+
+                        await writer.WriteLineAsync(csv ? CsvLine(stored.Record) : AuditCanonicalForm.Serialize(stored.Record));
+                        count++;
+                    }
+
+                    return new StrongBox<long>(count);
+                }, cancellationToken);
+                if (exported is null)
+                {
+                    return ExitCodes.UsageOrIo;
+                }
+
+                if (path is not null)
+                {
+                    error.WriteLine($"Exported {exported.Value} record(s) to {path}.");
+                }
+
+                return ExitCodes.Success;
+            }
+            finally
+            {
+                if (path is not null)
+                {
+                    await writer.DisposeAsync();
+                }
+            }
+        });
+        return command;
+    }
+
+    private static readonly string[] s_csvColumns =
+    [
+        "time", "chain", "seq", "kind", "decision", "grant", "server", "session", "method", "tool", "rule_id", "reason", "policy_version",
+        "upstream_status", "upstream_us", "total_us", "args", "actor", "action", "target", "before", "after", "request_id", "prev_hash", "hash",
+    ];
+
+    private static string CsvLine(AuditRecord r)
+    {
+        string?[] values =
+        [
+            AuditCanonicalForm.FormatTime(r.Time), r.Chain, Number(r.Seq), r.Kind, r.Decision, r.Grant, r.Server, r.Session, r.Method, r.Tool, r.RuleId, r.Reason,
+            Number(r.PolicyVersion), Number(r.UpstreamStatus), Number(r.UpstreamMicros), Number(r.TotalMicros), r.Arguments, r.Actor, r.Action, r.Target,
+            r.Before, r.After, r.RequestId, r.PrevHash, r.Hash,
+        ];
+        return string.Join(',', values.Select(Csv));
+    }
+
+    /// <summary>RFC 4180 quoting; a leading formula character is prefixed with ' so spreadsheets do not run it.</summary>
+    private static string Csv(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return "";
+        }
+
+        if (value[0] is '=' or '+' or '-' or '@' && !double.TryParse(value, CultureInfo.InvariantCulture, out _))
+        {
+            value = "'" + value;
+        }
+
+        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    }
+
+    private static string? Number(long? value) => value?.ToString(CultureInfo.InvariantCulture);
+
+    private static Markup Cell(string? text) => new(Markup.Escape(text ?? ""));
+
+    private static byte[] KeyBytes(string? key) => key is null ? [] : Encoding.UTF8.GetBytes(key);
+
+    private static async Task<T?> WithStoreAsync<T>(string path, TextWriter error, Func<GatewayConfig, GatewayState, Task<T>> action, CancellationToken cancellationToken)
+        where T : class
+    {
+        var config = ConfigFile.Load(path, error);
+        if (config is null)
+        {
+            return null;
+        }
+
+        if (config.Store == StoreConfig.Memory)
+        {
+            error.WriteLine($"{path}: the store is 'memory'; its audit records live only in the gateway process. Use a JSONL sink and --file.");
+            return null;
+        }
+
+        await using var state = await ConfigFile.OpenStateAsync(config, path, error, cancellationToken);
+        if (state is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await action(config, state);
+        }
+        catch (StoreUnavailableException e)
+        {
+            error.WriteLine($"{path}: the store ({config.Store}) failed: {e.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>The filters <c>query</c> and <c>export</c> share.</summary>
+    private sealed class FilterOptions
+    {
+        public Option<string> Config { get; } = new("--config") { Description = "The gateway configuration whose store holds the audit log.", Required = true };
+
+        public Option<string?> Since { get; } = new("--since") { Description = "Records from this long ago (30m, 1h, 7d) or this UTC time (2026-11-25T12:00:00Z)." };
+
+        public Option<string?> Grant { get; } = new("--grant") { Description = "Only this grant." };
+
+        public Option<string?> Server { get; } = new("--server") { Description = "Only this server." };
+
+        public Option<string?> Tool { get; } = new("--tool") { Description = "Only this tool." };
+
+        public Option<string?> Decision { get; } = new("--decision") { Description = "Only this decision: allow, deny, shadow_deny, fail_open_allow, upstream_error." };
+
+        public Option<string?> Kind { get; } = new("--kind") { Description = "Only this kind: call, admin, checkpoint." };
+
+        public AuditQuery? Read(ParseResult parseResult, TimeProvider timeProvider, TextWriter error)
+        {
+            DateTimeOffset? since = null;
+            if (parseResult.GetValue(Since) is { } text)
+            {
+                since = ParseSince(text, timeProvider.GetUtcNow());
+                if (since is null)
+                {
+                    error.WriteLine($"--since: '{text}' is neither a duration (30m, 1h, 7d) nor a UTC time (2026-11-25T12:00:00Z).");
+                    return null;
+                }
+            }
+
+            return new AuditQuery
+            {
+                Since = since,
+                Grant = parseResult.GetValue(Grant),
+                Server = parseResult.GetValue(Server),
+                Tool = parseResult.GetValue(Tool),
+                Decision = parseResult.GetValue(Decision),
+                Kind = parseResult.GetValue(Kind),
+            };
+        }
+
+        private static DateTimeOffset? ParseSince(string text, DateTimeOffset now)
+        {
+            if (text.Length >= 2 && long.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var amount))
+            {
+                TimeSpan? span = text[^1] switch
+                {
+                    's' => TimeSpan.FromSeconds(amount),
+                    'm' => TimeSpan.FromMinutes(amount),
+                    'h' => TimeSpan.FromHours(amount),
+                    'd' => TimeSpan.FromDays(amount),
+                    _ => null,
+                };
+                if (span is { } value)
+                {
+                    return now - value;
+                }
+            }
+
+            return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : null;
+        }
+    }
+}

@@ -52,4 +52,7 @@ internal static partial class Log
 
     [LoggerMessage(5003, LogLevel.Information, "Audit retention removed {Count} records older than {Days} days.")]
     public static partial void AuditRetention(ILogger logger, long count, int days);
+
+    [LoggerMessage(5004, LogLevel.Critical, "Audit sink '{Sink}' is down and its spill file {Path} cannot be written ({Message}); retrying every second, and calls wait once the queue is full.")]
+    public static partial void AuditSpillFailed(ILogger logger, string sink, string path, string message);
 }

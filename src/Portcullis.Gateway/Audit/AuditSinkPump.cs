@@ -91,7 +91,7 @@ internal sealed class AuditSinkPump : IAsyncDisposable
                 batch.Add(record);
             }
 
-            await WriteAsync(batch).ConfigureAwait(false);
+            await WriteUntilKeptAsync(batch).ConfigureAwait(false);
             Interlocked.Add(ref _pending, -batch.Count);
             batch.Clear();
         }
@@ -100,6 +100,33 @@ internal sealed class AuditSinkPump : IAsyncDisposable
         {
             _nextRetry = DateTimeOffset.MinValue;
             await TryReplayAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Writes a batch to the sink or its spill file, retrying while neither can take it (sink down
+    /// and spill disk full): the queue then fills and callers wait, rather than records being lost.
+    /// </summary>
+    private async Task WriteUntilKeptAsync(List<AuditRecord> batch)
+    {
+        while (true)
+        {
+            try
+            {
+                await WriteAsync(batch).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Log.AuditSpillFailed(_logger, _sink.Name, _spillPath, e.Message);
+                if (_spill is not null)
+                {
+                    await _spill.DisposeAsync().ConfigureAwait(false);
+                    _spill = null;
+                }
+
+                await Task.Delay(s_retryInterval, _timeProvider).ConfigureAwait(false);
+            }
         }
     }
 
@@ -127,7 +154,7 @@ internal sealed class AuditSinkPump : IAsyncDisposable
     private async Task SpillAsync(List<AuditRecord> batch)
     {
         Directory.CreateDirectory(_spillDirectory);
-        _spill ??= new FileStream(_spillPath, FileMode.Append, FileAccess.ReadWrite, FileShare.None);
+        _spill ??= new FileStream(_spillPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         var text = new StringBuilder();
         foreach (var record in batch)
         {

@@ -58,7 +58,8 @@ internal sealed class GatewayCluster : IAsyncDisposable
     }
 
     /// <summary>Starts one more instance; <paramref name="policyFile"/> picks an existing instance's policy file (as a restart on the same machine would).</summary>
-    public async Task<WebApplication> StartInstanceAsync(StoreConfig store, FailMode failMode = FailMode.Closed, string policy = Policy, int? policyFile = null)
+    public async Task<WebApplication> StartInstanceAsync(StoreConfig store, FailMode failMode = FailMode.Closed, string policy = Policy, int? policyFile = null,
+        AuditConfig? audit = null)
     {
         var policyPath = PolicyPath(policyFile ?? _instances.Count);
         if (!File.Exists(policyPath))
@@ -71,6 +72,7 @@ internal sealed class GatewayCluster : IAsyncDisposable
             Listen = new Uri("http://127.0.0.1:0"),
             Store = store,
             FailMode = failMode,
+            Audit = audit ?? new AuditConfig { SpillDirectory = Path.Combine(_directory, "audit-spill") },
             Servers = [new UpstreamServerConfig { Id = "codex", Url = Upstream.Url, PolicyPath = policyPath }],
             Grants = [new GrantConfig { Name = "agent", Token = Token, Servers = ["codex"] }],
         }, logging => logging.ClearProviders());
@@ -85,6 +87,10 @@ internal sealed class GatewayCluster : IAsyncDisposable
     public PolicyRegistry Policies(int index) => _instances[index].Services.GetRequiredService<PolicyRegistry>();
 
     public GrantRegistry Grants(int index) => _instances[index].Services.GetRequiredService<GrantRegistry>();
+
+    public Portcullis.Gateway.Audit.AuditLog Audit(int index) => _instances[index].Services.GetRequiredService<Portcullis.Gateway.Audit.AuditLog>();
+
+    public Portcullis.Gateway.State.GatewayState State(int index) => _instances[index].Services.GetRequiredService<Portcullis.Gateway.State.GatewayState>();
 
     public Uri McpUrl(int index) => new($"{_instances[index].ListeningAddress()}/mcp/codex");
 

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using Portcullis.Gateway.Demo;
+using Portcullis.Storage.Audit;
+using Portcullis.Storage.Sqlite;
+
+namespace Portcullis.Cli.Tests.Audit;
+
+/// <summary>
+/// <c>kill -9</c> of a gateway process under load: the audit log loses at most the records of
+/// calls in flight (forwarded, not yet recorded), never records of calls finished earlier, and
+/// what was written still verifies.
+/// </summary>
+public sealed class KillTests : IAsyncLifetime
+{
+    private const string Token = "pcg_kill-test-token-0123456789abcdefghijkl";
+    private const int Concurrency = 16;
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("portcullis-kill-").FullName;
+    private DemoUpstream _upstream = null!;
+
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() => _upstream = await DemoUpstream.StartAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _upstream.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Kill9UnderLoad_LosesAtMostTheCallsInFlight()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        var port = FreePort();
+        await File.WriteAllTextAsync(Path.Combine(_directory, "policy.json"), """{"version": "1", "default": "allow"}""", Cancel);
+        var config = Path.Combine(_directory, "portcullis.json");
+        await File.WriteAllTextAsync(config, $$"""
+            {
+              "listen": "http://127.0.0.1:{{port}}",
+              "store": "sqlite:state.db",
+              "servers": [{ "id": "codex", "url": "{{_upstream.Url}}", "policy": "policy.json" }],
+              "grants": [{ "name": "agent", "servers": ["codex"], "token": "{{Token}}" }]
+            }
+            """, Cancel);
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var argument in new[] { CliAssembly, "serve", "--config", config })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var gateway = Process.Start(start)!;
+        _ = gateway.StandardOutput.ReadToEndAsync(Cancel);
+        _ = gateway.StandardError.ReadToEndAsync(Cancel);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var url = new Uri($"http://127.0.0.1:{port}/mcp/codex");
+        await WaitForHealthAsync(http, port);
+        var session = await PostAsync(http, url, """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""", null);
+
+        using var stop = new CancellationTokenSource();
+        var workers = Enumerable.Range(0, Concurrency).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await PostAsync(http, url, """{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"review_code","arguments":{"code":"x"}}}""", session);
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+                {
+                    return; // The gateway is gone.
+                }
+            }
+        })).ToList();
+        while (_upstream.ToolCallsServed < 500)
+        {
+            await Task.Delay(5, Cancel);
+        }
+
+        gateway.Kill();
+        await gateway.WaitForExitAsync(cancel);
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+
+        var store = new SqliteAuditStore(Path.Combine(_directory, "state.db"));
+        var recorded = (await store.QueryAsync(new AuditQuery { Kind = AuditKinds.Call, Limit = 100_000 }, Cancel)).Count;
+        var served = _upstream.ToolCallsServed;
+        var all = new List<StoredAuditRecord>();
+        await foreach (var record in store.ReadAllAsync(Cancel))
+        {
+            all.Add(record);
+        }
+
+        var verification = AuditVerifier.Verify(all, []);
+        TestContext.Current.SendDiagnosticMessage($"kill -9 after {served} served calls: {recorded} recorded, {served - recorded} lost.");
+        Assert.True(verification.Intact, verification.Problem);
+        Assert.InRange(recorded, served - (2 * Concurrency), served);
+    }
+
+    private static async Task WaitForHealthAsync(HttpClient http, int port)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            try
+            {
+                using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/healthz"), Cancel);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(50, Cancel);
+        }
+
+        Assert.Fail("The gateway did not become healthy.");
+    }
+
+    private static async Task<string> PostAsync(HttpClient http, Uri url, string body, string? session)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Accept.ParseAdd("application/json, text/event-stream");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        if (session is not null)
+        {
+            request.Headers.Add("Mcp-Session-Id", session);
+        }
+
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        await response.Content.ReadAsStringAsync();
+        return session ?? response.Headers.GetValues("Mcp-Session-Id").Single();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string CliAssembly => Path.Combine(
+        AppContext.BaseDirectory.Replace(Path.Combine("tests", "Portcullis.Cli.Tests"), Path.Combine("src", "Portcullis.Cli"), StringComparison.Ordinal),
+        "portcullis.dll");
+}

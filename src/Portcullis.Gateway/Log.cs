@@ -55,4 +55,7 @@ internal static partial class Log
 
     [LoggerMessage(5004, LogLevel.Critical, "Audit sink '{Sink}' is down and its spill file {Path} cannot be written ({Message}); retrying every second, and calls wait once the queue is full.")]
     public static partial void AuditSpillFailed(ILogger logger, string sink, string path, string message);
+
+    [LoggerMessage(5005, LogLevel.Warning, "Audit retention could not run; it tries again in an hour: {Message}")]
+    public static partial void AuditRetentionFailed(ILogger logger, string message);
 }

@@ -29,6 +29,9 @@ public static class PortcullisServiceCollectionExtensions
             sp.GetRequiredService<ILogger<ToolCallGate>>()));
         services.AddSingleton<McpProxyHandler>();
         services.AddHostedService<IdleSessionSweeper>();
+        services.AddSingleton(sp => new AuditRetention(config, state.Audit, sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<AuditRetention>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<AuditRetention>());
         services.AddHostedService(sp => new PolicySync(sp.GetRequiredService<PolicyRegistry>(), state.Changes, sp.GetRequiredService<ILogger<PolicySync>>()));
         services.AddSingleton(sp => new UpstreamClients(config.Servers, sp.GetRequiredService<ILoggerFactory>()));
         return services;

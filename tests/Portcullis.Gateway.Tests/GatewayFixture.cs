@@ -38,6 +38,10 @@ public sealed class GatewayFixture : IAsyncLifetime
         }
         """;
 
+    public const string AdminToken = "pca_admin-token-for-tests-0123456789abcdef";
+
+    public const string ApproverToken = "pca_approver-token-for-tests-0123456789ab";
+
     private const string RecorderPolicy = """{"version": "1", "default": "allow", "hide": ["delete_*"]}""";
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "portcullis-tests-" + Guid.NewGuid().ToString("N"));
@@ -75,6 +79,11 @@ public sealed class GatewayFixture : IAsyncLifetime
         {
             Listen = new Uri("http://127.0.0.1:0"),
             AllowedOrigins = ["http://localhost:3000"],
+            Admins =
+            [
+                new AdminConfig { Name = "ops", Token = AdminToken, Role = AdminRole.Admin },
+                new AdminConfig { Name = "reviewer", Token = ApproverToken, Role = AdminRole.Approver },
+            ],
             Servers =
             [
                 new UpstreamServerConfig { Id = "codex", Url = Demo.Url, PolicyPath = CodexPolicyPath },

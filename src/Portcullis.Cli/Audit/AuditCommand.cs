@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Text;
+using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.State;
 using Portcullis.Storage;
@@ -304,7 +305,7 @@ internal static class AuditCommand
             DateTimeOffset? since = null;
             if (parseResult.GetValue(Since) is { } text)
             {
-                since = ParseSince(text, timeProvider.GetUtcNow());
+                since = AuditTime.ParseSince(text, timeProvider.GetUtcNow());
                 if (since is null)
                 {
                     error.WriteLine($"--since: '{text}' is neither a duration (30m, 1h, 7d) nor a UTC time (2026-11-25T12:00:00Z).");
@@ -321,27 +322,6 @@ internal static class AuditCommand
                 Decision = parseResult.GetValue(Decision),
                 Kind = parseResult.GetValue(Kind),
             };
-        }
-
-        private static DateTimeOffset? ParseSince(string text, DateTimeOffset now)
-        {
-            if (text.Length >= 2 && long.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var amount))
-            {
-                TimeSpan? span = text[^1] switch
-                {
-                    's' => TimeSpan.FromSeconds(amount),
-                    'm' => TimeSpan.FromMinutes(amount),
-                    'h' => TimeSpan.FromHours(amount),
-                    'd' => TimeSpan.FromDays(amount),
-                    _ => null,
-                };
-                if (span is { } value)
-                {
-                    return now - value;
-                }
-            }
-
-            return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : null;
         }
     }
 }

@@ -12,7 +12,7 @@ namespace Portcullis.Gateway.Configuration;
 /// </summary>
 public static partial class ConfigLoader
 {
-    private static readonly string[] s_rootKeys = ["listen", "store", "fail_mode", "audit", "allowed_origins", "allowed_hosts", "servers", "grants"];
+    private static readonly string[] s_rootKeys = ["listen", "store", "fail_mode", "audit", "admins", "allowed_origins", "allowed_hosts", "servers", "grants"];
     private static readonly string[] s_serverKeys = ["id", "url", "headers", "command", "args", "env", "policy"];
     private static readonly string[] s_grantKeys = ["name", "servers", "token", "labels", "expires"];
 
@@ -73,6 +73,7 @@ public static partial class ConfigLoader
                 ? reader.Store(storeElement, baseDirectory)
                 : StoreConfig.Sqlite(Path.Combine(baseDirectory, "portcullis.db"));
             var failMode = root.TryGetProperty("fail_mode", out var failModeElement) ? reader.FailMode(failModeElement) : FailMode.Closed;
+            var admins = root.TryGetProperty("admins", out var adminsElement) ? reader.Admins(adminsElement) : [];
             var audit = root.TryGetProperty("audit", out var auditElement)
                 ? reader.Audit(auditElement, baseDirectory)
                 : new AuditConfig { SpillDirectory = Path.Combine(baseDirectory, "audit-spill") };
@@ -154,6 +155,7 @@ public static partial class ConfigLoader
                 Store = store,
                 FailMode = failMode,
                 Audit = audit,
+                Admins = admins,
                 AllowedOrigins = origins,
                 AllowedHosts = hosts,
                 Servers = servers.ToImmutable(),

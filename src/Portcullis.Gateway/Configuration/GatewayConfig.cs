@@ -11,6 +11,9 @@ public sealed record GatewayConfig
     /// <summary>Where state is kept: SQLite (the default for configuration files), memory, or Redis + PostgreSQL.</summary>
     public StoreConfig Store { get; init; } = StoreConfig.Memory;
 
+    /// <summary>Who may use the admin API.</summary>
+    public System.Collections.Immutable.ImmutableArray<AdminConfig> Admins { get; init; } = [];
+
     /// <summary>Audit sinks, checkpoints and retention.</summary>
     public AuditConfig Audit { get; init; } = new();
 

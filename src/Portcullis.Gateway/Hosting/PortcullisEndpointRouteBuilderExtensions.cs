@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Portcullis.Gateway.Admin;
 using Portcullis.Gateway.Proxy;
 
 namespace Portcullis.Gateway.Hosting;
@@ -9,7 +10,7 @@ namespace Portcullis.Gateway.Hosting;
 /// <summary>Maps the gateway's endpoints.</summary>
 public static class PortcullisEndpointRouteBuilderExtensions
 {
-    /// <summary>Maps <c>/mcp/{serverId}</c> (POST, GET, DELETE) and <c>/healthz</c>.</summary>
+    /// <summary>Maps <c>/mcp/{serverId}</c> (POST, GET, DELETE), <c>/admin/api/…</c> and <c>/healthz</c>.</summary>
     public static IEndpointRouteBuilder MapPortcullis(this IEndpointRouteBuilder endpoints)
     {
         var handler = endpoints.ServiceProvider.GetRequiredService<McpProxyHandler>();
@@ -17,6 +18,8 @@ public static class PortcullisEndpointRouteBuilderExtensions
         endpoints.MapGet("/mcp/{serverId}", (HttpContext context, string serverId) => handler.HandleGetAsync(context, serverId));
         endpoints.MapDelete("/mcp/{serverId}", (HttpContext context, string serverId) => handler.HandleDeleteAsync(context, serverId));
         endpoints.MapGet("/healthz", () => Results.Text("ok"));
+        var admin = endpoints.ServiceProvider.GetRequiredService<AdminApi>();
+        endpoints.MapGet("/admin/api/audit", admin.GetAuditAsync);
         return endpoints;
     }
 }

@@ -1,0 +1,134 @@
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Portcullis.Gateway.Audit;
+using Portcullis.Gateway.Configuration;
+using Portcullis.Gateway.Proxy;
+using Portcullis.Storage;
+using Portcullis.Storage.Audit;
+
+namespace Portcullis.Gateway.Admin;
+
+/// <summary>
+/// The admin API, <c>/admin/api/…</c>, for the web UI and scripts: the same Host and Origin
+/// checks as the MCP endpoints, then an admin token (never a grant token). Without configured
+/// admins it does not exist (404).
+/// </summary>
+internal sealed class AdminApi(GatewayConfig config, AdminAuthenticator admins, IAuditStore audit, TimeProvider timeProvider)
+{
+    private const int MaxLimit = 1000;
+    private readonly HostAllowList _hosts = HostAllowList.For(config);
+
+    /// <summary><c>GET /admin/api/audit?since=&amp;grant=&amp;server=&amp;tool=&amp;decision=&amp;kind=&amp;limit=</c>: records, newest first.</summary>
+    public async Task GetAuditAsync(HttpContext context)
+    {
+        if (await AuthorizeAsync(context, AdminRole.Admin).ConfigureAwait(false) is null)
+        {
+            return;
+        }
+
+        var query = context.Request.Query;
+        var filter = new AuditQuery
+        {
+            Grant = Text(query, "grant"),
+            Server = Text(query, "server"),
+            Tool = Text(query, "tool"),
+            Decision = Text(query, "decision"),
+            Kind = Text(query, "kind"),
+            Limit = 100,
+        };
+        if (Text(query, "since") is { } since)
+        {
+            if (AuditTime.ParseSince(since, timeProvider.GetUtcNow()) is not { } from)
+            {
+                await ProblemAsync(context, StatusCodes.Status400BadRequest, $"since: '{since}' is neither a duration (30m, 1h, 7d) nor a time (2026-11-25T12:00:00Z).")
+                    .ConfigureAwait(false);
+                return;
+            }
+
+            filter = filter with { Since = from };
+        }
+
+        if (Text(query, "limit") is { } limitText)
+        {
+            if (!int.TryParse(limitText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var limit)
+                || limit is < 1 or > MaxLimit)
+            {
+                await ProblemAsync(context, StatusCodes.Status400BadRequest, $"limit: expected a whole number from 1 to {MaxLimit}.").ConfigureAwait(false);
+                return;
+            }
+
+            filter = filter with { Limit = limit };
+        }
+
+        IReadOnlyList<AuditRecord> records;
+        try
+        {
+            records = await audit.QueryAsync(filter, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException)
+        {
+            await ProblemAsync(context, StatusCodes.Status503ServiceUnavailable, "The audit store is unavailable; try again shortly.").ConfigureAwait(false);
+            return;
+        }
+
+        var body = new StringBuilder("{\"records\":[");
+        for (var i = 0; i < records.Count; i++)
+        {
+            body.Append(i == 0 ? "" : ",").Append(AuditCanonicalForm.Serialize(records[i]));
+        }
+
+        body.Append("]}");
+        context.Response.ContentType = "application/json";
+        context.Response.Headers.CacheControl = "no-store";
+        await context.Response.WriteAsync(body.ToString(), context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>The caller's name when they hold a token with <paramref name="role"/> (an admin may do anything); otherwise writes the refusal.</summary>
+    private async Task<string?> AuthorizeAsync(HttpContext context, AdminRole role)
+    {
+        if (!admins.Enabled)
+        {
+            await ProblemAsync(context, StatusCodes.Status404NotFound, "The admin API is off: no admins are configured.").ConfigureAwait(false);
+            return null;
+        }
+
+        if (!_hosts.Allows(context.Request.Host.Host))
+        {
+            await ProblemAsync(context, StatusCodes.Status403Forbidden, $"Host '{context.Request.Host.Host}' is not allowed.").ConfigureAwait(false);
+            return null;
+        }
+
+        if (context.Request.Headers.Origin is { Count: > 0 } origin && !config.AllowedOrigins.Contains(origin.ToString(), StringComparer.OrdinalIgnoreCase))
+        {
+            await ProblemAsync(context, StatusCodes.Status403Forbidden, $"Origin '{origin}' is not allowed.").ConfigureAwait(false);
+            return null;
+        }
+
+        if (admins.Authenticate(context.Request.Headers.Authorization.ToString()) is not { } admin)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer realm=\"portcullis-admin\"";
+            await ProblemAsync(context, StatusCodes.Status401Unauthorized, "An admin token is required (Authorization: Bearer …).").ConfigureAwait(false);
+            return null;
+        }
+
+        if (admin.Role != AdminRole.Admin && admin.Role != role)
+        {
+            await ProblemAsync(context, StatusCodes.Status403Forbidden, $"Admin '{admin.Name}' has the {admin.Role.ToString().ToLowerInvariant()} role, which cannot do this.")
+                .ConfigureAwait(false);
+            return null;
+        }
+
+        return admin.Name;
+    }
+
+    private static string? Text(IQueryCollection query, string name) => query.TryGetValue(name, out var value) && value.Count > 0 && value[0] is { Length: > 0 } text ? text : null;
+
+    private static async Task ProblemAsync(HttpContext context, int status, string detail)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        context.Response.Headers.CacheControl = "no-store";
+        await context.Response.WriteAsync(System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object> { ["status"] = status, ["error"] = detail }),
+            context.RequestAborted).ConfigureAwait(false);
+    }
+}

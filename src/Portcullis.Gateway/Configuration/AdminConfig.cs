@@ -1,0 +1,24 @@
+namespace Portcullis.Gateway.Configuration;
+
+/// <summary>A person or system allowed to use the admin API, with a bearer token separate from every grant.</summary>
+public sealed record AdminConfig
+{
+    /// <summary>Unique name, recorded as the actor of what they do.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The bearer token (normally from <c>env:NAME</c>); only its hash is kept.</summary>
+    public required string Token { get; init; }
+
+    /// <summary>What they may do.</summary>
+    public AdminRole Role { get; init; } = AdminRole.Admin;
+}
+
+/// <summary>What an admin token allows.</summary>
+public enum AdminRole
+{
+    /// <summary>Everything: audit, policies, grants, approvals.</summary>
+    Admin,
+
+    /// <summary>Only deciding approvals.</summary>
+    Approver,
+}

@@ -47,6 +47,25 @@ public sealed class PostgresDatabase : IAsyncDisposable
             PRIMARY KEY (chain, seq));
         CREATE INDEX audit_time ON audit (time);
         """,
+        """
+        CREATE TABLE approvals (
+            id text PRIMARY KEY,
+            grant_name text NOT NULL,
+            server_id text NOT NULL,
+            tool text NOT NULL,
+            arguments text NULL,
+            arguments_hash text NOT NULL,
+            rule_id text NOT NULL,
+            reason text NOT NULL,
+            requested_at timestamptz NOT NULL,
+            expires_at timestamptz NOT NULL,
+            status text NOT NULL,
+            decided_by text NULL,
+            comment text NULL,
+            decided_at timestamptz NULL);
+        CREATE INDEX approvals_status ON approvals (status, requested_at);
+        CREATE INDEX approvals_remember ON approvals (grant_name, server_id, tool, arguments_hash, status);
+        """,
     ];
 
     private PostgresDatabase(NpgsqlDataSource dataSource) => DataSource = dataSource;

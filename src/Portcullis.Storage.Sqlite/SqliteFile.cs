@@ -61,6 +61,25 @@ internal static class SqliteFile
             PRIMARY KEY (chain, seq));
         CREATE INDEX audit_time ON audit (time_ms);
         """,
+        """
+        CREATE TABLE approvals (
+            id TEXT PRIMARY KEY,
+            grant_name TEXT NOT NULL,
+            server_id TEXT NOT NULL,
+            tool TEXT NOT NULL,
+            arguments TEXT NULL,
+            arguments_hash TEXT NOT NULL,
+            rule_id TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            requested_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            decided_by TEXT NULL,
+            comment TEXT NULL,
+            decided_at INTEGER NULL);
+        CREATE INDEX approvals_status ON approvals (status, requested_at);
+        CREATE INDEX approvals_remember ON approvals (grant_name, server_id, tool, arguments_hash, status);
+        """,
     ];
 
     /// <summary>A pooled, read-write connection string for the file at <paramref name="path"/>.</summary>

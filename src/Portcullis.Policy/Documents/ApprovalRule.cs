@@ -16,4 +16,15 @@ public sealed record ApprovalRule
 
     /// <summary>What happens when nobody decides in time.</summary>
     public TimeoutAction OnTimeout { get; init; } = TimeoutAction.Deny;
+
+    /// <summary>How long an approval lets identical calls (same grant, tool and arguments) through without asking again; null asks every time.</summary>
+    public TimeSpan? Remember { get; init; }
+
+    /// <summary>Where pending approvals are announced, if anywhere.</summary>
+    public ApprovalWebhook? Webhook { get; init; }
 }
+
+/// <summary>An endpoint told of every pending approval, with requests signed by HMAC-SHA256.</summary>
+/// <param name="Url">The http(s) URL the gateway POSTs to.</param>
+/// <param name="Secret">The signing secret, or <c>env:NAME</c> for one the gateway reads from its environment.</param>
+public sealed record ApprovalWebhook(string Url, string Secret);

@@ -12,6 +12,8 @@ public sealed class ApprovalRequirement
         Reason = reason;
         Timeout = rule?.Timeout ?? ApprovalRule.DefaultTimeout;
         OnTimeout = rule?.OnTimeout ?? TimeoutAction.Deny;
+        Remember = rule?.Remember;
+        Webhook = rule?.Webhook;
         When = when;
         Always = always;
     }
@@ -27,6 +29,12 @@ public sealed class ApprovalRequirement
 
     /// <summary>What happens when nobody decides in time.</summary>
     public TimeoutAction OnTimeout { get; }
+
+    /// <summary>How long an approval covers identical calls of the same grant; null asks every time.</summary>
+    public TimeSpan? Remember { get; }
+
+    /// <summary>Where the pending approval is announced, if anywhere.</summary>
+    public ApprovalWebhook? Webhook { get; }
 
     internal CompiledCondition[] When { get; }
 

@@ -14,7 +14,8 @@ internal sealed partial class PolicyBinder
     private static readonly string[] s_rootKeys = ["version", "default", "mode", "audit_args", "hide", "all_tools", "tools"];
     private static readonly string[] s_toolKeys = ["action", "reason", "require", "deny_if", "rate_limit", "limits", "approval"];
     private static readonly string[] s_denyIfKeys = ["conditions", "on_deny"];
-    private static readonly string[] s_approvalKeys = ["when", "timeout", "on_timeout"];
+    private static readonly string[] s_approvalKeys = ["when", "timeout", "on_timeout", "remember", "webhook"];
+    private static readonly string[] s_webhookKeys = ["url", "secret"];
 
     private readonly List<PolicyError> _errors;
 
@@ -273,7 +274,57 @@ internal sealed partial class PolicyBinder
             approval = approval with { OnTimeout = timeoutAction };
         }
 
+        if (keys.TryGetValue("remember", out var remember) && Seconds(path + "/remember", remember.Value, allowNamedWindows: false) is { } rememberSeconds)
+        {
+            approval = approval with { Remember = TimeSpan.FromSeconds(rememberSeconds) };
+        }
+
+        if (keys.TryGetValue("webhook", out var webhook))
+        {
+            approval = approval with { Webhook = BindWebhook(webhook.Value, path + "/webhook") };
+        }
+
         return approval;
+    }
+
+    private ApprovalWebhook? BindWebhook(SourceNode node, string path)
+    {
+        if (!Expect(node, path, SourceNodeKind.Object, "'webhook' is {url: \"https://…\", secret: \"env:NAME\"}."))
+        {
+            return null;
+        }
+
+        var keys = ReadKeys(node, path, s_webhookKeys);
+        string? url = null;
+        if (!keys.TryGetValue("url", out var urlNode))
+        {
+            Error(path, node, "The webhook has no 'url'.", "Add \"url\": \"https://approvals.example/portcullis\".");
+        }
+        else if (urlNode.Value.Kind != SourceNodeKind.String
+            || !Uri.TryCreate(urlNode.Value.Text, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "https") || parsed.UserInfo.Length > 0)
+        {
+            Error(path + "/url", urlNode.Value, $"{Show(urlNode.Value)} is not an http(s) URL without credentials.", null);
+        }
+        else
+        {
+            url = urlNode.Value.Text;
+        }
+
+        string? secret = null;
+        if (!keys.TryGetValue("secret", out var secretNode))
+        {
+            Error(path, node, "The webhook has no 'secret'; its requests are signed with it.", "Add \"secret\": \"env:APPROVAL_WEBHOOK_SECRET\".");
+        }
+        else if (secretNode.Value.Kind != SourceNodeKind.String || secretNode.Value.Text!.Length == 0)
+        {
+            Error(path + "/secret", secretNode.Value, "The secret is a string, normally \"env:NAME\".", null);
+        }
+        else
+        {
+            secret = secretNode.Value.Text;
+        }
+
+        return url is null || secret is null ? null : new ApprovalWebhook(url, secret);
     }
 
     private static string Show(SourceNode node) => node.Kind switch

@@ -143,6 +143,19 @@ public static class PolicyWriter
 
             writer.WriteString("timeout", Durations.Format((long)approval.Timeout.TotalSeconds));
             writer.WriteString("on_timeout", Name(approval.OnTimeout));
+            if (approval.Remember is { } remember)
+            {
+                writer.WriteString("remember", Durations.Format((long)remember.TotalSeconds));
+            }
+
+            if (approval.Webhook is { } webhook)
+            {
+                writer.WriteStartObject("webhook");
+                writer.WriteString("url", webhook.Url);
+                writer.WriteString("secret", webhook.Secret);
+                writer.WriteEndObject();
+            }
+
             writer.WriteEndObject();
         }
 

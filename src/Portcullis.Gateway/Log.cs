@@ -58,4 +58,10 @@ internal static partial class Log
 
     [LoggerMessage(5005, LogLevel.Warning, "Audit retention could not run; it tries again in an hour: {Message}")]
     public static partial void AuditRetentionFailed(ILogger logger, string message);
+
+    [LoggerMessage(6001, LogLevel.Warning, "The approval webhook for {ApprovalId} at {Url} failed: {Message}. The approval still waits for a decision.")]
+    public static partial void ApprovalWebhookFailed(ILogger logger, string approvalId, string url, string message);
+
+    [LoggerMessage(6002, LogLevel.Warning, "Approval {ApprovalId}: the store is unavailable ({Message}); retrying.")]
+    public static partial void ApprovalStoreRetry(ILogger logger, string approvalId, string message);
 }

@@ -38,6 +38,9 @@ public sealed record GatewayConfig
     /// <summary>How long a session may go unused before the gateway ends it (and its upstream session).</summary>
     public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>How often a held call's open answer gets a keep-alive comment (or a progress notification).</summary>
+    public TimeSpan ApprovalHeartbeat { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Largest accepted request body.</summary>
     public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
 

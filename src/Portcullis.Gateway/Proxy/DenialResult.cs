@@ -17,6 +17,12 @@ internal static class DenialResult
 
     public static async Task WriteAsync(HttpContext context, JsonElement id, PolicyDecision decision)
     {
+        if (context.Response.HasStarted)
+        {
+            await EventStream.WriteMessageAsync(context, writer => Write(writer, id, decision)).ConfigureAwait(false);
+            return;
+        }
+
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
         if (decision.RetryAfter is { } retryAfter)

@@ -27,6 +27,13 @@ internal sealed record GatewayError(int StatusCode, int Code, string Message)
 
     public async Task WriteAsync(HttpContext context, JsonElement id = default)
     {
+        if (context.Response.HasStarted)
+        {
+            // An event stream is already open (a call held for approval): the error is its next event.
+            await EventStream.WriteMessageAsync(context, writer => Write(writer, id)).ConfigureAwait(false);
+            return;
+        }
+
         context.Response.StatusCode = StatusCode;
         context.Response.ContentType = "application/json";
         var writer = new Utf8JsonWriter(context.Response.Body);

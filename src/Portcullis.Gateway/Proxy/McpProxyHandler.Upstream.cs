@@ -86,7 +86,11 @@ internal sealed partial class McpProxyHandler
 
             if (status == StatusCodes.Status202Accepted)
             {
-                context.Response.StatusCode = StatusCodes.Status202Accepted;
+                if (!context.Response.HasStarted)
+                {
+                    context.Response.StatusCode = StatusCodes.Status202Accepted;
+                }
+
                 exchange.Stop();
                 return;
             }

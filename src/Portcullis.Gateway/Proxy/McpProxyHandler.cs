@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
+using Portcullis.Gateway.Approvals;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Policies;
@@ -24,6 +25,7 @@ internal sealed partial class McpProxyHandler(
     SessionRegistry sessions,
     PolicyRegistry policies,
     ToolCallGate gate,
+    ApprovalService approvals,
     UpstreamClients upstreamClients,
     ILogger<McpProxyHandler> logger)
 {
@@ -91,7 +93,21 @@ internal sealed partial class McpProxyHandler(
             return;
         }
 
+        if (message.Method == "notifications/cancelled")
+        {
+            await WithdrawIfHeldAsync(message, session).ConfigureAwait(false);
+        }
+
         var admission = await gate.AdmitMessageAsync(policy, message, grant, server.Id, session?.Id, startedAt, context.RequestAborted).ConfigureAwait(false);
+        if (admission.Hold is not null)
+        {
+            admission = await HoldAsync(context, message, session, admission).ConfigureAwait(false);
+            if (context.RequestAborted.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+
         if (admission.Error is { } error)
         {
             await error.WriteAsync(context, message.Id).ConfigureAwait(false);

@@ -18,7 +18,15 @@ internal static class ResponseRelay
     {
         var cancellationToken = context.RequestAborted;
         var mediaType = upstream.Content.Headers.ContentType?.MediaType;
-        if (string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
+        var eventStream = string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+        if (context.Response.HasStarted)
+        {
+            // The client's event stream is already open (the call was held for approval): the
+            // answer continues it, whatever form the upstream used.
+            return await ContinueEventStreamAsync(upstream, context, rewriter, eventStream, maxJsonBytes).ConfigureAwait(false);
+        }
+
+        if (eventStream)
         {
             context.Response.StatusCode = (int)upstream.StatusCode;
             context.Response.ContentType = "text/event-stream";
@@ -47,6 +55,41 @@ internal static class ResponseRelay
         var output = rewriter?.Rewrite(body) ?? body;
         await context.Response.Body.WriteAsync(output, cancellationToken).ConfigureAwait(false);
         return true;
+    }
+
+    private static async Task<bool> ContinueEventStreamAsync(HttpResponseMessage upstream, HttpContext context, ToolsListRewriter? rewriter, bool eventStream,
+        long maxJsonBytes)
+    {
+        var cancellationToken = context.RequestAborted;
+        if (eventStream)
+        {
+            var stream = await upstream.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using var _ = stream.ConfigureAwait(false);
+            await RelayEventsAsync(stream, context.Response.Body, rewriter, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        var body = await ReadCappedAsync(upstream.Content, maxJsonBytes, cancellationToken).ConfigureAwait(false);
+        if (body is null)
+        {
+            return false;
+        }
+
+        if (body.Length > 0)
+        {
+            await WriteEventAsync(context.Response.Body, rewriter?.Rewrite(body) ?? body, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    /// <summary>Writes one JSON-RPC message as an SSE <c>message</c> event and flushes it.</summary>
+    public static async Task WriteEventAsync(Stream destination, ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
+    {
+        await destination.WriteAsync("event: message\ndata: "u8.ToArray(), cancellationToken).ConfigureAwait(false);
+        await destination.WriteAsync(json, cancellationToken).ConfigureAwait(false);
+        await destination.WriteAsync("\n\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+        await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task RelayEventsAsync(Stream source, Stream destination, ToolsListRewriter? rewriter, CancellationToken cancellationToken)

@@ -1,4 +1,6 @@
+using Portcullis.Policy.Documents;
 using Portcullis.Policy.Evaluation;
+using Portcullis.Storage.Approvals;
 using Portcullis.Storage.Audit;
 using Portcullis.Storage.Limits;
 
@@ -21,6 +23,12 @@ internal sealed record ToolCallAdmission
 
     /// <summary>For a forwarded <c>tools/call</c>, its audit record, completed with the upstream's answer by <see cref="ToolCallGate.CompleteAsync"/>.</summary>
     public AuditRecord? PendingRecord { get; init; }
+
+    /// <summary>For a call held for approval: the pending approval, to wait for before anything else.</summary>
+    public ApprovalRequest? Hold { get; init; }
+
+    /// <summary>For a held call: what happens when nobody decides in time.</summary>
+    public TimeoutAction OnTimeout { get; init; } = TimeoutAction.Deny;
 
     /// <summary>When the request arrived (<see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
     public long StartedAt { get; init; }

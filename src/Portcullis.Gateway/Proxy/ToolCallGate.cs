@@ -2,11 +2,14 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Portcullis.Gateway.Approvals;
 using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.State;
 using Portcullis.Storage;
+using Portcullis.Policy.Documents;
+using Portcullis.Storage.Approvals;
 using Portcullis.Storage.Audit;
 using Portcullis.Storage.Limits;
 using Portcullis.Gateway.Policies;
@@ -35,11 +38,16 @@ internal sealed class ToolCallGate
     private readonly ILogger _logger;
     private readonly StoreOutage _outage;
     private readonly AuditLog _audit;
+    private readonly ApprovalService _approvals;
+    private readonly ApprovalWebhookSender _webhooks;
 
-    public ToolCallGate(ICounterStore counters, FailMode failMode, AuditLog audit, TimeProvider timeProvider, ILogger<ToolCallGate> logger)
+    public ToolCallGate(ICounterStore counters, FailMode failMode, AuditLog audit, ApprovalService approvals, ApprovalWebhookSender webhooks,
+        TimeProvider timeProvider, ILogger<ToolCallGate> logger)
     {
         _counters = counters;
         _audit = audit;
+        _approvals = approvals;
+        _webhooks = webhooks;
         _failMode = failMode;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -120,13 +128,36 @@ internal sealed class ToolCallGate
             return new ToolCallAdmission { Error = GatewayError.InvalidParams($"Unknown tool: {toolName}") };
         }
 
+        ApprovalRequest? hold = null;
         if (decision.Outcome == PolicyOutcome.RequireApproval && !decision.IsShadow)
         {
-            // Holding calls for a person needs the approval service; until it runs here, fail closed.
-            var denial = PolicyDecision.Denied(decision.RuleId,
-                decision.Reason + " This gateway has no approval service configured, so the call is denied.");
-            await RefuseAsync(record, denial, startedAt).ConfigureAwait(false);
-            return new ToolCallAdmission { Denial = denial };
+            var requirement = decision.Approval!;
+            var argumentsHash = HashArguments(arguments);
+            if (requirement.Remember is { } window
+                && await _approvals.FindRememberedAsync(grant.Name, serverId, toolName, argumentsHash, window, cancellationToken).ConfigureAwait(false) is { } remembered)
+            {
+                record = With(record, AuditDecisions.Allow, decision) with
+                {
+                    Reason = $"approved by {remembered.DecidedBy} ({remembered.Id}); identical calls are let through for {window.TotalSeconds:0} s",
+                };
+            }
+            else
+            {
+                var now = AuditCanonicalForm.Truncate(_timeProvider.GetUtcNow());
+                hold = new ApprovalRequest
+                {
+                    Id = ApprovalService.NewId(),
+                    Grant = grant.Name,
+                    Server = serverId,
+                    Tool = toolName,
+                    Arguments = record.Arguments,
+                    ArgumentsHash = argumentsHash,
+                    RuleId = requirement.RuleId,
+                    Reason = requirement.Reason,
+                    RequestedAt = now,
+                    ExpiresAt = now + requirement.Timeout,
+                };
+            }
         }
 
         if (decision.Blocks)
@@ -189,8 +220,82 @@ internal sealed class ToolCallGate
             record = With(record, AuditDecisions.ShadowDeny, exceeded);
         }
 
+        if (hold is not null)
+        {
+            try
+            {
+                await _approvals.CreateAsync(hold, cancellationToken).ConfigureAwait(false);
+            }
+            catch (StoreUnavailableException)
+            {
+                // Nobody could ever approve it: refuse now (fail closed).
+                await RollbackAsync(leases, CancellationToken.None).ConfigureAwait(false);
+                var unavailable = PolicyDecision.Denied(hold.RuleId, "The approval store is unavailable, so the call cannot be held for approval.");
+                await RefuseAsync(record, unavailable, startedAt).ConfigureAwait(false);
+                return new ToolCallAdmission { Denial = unavailable };
+            }
+
+            await _audit.RecordAsync(record with
+            {
+                Decision = AuditDecisions.ApprovalRequested,
+                RuleId = hold.RuleId,
+                Reason = $"{hold.Reason} Held as {hold.Id} until {AuditCanonicalForm.FormatTime(hold.ExpiresAt)}.",
+            }).ConfigureAwait(false);
+            Log.ToolCallDecided(_logger, AuditDecisions.ApprovalRequested, toolName, serverId, grant.Name, hold.RuleId, hold.Id);
+            if (decision.Approval!.Webhook is { } webhook)
+            {
+                _ = _webhooks.SendAsync(webhook, hold, CancellationToken.None);
+            }
+
+            return new ToolCallAdmission
+            {
+                Leases = leases,
+                PendingRecord = record,
+                StartedAt = startedAt,
+                Hold = hold,
+                OnTimeout = decision.Approval.OnTimeout,
+            };
+        }
+
         return new ToolCallAdmission { Leases = leases, PendingRecord = record, StartedAt = startedAt };
     }
+
+    /// <summary>
+    /// Turns a held call's final approval state into what happens to it: forwarded (approved, or
+    /// timed out where <c>on_timeout</c> allows) or denied (reservations given back, recorded).
+    /// </summary>
+    public async ValueTask<ToolCallAdmission> ResolveHoldAsync(ToolCallAdmission admission, ApprovalRequest outcome)
+    {
+        ArgumentNullException.ThrowIfNull(admission);
+        ArgumentNullException.ThrowIfNull(outcome);
+        var record = admission.PendingRecord!;
+        var ruleId = admission.Hold!.RuleId;
+        string? allowedBecause = outcome.Status switch
+        {
+            ApprovalStatus.Approved => $"approved by {outcome.DecidedBy}" + (string.IsNullOrEmpty(outcome.Comment) ? "" : ": " + outcome.Comment),
+            ApprovalStatus.TimedOut when admission.OnTimeout == TimeoutAction.Allow => "approval timed out; on_timeout allows the call",
+            _ => null,
+        };
+        if (allowedBecause is not null)
+        {
+            return admission with { Hold = null, PendingRecord = record with { Decision = AuditDecisions.Allow, RuleId = ruleId, Reason = allowedBecause } };
+        }
+
+        var reason = outcome.Status switch
+        {
+            ApprovalStatus.Denied => $"Denied by {outcome.DecidedBy}" + (string.IsNullOrEmpty(outcome.Comment) ? "." : ": " + outcome.Comment),
+            ApprovalStatus.TimedOut => $"Approval timed out: {outcome.Comment}.",
+            _ => $"Approval withdrawn: {outcome.Comment}.",
+        };
+        await RollbackAsync(admission.Leases, CancellationToken.None).ConfigureAwait(false);
+        var denial = PolicyDecision.Denied(ruleId, reason);
+        await RefuseAsync(record, denial, admission.StartedAt).ConfigureAwait(false);
+        return new ToolCallAdmission { Denial = denial };
+    }
+
+    private static string HashArguments(JsonElement arguments) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+            arguments.ValueKind == JsonValueKind.Object ? AuditCanonicalForm.CanonicalJson(arguments.GetRawText()) : "{}")));
 
     /// <summary>
     /// Records a forwarded call once the upstream has answered (<paramref name="upstreamStatus"/>),

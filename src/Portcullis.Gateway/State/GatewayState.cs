@@ -1,4 +1,5 @@
 using Portcullis.Gateway.Configuration;
+using Portcullis.Storage.Approvals;
 using Portcullis.Storage.Audit;
 using Portcullis.Storage.Events;
 using Portcullis.Storage.Grants;
@@ -23,10 +24,11 @@ public sealed class GatewayState : IAsyncDisposable
 
     private readonly IAsyncDisposable[] _connections;
 
-    private GatewayState(IGrantStore? grants, ICounterStore counters, ISessionStore sessions, IPolicyStore policies, IAuditStore audit, IChangeFeed? changes,
-        params IAsyncDisposable[] connections)
+    private GatewayState(IGrantStore? grants, ICounterStore counters, ISessionStore sessions, IPolicyStore policies, IAuditStore audit, IApprovalStore approvals,
+        IChangeFeed? changes, params IAsyncDisposable[] connections)
     {
         Audit = audit;
+        Approvals = approvals;
         Grants = grants;
         Counters = counters;
         Sessions = sessions;
@@ -46,6 +48,9 @@ public sealed class GatewayState : IAsyncDisposable
 
     /// <summary>Policy versions.</summary>
     public IPolicyStore Policies { get; }
+
+    /// <summary>Approvals of held calls.</summary>
+    public IApprovalStore Approvals { get; }
 
     /// <summary>Audit records.</summary>
     public IAuditStore Audit { get; }
@@ -68,13 +73,13 @@ public sealed class GatewayState : IAsyncDisposable
         if (store.SqlitePath is { } path)
         {
             return new GatewayState(new SqliteGrantStore(path), new SqliteCounterStore(path, timeProvider), new SqliteSessionStore(path),
-                new SqlitePolicyStore(path), new SqliteAuditStore(path), changes: null);
+                new SqlitePolicyStore(path), new SqliteAuditStore(path), new SqliteApprovalStore(path), changes: null);
         }
 
         if (!store.IsDistributed)
         {
             return new GatewayState(null, new InMemoryCounterStore(timeProvider), new InMemorySessionStore(), new InMemoryPolicyStore(), new InMemoryAuditStore(),
-                changes: null);
+                new InMemoryApprovalStore(), changes: null);
         }
 
         var database = await PostgresDatabase.OpenAsync(store.PostgresUrl!, cancellationToken).ConfigureAwait(false);
@@ -90,7 +95,8 @@ public sealed class GatewayState : IAsyncDisposable
         }
 
         return new GatewayState(new PostgresGrantStore(database), new RedisCounterStore(redis), new RedisSessionStore(redis, sessionRetention),
-            new PostgresPolicyStore(database), new PostgresAuditStore(database), new RedisChangeFeed(redis), redis, database);
+            new PostgresPolicyStore(database), new PostgresAuditStore(database), new PostgresApprovalStore(database),
+            new RedisChangeFeed(redis), redis, database);
     }
 
     /// <inheritdoc />

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Portcullis.Gateway.Approvals;
 using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
@@ -15,6 +16,7 @@ using Portcullis.Gateway.Policies;
 using Portcullis.Gateway.Proxy;
 using Portcullis.Gateway.State;
 using Portcullis.Gateway.Upstreams;
+using Portcullis.Storage.Approvals;
 
 namespace Portcullis.Gateway.Stdio;
 
@@ -34,11 +36,13 @@ public sealed class StdioGateway : IAsyncDisposable
     private readonly Stream _output;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ConcurrentDictionary<Task, bool> _inFlight = new();
+    private readonly ConcurrentDictionary<string, string> _held = new(StringComparer.Ordinal);
     private readonly string _sessionId = "pcs_" + GrantRegistry.Base64Url(RandomNumberGenerator.GetBytes(32));
     private readonly ILogger _logger;
     private Task? _listener;
     private GatewayState? _state;
     private AuditLog? _audit;
+    private ApprovalService? _approvals;
     private PolicySync? _sync;
     private bool _started;
 
@@ -87,10 +91,14 @@ public sealed class StdioGateway : IAsyncDisposable
             await policies.InitializeAsync(cancellationToken).ConfigureAwait(false);
             var sync = new PolicySync(policies, state.Changes, loggerFactory.CreateLogger<PolicySync>());
             await sync.StartAsync(cancellationToken).ConfigureAwait(false);
-            var gate = new ToolCallGate(state.Counters, config.FailMode, audit, timeProvider, loggerFactory.CreateLogger<ToolCallGate>());
+            var approvals = new ApprovalService(state.Approvals, state.Changes, audit, timeProvider, loggerFactory.CreateLogger<ApprovalService>());
+            var gate = new ToolCallGate(state.Counters, config.FailMode, audit, approvals,
+                new ApprovalWebhookSender(new HttpClient(), timeProvider, loggerFactory.CreateLogger<ApprovalWebhookSender>()), timeProvider,
+                loggerFactory.CreateLogger<ToolCallGate>());
             var clients = new UpstreamClients([server], loggerFactory);
             return (new StdioGateway(server, check.Grant!, policies, gate, clients, config.MaxUpstreamResponseBytes, output, loggerFactory.CreateLogger<StdioGateway>())
             {
+                _approvals = approvals,
                 _state = state,
                 _sync = sync,
                 _audit = audit,
@@ -176,8 +184,18 @@ public sealed class StdioGateway : IAsyncDisposable
             return;
         }
 
+        if (HeldCallMessages.CancelledRequestId(message) is { } cancelled && _held.TryGetValue(cancelled, out var heldId))
+        {
+            await _approvals!.WithdrawAsync(heldId).ConfigureAwait(false);
+        }
+
         var admission = await _gate.AdmitMessageAsync(_policies.Current(_server.Id)!, message, _grant, _server.Id, _sessionId, startedAt, cancellationToken)
             .ConfigureAwait(false);
+        if (admission.Hold is { } hold)
+        {
+            admission = await HoldAsync(message, admission, hold, cancellationToken).ConfigureAwait(false);
+        }
+
         if (admission.Error is { } error)
         {
             await WriteAsync(writer => error.Write(writer, message.Id), cancellationToken).ConfigureAwait(false);
@@ -226,6 +244,27 @@ public sealed class StdioGateway : IAsyncDisposable
         if (message.Method == "notifications/initialized" && _listener is null)
         {
             _listener = ListenAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Waits for a person's decision on a held call, sending progress notifications when the client asked for them.</summary>
+    private async Task<ToolCallAdmission> HoldAsync(JsonRpcMessage message, ToolCallAdmission admission, ApprovalRequest hold, CancellationToken cancellationToken)
+    {
+        var key = message.Id.GetRawText();
+        _held[key] = hold.Id;
+        try
+        {
+            var token = HeldCallMessages.ProgressToken(message);
+            var beats = 0;
+            var outcome = await _approvals!.WaitAsync(hold, () => token is { } progressToken
+                    ? WriteAsync(writer => HeldCallMessages.WriteProgress(writer, progressToken, ++beats, hold), cancellationToken)
+                    : Task.CompletedTask,
+                TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
+            return await _gate.ResolveHoldAsync(admission, outcome).ConfigureAwait(false);
+        }
+        finally
+        {
+            _held.TryRemove(key, out _);
         }
     }
 

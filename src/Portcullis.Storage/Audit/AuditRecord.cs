@@ -117,4 +117,7 @@ public static class AuditDecisions
 
     /// <summary>Allowed, but the upstream failed or could not be reached.</summary>
     public const string UpstreamError = "upstream_error";
+
+    /// <summary>Held for a person's approval; a second record tells how it ended.</summary>
+    public const string ApprovalRequested = "approval_requested";
 }

@@ -1,9 +1,11 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Portcullis.Gateway.Approvals;
 using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Proxy;
 using Portcullis.Storage;
+using Portcullis.Storage.Approvals;
 using Portcullis.Storage.Audit;
 
 namespace Portcullis.Gateway.Admin;
@@ -13,7 +15,7 @@ namespace Portcullis.Gateway.Admin;
 /// checks as the MCP endpoints, then an admin token (never a grant token). Without configured
 /// admins it does not exist (404).
 /// </summary>
-internal sealed class AdminApi(GatewayConfig config, AdminAuthenticator admins, IAuditStore audit, TimeProvider timeProvider)
+internal sealed class AdminApi(GatewayConfig config, AdminAuthenticator admins, IAuditStore audit, ApprovalService approvals, TimeProvider timeProvider)
 {
     private const int MaxLimit = 1000;
     private readonly HostAllowList _hosts = HostAllowList.For(config);
@@ -81,6 +83,122 @@ internal sealed class AdminApi(GatewayConfig config, AdminAuthenticator admins, 
         context.Response.ContentType = "application/json";
         context.Response.Headers.CacheControl = "no-store";
         await context.Response.WriteAsync(body.ToString(), context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary><c>GET /admin/api/approvals?status=pending&amp;limit=</c>: approvals, newest first (admins and approvers).</summary>
+    public async Task ListApprovalsAsync(HttpContext context)
+    {
+        if (await AuthorizeAsync(context, AdminRole.Approver).ConfigureAwait(false) is null)
+        {
+            return;
+        }
+
+        var status = Text(context.Request.Query, "status");
+        if (status is not (null or ApprovalStatus.Pending or ApprovalStatus.Approved or ApprovalStatus.Denied or ApprovalStatus.TimedOut or ApprovalStatus.Withdrawn))
+        {
+            await ProblemAsync(context, StatusCodes.Status400BadRequest, $"status: '{status}' is not one of pending, approved, denied, timed_out, withdrawn.")
+                .ConfigureAwait(false);
+            return;
+        }
+
+        await WithStoreAsync(context, async () =>
+        {
+            var list = await approvals.Store.ListAsync(status, MaxLimit, context.RequestAborted).ConfigureAwait(false);
+            await JsonAsync(context, StatusCodes.Status200OK, new Dictionary<string, object> { ["approvals"] = list.Select(ApprovalJson.From).ToList() })
+                .ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary><c>GET /admin/api/approvals/{id}</c>.</summary>
+    public async Task GetApprovalAsync(HttpContext context, string id)
+    {
+        if (await AuthorizeAsync(context, AdminRole.Approver).ConfigureAwait(false) is null)
+        {
+            return;
+        }
+
+        await WithStoreAsync(context, async () =>
+        {
+            var approval = await approvals.Store.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
+            if (approval is null)
+            {
+                await ProblemAsync(context, StatusCodes.Status404NotFound, $"No approval has id '{id}'.").ConfigureAwait(false);
+                return;
+            }
+
+            await JsonAsync(context, StatusCodes.Status200OK, ApprovalJson.From(approval)).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary><c>POST /admin/api/approvals/{id}/approve|deny</c> with an optional JSON body <c>{"comment": "…"}</c>.</summary>
+    public async Task DecideApprovalAsync(HttpContext context, string id, bool approve)
+    {
+        if (await AuthorizeAsync(context, AdminRole.Approver).ConfigureAwait(false) is not { } approver)
+        {
+            return;
+        }
+
+        string? comment = null;
+        if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+        {
+            try
+            {
+                using var body = await System.Text.Json.JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+                if (body.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object
+                    || (body.RootElement.TryGetProperty("comment", out var commentElement) && commentElement.ValueKind != System.Text.Json.JsonValueKind.String))
+                {
+                    await ProblemAsync(context, StatusCodes.Status400BadRequest, "The body is {\"comment\": \"…\"}.").ConfigureAwait(false);
+                    return;
+                }
+
+                comment = body.RootElement.TryGetProperty("comment", out var text) ? text.GetString() : null;
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                await ProblemAsync(context, StatusCodes.Status400BadRequest, "The body is not valid JSON: " + e.Message.Split(" Path:")[0]).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        await WithStoreAsync(context, async () =>
+        {
+            var (result, approval) = await approvals.DecideAsync(id, approve, approver, comment, context.RequestAborted).ConfigureAwait(false);
+            switch (result)
+            {
+                case DecisionResult.Decided:
+                    await JsonAsync(context, StatusCodes.Status200OK, ApprovalJson.From(approval!)).ConfigureAwait(false);
+                    break;
+                case DecisionResult.NotFound:
+                    await ProblemAsync(context, StatusCodes.Status404NotFound, $"No approval has id '{id}'.").ConfigureAwait(false);
+                    break;
+                case DecisionResult.SelfApproval:
+                    await ProblemAsync(context, StatusCodes.Status403Forbidden, $"'{approver}' made this call and cannot decide its own approval.").ConfigureAwait(false);
+                    break;
+                default:
+                    await ProblemAsync(context, StatusCodes.Status409Conflict, $"Approval '{id}' is already {approval?.Status ?? "decided"}.").ConfigureAwait(false);
+                    break;
+            }
+        }).ConfigureAwait(false);
+    }
+
+    private static async Task WithStoreAsync(HttpContext context, Func<Task> action)
+    {
+        try
+        {
+            await action().ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException)
+        {
+            await ProblemAsync(context, StatusCodes.Status503ServiceUnavailable, "The approval store is unavailable; try again shortly.").ConfigureAwait(false);
+        }
+    }
+
+    private static async Task JsonAsync(HttpContext context, int status, object value)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        context.Response.Headers.CacheControl = "no-store";
+        await context.Response.WriteAsync(System.Text.Json.JsonSerializer.Serialize(value), context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>The caller's name when they hold a token with <paramref name="role"/> (an admin may do anything); otherwise writes the refusal.</summary>

@@ -20,6 +20,10 @@ public static class PortcullisEndpointRouteBuilderExtensions
         endpoints.MapGet("/healthz", () => Results.Text("ok"));
         var admin = endpoints.ServiceProvider.GetRequiredService<AdminApi>();
         endpoints.MapGet("/admin/api/audit", admin.GetAuditAsync);
+        endpoints.MapGet("/admin/api/approvals", admin.ListApprovalsAsync);
+        endpoints.MapGet("/admin/api/approvals/{id}", (HttpContext context, string id) => admin.GetApprovalAsync(context, id));
+        endpoints.MapPost("/admin/api/approvals/{id}/approve", (HttpContext context, string id) => admin.DecideApprovalAsync(context, id, approve: true));
+        endpoints.MapPost("/admin/api/approvals/{id}/deny", (HttpContext context, string id) => admin.DecideApprovalAsync(context, id, approve: false));
         return endpoints;
     }
 }

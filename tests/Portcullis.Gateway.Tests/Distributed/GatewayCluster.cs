@@ -18,6 +18,10 @@ internal sealed class GatewayCluster : IAsyncDisposable
 {
     public const string Token = "pcg_cluster-test-token-0123456789abcdefghij";
 
+    public const string AdminToken = "pca_cluster-admin-token-0123456789abcdef";
+
+    public const string ApproverToken = "pca_cluster-approver-token-0123456789ab";
+
     public const string Policy = """
         {
           "version": "1",
@@ -75,6 +79,12 @@ internal sealed class GatewayCluster : IAsyncDisposable
             Audit = audit ?? new AuditConfig { SpillDirectory = Path.Combine(_directory, "audit-spill") },
             Servers = [new UpstreamServerConfig { Id = "codex", Url = Upstream.Url, PolicyPath = policyPath }],
             Grants = [new GrantConfig { Name = "agent", Token = Token, Servers = ["codex"] }],
+            Admins =
+            [
+                new AdminConfig { Name = "ops", Token = AdminToken },
+                new AdminConfig { Name = "reviewer", Token = ApproverToken, Role = AdminRole.Approver },
+            ],
+            ApprovalHeartbeat = TimeSpan.FromMilliseconds(200),
         }, logging => logging.ClearProviders());
         await app.StartAsync();
         _instances.Add(app);
@@ -91,6 +101,8 @@ internal sealed class GatewayCluster : IAsyncDisposable
     public Portcullis.Gateway.Audit.AuditLog Audit(int index) => _instances[index].Services.GetRequiredService<Portcullis.Gateway.Audit.AuditLog>();
 
     public Portcullis.Gateway.State.GatewayState State(int index) => _instances[index].Services.GetRequiredService<Portcullis.Gateway.State.GatewayState>();
+
+    public Uri AdminUrl(int index, string path) => new($"{_instances[index].ListeningAddress()}/admin/api/{path}");
 
     public Uri McpUrl(int index) => new($"{_instances[index].ListeningAddress()}/mcp/codex");
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Portcullis.Cli.Approvals;
 using Portcullis.Cli.Audit;
 using Portcullis.Cli.Grants;
 using Portcullis.Cli.Policies;
@@ -22,6 +23,6 @@ internal static class PortcullisCommand
         }
 
         return new RootCommand("Portcullis: an MCP policy gateway.") { ServeCommand.Create(), StdioCommand.Create(), GrantsCommand.Create(timeProvider), policy,
-            AuditCommand.Create(timeProvider) };
+            AuditCommand.Create(timeProvider), ApprovalsCommand.Create(timeProvider) };
     }
 }

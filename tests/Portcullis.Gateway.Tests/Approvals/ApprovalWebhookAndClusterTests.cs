@@ -62,7 +62,8 @@ public sealed class ApprovalWebhookAndClusterTests(RedisServer redis, PostgresSe
     {
         redis.Require();
         postgres.Require();
-        var store = new StoreConfig { RedisUrl = redis.Url, PostgresUrl = await postgres.CreateDatabaseAsync() };
+        // Its own Redis database, so its counters do not share keys with other tests on this Redis.
+        var store = new StoreConfig { RedisUrl = redis.Url + "/3", PostgresUrl = await postgres.CreateDatabaseAsync() };
         await using var cluster = await GatewayCluster.StartAsync(store, instances: 2, policy: ApprovalTests.Policy);
         using var http = new HttpClient();
         var session = await OpenSessionAsync(http, cluster.McpUrl(0));

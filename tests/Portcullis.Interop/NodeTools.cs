@@ -16,6 +16,8 @@ internal static class NodeTools
 
     public static string ClientScenario => Path.Combine(PackageDirectory, "client-scenario.mjs");
 
+    public static string HeldCall => Path.Combine(PackageDirectory, "held-call.mjs");
+
     /// <summary>Skips (or, in CI, fails) when node or the npm packages are missing.</summary>
     public static void RequireInstalled()
     {

@@ -32,12 +32,24 @@ public sealed class ServerEverythingFixture : IAsyncLifetime
         }
         """;
 
+    public const string HeldPolicy = """
+        {"version": "1", "default": "deny", "tools": {"echo": {"action": "require_approval", "reason": "Echoes need a person.", "approval": {"timeout": 60}}}}
+        """;
+
+    public const string AdminToken = "pca_interop-admin-token-0123456789abcdef";
+
     private Process? _server;
     private WebApplication? _gateway;
 
     public string DirectUrl { get; private set; } = "";
 
     public string GatewayUrl { get; private set; } = "";
+
+    /// <summary>The gateway's URL for server-everything under a policy that holds <c>echo</c> for approval.</summary>
+    public string HeldGatewayUrl { get; private set; } = "";
+
+    /// <summary>The gateway's admin API.</summary>
+    public string AdminUrl { get; private set; } = "";
 
     /// <summary>The same server started by the gateway as a stdio process, one per session.</summary>
     public string StdioGatewayUrl { get; private set; } = "";
@@ -62,12 +74,17 @@ public sealed class ServerEverythingFixture : IAsyncLifetime
 
         var policyPath = Path.Combine(Path.GetTempPath(), $"portcullis-interop-{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(policyPath, Policy);
+        var heldPolicyPath = Path.Combine(Path.GetTempPath(), $"portcullis-interop-held-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(heldPolicyPath, HeldPolicy);
         _gateway = await GatewayApp.BuildAsync(new GatewayConfig
         {
             Listen = new Uri("http://127.0.0.1:0"),
+            Admins = [new AdminConfig { Name = "interop-approver", Token = AdminToken }],
+            ApprovalHeartbeat = TimeSpan.FromMilliseconds(300),
             Servers =
             [
                 new UpstreamServerConfig { Id = "everything", Url = new Uri(DirectUrl), PolicyPath = policyPath },
+                new UpstreamServerConfig { Id = "everything-held", Url = new Uri(DirectUrl), PolicyPath = heldPolicyPath },
                 new UpstreamServerConfig
                 {
                     Id = "everything-stdio",
@@ -82,6 +99,8 @@ public sealed class ServerEverythingFixture : IAsyncLifetime
         var address = _gateway.ListeningAddress();
         GatewayUrl = address + "/mcp/everything";
         StdioGatewayUrl = address + "/mcp/everything-stdio";
+        HeldGatewayUrl = address + "/mcp/everything-held";
+        AdminUrl = address + "/admin/api";
         Available = true;
     }
 
@@ -105,7 +124,7 @@ public sealed class ServerEverythingFixture : IAsyncLifetime
     public string NewGrant()
     {
         var token = GrantRegistry.NewToken();
-        Grants!.Add("interop-" + Guid.NewGuid().ToString("N")[..8], token, ["everything", "everything-stdio"]);
+        Grants!.Add("interop-" + Guid.NewGuid().ToString("N")[..8], token, ["everything", "everything-stdio", "everything-held"]);
         return token;
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Portcullis.Storage.Approvals;
@@ -11,7 +10,7 @@ namespace Portcullis.Gateway.Proxy;
 internal sealed partial class McpProxyHandler
 {
     /// <summary>Held calls by (gateway session, JSON-RPC id), so <c>notifications/cancelled</c> can withdraw them.</summary>
-    private readonly ConcurrentDictionary<(string Session, string RequestId), string> _held = new();
+    private readonly HeldCalls<(string Session, string RequestId)> _held = new(TimeProvider.System);
 
     /// <summary>
     /// Keeps the client's request open while the call waits for a person: an event stream with a
@@ -22,7 +21,11 @@ internal sealed partial class McpProxyHandler
     {
         var hold = admission.Hold!;
         var key = (session?.Id ?? "", message.Id.GetRawText());
-        _held[key] = hold.Id;
+        if (_held.Register(key, hold.Id))
+        {
+            await approvals.WithdrawAsync(hold.Id).ConfigureAwait(false);
+        }
+
         try
         {
             var streaming = EventStream.Accepted(context.Request);
@@ -65,14 +68,14 @@ internal sealed partial class McpProxyHandler
         }
         finally
         {
-            _held.TryRemove(key, out _);
+            _held.Remove(key);
         }
     }
 
     /// <summary>Withdraws the held call a <c>notifications/cancelled</c> names, if this instance holds it.</summary>
     private async Task WithdrawIfHeldAsync(JsonRpcMessage message, StoredSession? session)
     {
-        if (HeldCallMessages.CancelledRequestId(message) is { } requestId && _held.TryGetValue((session?.Id ?? "", requestId), out var approvalId))
+        if (HeldCallMessages.CancelledRequestId(message) is { } requestId && _held.Cancel((session?.Id ?? "", requestId)) is { } approvalId)
         {
             await approvals.WithdrawAsync(approvalId).ConfigureAwait(false);
         }

@@ -36,7 +36,7 @@ public sealed class StdioGateway : IAsyncDisposable
     private readonly Stream _output;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ConcurrentDictionary<Task, bool> _inFlight = new();
-    private readonly ConcurrentDictionary<string, string> _held = new(StringComparer.Ordinal);
+    private readonly HeldCalls<string> _held = new(TimeProvider.System);
     private readonly string _sessionId = "pcs_" + GrantRegistry.Base64Url(RandomNumberGenerator.GetBytes(32));
     private readonly ILogger _logger;
     private Task? _listener;
@@ -184,7 +184,7 @@ public sealed class StdioGateway : IAsyncDisposable
             return;
         }
 
-        if (HeldCallMessages.CancelledRequestId(message) is { } cancelled && _held.TryGetValue(cancelled, out var heldId))
+        if (HeldCallMessages.CancelledRequestId(message) is { } cancelled && _held.Cancel(cancelled) is { } heldId)
         {
             await _approvals!.WithdrawAsync(heldId).ConfigureAwait(false);
         }
@@ -251,7 +251,11 @@ public sealed class StdioGateway : IAsyncDisposable
     private async Task<ToolCallAdmission> HoldAsync(JsonRpcMessage message, ToolCallAdmission admission, ApprovalRequest hold, CancellationToken cancellationToken)
     {
         var key = message.Id.GetRawText();
-        _held[key] = hold.Id;
+        if (_held.Register(key, hold.Id))
+        {
+            await _approvals!.WithdrawAsync(hold.Id).ConfigureAwait(false);
+        }
+
         try
         {
             var token = HeldCallMessages.ProgressToken(message);
@@ -264,7 +268,7 @@ public sealed class StdioGateway : IAsyncDisposable
         }
         finally
         {
-            _held.TryRemove(key, out _);
+            _held.Remove(key);
         }
     }
 

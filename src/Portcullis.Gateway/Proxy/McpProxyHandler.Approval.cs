@@ -30,16 +30,16 @@ internal sealed partial class McpProxyHandler
         {
             var streaming = EventStream.Accepted(context.Request);
             var expires = AuditCanonicalForm.FormatTime(hold.ExpiresAt);
-            if (streaming)
-            {
-                await EventStream.StartAsync(context, $"held for approval {hold.Id} until {expires}").ConfigureAwait(false);
-            }
-
             var progressToken = HeldCallMessages.ProgressToken(message);
             var beats = 0;
             ApprovalRequest outcome;
             try
             {
+                if (streaming)
+                {
+                    await EventStream.StartAsync(context, $"held for approval {hold.Id} until {expires}").ConfigureAwait(false);
+                }
+
                 outcome = await approvals.WaitAsync(hold, async () =>
                 {
                     if (!streaming)
@@ -60,7 +60,7 @@ internal sealed partial class McpProxyHandler
             }
             catch (Exception e) when (e is IOException or OperationCanceledException)
             {
-                // The client went away while a keep-alive was being written.
+                // The client went away while the answer was being opened or kept alive.
                 outcome = await approvals.WithdrawAsync(hold.Id).ConfigureAwait(false);
             }
 

@@ -104,6 +104,7 @@ internal sealed partial class McpProxyHandler(
             admission = await HoldAsync(context, message, session, admission).ConfigureAwait(false);
             if (context.RequestAborted.IsCancellationRequested)
             {
+                await gate.AbandonAsync(admission).ConfigureAwait(false);
                 return;
             }
         }

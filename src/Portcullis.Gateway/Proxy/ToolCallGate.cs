@@ -293,6 +293,23 @@ internal sealed class ToolCallGate
         return new ToolCallAdmission { Denial = denial };
     }
 
+    /// <summary>
+    /// Ends a call that was allowed (after its hold) but will not be forwarded because the client
+    /// went away: its reservations are given back and its record says so.
+    /// </summary>
+    public async ValueTask AbandonAsync(ToolCallAdmission admission)
+    {
+        ArgumentNullException.ThrowIfNull(admission);
+        if (admission.PendingRecord is not { } record || admission.Denial is not null)
+        {
+            return;
+        }
+
+        await RollbackAsync(admission.Leases, CancellationToken.None).ConfigureAwait(false);
+        await RefuseAsync(record, PolicyDecision.Denied(record.RuleId ?? "", "The client went away before the call was forwarded."), admission.StartedAt)
+            .ConfigureAwait(false);
+    }
+
     private static string HashArguments(JsonElement arguments) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
             arguments.ValueKind == JsonValueKind.Object ? AuditCanonicalForm.CanonicalJson(arguments.GetRawText()) : "{}")));

@@ -120,7 +120,7 @@ public sealed class ApprovalTests : IAsyncLifetime
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => held);
         }
 
-        Assert.True(await WaitUntilAsync(() => Statuses().Contains(ApprovalStatus.Withdrawn), TimeSpan.FromSeconds(10)));
+        Assert.True(await WaitUntilAsync(() => Statuses().Contains(ApprovalStatus.Withdrawn), TimeSpan.FromSeconds(20)));
 
         var second = SendAsync(_cluster.McpUrl(0), Call("code_generate", """{"description":"b"}""", id: 42), session);
         await PendingAsync(_http, _cluster, 0);

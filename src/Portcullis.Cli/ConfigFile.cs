@@ -36,6 +36,44 @@ internal static class ConfigFile
         }
     }
 
+    /// <summary>
+    /// Loads the configuration at <paramref name="path"/>, opens its stores and runs
+    /// <paramref name="action"/>; writes every problem (invalid file, a memory store, which keeps
+    /// nothing outside the gateway process — <paramref name="memoryLacks"/> says what —, an
+    /// unreachable or failing store) to <paramref name="error"/> and returns the matching exit code.
+    /// </summary>
+    public static async Task<int> WithStateAsync(string path, TextWriter error, string memoryLacks, Func<GatewayConfig, GatewayState, Task<int>> action,
+        CancellationToken cancellationToken)
+    {
+        var config = Load(path, error);
+        if (config is null)
+        {
+            return ExitCodes.Invalid;
+        }
+
+        if (config.Store == StoreConfig.Memory)
+        {
+            error.WriteLine($"{path}: the store is 'memory', which keeps {memoryLacks} only inside the gateway process; set \"store\": \"sqlite:portcullis.db\".");
+            return ExitCodes.Invalid;
+        }
+
+        await using var state = await OpenStateAsync(config, path, error, cancellationToken);
+        if (state is null)
+        {
+            return ExitCodes.UsageOrIo;
+        }
+
+        try
+        {
+            return await action(config, state);
+        }
+        catch (StoreUnavailableException e)
+        {
+            error.WriteLine($"{path}: the store ({config.Store}) failed: {e.Message}");
+            return ExitCodes.UsageOrIo;
+        }
+    }
+
     /// <summary>Who runs this command, as audit records name them.</summary>
     public static string Actor => $"cli:{Environment.UserName}@{Environment.MachineName}";
 

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Portcullis.Gateway.Approvals;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.State;
-using Portcullis.Storage;
 using Portcullis.Storage.Approvals;
 using Portcullis.Storage.Audit;
 using Spectre.Console;
@@ -41,15 +40,7 @@ internal static class ApprovalsCommand
                 table.AddRow(Cell(a.Id), Cell(a.Status), Cell(a.Grant), Cell(a.Server), Cell(a.Tool), Cell(Time(a.RequestedAt)), Cell(Time(a.ExpiresAt)), Cell(a.Reason));
             }
 
-            var console = AnsiConsole.Create(new AnsiConsoleSettings
-            {
-                Out = new AnsiConsoleOutput(output),
-                Ansi = AnsiSupport.No,
-                ColorSystem = ColorSystemSupport.NoColors,
-                Interactive = InteractionSupport.No,
-            });
-            console.Profile.Width = 220;
-            console.Write(table);
+            TextTable.Write(output, table);
             output.WriteLine($"{approvals.Count} approval(s).");
             return ExitCodes.Success;
         }, cancellationToken));
@@ -110,41 +101,15 @@ internal static class ApprovalsCommand
         return command;
     }
 
-    private static async Task<int> WithStateAsync(ParseResult parseResult, Option<string> configFile,
+    private static Task<int> WithStateAsync(ParseResult parseResult, Option<string> configFile,
         Func<GatewayConfig, GatewayState, TextWriter, TextWriter, Task<int>> action, CancellationToken cancellationToken)
     {
         var (output, error) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
-        var path = parseResult.GetRequiredValue(configFile);
-        var config = ConfigFile.Load(path, error);
-        if (config is null)
-        {
-            return ExitCodes.Invalid;
-        }
-
-        if (config.Store == StoreConfig.Memory)
-        {
-            error.WriteLine($"{path}: the store is 'memory'; approvals live only in the gateway process. Use the admin API.");
-            return ExitCodes.Invalid;
-        }
-
-        await using var state = await ConfigFile.OpenStateAsync(config, path, error, cancellationToken);
-        if (state is null)
-        {
-            return ExitCodes.UsageOrIo;
-        }
-
-        try
-        {
-            return await action(config, state, output, error);
-        }
-        catch (StoreUnavailableException e)
-        {
-            error.WriteLine($"{path}: the store ({config.Store}) failed: {e.Message}");
-            return ExitCodes.UsageOrIo;
-        }
+        return ConfigFile.WithStateAsync(parseResult.GetRequiredValue(configFile), error, "approvals",
+            (config, state) => action(config, state, output, error), cancellationToken);
     }
 
     private static string Time(DateTimeOffset time) => AuditCanonicalForm.FormatTime(time)[..19].Replace('T', ' ');
 
-    private static Markup Cell(string? text) => new(Markup.Escape(text ?? ""));
+    private static Markup Cell(string? text) => TextTable.Cell(text);
 }

@@ -1,11 +1,8 @@
 using System.CommandLine;
-using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Text;
 using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
-using Portcullis.Gateway.State;
-using Portcullis.Storage;
 using Portcullis.Storage.Audit;
 using Spectre.Console;
 
@@ -50,7 +47,6 @@ internal static class AuditCommand
                 }
             }
 
-            AuditVerification verification;
             if (filePath is not null)
             {
                 if (!File.Exists(filePath) && !Directory.Exists(filePath))
@@ -59,36 +55,19 @@ internal static class AuditCommand
                     return ExitCodes.UsageOrIo;
                 }
 
-                verification = AuditVerifier.Verify(JsonlAuditSink.Read(filePath), KeyBytes(key));
+                return Report(AuditVerifier.Verify(JsonlAuditSink.Read(filePath), KeyBytes(key)), output, error);
             }
-            else
-            {
-                var result = await WithStoreAsync(configPath!, error, async (config, state) =>
-                {
-                    var records = new List<StoredAuditRecord>();
-                    await foreach (var record in state.Audit.ReadAllAsync(cancellationToken))
-                    {
-                        records.Add(record);
-                    }
 
-                    return AuditVerifier.Verify(records, KeyBytes(key ?? config.Audit.CheckpointKey));
-                }, cancellationToken);
-                if (result is null)
+            return await ConfigFile.WithStateAsync(configPath!, error, "audit records", async (config, state) =>
+            {
+                var records = new List<StoredAuditRecord>();
+                await foreach (var record in state.Audit.ReadAllAsync(cancellationToken))
                 {
-                    return ExitCodes.UsageOrIo;
+                    records.Add(record);
                 }
 
-                verification = result;
-            }
-
-            if (!verification.Intact)
-            {
-                error.WriteLine($"ALTERED: {verification.Problem}");
-                return ExitCodes.Invalid;
-            }
-
-            output.WriteLine($"OK: {verification.Records} record(s) in {verification.Chains} chain(s); {verification.SignedCheckpoints} signed checkpoint(s) verified.");
-            return ExitCodes.Success;
+                return Report(AuditVerifier.Verify(records, KeyBytes(key ?? config.Audit.CheckpointKey)), output, error);
+            }, cancellationToken);
         });
         return command;
     }
@@ -108,42 +87,31 @@ internal static class AuditCommand
             }
 
             query = query with { Limit = parseResult.GetValue(limit) };
-            var records = await WithStoreAsync(parseResult.GetRequiredValue(options.Config), error,
-                (_, state) => state.Audit.QueryAsync(query, cancellationToken).AsTask(), cancellationToken);
-            if (records is null)
+            return await ConfigFile.WithStateAsync(parseResult.GetRequiredValue(options.Config), error, "audit records", async (_, state) =>
             {
-                return ExitCodes.UsageOrIo;
-            }
-
-            if (parseResult.GetValue(json))
-            {
-                foreach (var record in records)
+                var records = await state.Audit.QueryAsync(query, cancellationToken);
+                if (parseResult.GetValue(json))
                 {
-                    output.WriteLine(AuditCanonicalForm.Serialize(record));
+                    foreach (var record in records)
+                    {
+                        output.WriteLine(AuditCanonicalForm.Serialize(record));
+                    }
+
+                    return ExitCodes.Success;
                 }
 
+                var table = new Table().AddColumns("TIME (UTC)", "KIND", "DECISION / ACTION", "GRANT / ACTOR", "SERVER", "TOOL / TARGET", "RULE", "REASON");
+                foreach (var record in records)
+                {
+                    table.AddRow(Cell(record.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)), Cell(record.Kind),
+                        Cell(record.Decision ?? record.Action), Cell(record.Grant ?? record.Actor), Cell(record.Server), Cell(record.Tool ?? record.Target),
+                        Cell(record.RuleId), Cell(record.Reason));
+                }
+
+                TextTable.Write(output, table);
+                output.WriteLine($"{records.Count} record(s).");
                 return ExitCodes.Success;
-            }
-
-            var table = new Table().AddColumns("TIME (UTC)", "KIND", "DECISION / ACTION", "GRANT / ACTOR", "SERVER", "TOOL / TARGET", "RULE", "REASON");
-            foreach (var record in records)
-            {
-                table.AddRow(Cell(record.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)), Cell(record.Kind),
-                    Cell(record.Decision ?? record.Action), Cell(record.Grant ?? record.Actor), Cell(record.Server), Cell(record.Tool ?? record.Target),
-                    Cell(record.RuleId), Cell(record.Reason));
-            }
-
-            var console = AnsiConsole.Create(new AnsiConsoleSettings
-            {
-                Out = new AnsiConsoleOutput(output),
-                Ansi = AnsiSupport.No,
-                ColorSystem = ColorSystemSupport.NoColors,
-                Interactive = InteractionSupport.No,
-            });
-            console.Profile.Width = 200;
-            console.Write(table);
-            output.WriteLine($"{records.Count} record(s).");
-            return ExitCodes.Success;
+            }, cancellationToken);
         });
         return command;
     }
@@ -165,10 +133,10 @@ internal static class AuditCommand
 
             var csv = parseResult.GetValue(format) == "csv";
             var path = parseResult.GetValue(outputFile);
-            var writer = path is null ? parseResult.InvocationConfiguration.Output : new StreamWriter(path, append: false, new UTF8Encoding(false));
-            try
+            return await ConfigFile.WithStateAsync(parseResult.GetRequiredValue(options.Config), error, "audit records", async (_, state) =>
             {
-                var exported = await WithStoreAsync(parseResult.GetRequiredValue(options.Config), error, async (_, state) =>
+                var writer = path is null ? parseResult.InvocationConfiguration.Output : new StreamWriter(path, append: false, new UTF8Encoding(false));
+                try
                 {
                     if (csv)
                     {
@@ -178,36 +146,28 @@ internal static class AuditCommand
                     long count = 0;
                     await foreach (var stored in state.Audit.ReadAllAsync(cancellationToken))
                     {
-                        if (!query.Matches(stored.Record))
+                        if (query.Matches(stored.Record))
                         {
-                            continue;
+                            await writer.WriteLineAsync(csv ? CsvLine(stored.Record) : AuditCanonicalForm.Serialize(stored.Record));
+                            count++;
                         }
-
-                        await writer.WriteLineAsync(csv ? CsvLine(stored.Record) : AuditCanonicalForm.Serialize(stored.Record));
-                        count++;
                     }
 
-                    return new StrongBox<long>(count);
-                }, cancellationToken);
-                if (exported is null)
-                {
-                    return ExitCodes.UsageOrIo;
-                }
+                    if (path is not null)
+                    {
+                        error.WriteLine($"Exported {count} record(s) to {path}.");
+                    }
 
-                if (path is not null)
-                {
-                    error.WriteLine($"Exported {exported.Value} record(s) to {path}.");
+                    return ExitCodes.Success;
                 }
-
-                return ExitCodes.Success;
-            }
-            finally
-            {
-                if (path is not null)
+                finally
                 {
-                    await writer.DisposeAsync();
+                    if (path is not null)
+                    {
+                        await writer.DisposeAsync();
+                    }
                 }
-            }
+            }, cancellationToken);
         });
         return command;
     }
@@ -247,40 +207,20 @@ internal static class AuditCommand
 
     private static string? Number(long? value) => value?.ToString(CultureInfo.InvariantCulture);
 
-    private static Markup Cell(string? text) => new(Markup.Escape(text ?? ""));
+    private static Markup Cell(string? text) => TextTable.Cell(text);
 
     private static byte[] KeyBytes(string? key) => key is null ? [] : Encoding.UTF8.GetBytes(key);
 
-    private static async Task<T?> WithStoreAsync<T>(string path, TextWriter error, Func<GatewayConfig, GatewayState, Task<T>> action, CancellationToken cancellationToken)
-        where T : class
+    private static int Report(AuditVerification verification, TextWriter output, TextWriter error)
     {
-        var config = ConfigFile.Load(path, error);
-        if (config is null)
+        if (!verification.Intact)
         {
-            return null;
+            error.WriteLine($"ALTERED: {verification.Problem}");
+            return ExitCodes.Invalid;
         }
 
-        if (config.Store == StoreConfig.Memory)
-        {
-            error.WriteLine($"{path}: the store is 'memory'; its audit records live only in the gateway process. Use a JSONL sink and --file.");
-            return null;
-        }
-
-        await using var state = await ConfigFile.OpenStateAsync(config, path, error, cancellationToken);
-        if (state is null)
-        {
-            return null;
-        }
-
-        try
-        {
-            return await action(config, state);
-        }
-        catch (StoreUnavailableException e)
-        {
-            error.WriteLine($"{path}: the store ({config.Store}) failed: {e.Message}");
-            return null;
-        }
+        output.WriteLine($"OK: {verification.Records} record(s) in {verification.Chains} chain(s); {verification.SignedCheckpoints} signed checkpoint(s) verified.");
+        return ExitCodes.Success;
     }
 
     /// <summary>The filters <c>query</c> and <c>export</c> share.</summary>

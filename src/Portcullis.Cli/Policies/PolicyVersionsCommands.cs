@@ -4,7 +4,6 @@ using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Policies;
 using Portcullis.Gateway.State;
 using Portcullis.Policy;
-using Portcullis.Storage;
 using Portcullis.Storage.Policies;
 
 namespace Portcullis.Cli.Policies;
@@ -129,45 +128,21 @@ internal static class PolicyVersionsCommands
         return ExitCodes.Success;
     }
 
-    private static async Task<int> WithStoreAsync(ParseResult parseResult, Option<string> configFile, Option<string> server,
+    private static Task<int> WithStoreAsync(ParseResult parseResult, Option<string> configFile, Option<string> server,
         Func<GatewayConfig, GatewayState, string, TextWriter, TextWriter, Task<int>> action, CancellationToken cancellationToken)
     {
         var (output, error) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
-        var path = parseResult.GetRequiredValue(configFile);
-        var config = ConfigFile.Load(path, error);
-        if (config is null)
-        {
-            return ExitCodes.Invalid;
-        }
-
         var serverId = parseResult.GetRequiredValue(server);
-        if (config.Servers.All(s => s.Id != serverId))
+        return ConfigFile.WithStateAsync(parseResult.GetRequiredValue(configFile), error, "policy versions", async (config, state) =>
         {
-            error.WriteLine($"--server: no server has id '{serverId}'. Servers: {string.Join(", ", config.Servers.Select(s => s.Id))}.");
-            return ExitCodes.Invalid;
-        }
+            if (config.Servers.All(s => s.Id != serverId))
+            {
+                error.WriteLine($"--server: no server has id '{serverId}'. Servers: {string.Join(", ", config.Servers.Select(s => s.Id))}.");
+                return ExitCodes.Invalid;
+            }
 
-        if (config.Store == StoreConfig.Memory)
-        {
-            error.WriteLine($"{path}: the store is 'memory', which keeps no policy versions; set \"store\": \"sqlite:portcullis.db\".");
-            return ExitCodes.Invalid;
-        }
-
-        await using var store = await ConfigFile.OpenStateAsync(config, path, error, cancellationToken);
-        if (store is null)
-        {
-            return ExitCodes.UsageOrIo;
-        }
-
-        try
-        {
-            return await action(config, store, serverId, output, error);
-        }
-        catch (StoreUnavailableException e)
-        {
-            error.WriteLine($"{path}: the store ({config.Store}) failed: {e.Message}");
-            return ExitCodes.UsageOrIo;
-        }
+            return await action(config, state, serverId, output, error);
+        }, cancellationToken);
     }
 
     private static string Format(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);

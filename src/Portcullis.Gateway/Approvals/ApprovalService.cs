@@ -44,6 +44,13 @@ public sealed class ApprovalService(IApprovalStore store, IChangeFeed? changes, 
     /// <summary>The store approvals are kept in.</summary>
     public IApprovalStore Store => store;
 
+    /// <summary>
+    /// Whether anyone could decide a held call under <paramref name="config"/>: admins for the
+    /// admin API, or a store the CLI can reach. Without either, holding would only delay a denial.
+    /// </summary>
+    public static bool CanBeDecided(Configuration.GatewayConfig config) =>
+        !(config ?? throw new ArgumentNullException(nameof(config))).Admins.IsEmpty || config.Store != Configuration.StoreConfig.Memory;
+
     /// <summary>A new approval id: <c>apr_</c> and 128 random bits.</summary>
     public static string NewId() => "apr_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 

@@ -31,7 +31,8 @@ public static class PortcullisServiceCollectionExtensions
             sp.GetRequiredService<ILogger<ApprovalService>>()));
         services.AddSingleton(sp => new ApprovalWebhookSender(new HttpClient(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ApprovalWebhookSender>>()));
         services.AddSingleton(sp => new ToolCallGate(state.Counters, config.FailMode, sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<ApprovalService>(),
-            sp.GetRequiredService<ApprovalWebhookSender>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ToolCallGate>>()));
+            sp.GetRequiredService<ApprovalWebhookSender>(), ApprovalService.CanBeDecided(config), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ToolCallGate>>()));
         services.AddSingleton<McpProxyHandler>();
         services.AddSingleton(_ => new AdminAuthenticator(config.Admins));
         services.AddSingleton(sp => new AdminApi(config, sp.GetRequiredService<AdminAuthenticator>(), state.Audit, sp.GetRequiredService<ApprovalService>(),

@@ -40,10 +40,12 @@ internal sealed class ToolCallGate
     private readonly AuditLog _audit;
     private readonly ApprovalService _approvals;
     private readonly ApprovalWebhookSender _webhooks;
+    private readonly bool _canHold;
 
-    public ToolCallGate(ICounterStore counters, FailMode failMode, AuditLog audit, ApprovalService approvals, ApprovalWebhookSender webhooks,
+    public ToolCallGate(ICounterStore counters, FailMode failMode, AuditLog audit, ApprovalService approvals, ApprovalWebhookSender webhooks, bool canHold,
         TimeProvider timeProvider, ILogger<ToolCallGate> logger)
     {
+        _canHold = canHold;
         _counters = counters;
         _audit = audit;
         _approvals = approvals;
@@ -132,6 +134,14 @@ internal sealed class ToolCallGate
         if (decision.Outcome == PolicyOutcome.RequireApproval && !decision.IsShadow)
         {
             var requirement = decision.Approval!;
+            if (!_canHold)
+            {
+                var denial = PolicyDecision.Denied(decision.RuleId, decision.Reason
+                    + " Nobody could approve it here (no admins for the admin API, and a memory store the CLI cannot reach), so the call is denied.");
+                await RefuseAsync(record, denial, startedAt).ConfigureAwait(false);
+                return new ToolCallAdmission { Denial = denial };
+            }
+
             var argumentsHash = HashArguments(arguments);
             if (requirement.Remember is { } window
                 && await _approvals.FindRememberedAsync(grant.Name, serverId, toolName, argumentsHash, window, cancellationToken).ConfigureAwait(false) is { } remembered)

@@ -93,7 +93,7 @@ public sealed class StdioGateway : IAsyncDisposable
             await sync.StartAsync(cancellationToken).ConfigureAwait(false);
             var approvals = new ApprovalService(state.Approvals, state.Changes, audit, timeProvider, loggerFactory.CreateLogger<ApprovalService>());
             var gate = new ToolCallGate(state.Counters, config.FailMode, audit, approvals,
-                new ApprovalWebhookSender(new HttpClient(), timeProvider, loggerFactory.CreateLogger<ApprovalWebhookSender>()), timeProvider,
+                new ApprovalWebhookSender(new HttpClient(), timeProvider, loggerFactory.CreateLogger<ApprovalWebhookSender>()), ApprovalService.CanBeDecided(config), timeProvider,
                 loggerFactory.CreateLogger<ToolCallGate>());
             var clients = new UpstreamClients([server], loggerFactory);
             return (new StdioGateway(server, check.Grant!, policies, gate, clients, config.MaxUpstreamResponseBytes, output, loggerFactory.CreateLogger<StdioGateway>())

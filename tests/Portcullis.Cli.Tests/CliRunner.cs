@@ -8,6 +8,11 @@ internal static class CliRunner
 {
     public static readonly DateTimeOffset Now = new(2026, 11, 25, 9, 30, 12, TimeSpan.Zero);
 
+    /// <summary>The CLI from its own build output (where its dependency manifest matches the files beside it), for tests that run it as a process.</summary>
+    public static string Assembly => Path.Combine(
+        AppContext.BaseDirectory.Replace(Path.Combine("tests", "Portcullis.Cli.Tests"), Path.Combine("src", "Portcullis.Cli"), StringComparison.Ordinal),
+        "portcullis.dll");
+
     public static (int ExitCode, string Output, string Error) Run(params string[] args)
     {
         var output = new StringWriter();

@@ -50,7 +50,7 @@ public sealed class KillTests : IAsyncLifetime
             }
             """, Cancel);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var argument in new[] { CliAssembly, "serve", "--config", config })
+        foreach (var argument in new[] { CliRunner.Assembly, "serve", "--config", config })
         {
             start.ArgumentList.Add(argument);
         }
@@ -150,7 +150,4 @@ public sealed class KillTests : IAsyncLifetime
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static string CliAssembly => Path.Combine(
-        AppContext.BaseDirectory.Replace(Path.Combine("tests", "Portcullis.Cli.Tests"), Path.Combine("src", "Portcullis.Cli"), StringComparison.Ordinal),
-        "portcullis.dll");
 }

@@ -89,12 +89,8 @@ public sealed class StdioCommandTests : IAsyncLifetime
     });
 
     private string[] Arguments() =>
-        [CliAssembly, "stdio", "--config", Path.Combine(_directory, "portcullis.json"), "--server", "codex", "--token-env", "PORTCULLIS_STDIO_TOKEN"];
+        [CliRunner.Assembly, "stdio", "--config", Path.Combine(_directory, "portcullis.json"), "--server", "codex", "--token-env", "PORTCULLIS_STDIO_TOKEN"];
 
-    /// <summary>The CLI from its own build output, where its dependency manifest matches the files beside it.</summary>
-    private static string CliAssembly => Path.Combine(
-        AppContext.BaseDirectory.Replace(Path.Combine("tests", "Portcullis.Cli.Tests"), Path.Combine("src", "Portcullis.Cli"), StringComparison.Ordinal),
-        "portcullis.dll");
 
     private static string Text(CallToolResult result) => Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text;
 }

@@ -64,19 +64,23 @@ public sealed class PolicyRegistry : IDisposable
             var (source, comment) = server.PolicyPath is { } path ? ("file", path) : ("config", "inline policy of the configuration");
             var text = server.PolicyText ?? await File.ReadAllTextAsync(server.PolicyPath!, cancellationToken).ConfigureAwait(false);
             var imported = await _store.LatestAsync(server.Id, source, cancellationToken).ConfigureAwait(false);
+            (PolicyVersion Version, CompiledPolicy Policy)? saved = null;
             if (imported?.Text != text)
             {
                 var format = server.PolicyPath is null ? PolicyFormat.Json : PolicyParser.FormatOf(server.PolicyPath);
-                var (saved, errors) = await SaveAsync(_store, _changes, new NewPolicyVersion(server.Id, text, FormatName(format), source, comment,
-                    _timeProvider.GetUtcNow()), _audit, "gateway", cancellationToken).ConfigureAwait(false);
-                if (saved is null)
+                var (version, compiled, errors) = await SaveCompiledAsync(_store, _changes, new NewPolicyVersion(server.Id, text, FormatName(format), source,
+                    comment, _timeProvider.GetUtcNow()), _audit, "gateway", cancellationToken).ConfigureAwait(false);
+                if (version is null)
                 {
                     throw new InvalidOperationException($"Policy for server '{server.Id}' is invalid: {string.Join("; ", errors)}");
                 }
+
+                saved = (version, compiled!);
             }
 
             var latest = await _store.LatestAsync(server.Id, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (latest is null || !Apply(latest))
+            var justSaved = saved is { } s && s.Version.Version == latest?.Version ? s.Policy : null;
+            if (latest is null || !Apply(latest, justSaved))
             {
                 throw new InvalidOperationException($"The newest stored policy of server '{server.Id}' cannot be applied; see the log.");
             }
@@ -110,12 +114,20 @@ public sealed class PolicyRegistry : IDisposable
     public static async Task<(PolicyVersion? Saved, IReadOnlyList<PolicyError> Errors)> SaveAsync(IPolicyStore store, IChangeFeed? changes,
         NewPolicyVersion policy, AuditLog? audit, string actor, CancellationToken cancellationToken = default)
     {
+        var (saved, _, errors) = await SaveCompiledAsync(store, changes, policy, audit, actor, cancellationToken).ConfigureAwait(false);
+        return (saved, errors);
+    }
+
+    /// <summary><see cref="SaveAsync"/>, also returning the compiled policy so the caller need not parse it again.</summary>
+    private static async Task<(PolicyVersion? Saved, CompiledPolicy? Compiled, IReadOnlyList<PolicyError> Errors)> SaveCompiledAsync(IPolicyStore store,
+        IChangeFeed? changes, NewPolicyVersion policy, AuditLog? audit, string actor, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(policy);
         var result = PolicyParser.Parse(policy.Text, ParseFormat(policy.Format));
         if (!result.Succeeded)
         {
-            return (null, result.Errors);
+            return (null, null, result.Errors);
         }
 
         var saved = await store.SaveAsync(policy, cancellationToken).ConfigureAwait(false);
@@ -145,7 +157,7 @@ public sealed class PolicyRegistry : IDisposable
             }
         }
 
-        return (saved, []);
+        return (saved, result.Policy, []);
     }
 
     /// <summary>The stored name of a policy format.</summary>
@@ -177,7 +189,7 @@ public sealed class PolicyRegistry : IDisposable
                 return false;
             }
 
-            var (saved, errors) = await SaveAsync(_store, _changes,
+            var (saved, compiled, errors) = await SaveCompiledAsync(_store, _changes,
                 new NewPolicyVersion(serverId, text, FormatName(PolicyParser.FormatOf(path)), "file", path, _timeProvider.GetUtcNow()), _audit, "gateway",
                 cancellationToken).ConfigureAwait(false);
             if (saved is null)
@@ -186,7 +198,7 @@ public sealed class PolicyRegistry : IDisposable
                 return false;
             }
 
-            return Apply(saved);
+            return Apply(saved, compiled);
         }
         finally
         {
@@ -205,16 +217,22 @@ public sealed class PolicyRegistry : IDisposable
         _fileLock.Dispose();
     }
 
-    private bool Apply(PolicyVersion stored)
+    /// <summary>Puts <paramref name="stored"/> in force unless a newer version already is; <paramref name="compiled"/> saves parsing it again.</summary>
+    private bool Apply(PolicyVersion stored, CompiledPolicy? compiled = null)
     {
-        var result = PolicyParser.Parse(stored.Text, ParseFormat(stored.Format));
-        if (!result.Succeeded)
+        if (compiled is null)
         {
-            Log.StoredPolicyRejected(_logger, stored.ServerId, stored.Version, string.Join(Environment.NewLine, result.Errors));
-            return false;
+            var result = PolicyParser.Parse(stored.Text, ParseFormat(stored.Format));
+            if (!result.Succeeded)
+            {
+                Log.StoredPolicyRejected(_logger, stored.ServerId, stored.Version, string.Join(Environment.NewLine, result.Errors));
+                return false;
+            }
+
+            compiled = result.Policy;
         }
 
-        var applied = new AppliedPolicy(new ServedPolicy(result.Policy, stored.Version));
+        var applied = new AppliedPolicy(new ServedPolicy(compiled, stored.Version));
         var current = _policies.AddOrUpdate(stored.ServerId, applied, (_, old) => old.Served.Version >= applied.Served.Version ? old : applied);
         if (ReferenceEquals(current, applied))
         {

@@ -1,0 +1,50 @@
+using System.Text;
+using System.Text.Json;
+using BenchmarkDotNet.Attributes;
+using Portcullis.Gateway.Proxy;
+using Portcullis.Policy;
+using Portcullis.Policy.Evaluation;
+
+namespace Portcullis.Benchmarks;
+
+/// <summary>The gateway's own protocol work per message: strict JSON-RPC parsing of a tools/call, and filtering a 500-tool tools/list answer.</summary>
+[MemoryDiagnoser]
+public class ProtocolBenchmark
+{
+    private byte[] _toolsCall = null!;
+    private byte[] _toolsListAnswer = null!;
+    private ToolsListRewriter _rewriter = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _toolsCall = Encoding.UTF8.GetBytes("""
+            {"jsonrpc":"2.0","id":42,"method":"tools/call","params":{"name":"code_generate","arguments":{"description":"Write a function that adds two numbers","language":"python","iteration":2},"_meta":{"progressToken":"p-42"}}}
+            """);
+        var tools = string.Join(",", Enumerable.Range(0, 500).Select(i =>
+            $$$"""{"name":"tool_{{{i}}}","description":"Tool number {{{i}}} does something useful.","inputSchema":{"type":"object","properties":{"path":{"type":"string"},"limit":{"type":"integer"}},"required":["path"]}}"""));
+        _toolsListAnswer = Encoding.UTF8.GetBytes($$$"""{"jsonrpc":"2.0","id":7,"result":{"tools":[{{{tools}}}]}}""");
+        // Half the tools allowed, a quarter hidden, the rest default-denied (removed).
+        var rules = string.Join(",", Enumerable.Range(0, 250).Select(i => $$"""
+            "tool_{{i}}": {}
+            """));
+        var policy = PolicyParser.Parse($$$"""{"version": "1", "default": "deny", "hide": ["tool_2??"], "tools": {{{{rules}}}}}""", PolicyFormat.Json).Policy
+            ?? throw new InvalidOperationException("The benchmark policy does not parse.");
+        using var id = JsonDocument.Parse("7");
+        _rewriter = new ToolsListRewriter(policy, id.RootElement.Clone());
+        if (_rewriter.Rewrite(_toolsListAnswer) is not { } filtered || Encoding.UTF8.GetString(filtered).Split("\"name\"").Length - 1 != 200)
+        {
+            throw new InvalidOperationException("The filter did not keep exactly the 200 allowed, unhidden tools.");
+        }
+    }
+
+    [Benchmark(Baseline = true, Description = "parse a tools/call (strict JSON-RPC)")]
+    public int ParseToolsCall()
+    {
+        using var message = JsonRpcMessage.TryParse(_toolsCall, out _);
+        return message!.Method!.Length;
+    }
+
+    [Benchmark(Description = "filter a 500-tool tools/list answer")]
+    public int FilterToolsList() => _rewriter.Rewrite(_toolsListAnswer)!.Length;
+}

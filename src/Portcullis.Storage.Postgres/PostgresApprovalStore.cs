@@ -1,4 +1,3 @@
-using Npgsql;
 using Portcullis.Storage.Approvals;
 
 namespace Portcullis.Storage.Postgres;
@@ -49,49 +48,24 @@ public sealed class PostgresApprovalStore(PostgresDatabase database) : IApproval
     }
 
     private ValueTask<int> ExecuteAsync(string sql, object?[] parameters, CancellationToken cancellationToken) =>
-        PostgresDatabase.GuardAsync(async () =>
-        {
-            using var command = database.DataSource.CreateCommand(sql);
-            foreach (var parameter in parameters)
-            {
-                command.Parameters.Add(new NpgsqlParameter { Value = parameter ?? DBNull.Value });
-            }
-
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        });
+        database.ExecuteAsync(sql, parameters, cancellationToken);
 
     private ValueTask<IReadOnlyList<ApprovalRequest>> QueryAsync(string sql, object?[] parameters, CancellationToken cancellationToken) =>
-        PostgresDatabase.GuardAsync<IReadOnlyList<ApprovalRequest>>(async () =>
+        database.QueryAsync(sql, parameters, reader => new ApprovalRequest
         {
-            using var command = database.DataSource.CreateCommand(sql);
-            foreach (var parameter in parameters)
-            {
-                command.Parameters.Add(new NpgsqlParameter { Value = parameter ?? DBNull.Value });
-            }
-
-            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            var found = new List<ApprovalRequest>();
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                found.Add(new ApprovalRequest
-                {
-                    Id = reader.GetString(0),
-                    Grant = reader.GetString(1),
-                    Server = reader.GetString(2),
-                    Tool = reader.GetString(3),
-                    Arguments = reader.IsDBNull(4) ? null : reader.GetString(4),
-                    ArgumentsHash = reader.GetString(5),
-                    RuleId = reader.GetString(6),
-                    Reason = reader.GetString(7),
-                    RequestedAt = new DateTimeOffset(reader.GetDateTime(8), TimeSpan.Zero),
-                    ExpiresAt = new DateTimeOffset(reader.GetDateTime(9), TimeSpan.Zero),
-                    Status = reader.GetString(10),
-                    DecidedBy = reader.IsDBNull(11) ? null : reader.GetString(11),
-                    Comment = reader.IsDBNull(12) ? null : reader.GetString(12),
-                    DecidedAt = reader.IsDBNull(13) ? null : new DateTimeOffset(reader.GetDateTime(13), TimeSpan.Zero),
-                });
-            }
-
-            return found;
-        });
+            Id = reader.GetString(0),
+            Grant = reader.GetString(1),
+            Server = reader.GetString(2),
+            Tool = reader.GetString(3),
+            Arguments = reader.IsDBNull(4) ? null : reader.GetString(4),
+            ArgumentsHash = reader.GetString(5),
+            RuleId = reader.GetString(6),
+            Reason = reader.GetString(7),
+            RequestedAt = new DateTimeOffset(reader.GetDateTime(8), TimeSpan.Zero),
+            ExpiresAt = new DateTimeOffset(reader.GetDateTime(9), TimeSpan.Zero),
+            Status = reader.GetString(10),
+            DecidedBy = reader.IsDBNull(11) ? null : reader.GetString(11),
+            Comment = reader.IsDBNull(12) ? null : reader.GetString(12),
+            DecidedAt = reader.IsDBNull(13) ? null : new DateTimeOffset(reader.GetDateTime(13), TimeSpan.Zero),
+        }, cancellationToken);
 }

@@ -49,31 +49,15 @@ public sealed class PostgresAuditStore(PostgresDatabase database) : IAuditStore
     public ValueTask<IReadOnlyList<AuditRecord>> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        return PostgresDatabase.GuardAsync<IReadOnlyList<AuditRecord>>(async () =>
-        {
-            using var command = database.DataSource.CreateCommand("""
-                SELECT record FROM audit
-                WHERE ($1::timestamptz IS NULL OR time >= $1) AND ($2::timestamptz IS NULL OR time < $2)
-                  AND ($3::text IS NULL OR grant_name = $3) AND ($4::text IS NULL OR server_id = $4)
-                  AND ($5::text IS NULL OR tool = $5) AND ($6::text IS NULL OR decision = $6) AND ($7::text IS NULL OR kind = $7)
-                ORDER BY time DESC, seq DESC
-                LIMIT $8
-                """);
-            object?[] values = [query.Since?.UtcDateTime, query.Until?.UtcDateTime, query.Grant, query.Server, query.Tool, query.Decision, query.Kind, query.Limit];
-            foreach (var value in values)
-            {
-                command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
-            }
-
-            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            var found = new List<AuditRecord>();
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                found.Add(AuditCanonicalForm.Parse(reader.GetString(0)));
-            }
-
-            return found;
-        });
+        return database.QueryAsync("""
+            SELECT record FROM audit
+            WHERE ($1::timestamptz IS NULL OR time >= $1) AND ($2::timestamptz IS NULL OR time < $2)
+              AND ($3::text IS NULL OR grant_name = $3) AND ($4::text IS NULL OR server_id = $4)
+              AND ($5::text IS NULL OR tool = $5) AND ($6::text IS NULL OR decision = $6) AND ($7::text IS NULL OR kind = $7)
+            ORDER BY time DESC, seq DESC
+            LIMIT $8
+            """, [query.Since?.UtcDateTime, query.Until?.UtcDateTime, query.Grant, query.Server, query.Tool, query.Decision, query.Kind, query.Limit],
+            reader => AuditCanonicalForm.Parse(reader.GetString(0)), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -92,14 +76,9 @@ public sealed class PostgresAuditStore(PostgresDatabase database) : IAuditStore
     }
 
     /// <inheritdoc />
-    public ValueTask<long> DeleteBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) =>
-        PostgresDatabase.GuardAsync(async () =>
-        {
-            using var command = database.DataSource.CreateCommand("""
-                DELETE FROM audit a WHERE a.seq < (
-                    SELECT max(c.seq) FROM audit c WHERE c.chain = a.chain AND c.kind = 'checkpoint' AND c.time < $1)
-                """);
-            command.Parameters.Add(new NpgsqlParameter { Value = cutoff.UtcDateTime });
-            return (long)await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        });
+    public async ValueTask<long> DeleteBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) =>
+        await database.ExecuteAsync("""
+            DELETE FROM audit a WHERE a.seq < (
+                SELECT max(c.seq) FROM audit c WHERE c.chain = a.chain AND c.kind = 'checkpoint' AND c.time < $1)
+            """, [cutoff.UtcDateTime], cancellationToken).ConfigureAwait(false);
 }

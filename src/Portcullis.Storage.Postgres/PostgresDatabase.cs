@@ -125,8 +125,42 @@ public sealed class PostgresDatabase : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs a query with positional parameters (null as SQL NULL) and maps every row with <paramref name="read"/>.</summary>
+    public ValueTask<IReadOnlyList<T>> QueryAsync<T>(string sql, object?[] parameters, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken) =>
+        GuardAsync<IReadOnlyList<T>>(async () =>
+        {
+            using var command = Command(sql, parameters);
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var rows = new List<T>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(read(reader));
+            }
+
+            return rows;
+        });
+
+    /// <summary>Runs a statement with positional parameters (null as SQL NULL); returns the rows it changed.</summary>
+    public ValueTask<int> ExecuteAsync(string sql, object?[] parameters, CancellationToken cancellationToken) =>
+        GuardAsync(async () =>
+        {
+            using var command = Command(sql, parameters);
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        });
+
     /// <inheritdoc />
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+
+    private NpgsqlCommand Command(string sql, object?[] parameters)
+    {
+        var command = DataSource.CreateCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(parameter as NpgsqlParameter ?? new NpgsqlParameter { Value = parameter ?? DBNull.Value });
+        }
+
+        return command;
+    }
 
     private async Task<int> MigrateAsync(CancellationToken cancellationToken)
     {

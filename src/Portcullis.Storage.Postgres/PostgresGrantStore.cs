@@ -46,43 +46,18 @@ public sealed class PostgresGrantStore(PostgresDatabase database) : IGrantStore
 
     private static NpgsqlParameter Json(string json) => new() { Value = json, NpgsqlDbType = NpgsqlDbType.Jsonb };
 
-    private ValueTask<bool> ExecuteAsync(string sql, object[] parameters, CancellationToken cancellationToken) =>
-        PostgresDatabase.GuardAsync(async () =>
-        {
-            using var command = database.DataSource.CreateCommand(sql);
-            AddParameters(command, parameters);
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
-        });
+    private async ValueTask<bool> ExecuteAsync(string sql, object[] parameters, CancellationToken cancellationToken) =>
+        await database.ExecuteAsync(sql, parameters, cancellationToken).ConfigureAwait(false) == 1;
 
     private ValueTask<IReadOnlyList<StoredGrant>> QueryAsync(string sql, object[] parameters, CancellationToken cancellationToken) =>
-        PostgresDatabase.GuardAsync<IReadOnlyList<StoredGrant>>(async () =>
+        database.QueryAsync(sql, parameters, reader => new StoredGrant
         {
-            using var command = database.DataSource.CreateCommand(sql);
-            AddParameters(command, parameters);
-            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            var grants = new List<StoredGrant>();
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                grants.Add(new StoredGrant
-                {
-                    Name = reader.GetString(0),
-                    TokenHash = [.. (byte[])reader[1]],
-                    Servers = JsonSerializer.Deserialize<ImmutableArray<string>>(reader.GetString(2)),
-                    Labels = JsonSerializer.Deserialize<ImmutableDictionary<string, string>>(reader.GetString(3)) ?? ImmutableDictionary<string, string>.Empty,
-                    Expires = reader.IsDBNull(4) ? null : new DateTimeOffset(reader.GetDateTime(4), TimeSpan.Zero),
-                    RevokedAt = reader.IsDBNull(5) ? null : new DateTimeOffset(reader.GetDateTime(5), TimeSpan.Zero),
-                    CreatedAt = new DateTimeOffset(reader.GetDateTime(6), TimeSpan.Zero),
-                });
-            }
-
-            return grants;
-        });
-
-    private static void AddParameters(NpgsqlCommand command, object[] parameters)
-    {
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(parameter as NpgsqlParameter ?? new NpgsqlParameter { Value = parameter });
-        }
-    }
+            Name = reader.GetString(0),
+            TokenHash = [.. (byte[])reader[1]],
+            Servers = JsonSerializer.Deserialize<ImmutableArray<string>>(reader.GetString(2)),
+            Labels = JsonSerializer.Deserialize<ImmutableDictionary<string, string>>(reader.GetString(3)) ?? ImmutableDictionary<string, string>.Empty,
+            Expires = reader.IsDBNull(4) ? null : new DateTimeOffset(reader.GetDateTime(4), TimeSpan.Zero),
+            RevokedAt = reader.IsDBNull(5) ? null : new DateTimeOffset(reader.GetDateTime(5), TimeSpan.Zero),
+            CreatedAt = new DateTimeOffset(reader.GetDateTime(6), TimeSpan.Zero),
+        }, cancellationToken);
 }

@@ -72,30 +72,14 @@ public sealed class PostgresPolicyStore(PostgresDatabase database) : IPolicyStor
     private static PolicyVersion? FirstOrNull(IReadOnlyList<PolicyVersion> versions) => versions.Count > 0 ? versions[0] : null;
 
     private ValueTask<IReadOnlyList<PolicyVersion>> QueryAsync(string sql, object[] parameters, CancellationToken cancellationToken) =>
-        PostgresDatabase.GuardAsync<IReadOnlyList<PolicyVersion>>(async () =>
+        database.QueryAsync(sql, parameters, reader => new PolicyVersion
         {
-            using var command = database.DataSource.CreateCommand(sql);
-            foreach (var parameter in parameters)
-            {
-                command.Parameters.Add(new NpgsqlParameter { Value = parameter });
-            }
-
-            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            var versions = new List<PolicyVersion>();
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                versions.Add(new PolicyVersion
-                {
-                    ServerId = reader.GetString(0),
-                    Version = reader.GetInt32(1),
-                    Text = reader.GetString(2),
-                    Format = reader.GetString(3),
-                    Source = reader.GetString(4),
-                    Comment = reader.GetString(5),
-                    CreatedAt = new DateTimeOffset(reader.GetDateTime(6), TimeSpan.Zero),
-                });
-            }
-
-            return versions;
-        });
+            ServerId = reader.GetString(0),
+            Version = reader.GetInt32(1),
+            Text = reader.GetString(2),
+            Format = reader.GetString(3),
+            Source = reader.GetString(4),
+            Comment = reader.GetString(5),
+            CreatedAt = new DateTimeOffset(reader.GetDateTime(6), TimeSpan.Zero),
+        }, cancellationToken);
 }

@@ -83,39 +83,21 @@ public sealed class SqliteApprovalStore : IApprovalStore
     }
 
     private ValueTask<IReadOnlyList<ApprovalRequest>> QueryAsync(string sql, (string Name, object? Value)[] parameters, CancellationToken cancellationToken) =>
-        SqliteFile.GuardAsync<IReadOnlyList<ApprovalRequest>>(async () =>
+        SqliteFile.QueryAsync(_connectionString, sql, parameters, reader => new ApprovalRequest
         {
-            using var connection = SqliteFile.Open(_connectionString);
-            using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var (name, value) in parameters)
-            {
-                command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-            }
-
-            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            var found = new List<ApprovalRequest>();
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                found.Add(new ApprovalRequest
-                {
-                    Id = reader.GetString(0),
-                    Grant = reader.GetString(1),
-                    Server = reader.GetString(2),
-                    Tool = reader.GetString(3),
-                    Arguments = reader.IsDBNull(4) ? null : reader.GetString(4),
-                    ArgumentsHash = reader.GetString(5),
-                    RuleId = reader.GetString(6),
-                    Reason = reader.GetString(7),
-                    RequestedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8)),
-                    ExpiresAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9)),
-                    Status = reader.GetString(10),
-                    DecidedBy = reader.IsDBNull(11) ? null : reader.GetString(11),
-                    Comment = reader.IsDBNull(12) ? null : reader.GetString(12),
-                    DecidedAt = reader.IsDBNull(13) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(13)),
-                });
-            }
-
-            return found;
-        });
+            Id = reader.GetString(0),
+            Grant = reader.GetString(1),
+            Server = reader.GetString(2),
+            Tool = reader.GetString(3),
+            Arguments = reader.IsDBNull(4) ? null : reader.GetString(4),
+            ArgumentsHash = reader.GetString(5),
+            RuleId = reader.GetString(6),
+            Reason = reader.GetString(7),
+            RequestedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8)),
+            ExpiresAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9)),
+            Status = reader.GetString(10),
+            DecidedBy = reader.IsDBNull(11) ? null : reader.GetString(11),
+            Comment = reader.IsDBNull(12) ? null : reader.GetString(12),
+            DecidedAt = reader.IsDBNull(13) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(13)),
+        }, cancellationToken);
 }

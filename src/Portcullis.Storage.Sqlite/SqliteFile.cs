@@ -139,6 +139,29 @@ internal static class SqliteFile
         }
     }
 
+    /// <summary>Runs a query with named parameters (null as SQL NULL) and maps every row with <paramref name="read"/>.</summary>
+    public static ValueTask<IReadOnlyList<T>> QueryAsync<T>(string connectionString, string sql, (string Name, object? Value)[] parameters,
+        Func<SqliteDataReader, T> read, CancellationToken cancellationToken) =>
+        GuardAsync<IReadOnlyList<T>>(async () =>
+        {
+            using var connection = Open(connectionString);
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var (name, value) in parameters)
+            {
+                command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            }
+
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var rows = new List<T>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(read(reader));
+            }
+
+            return rows;
+        });
+
     private static void Execute(SqliteConnection connection, string sql)
     {
         using var command = connection.CreateCommand();

@@ -77,32 +77,14 @@ public sealed class SqlitePolicyStore : IPolicyStore
     private static PolicyVersion? FirstOrNull(IReadOnlyList<PolicyVersion> versions) => versions.Count > 0 ? versions[0] : null;
 
     private ValueTask<IReadOnlyList<PolicyVersion>> QueryAsync(string sql, (string Name, object? Value)[] parameters, CancellationToken cancellationToken) =>
-        SqliteFile.GuardAsync<IReadOnlyList<PolicyVersion>>(async () =>
+        SqliteFile.QueryAsync(_connectionString, sql, parameters, reader => new PolicyVersion
         {
-            using var connection = SqliteFile.Open(_connectionString);
-            using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var (name, value) in parameters)
-            {
-                command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-            }
-
-            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            var versions = new List<PolicyVersion>();
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                versions.Add(new PolicyVersion
-                {
-                    ServerId = reader.GetString(0),
-                    Version = reader.GetInt32(1),
-                    Text = reader.GetString(2),
-                    Format = reader.GetString(3),
-                    Source = reader.GetString(4),
-                    Comment = reader.GetString(5),
-                    CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
-                });
-            }
-
-            return versions;
-        });
+            ServerId = reader.GetString(0),
+            Version = reader.GetInt32(1),
+            Text = reader.GetString(2),
+            Format = reader.GetString(3),
+            Source = reader.GetString(4),
+            Comment = reader.GetString(5),
+            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
+        }, cancellationToken);
 }

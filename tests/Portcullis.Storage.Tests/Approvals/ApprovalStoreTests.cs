@@ -100,22 +100,13 @@ public sealed class SqliteApprovalStoreTests : ApprovalStoreContract, IDisposabl
 
 public sealed class PostgresApprovalStoreTests(PostgresServer postgres) : ApprovalStoreContract, IAsyncDisposable
 {
-    private readonly List<PostgresDatabase> _databases = [];
+    private readonly PostgresHandles _databases = new(postgres);
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var database in _databases)
-        {
-            await database.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _databases.DisposeAsync();
 
     protected override async Task<(IApprovalStore First, IApprovalStore Second)> CreatePairAsync()
     {
-        postgres.Require();
-        var connectionString = await postgres.CreateDatabaseAsync();
-        _databases.Add(await PostgresDatabase.OpenAsync(connectionString));
-        _databases.Add(await PostgresDatabase.OpenAsync(connectionString));
-        return (new PostgresApprovalStore(_databases[0]), new PostgresApprovalStore(_databases[1]));
+        var (first, second) = await _databases.OpenPairAsync();
+        return (new PostgresApprovalStore(first), new PostgresApprovalStore(second));
     }
 }

@@ -25,23 +25,14 @@ public sealed class SqliteGrantStoreTests : GrantStoreContract, IDisposable
 
 public sealed class PostgresGrantStoreTests(PostgresServer postgres) : GrantStoreContract, IAsyncDisposable
 {
-    private readonly List<PostgresDatabase> _databases = [];
+    private readonly PostgresHandles _databases = new(postgres);
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var database in _databases)
-        {
-            await database.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _databases.DisposeAsync();
 
     protected override async Task<(IGrantStore First, IGrantStore Second)> CreatePairAsync()
     {
-        postgres.Require();
-        var connectionString = await postgres.CreateDatabaseAsync();
-        _databases.Add(await PostgresDatabase.OpenAsync(connectionString));
-        _databases.Add(await PostgresDatabase.OpenAsync(connectionString));
-        return (new PostgresGrantStore(_databases[0]), new PostgresGrantStore(_databases[1]));
+        var (first, second) = await _databases.OpenPairAsync();
+        return (new PostgresGrantStore(first), new PostgresGrantStore(second));
     }
 
     [Fact]
@@ -50,8 +41,7 @@ public sealed class PostgresGrantStoreTests(PostgresServer postgres) : GrantStor
         postgres.Require();
         var connectionString = await postgres.CreateDatabaseAsync();
 
-        var databases = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => PostgresDatabase.OpenAsync(connectionString)));
-        _databases.AddRange(databases);
+        var databases = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => _databases.OpenAsync(connectionString)));
 
         using var command = databases[0].DataSource.CreateCommand("SELECT count(*), max(version) FROM portcullis_schema");
         using var reader = await command.ExecuteReaderAsync();

@@ -43,22 +43,13 @@ public sealed class SqlitePolicyStoreTests : PolicyStoreContract, IDisposable
 
 public sealed class PostgresPolicyStoreTests(PostgresServer postgres) : PolicyStoreContract, IAsyncDisposable
 {
-    private readonly List<PostgresDatabase> _databases = [];
+    private readonly PostgresHandles _databases = new(postgres);
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var database in _databases)
-        {
-            await database.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _databases.DisposeAsync();
 
     protected override async Task<(IPolicyStore First, IPolicyStore Second)> CreatePairAsync()
     {
-        postgres.Require();
-        var connectionString = await postgres.CreateDatabaseAsync();
-        _databases.Add(await PostgresDatabase.OpenAsync(connectionString));
-        _databases.Add(await PostgresDatabase.OpenAsync(connectionString));
-        return (new PostgresPolicyStore(_databases[0]), new PostgresPolicyStore(_databases[1]));
+        var (first, second) = await _databases.OpenPairAsync();
+        return (new PostgresPolicyStore(first), new PostgresPolicyStore(second));
     }
 }

@@ -1,0 +1,66 @@
+using System.CommandLine;
+using Portcullis.LoadTest;
+
+var port = new Option<int>("--port") { Description = "Loopback port for the upstream.", Required = true };
+var upstream = new Command("upstream", "Run the echo upstream (started by 'run' in its own process).") { port };
+upstream.SetAction((parseResult, cancellationToken) => EchoUpstream.RunAsync(parseResult.GetValue(port), cancellationToken));
+
+var portcullis = new Option<string>("--portcullis") { Description = "The built gateway, portcullis.dll (Release).", Required = true };
+var peer = new Option<string>("--peer") { Description = "The directory holding peer-proxy.mjs and its installed node_modules.", Required = true };
+var clients = new Option<int>("--clients") { Description = "Concurrent clients in the throughput run.", DefaultValueFactory = _ => 32 };
+var calls = new Option<int>("--calls") { Description = "Calls per client in the throughput run.", DefaultValueFactory = _ => 500 };
+var latencyCalls = new Option<int>("--latency-calls") { Description = "Calls in the one-client latency run.", DefaultValueFactory = _ => 3000 };
+var warmupCalls = new Option<int>("--warmup-calls") { Description = "Calls per client (8 clients) before measuring each path.", DefaultValueFactory = _ => 300 };
+var sessions = new Option<int>("--idle-sessions") { Description = "Idle sessions to open for the memory measurement.", DefaultValueFactory = _ => 1000 };
+var startups = new Option<int>("--startups") { Description = "How many times to time 'serve --demo' until healthy.", DefaultValueFactory = _ => 3 };
+var deadline = new Option<int>("--deadline") { Description = "Seconds after which a run stops even if calls remain.", DefaultValueFactory = _ => 120 };
+var benchmarks = new Option<string?>("--benchmarks") { Description = "BenchmarkDotNet's results directory, whose GitHub tables go into the report." };
+var findings = new Option<string?>("--findings") { Description = "A Markdown file appended to the report (profiling notes)." };
+var output = new Option<string?>("--output") { Description = "Write the report here (docs/PERFORMANCE.md); otherwise print it." };
+var command = new Option<string>("--command") { Description = "The command line the report says produced it.", DefaultValueFactory = _ => "bench/run.sh" };
+var run = new Command("run", "Measure every path and write the report.")
+{
+    portcullis, peer, clients, calls, latencyCalls, warmupCalls, sessions, startups, deadline, benchmarks, findings, output, command,
+};
+run.SetAction(async (parseResult, cancellationToken) =>
+{
+    var options = new LoadTestOptions(
+        Path.GetFullPath(parseResult.GetValue(portcullis)!),
+        Path.GetFullPath(parseResult.GetValue(peer)!),
+        parseResult.GetValue(clients),
+        parseResult.GetValue(calls),
+        parseResult.GetValue(latencyCalls),
+        parseResult.GetValue(warmupCalls),
+        parseResult.GetValue(sessions),
+        parseResult.GetValue(startups),
+        TimeSpan.FromSeconds(parseResult.GetValue(deadline)));
+    if (!File.Exists(options.PortcullisDll) || !File.Exists(Path.Combine(options.PeerDirectory, "peer-proxy.mjs")))
+    {
+        Console.Error.WriteLine($"--portcullis must name the built portcullis.dll and --peer the directory of peer-proxy.mjs (got {options.PortcullisDll}, {options.PeerDirectory}).");
+        return 2;
+    }
+
+    LoadTestResults results;
+    using (var runner = new LoadTestRunner(options, Console.Error))
+    {
+        results = await runner.RunAsync(cancellationToken);
+    }
+
+    var findingsPath = parseResult.GetValue(findings);
+    var report = PerformanceReport.Compose(results, new BenchmarkTables(parseResult.GetValue(benchmarks)), Machine.Describe(),
+        parseResult.GetValue(command)!, findingsPath is null ? null : await File.ReadAllTextAsync(findingsPath, cancellationToken));
+    if (parseResult.GetValue(output) is { } path)
+    {
+        await File.WriteAllTextAsync(path, report, cancellationToken);
+        Console.Error.WriteLine($"wrote {path}");
+    }
+    else
+    {
+        Console.Out.Write(report);
+    }
+
+    return 0;
+});
+
+return new RootCommand("Portcullis end-to-end load test: direct, through Portcullis, and through a peer proxy.") { upstream, run }
+    .Parse(args).Invoke();

@@ -1,7 +1,8 @@
 namespace Portcullis.LoadTest;
 
 /// <summary>One way of reaching the upstream, measured at one client and at many.</summary>
-internal sealed record ScenarioResult(string Name, string Description, LoadResult Latency, LoadResult Throughput, long? ResidentBytes, long? PeakResidentBytes);
+internal sealed record ScenarioResult(string Name, string Description, LoadResult Latency, LoadResult Throughput, long? ResidentBytes, long? PeakResidentBytes,
+    double? PathCpuMicrosPerCall, double UpstreamCpuMicrosPerCall);
 
 /// <summary>One start of <c>serve --demo</c>: until <c>/healthz</c> answered, and the memory then.</summary>
 internal sealed record StartupResult(double ReadyMilliseconds, long ResidentBytes);

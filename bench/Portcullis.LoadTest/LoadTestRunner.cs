@@ -38,24 +38,24 @@ internal sealed class LoadTestRunner(LoadTestOptions options, TextWriter progres
 
         var scenarios = new List<ScenarioResult>
         {
-            await MeasureAsync("direct", "the client talks to the upstream itself", upstreamUrl, token: null, between: null, cancellationToken),
+            await MeasureAsync("direct", "the client talks to the upstream itself", upstreamUrl, token: null, between: null, upstream, cancellationToken),
         };
         using (var gateway = await StartGatewayAsync("memory", "memory", upstreamUrl))
         {
             scenarios.Add(await MeasureAsync("Portcullis, memory store", "grant check, policy, in-memory limit counter, audit record per call",
-                gateway.Endpoint, Token, gateway.Process, cancellationToken));
+                gateway.Endpoint, Token, gateway.Process, upstream, cancellationToken));
         }
 
         using (var gateway = await StartGatewayAsync("sqlite", "sqlite:portcullis.db", upstreamUrl))
         {
             scenarios.Add(await MeasureAsync("Portcullis, SQLite store", "as above, with counters, sessions and the audit log in one SQLite file (the default)",
-                gateway.Endpoint, Token, gateway.Process, cancellationToken));
+                gateway.Endpoint, Token, gateway.Process, upstream, cancellationToken));
         }
 
         using (var peer = await StartPeerAsync(upstreamUrl))
         {
             scenarios.Add(await MeasureAsync("mcp-proxy (npm)", "mcp-proxy 6.7.19 forwarding to the upstream, no policy",
-                peer.Endpoint, token: null, peer.Process, cancellationToken));
+                peer.Endpoint, token: null, peer.Process, upstream, cancellationToken));
         }
 
         var startups = new List<StartupResult>();
@@ -80,29 +80,40 @@ internal sealed class LoadTestRunner(LoadTestOptions options, TextWriter progres
         }
     }
 
-    private async Task<ScenarioResult> MeasureAsync(string name, string description, Uri endpoint, string? token, TargetProcess? between, CancellationToken cancellationToken)
+    private async Task<ScenarioResult> MeasureAsync(string name, string description, Uri endpoint, string? token, TargetProcess? between, TargetProcess upstream,
+        CancellationToken cancellationToken)
     {
+        // Long enough for tiered compilation to settle in every process before anything counts.
         progress.WriteLine($"{name}: warm-up");
         await LoadRun.RunAsync(endpoint, token, 8, options.WarmupCalls, options.Deadline, cancellationToken);
+        await LoadRun.RunAsync(endpoint, token, 1, options.WarmupCalls, options.Deadline, cancellationToken);
+        await LoadRun.RunAsync(endpoint, token, options.Clients, options.WarmupCalls / 4, options.Deadline, cancellationToken);
         progress.WriteLine($"{name}: 1 client × {options.LatencyCalls} calls");
         var latency = await LoadRun.RunAsync(endpoint, token, 1, options.LatencyCalls, options.Deadline, cancellationToken);
         progress.WriteLine($"  {latency.CallsPerSecond:F0} calls/s, p50 {latency.P50Ms:F3} ms, p99 {latency.P99Ms:F3} ms");
         progress.WriteLine($"{name}: {options.Clients} clients × {options.CallsPerClient} calls");
+        var pathCpu = between?.CpuTime();
+        var upstreamCpu = upstream.CpuTime();
         var throughput = await LoadRun.RunAsync(endpoint, token, options.Clients, options.CallsPerClient, options.Deadline, cancellationToken);
-        progress.WriteLine($"  {throughput.CallsPerSecond:F0} calls/s, p50 {throughput.P50Ms:F3} ms, p99 {throughput.P99Ms:F3} ms");
-        return new ScenarioResult(name, description, latency, throughput, between?.ResidentBytes(), between?.PeakResidentBytes());
+        var pathMicros = between is null ? (double?)null : (between.CpuTime() - pathCpu!.Value).TotalMicroseconds / throughput.Calls;
+        var upstreamMicros = (upstream.CpuTime() - upstreamCpu).TotalMicroseconds / throughput.Calls;
+        progress.WriteLine($"  {throughput.CallsPerSecond:F0} calls/s, p50 {throughput.P50Ms:F3} ms, p99 {throughput.P99Ms:F3} ms, "
+            + $"CPU per call: path {pathMicros:F0} µs, upstream {upstreamMicros:F0} µs");
+        return new ScenarioResult(name, description, latency, throughput, between?.ResidentBytes(), between?.PeakResidentBytes(), pathMicros, upstreamMicros);
     }
 
     private async Task<ServingProcess> StartGatewayAsync(string name, string store, Uri upstream)
     {
         var directory = _work.CreateSubdirectory(name);
         var port = FreePort();
-        File.WriteAllText(Path.Combine(directory.FullName, "policy.json"), Policy);
+        // The policy in its own directory, as the configuration guide advises: its watcher then
+        // does not wake for every write to the SQLite file beside the configuration.
+        File.WriteAllText(Path.Combine(directory.CreateSubdirectory("policies").FullName, "policy.json"), Policy);
         File.WriteAllText(Path.Combine(directory.FullName, "portcullis.json"), $$"""
             {
               "listen": "http://127.0.0.1:{{port}}",
               "store": "{{store}}",
-              "servers": [ { "id": "{{ServerId}}", "url": "{{upstream}}", "policy": "policy.json" } ],
+              "servers": [ { "id": "{{ServerId}}", "url": "{{upstream}}", "policy": "policies/policy.json" } ],
               "grants": [ { "name": "load-test", "servers": ["{{ServerId}}"], "token": "{{Token}}" } ]
             }
             """);

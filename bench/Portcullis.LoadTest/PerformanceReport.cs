@@ -83,7 +83,7 @@ internal static class PerformanceReport
         Line(text, "## End to end");
         Line(text);
         Line(text, $"""
-            Every process on loopback on the same {machine.Cores} cores: the upstream (the C# MCP SDK's Streamable HTTP server with one `echo` tool, its own process), the path under test (its own process), and the load generator. Each client opens a session (`initialize`, `notifications/initialized`) and then calls `tools/call echo` back to back, checking every answer carries its own text; a run stops at its call count or after {options.Deadline.TotalSeconds:F0} s. Each path is warmed up first (8 clients × {options.WarmupCalls} calls). Portcullis runs the Release build from `portcullis serve --config` with its default logging, a brief-style policy (`default: deny`, `echo` allowed with a per-grant limit of 100,000,000 a minute) and one audit record per call. The peer is {PeerDescription}.
+            Every process on loopback on the same {machine.Cores} cores: the upstream (the C# MCP SDK's Streamable HTTP server with one `echo` tool, its own process), the path under test (its own process), and the load generator. Each client opens a session (`initialize`, `notifications/initialized`) and then calls `tools/call echo` back to back, checking every answer carries its own text; a run stops at its call count or after {options.Deadline.TotalSeconds:F0} s. Each path is warmed up first (8 clients × {options.WarmupCalls:N0} calls, 1 × {options.WarmupCalls:N0}, {options.Clients} × {options.WarmupCalls / 4:N0}), so tiered compilation has settled. Portcullis runs the Release build from `portcullis serve --config` with its default logging, a brief-style policy (`default: deny`, `echo` allowed with a per-grant limit of 100,000,000 a minute) and one audit record per call. The peer is {PeerDescription}.
             """);
         Line(text);
         Line(text, $"### One client, {options.LatencyCalls:N0} calls: the latency a call pays");
@@ -101,18 +101,19 @@ internal static class PerformanceReport
         Line(text);
         Line(text, $"### {options.Clients} clients × {options.CallsPerClient:N0} calls: throughput under load");
         Line(text);
-        Line(text, "| path | calls/s | × direct | p50 | p90 | p99 | resident after | peak resident |");
-        Line(text, "|---|---:|---:|---:|---:|---:|---:|---:|");
+        Line(text, "| path | calls/s | × direct | p50 | p90 | p99 | CPU per call: path | CPU per call: upstream | resident after | peak resident |");
+        Line(text, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var scenario in results.Scenarios)
         {
             var t = scenario.Throughput;
             var stopped = t.StoppedAtDeadline ? $" (stopped at the deadline after {t.Calls:N0} calls)" : string.Empty;
             Line(text, $"| {scenario.Name}{stopped} | {t.CallsPerSecond:N0} | {t.CallsPerSecond / direct.Throughput.CallsPerSecond:F2} | {t.P50Ms:F3} ms | {t.P90Ms:F3} ms | {t.P99Ms:F3} ms | "
+                + $"{(scenario.PathCpuMicrosPerCall is { } cpu ? $"{cpu:F0} µs" : "—")} | {scenario.UpstreamCpuMicrosPerCall:F0} µs | "
                 + $"{(scenario.ResidentBytes is { } rss ? Megabytes(rss) : "—")} | {(scenario.PeakResidentBytes is { } peak ? Megabytes(peak) : "—")} |");
         }
 
         Line(text);
-        Line(text, "Resident memory is the path's own process (gateway or proxy) after the runs; the direct path has none.");
+        Line(text, "CPU per call is user + system time the process used during the throughput run divided by the calls (the load generator's own share is not shown). Resident memory is the path's own process (gateway or proxy) after the runs; the direct path has none.");
         Line(text);
         Line(text, "## Start-up and memory");
         Line(text);

@@ -10,7 +10,7 @@ var peer = new Option<string>("--peer") { Description = "The directory holding p
 var clients = new Option<int>("--clients") { Description = "Concurrent clients in the throughput run.", DefaultValueFactory = _ => 32 };
 var calls = new Option<int>("--calls") { Description = "Calls per client in the throughput run.", DefaultValueFactory = _ => 500 };
 var latencyCalls = new Option<int>("--latency-calls") { Description = "Calls in the one-client latency run.", DefaultValueFactory = _ => 3000 };
-var warmupCalls = new Option<int>("--warmup-calls") { Description = "Calls per client (8 clients) before measuring each path.", DefaultValueFactory = _ => 300 };
+var warmupCalls = new Option<int>("--warmup-calls") { Description = "Warm-up before measuring each path: 8 clients and 1 client this many calls each, then the throughput clients a quarter of it.", DefaultValueFactory = _ => 1000 };
 var sessions = new Option<int>("--idle-sessions") { Description = "Idle sessions to open for the memory measurement.", DefaultValueFactory = _ => 1000 };
 var startups = new Option<int>("--startups") { Description = "How many times to time 'serve --demo' until healthy.", DefaultValueFactory = _ => 3 };
 var deadline = new Option<int>("--deadline") { Description = "Seconds after which a run stops even if calls remain.", DefaultValueFactory = _ => 120 };
@@ -62,5 +62,15 @@ run.SetAction(async (parseResult, cancellationToken) =>
     return 0;
 });
 
-return new RootCommand("Portcullis end-to-end load test: direct, through Portcullis, and through a peer proxy.") { upstream, run }
+var endpoint = new Option<string>("--endpoint") { Description = "The MCP endpoint to load, e.g. http://127.0.0.1:8787/mcp/echo.", Required = true };
+var token = new Option<string?>("--token") { Description = "Bearer token to send." };
+var drive = new Command("drive", "Load one endpoint that serves an echo tool (to profile a running gateway).") { endpoint, token, clients, calls };
+drive.SetAction(async (parseResult, cancellationToken) =>
+{
+    var result = await LoadRun.RunAsync(new Uri(parseResult.GetValue(endpoint)!), parseResult.GetValue(token), parseResult.GetValue(clients), parseResult.GetValue(calls),
+        TimeSpan.FromMinutes(10), cancellationToken);
+    Console.Out.WriteLine($"{result.Calls} calls in {result.Seconds:F1} s: {result.CallsPerSecond:F0} calls/s, p50 {result.P50Ms:F3} ms, p90 {result.P90Ms:F3} ms, p99 {result.P99Ms:F3} ms");
+});
+
+return new RootCommand("Portcullis end-to-end load test: direct, through Portcullis, and through a peer proxy.") { upstream, run, drive }
     .Parse(args).Invoke();

@@ -75,6 +75,13 @@ internal sealed class TargetProcess : IDisposable
         throw new TimeoutException($"{_process.StartInfo.FileName} did not listen on port {port} within {timeout.TotalSeconds} s; see {LogPath}.");
     }
 
+    /// <summary>CPU time the process has used so far, user and system.</summary>
+    public TimeSpan CpuTime()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime;
+    }
+
     /// <summary>Resident memory now (VmRSS), in bytes.</summary>
     public long ResidentBytes() => ReadStatus("VmRSS:");
 

@@ -14,7 +14,7 @@ internal static partial class Log
     [LoggerMessage(1003, LogLevel.Error, "Policy file {Path} for server '{ServerId}' could not be read; the previous version keeps serving: {Message}")]
     public static partial void PolicyUnreadable(ILogger logger, string serverId, string path, string message);
 
-    [LoggerMessage(2001, LogLevel.Information, "{Decision} {Tool} on '{ServerId}' for grant '{Grant}' by {RuleId}: {Reason}")]
+    [LoggerMessage(2001, LogLevel.Debug, "{Decision} {Tool} on '{ServerId}' for grant '{Grant}' by {RuleId}: {Reason}")]
     public static partial void ToolCallDecided(ILogger logger, string decision, string tool, string serverId, string grant, string ruleId, string reason);
 
     [LoggerMessage(2002, LogLevel.Warning, "Request to '{ServerId}' refused: {Status} (grant {Grant}).")]

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
 namespace Portcullis.Storage.Sqlite;
@@ -91,16 +92,26 @@ internal static class SqliteFile
     /// SQLITE_BUSY. Commits are synced at WAL checkpoints (<c>synchronous = NORMAL</c>): they
     /// survive a crash of the gateway; a power loss may lose the last moments of commits, never
     /// the file's consistency. Syncing every commit would cost about half a millisecond per call.
+    /// Both settings belong to the native handle, which the connection pool reuses, so they are
+    /// applied once per handle rather than on every open (two statements less per store call).
     /// </summary>
     public static SqliteConnection Open(string connectionString)
     {
         var connection = new SqliteConnection(connectionString);
         connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;";
-        command.ExecuteNonQuery();
+        if (!s_configuredHandles.TryGetValue(connection.Handle!, out _))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;";
+            command.ExecuteNonQuery();
+            s_configuredHandles.AddOrUpdate(connection.Handle!, s_configured);
+        }
+
         return connection;
     }
+
+    private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> s_configuredHandles = [];
+    private static readonly object s_configured = new();
 
     /// <summary>Puts the file in WAL mode and applies the schema steps it lacks, under SQLite's write lock so concurrent openers agree.</summary>
     public static void Migrate(string connectionString)

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Audit;
@@ -22,7 +23,12 @@ public static class GatewayApp
     {
         ArgumentNullException.ThrowIfNull(config);
         var state = await GatewayState.OpenAsync(config.Store, SessionRetention(config), TimeProvider.System, cancellationToken).ConfigureAwait(false);
-        var builder = WebApplication.CreateSlimBuilder();
+        // The gateway reads no appsettings.json; watching for it would put a recursive file watcher
+        // on the working directory, which wakes on every write to a SQLite store kept there.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
+        // ASP.NET Core logs four lines per request at Information; every call is in the audit log, so the
+        // console keeps its warnings only, unless the operator's configuration (Logging__LogLevel__...) says otherwise.
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = [new("Logging:LogLevel:Microsoft.AspNetCore", "Warning")] });
         builder.WebHost.UseUrls(config.Listen.GetLeftPart(UriPartial.Authority));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Portcullis.Gateway.Configuration;
@@ -120,12 +121,42 @@ internal sealed partial class McpProxyHandler
             sizeFeature.MaxRequestBodySize = limit;
         }
 
+        try
+        {
+            return context.Request.ContentLength is { } length
+                ? await ReadKnownLengthAsync(context.Request.Body, (int)length, context.RequestAborted).ConfigureAwait(false)
+                : await ReadChunkedAsync(context.Request.Body, limit, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A body of declared length read straight into an array of that size (Kestrel stops a body at its Content-Length).</summary>
+    private static async Task<byte[]> ReadKnownLengthAsync(Stream body, int length, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[length];
+        var filled = 0;
+        int read;
+        while (filled < length && (read = await body.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            filled += read;
+        }
+
+        // A client that sent less than it declared gets its bytes parsed as they are (and refused as malformed).
+        return filled == length ? buffer : buffer[..filled];
+    }
+
+    /// <summary>A body without Content-Length, read through one pooled chunk; null once it passes <paramref name="limit"/>.</summary>
+    private static async Task<byte[]?> ReadChunkedAsync(Stream body, long limit, CancellationToken cancellationToken)
+    {
         using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
             int read;
-            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
+            while ((read = await body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
             {
                 if (buffer.Length + read > limit)
                 {
@@ -135,9 +166,9 @@ internal sealed partial class McpProxyHandler
                 buffer.Write(chunk, 0, read);
             }
         }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        finally
         {
-            return null;
+            ArrayPool<byte>.Shared.Return(chunk);
         }
 
         return buffer.ToArray();

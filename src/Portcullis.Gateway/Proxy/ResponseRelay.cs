@@ -12,6 +12,9 @@ namespace Portcullis.Gateway.Proxy;
 internal static class ResponseRelay
 {
     private static readonly byte[] s_newLine = "\n"u8.ToArray();
+    private static readonly byte[] s_messageEventStart = "event: message\ndata: "u8.ToArray();
+    private static readonly byte[] s_eventEnd = "\n\n"u8.ToArray();
+    private static readonly byte[] s_dataField = "data: "u8.ToArray();
 
     /// <summary>Relays the body; returns false when the upstream's JSON body was over the cap (nothing was written then).</summary>
     public static async Task<bool> RelayAsync(HttpResponseMessage upstream, HttpContext context, ToolsListRewriter? rewriter, long maxJsonBytes)
@@ -86,9 +89,9 @@ internal static class ResponseRelay
     /// <summary>Writes one JSON-RPC message as an SSE <c>message</c> event and flushes it.</summary>
     public static async Task WriteEventAsync(Stream destination, ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
     {
-        await destination.WriteAsync("event: message\ndata: "u8.ToArray(), cancellationToken).ConfigureAwait(false);
+        await destination.WriteAsync(s_messageEventStart, cancellationToken).ConfigureAwait(false);
         await destination.WriteAsync(json, cancellationToken).ConfigureAwait(false);
-        await destination.WriteAsync("\n\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+        await destination.WriteAsync(s_eventEnd, cancellationToken).ConfigureAwait(false);
         await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -104,7 +107,7 @@ internal static class ResponseRelay
                 {
                     if (!dataWritten)
                     {
-                        await destination.WriteAsync("data: "u8.ToArray(), cancellationToken).ConfigureAwait(false);
+                        await destination.WriteAsync(s_dataField, cancellationToken).ConfigureAwait(false);
                         await destination.WriteAsync(rewritten, cancellationToken).ConfigureAwait(false);
                         await destination.WriteAsync(s_newLine, cancellationToken).ConfigureAwait(false);
                         dataWritten = true;
@@ -113,7 +116,8 @@ internal static class ResponseRelay
                     continue;
                 }
 
-                await destination.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"), cancellationToken).ConfigureAwait(false);
+                await destination.WriteAsync(Encoding.UTF8.GetBytes(line), cancellationToken).ConfigureAwait(false);
+                await destination.WriteAsync(s_newLine, cancellationToken).ConfigureAwait(false);
             }
 
             await destination.WriteAsync(s_newLine, cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text;
 
@@ -6,30 +8,84 @@ namespace Portcullis.Gateway.Proxy;
 /// <summary>One server-sent event: its raw lines (id, event, retry, data…) and its joined data.</summary>
 internal sealed record SseEvent(IReadOnlyList<string> Lines, string Data)
 {
-    /// <summary>Reads events from a <c>text/event-stream</c> as they complete.</summary>
+    /// <summary>
+    /// Reads events from a <c>text/event-stream</c> as they complete. Lines end with CRLF, LF or
+    /// CR, as the SSE format allows; bytes are read through pooled buffers, since every relayed
+    /// answer passes here.
+    /// </summary>
     public static async IAsyncEnumerable<SseEvent> ReadAllAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        var lines = new List<string>();
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
+        try
         {
-            if (line.Length > 0)
+            var lines = new List<string>();
+            while (true)
             {
-                lines.Add(line);
-                continue;
+                var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                while (TryReadLine(ref buffer, result.IsCompleted, out var line))
+                {
+                    if (line.Length > 0)
+                    {
+                        lines.Add(line);
+                    }
+                    else if (lines.Count > 0)
+                    {
+                        yield return Create(lines);
+                        lines = [];
+                    }
+                }
+
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
             }
 
             if (lines.Count > 0)
             {
                 yield return Create(lines);
-                lines = [];
             }
         }
-
-        if (lines.Count > 0)
+        finally
         {
-            yield return Create(lines);
+            await reader.CompleteAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Takes one line off <paramref name="buffer"/>; at the end of the stream an unterminated rest counts as a line.</summary>
+    private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, bool final, out string line)
+    {
+        var reader = new SequenceReader<byte>(buffer);
+        if (!reader.TryReadToAny(out ReadOnlySequence<byte> content, "\r\n"u8, advancePastDelimiter: false))
+        {
+            line = final && !buffer.IsEmpty ? Encoding.UTF8.GetString(buffer) : string.Empty;
+            var found = final && !buffer.IsEmpty;
+            if (found)
+            {
+                buffer = buffer.Slice(buffer.End);
+            }
+
+            return found;
+        }
+
+        reader.TryRead(out var delimiter);
+        if (delimiter == (byte)'\r')
+        {
+            if (reader.End && !final)
+            {
+                // A CR at the end of what has arrived: wait to see whether an LF follows.
+                line = string.Empty;
+                return false;
+            }
+
+            reader.IsNext((byte)'\n', advancePast: true);
+        }
+
+        line = Encoding.UTF8.GetString(content);
+        buffer = buffer.Slice(reader.Position);
+        return true;
     }
 
     private static SseEvent Create(List<string> lines) => new(lines,

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -19,72 +20,106 @@ public static class AuditCanonicalForm
     public static readonly string GenesisHash = new('0', 64);
 
     private static readonly JsonWriterOptions s_writerOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private const int MaxKeptBufferBytes = 64 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
 
     /// <summary>The canonical JSON of <paramref name="record"/>, with or without its <c>hash</c>.</summary>
     public static string Serialize(AuditRecord record, bool includeHash = true, bool includeMac = true)
     {
         ArgumentNullException.ThrowIfNull(record);
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, s_writerOptions))
+        var buffer = RentBuffer();
+        WriteCanonical(buffer, record, includeHash, includeMac, argumentsCanonical: false);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteCanonical(ArrayBufferWriter<byte> buffer, AuditRecord record, bool includeHash, bool includeMac, bool argumentsCanonical)
+    {
+        var writer = t_writer ??= new Utf8JsonWriter(buffer, s_writerOptions);
+        writer.Reset(buffer);
+        writer.WriteStartObject();
+        String(writer, "action", record.Action);
+        String(writer, "actor", record.Actor);
+        String(writer, "after", record.After);
+        if (record.Arguments is not null)
         {
-            writer.WriteStartObject();
-            String(writer, "action", record.Action);
-            String(writer, "actor", record.Actor);
-            String(writer, "after", record.After);
-            if (record.Arguments is not null)
+            writer.WritePropertyName("args");
+            if (argumentsCanonical)
             {
-                writer.WritePropertyName("args");
+                writer.WriteRawValue(record.Arguments, skipInputValidation: true);
+            }
+            else
+            {
                 using var arguments = JsonDocument.Parse(record.Arguments);
                 WriteSorted(writer, arguments.RootElement);
             }
-
-            String(writer, "before", record.Before);
-            String(writer, "chain", record.Chain);
-            String(writer, "decision", record.Decision);
-            String(writer, "grant", record.Grant);
-            if (includeHash)
-            {
-                String(writer, "hash", record.Hash);
-            }
-
-            String(writer, "kind", record.Kind);
-            if (includeMac)
-            {
-                String(writer, "mac", record.Mac);
-            }
-
-            String(writer, "method", record.Method);
-            Number(writer, "policy_version", record.PolicyVersion);
-            String(writer, "prev_hash", record.PrevHash);
-            String(writer, "reason", record.Reason);
-            String(writer, "request_id", record.RequestId);
-            String(writer, "rule_id", record.RuleId);
-            writer.WriteNumber("seq", record.Seq);
-            String(writer, "server", record.Server);
-            String(writer, "session", record.Session);
-            String(writer, "target", record.Target);
-            writer.WriteString("time", FormatTime(record.Time));
-            String(writer, "tool", record.Tool);
-            Number(writer, "total_us", record.TotalMicros);
-            Number(writer, "upstream_status", record.UpstreamStatus);
-            Number(writer, "upstream_us", record.UpstreamMicros);
-            writer.WriteEndObject();
         }
 
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        String(writer, "before", record.Before);
+        String(writer, "chain", record.Chain);
+        String(writer, "decision", record.Decision);
+        String(writer, "grant", record.Grant);
+        if (includeHash)
+        {
+            String(writer, "hash", record.Hash);
+        }
+
+        String(writer, "kind", record.Kind);
+        if (includeMac)
+        {
+            String(writer, "mac", record.Mac);
+        }
+
+        String(writer, "method", record.Method);
+        Number(writer, "policy_version", record.PolicyVersion);
+        String(writer, "prev_hash", record.PrevHash);
+        String(writer, "reason", record.Reason);
+        String(writer, "request_id", record.RequestId);
+        String(writer, "rule_id", record.RuleId);
+        writer.WriteNumber("seq", record.Seq);
+        String(writer, "server", record.Server);
+        String(writer, "session", record.Session);
+        String(writer, "target", record.Target);
+        Span<char> time = stackalloc char[24];
+        writer.WriteString("time", time[..FormatTime(record.Time, time)]);
+        String(writer, "tool", record.Tool);
+        Number(writer, "total_us", record.TotalMicros);
+        Number(writer, "upstream_status", record.UpstreamStatus);
+        Number(writer, "upstream_us", record.UpstreamMicros);
+        writer.WriteEndObject();
+        writer.Flush();
+    }
+
+    /// <summary>
+    /// This thread's serialisation buffer, emptied. Hashing runs once per audited call, so the
+    /// buffer and writer are reused rather than allocated per record; an unusually large record
+    /// does not keep its buffer.
+    /// </summary>
+    private static ArrayBufferWriter<byte> RentBuffer()
+    {
+        if (t_buffer is null || t_buffer.Capacity > MaxKeptBufferBytes)
+        {
+            t_buffer = new ArrayBufferWriter<byte>(4096);
+        }
+
+        t_buffer.ResetWrittenCount();
+        return t_buffer;
     }
 
     /// <summary>JSON text with object keys sorted (recursively) and no whitespace.</summary>
     public static string CanonicalJson(string json)
     {
         using var document = JsonDocument.Parse(json);
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, s_writerOptions))
-        {
-            WriteSorted(writer, document.RootElement);
-        }
-
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        var buffer = RentBuffer();
+        var writer = t_writer ??= new Utf8JsonWriter(buffer, s_writerOptions);
+        writer.Reset(buffer);
+        WriteSorted(writer, document.RootElement);
+        writer.Flush();
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>Reads a record from its canonical (or any equivalent) JSON; throws <see cref="FormatException"/> when it is not one.</summary>
@@ -132,11 +167,24 @@ public static class AuditCanonicalForm
     }
 
     /// <summary>The hash a record must carry: SHA-256 over the previous hash, a newline and the canonical form without the hash.</summary>
-    public static string ComputeHash(AuditRecord record)
+    public static string ComputeHash(AuditRecord record) => ComputeHash(record, argumentsCanonical: false);
+
+    /// <summary>
+    /// As <see cref="ComputeHash(AuditRecord)"/>, for a record whose arguments are already in
+    /// canonical form (the chain just made them so), which skips parsing them again.
+    /// </summary>
+    internal static string ComputeHash(AuditRecord record, bool argumentsCanonical)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var bytes = Encoding.UTF8.GetBytes(record.PrevHash + "\n" + Serialize(record, includeHash: false));
-        return Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var buffer = RentBuffer();
+        var prefix = buffer.GetSpan(Encoding.UTF8.GetMaxByteCount(record.PrevHash.Length) + 1);
+        var written = Encoding.UTF8.GetBytes(record.PrevHash, prefix);
+        prefix[written] = (byte)'\n';
+        buffer.Advance(written + 1);
+        WriteCanonical(buffer, record, includeHash: false, includeMac: true, argumentsCanonical);
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(buffer.WrittenSpan, hash);
+        return Convert.ToHexStringLower(hash);
     }
 
     /// <summary>A checkpoint's signature: HMAC-SHA256 with <paramref name="key"/> over its canonical form without hash and signature.</summary>
@@ -152,7 +200,13 @@ public static class AuditCanonicalForm
 
     /// <summary>The time's canonical text.</summary>
     public static string FormatTime(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        time.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
+
+    private static int FormatTime(DateTimeOffset time, Span<char> destination) =>
+        time.UtcDateTime.TryFormat(destination, out var written, TimeFormat, CultureInfo.InvariantCulture) ? written
+            : throw new InvalidOperationException("A record time does not fit its canonical text.");
+
+    private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
 
     private static void WriteSorted(Utf8JsonWriter writer, JsonElement element)
     {

@@ -37,7 +37,7 @@ public sealed class AuditChain
             PrevHash = _head,
             Hash = "",
         };
-        record = record with { Hash = AuditCanonicalForm.ComputeHash(record) };
+        record = record with { Hash = AuditCanonicalForm.ComputeHash(record, argumentsCanonical: true) };
         _seq = record.Seq;
         _head = record.Hash;
         return record;

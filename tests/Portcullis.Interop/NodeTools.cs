@@ -10,7 +10,10 @@ namespace Portcullis.Interop;
 /// </summary>
 internal static class NodeTools
 {
-    public static string PackageDirectory { get; } = FindPackageDirectory();
+    /// <summary>The checkout's root directory (where Portcullis.slnx is).</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    public static string PackageDirectory { get; } = Path.Combine(RepositoryRoot, "tests", "Portcullis.Interop", "node");
 
     public static string ServerEverything => Path.Combine(PackageDirectory, "node_modules", "@modelcontextprotocol", "server-everything", "dist", "index.js");
 
@@ -31,6 +34,21 @@ internal static class NodeTools
             problem = $"the interop npm packages are not installed: run 'npm ci' in {PackageDirectory}";
         }
 
+        Require(problem);
+    }
+
+    /// <summary>Skips (or, in CI, fails) when node or the load test's peer proxy packages are missing.</summary>
+    public static void RequireLoadTestPeer(string peerDirectory)
+    {
+        Require(!CanRun("node", "--version")
+            ? "node is not installed (apt-get install nodejs, or use node 20+ from nodejs.org)"
+            : !Directory.Exists(Path.Combine(peerDirectory, "node_modules", "mcp-proxy"))
+                ? $"the load test's peer proxy is not installed: run 'npm ci' in {peerDirectory}"
+                : null);
+    }
+
+    private static void Require(string? problem)
+    {
         if (problem is null)
         {
             return;
@@ -112,7 +130,7 @@ internal static class NodeTools
         }
     }
 
-    private static string FindPackageDirectory()
+    private static string FindRepositoryRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Portcullis.slnx")))
@@ -120,6 +138,6 @@ internal static class NodeTools
             directory = directory.Parent;
         }
 
-        return Path.Combine(directory?.FullName ?? ".", "tests", "Portcullis.Interop", "node");
+        return directory?.FullName ?? ".";
     }
 }

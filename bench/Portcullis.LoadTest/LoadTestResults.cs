@@ -1,7 +1,7 @@
 namespace Portcullis.LoadTest;
 
-/// <summary>One way of reaching the upstream, measured at one client and at many.</summary>
-internal sealed record ScenarioResult(string Name, string Description, LoadResult Latency, LoadResult Throughput, long? ResidentBytes, long? PeakResidentBytes,
+/// <summary>One way of reaching the upstream, measured at one client and at many: its median rounds.</summary>
+internal sealed record ScenarioResult(string Name, LoadResult Latency, LoadResult Throughput, long? ResidentBytes, long? PeakResidentBytes,
     double? PathCpuMicrosPerCall, double UpstreamCpuMicrosPerCall);
 
 /// <summary>One start of <c>serve --demo</c>: until <c>/healthz</c> answered, and the memory then.</summary>
@@ -27,4 +27,5 @@ internal sealed record LoadTestOptions(
     int WarmupCalls,
     int IdleSessions,
     int StartupRuns,
+    int Rounds,
     TimeSpan Deadline);

@@ -5,9 +5,9 @@ using System.Net.Sockets;
 namespace Portcullis.LoadTest;
 
 /// <summary>
-/// Runs every scenario against one upstream process, on loopback, one after the other: direct,
-/// Portcullis with in-memory counters, Portcullis with SQLite counters, the npm peer proxy; then
-/// the gateway's start-up time and its memory with many idle sessions.
+/// Runs every path to one upstream process on loopback — direct, Portcullis with in-memory
+/// counters, Portcullis with SQLite counters, the npm peer proxy — in interleaved rounds; then the
+/// gateway's start-up time and its memory with many idle sessions.
 /// </summary>
 internal sealed class LoadTestRunner(LoadTestOptions options, TextWriter progress) : IDisposable
 {
@@ -36,31 +36,41 @@ internal sealed class LoadTestRunner(LoadTestOptions options, TextWriter progres
         await upstream.WaitForPortAsync(upstreamPort, TimeSpan.FromSeconds(30));
         var upstreamUrl = new Uri($"http://127.0.0.1:{upstreamPort}/mcp");
 
-        var scenarios = new List<ScenarioResult>
+        using var memory = await StartGatewayAsync("memory", "memory", upstreamUrl);
+        using var sqlite = await StartGatewayAsync("sqlite", "sqlite:portcullis.db", upstreamUrl);
+        using var peer = await StartPeerAsync(upstreamUrl);
+        Route[] paths =
+        [
+            new Route("direct", upstreamUrl, null, null),
+            new("Portcullis, memory store", memory.Endpoint, Token, memory.Process),
+            new("Portcullis, SQLite store", sqlite.Endpoint, Token, sqlite.Process),
+            new("mcp-proxy (npm)", peer.Endpoint, null, peer.Process),
+        ];
+        foreach (var path in paths)
         {
-            await MeasureAsync("direct", "the client talks to the upstream itself", upstreamUrl, token: null, between: null, upstream, cancellationToken),
-        };
-        using (var gateway = await StartGatewayAsync("memory", "memory", upstreamUrl))
-        {
-            scenarios.Add(await MeasureAsync("Portcullis, memory store", "grant check, policy, in-memory limit counter, audit record per call",
-                gateway.Endpoint, Token, gateway.Process, upstream, cancellationToken));
+            await WarmUpAsync(path, cancellationToken);
         }
 
-        using (var gateway = await StartGatewayAsync("sqlite", "sqlite:portcullis.db", upstreamUrl))
+        // Rounds interleave the paths, so a host that speeds up or slows down during the run (a
+        // noisy neighbour, the upstream's own tiering) moves every path alike; each path reports
+        // its median round.
+        var rounds = paths.ToDictionary(p => p, _ => new List<RoundResult>());
+        for (var round = 1; round <= options.Rounds; round++)
         {
-            scenarios.Add(await MeasureAsync("Portcullis, SQLite store", "as above, with counters, sessions and the audit log in one SQLite file (the default)",
-                gateway.Endpoint, Token, gateway.Process, upstream, cancellationToken));
+            foreach (var path in paths)
+            {
+                rounds[path].Add(await MeasureRoundAsync(path, round, upstream, cancellationToken));
+            }
         }
 
-        using (var peer = await StartPeerAsync(upstreamUrl))
+        var scenarios = paths.Select(path =>
         {
-            scenarios.Add(await MeasureAsync("mcp-proxy (npm)", "mcp-proxy 6.7.19 forwarding to the upstream, no policy",
-                peer.Endpoint, token: null, peer.Process, upstream, cancellationToken));
-        }
-
-        // Direct once more at the end, when the upstream has had all the traffic: comparisons use
-        // the better of the two, so a cold upstream never flatters the gateway.
-        scenarios.Add(await MeasureAsync("direct, measured again last", "as the first row", upstreamUrl, token: null, between: null, upstream, cancellationToken));
+            var measured = rounds[path];
+            var latency = measured.Select(r => r.Latency).OrderBy(l => l.P50Ms).ElementAt(measured.Count / 2);
+            var throughput = measured.OrderBy(r => r.Throughput.CallsPerSecond).ElementAt(measured.Count / 2);
+            return new ScenarioResult(path.Name, latency, throughput.Throughput, path.Process?.ResidentBytes(), path.Process?.PeakResidentBytes(),
+                throughput.PathCpuMicros, throughput.UpstreamCpuMicros);
+        }).ToList();
 
         var startups = new List<StartupResult>();
         for (var run = 1; run <= options.StartupRuns; run++)
@@ -84,27 +94,32 @@ internal sealed class LoadTestRunner(LoadTestOptions options, TextWriter progres
         }
     }
 
-    private async Task<ScenarioResult> MeasureAsync(string name, string description, Uri endpoint, string? token, TargetProcess? between, TargetProcess upstream,
-        CancellationToken cancellationToken)
+    private async Task WarmUpAsync(Route path, CancellationToken cancellationToken)
     {
         // Long enough for tiered compilation to settle in every process before anything counts.
-        progress.WriteLine($"{name}: warm-up");
-        await LoadRun.RunAsync(endpoint, token, 8, options.WarmupCalls, options.Deadline, cancellationToken);
-        await LoadRun.RunAsync(endpoint, token, 1, options.WarmupCalls, options.Deadline, cancellationToken);
-        await LoadRun.RunAsync(endpoint, token, options.Clients, options.WarmupCalls / 4, options.Deadline, cancellationToken);
-        progress.WriteLine($"{name}: 1 client × {options.LatencyCalls} calls");
-        var latency = await LoadRun.RunAsync(endpoint, token, 1, options.LatencyCalls, options.Deadline, cancellationToken);
-        progress.WriteLine($"  {latency.CallsPerSecond:F0} calls/s, p50 {latency.P50Ms:F3} ms, p99 {latency.P99Ms:F3} ms");
-        progress.WriteLine($"{name}: {options.Clients} clients × {options.CallsPerClient} calls");
-        var pathCpu = between?.CpuTime();
-        var upstreamCpu = upstream.CpuTime();
-        var throughput = await LoadRun.RunAsync(endpoint, token, options.Clients, options.CallsPerClient, options.Deadline, cancellationToken);
-        var pathMicros = between is null ? (double?)null : (between.CpuTime() - pathCpu!.Value).TotalMicroseconds / throughput.Calls;
-        var upstreamMicros = (upstream.CpuTime() - upstreamCpu).TotalMicroseconds / throughput.Calls;
-        progress.WriteLine($"  {throughput.CallsPerSecond:F0} calls/s, p50 {throughput.P50Ms:F3} ms, p99 {throughput.P99Ms:F3} ms, "
-            + $"CPU per call: path {pathMicros:F0} µs, upstream {upstreamMicros:F0} µs");
-        return new ScenarioResult(name, description, latency, throughput, between?.ResidentBytes(), between?.PeakResidentBytes(), pathMicros, upstreamMicros);
+        progress.WriteLine($"{path.Name}: warm-up");
+        await LoadRun.RunAsync(path.Endpoint, path.Token, 8, options.WarmupCalls, options.Deadline, cancellationToken);
+        await LoadRun.RunAsync(path.Endpoint, path.Token, 1, options.WarmupCalls, options.Deadline, cancellationToken);
+        await LoadRun.RunAsync(path.Endpoint, path.Token, options.Clients, options.WarmupCalls / 4, options.Deadline, cancellationToken);
     }
+
+    private async Task<RoundResult> MeasureRoundAsync(Route path, int round, TargetProcess upstream, CancellationToken cancellationToken)
+    {
+        var latency = await LoadRun.RunAsync(path.Endpoint, path.Token, 1, options.LatencyCalls, options.Deadline, cancellationToken);
+        var pathCpu = path.Process?.CpuTime();
+        var upstreamCpu = upstream.CpuTime();
+        var throughput = await LoadRun.RunAsync(path.Endpoint, path.Token, options.Clients, options.CallsPerClient, options.Deadline, cancellationToken);
+        var pathMicros = path.Process is null ? (double?)null : (path.Process.CpuTime() - pathCpu!.Value).TotalMicroseconds / throughput.Calls;
+        var upstreamMicros = (upstream.CpuTime() - upstreamCpu).TotalMicroseconds / throughput.Calls;
+        progress.WriteLine($"round {round}, {path.Name}: 1 client p50 {latency.P50Ms:F3} ms, p99 {latency.P99Ms:F3} ms; "
+            + $"{options.Clients} clients {throughput.CallsPerSecond:F0} calls/s, CPU per call: path {pathMicros:F0} µs, upstream {upstreamMicros:F0} µs");
+        return new RoundResult(latency, throughput, pathMicros, upstreamMicros);
+    }
+
+    /// <summary>One way to the upstream: its endpoint, the token it wants, and its own process (none for direct).</summary>
+    private sealed record Route(string Name, Uri Endpoint, string? Token, TargetProcess? Process);
+
+    private sealed record RoundResult(LoadResult Latency, LoadResult Throughput, double? PathCpuMicros, double UpstreamCpuMicros);
 
     private async Task<ServingProcess> StartGatewayAsync(string name, string store, Uri upstream)
     {

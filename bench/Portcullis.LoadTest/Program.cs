@@ -13,6 +13,7 @@ var latencyCalls = new Option<int>("--latency-calls") { Description = "Calls in 
 var warmupCalls = new Option<int>("--warmup-calls") { Description = "Warm-up before measuring each path: 8 clients and 1 client this many calls each, then the throughput clients a quarter of it.", DefaultValueFactory = _ => 1000 };
 var sessions = new Option<int>("--idle-sessions") { Description = "Idle sessions to open for the memory measurement.", DefaultValueFactory = _ => 1000 };
 var startups = new Option<int>("--startups") { Description = "How many times to time 'serve --demo' until healthy.", DefaultValueFactory = _ => 3 };
+var rounds = new Option<int>("--rounds") { Description = "Interleaved rounds over all paths; each path reports its median round.", DefaultValueFactory = _ => 5 };
 var deadline = new Option<int>("--deadline") { Description = "Seconds after which a run stops even if calls remain.", DefaultValueFactory = _ => 120 };
 var benchmarks = new Option<string?>("--benchmarks") { Description = "BenchmarkDotNet's results directory, whose GitHub tables go into the report." };
 var findings = new Option<string?>("--findings") { Description = "A Markdown file appended to the report (profiling notes)." };
@@ -20,7 +21,7 @@ var output = new Option<string?>("--output") { Description = "Write the report h
 var command = new Option<string>("--command") { Description = "The command line the report says produced it.", DefaultValueFactory = _ => "bench/run.sh" };
 var run = new Command("run", "Measure every path and write the report.")
 {
-    portcullis, peer, clients, calls, latencyCalls, warmupCalls, sessions, startups, deadline, benchmarks, findings, output, command,
+    portcullis, peer, clients, calls, latencyCalls, warmupCalls, sessions, startups, rounds, deadline, benchmarks, findings, output, command,
 };
 run.SetAction(async (parseResult, cancellationToken) =>
 {
@@ -33,6 +34,7 @@ run.SetAction(async (parseResult, cancellationToken) =>
         parseResult.GetValue(warmupCalls),
         parseResult.GetValue(sessions),
         parseResult.GetValue(startups),
+        parseResult.GetValue(rounds),
         TimeSpan.FromSeconds(parseResult.GetValue(deadline)));
     if (!File.Exists(options.PortcullisDll) || !File.Exists(Path.Combine(options.PeerDirectory, "peer-proxy.mjs")))
     {

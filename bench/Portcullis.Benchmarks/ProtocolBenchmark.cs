@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
+using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Proxy;
 using Portcullis.Policy;
 using Portcullis.Policy.Evaluation;
@@ -41,7 +42,7 @@ public class ProtocolBenchmark
     [Benchmark(Baseline = true, Description = "parse a tools/call (strict JSON-RPC)")]
     public int ParseToolsCall()
     {
-        using var message = JsonRpcMessage.TryParse(_toolsCall, out _);
+        using var message = JsonRpcMessage.TryParse(_toolsCall, GatewayConfig.DefaultArgumentDepth, out _);
         return message!.Method!.Length;
     }
 

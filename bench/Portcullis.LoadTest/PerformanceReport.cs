@@ -15,6 +15,8 @@ internal static class PerformanceReport
             "The brief's policy, a 200-tool policy with five conditions per tool, and a policy with three regex conditions. The decision is a value type; a denial allocates its reason."),
         ("PolicyCompilationBenchmark", "Policy parsing and compilation (once per saved version)",
             "Parse, validate and compile conditions (regexes included) into the per-tool programs the evaluator runs."),
+        ("ArgumentValidationBenchmark", "Argument validation (each tools/call of a tool with validate_args)",
+            "A typical code_generate call checked against the server's input schema (JsonSchema.Net, compiled once), the whole decision with an operator schema on top, and a call that fails, whose denial lists every problem (evaluated a second time for that)."),
         ("ProtocolBenchmark", "JSON-RPC parsing and rewriting (every message)",
             "Strict parsing of a tools/call (duplicate keys refused) and rewriting a 500-tool tools/list answer to what the policy shows."),
         ("CounterReservationBenchmark", "Counter reservation (once per limit on an allowed call)",
@@ -77,6 +79,11 @@ internal static class PerformanceReport
             var noAllocation = evaluationBytes is "-" or "0 B";
             var underMicrosecond = evaluation.EndsWith(" ns", StringComparison.Ordinal);
             Line(text, $"| allowed-call evaluation ≤ 1 µs, 0 B allocated | {evaluation}, {(noAllocation ? "0 B" : evaluationBytes)} | {Met(noAllocation && underMicrosecond)} |");
+        }
+
+        if (benchmarks.Cell("ArgumentValidationBenchmark", "'server schema, typical valid call'", "Mean") is { } validation)
+        {
+            Line(text, $"| argument validation of a typical call ≤ 5 µs | {validation} | {Met(Microseconds(validation) <= 5)} |");
         }
 
         Line(text);
@@ -171,6 +178,25 @@ internal static class PerformanceReport
         "mcp-proxy 6.7.19 from npm (its HTTP server and request forwarding, with its event store off; its CLI only spawns stdio servers, so `bench/Portcullis.LoadTest/node/peer-proxy.mjs` connects it to the upstream with the official TypeScript SDK's Streamable HTTP client, one upstream session shared by all clients as its CLI does)";
 
     private static string Met(bool met) => met ? "yes" : "**no**";
+
+    /// <summary>A BenchmarkDotNet time cell ("1.234 μs", "950.1 ns", "1,234.5 ns") in microseconds; infinity when unreadable.</summary>
+    private static double Microseconds(string cell)
+    {
+        var parts = cell.Split(' ', 2);
+        if (parts.Length != 2 || !double.TryParse(parts[0], System.Globalization.NumberStyles.Float | System.Globalization.NumberStyles.AllowThousands,
+            System.Globalization.CultureInfo.InvariantCulture, out var value))
+        {
+            return double.PositiveInfinity;
+        }
+
+        return parts[1] switch
+        {
+            "ns" => value / 1000,
+            "μs" or "us" or "µs" => value,
+            "ms" => value * 1000,
+            _ => double.PositiveInfinity,
+        };
+    }
 
     private static string Megabytes(long bytes) => string.Create(Invariant, $"{bytes / 1048576.0:F0} MB");
 

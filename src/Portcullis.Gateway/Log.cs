@@ -64,4 +64,13 @@ internal static partial class Log
 
     [LoggerMessage(6002, LogLevel.Warning, "Approval {ApprovalId}: the store is unavailable ({Message}); retrying.")]
     public static partial void ApprovalStoreRetry(ILogger logger, string approvalId, string message);
+
+    [LoggerMessage(7001, LogLevel.Information, "Read {Count} tool definitions from server {ServerId} for argument validation.")]
+    public static partial void ToolListRead(ILogger logger, string serverId, int count);
+
+    [LoggerMessage(7002, LogLevel.Warning, "The tool list of server {ServerId} could not be read: {Message}. Calls it would validate are denied.")]
+    public static partial void ToolListFailed(ILogger logger, string serverId, string message);
+
+    [LoggerMessage(7003, LogLevel.Information, "Server {ServerId} announced a change to its tools; their definitions are read again on the next validated call.")]
+    public static partial void ToolListChanged(ILogger logger, string serverId);
 }

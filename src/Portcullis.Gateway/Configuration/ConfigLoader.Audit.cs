@@ -83,7 +83,7 @@ public static partial class ConfigLoader
             return audit;
         }
 
-        private long? PositiveNumber(JsonElement element, string path, long minimum, long maximum)
+        public long? PositiveNumber(JsonElement element, string path, long minimum, long maximum)
         {
             if (element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out var value) && value >= minimum && value <= maximum)
             {

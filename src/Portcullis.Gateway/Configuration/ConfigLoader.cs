@@ -12,7 +12,7 @@ namespace Portcullis.Gateway.Configuration;
 /// </summary>
 public static partial class ConfigLoader
 {
-    private static readonly string[] s_rootKeys = ["listen", "store", "fail_mode", "audit", "admins", "allowed_origins", "allowed_hosts", "servers", "grants"];
+    private static readonly string[] s_rootKeys = ["listen", "store", "fail_mode", "audit", "admins", "allowed_origins", "allowed_hosts", "servers", "grants", "max_argument_depth"];
     private static readonly string[] s_serverKeys = ["id", "url", "headers", "command", "args", "env", "policy"];
     private static readonly string[] s_grantKeys = ["name", "servers", "token", "labels", "expires"];
 
@@ -85,6 +85,10 @@ public static partial class ConfigLoader
             var hosts = root.TryGetProperty("allowed_hosts", out var hostsElement)
                 ? reader.StringArray(hostsElement, "/allowed_hosts")
                 : [];
+
+            var maxArgumentDepth = root.TryGetProperty("max_argument_depth", out var depthElement)
+                ? (int)(reader.PositiveNumber(depthElement, "/max_argument_depth", 1, GatewayConfig.ArgumentDepthCeiling) ?? GatewayConfig.DefaultArgumentDepth)
+                : GatewayConfig.DefaultArgumentDepth;
 
             var servers = ImmutableArray.CreateBuilder<UpstreamServerConfig>();
             if (!root.TryGetProperty("servers", out var serversElement) || serversElement.ValueKind != JsonValueKind.Array || serversElement.GetArrayLength() == 0)
@@ -160,6 +164,7 @@ public static partial class ConfigLoader
                 AllowedHosts = hosts,
                 Servers = servers.ToImmutable(),
                 Grants = grants.ToImmutable(),
+                MaxArgumentDepth = maxArgumentDepth,
             }, errors);
         }
     }

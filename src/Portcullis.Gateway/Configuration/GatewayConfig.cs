@@ -46,6 +46,15 @@ public sealed record GatewayConfig
 
     /// <summary>Largest JSON response body read from an upstream.</summary>
     public long MaxUpstreamResponseBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>The default of <see cref="MaxArgumentDepth"/>.</summary>
+    public const int DefaultArgumentDepth = 64;
+
+    /// <summary>The highest <see cref="MaxArgumentDepth"/> accepted: deeper nesting only serves attacks on recursive parsers.</summary>
+    public const int ArgumentDepthCeiling = 256;
+
+    /// <summary>How deeply a call's <c>arguments</c> may nest (the arguments object itself is level 1); deeper messages are refused.</summary>
+    public int MaxArgumentDepth { get; init; } = DefaultArgumentDepth;
 }
 
 /// <summary>One upstream MCP server, reached over Streamable HTTP or started as a command that speaks stdio.</summary>

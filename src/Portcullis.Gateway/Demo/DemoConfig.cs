@@ -4,7 +4,7 @@ using Portcullis.Gateway.Grants;
 
 namespace Portcullis.Gateway.Demo;
 
-/// <summary>The configuration <c>serve --demo</c> runs: the demo upstream behind the product brief's policy, one fresh grant.</summary>
+/// <summary>The configuration <c>serve --demo</c> runs: the demo upstream behind the product brief's policy (with argument validation), one fresh grant.</summary>
 public static class DemoConfig
 {
     /// <summary>The name of the demo grant.</summary>
@@ -30,6 +30,30 @@ public static class DemoConfig
         }
         """;
 
+    /// <summary>
+    /// The policy the demo serves: the brief's, with argument validation on for <c>code_generate</c>,
+    /// as the brief advises for execute tools.
+    /// </summary>
+    public const string DemoPolicy = """
+        {
+          "version": "1",
+          "default": "deny",
+          "tools": {
+            "code_generate": {
+              "validate_args": true,
+              "limits": [
+                {
+                  "counter": "code_generate_rate",
+                  "window": "minute",
+                  "max": 10,
+                  "scope": "grant"
+                }
+              ]
+            }
+          }
+        }
+        """;
+
     /// <summary>A demo configuration for an upstream at <paramref name="upstream"/>, with a new random grant token.</summary>
     public static GatewayConfig Create(Uri listen, Uri upstream, out string token)
     {
@@ -38,7 +62,7 @@ public static class DemoConfig
         {
             Listen = listen,
             Store = StoreConfig.Sqlite("portcullis-demo.db"),
-            Servers = [new UpstreamServerConfig { Id = DemoUpstream.ServerId, Url = upstream, PolicyText = BriefPolicy }],
+            Servers = [new UpstreamServerConfig { Id = DemoUpstream.ServerId, Url = upstream, PolicyText = DemoPolicy }],
             Grants = [new GrantConfig { Name = GrantName, Servers = [DemoUpstream.ServerId], Token = token, Labels = ImmutableDictionary<string, string>.Empty }],
         };
     }

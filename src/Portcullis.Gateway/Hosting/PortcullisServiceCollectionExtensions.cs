@@ -30,8 +30,9 @@ public static class PortcullisServiceCollectionExtensions
         services.AddSingleton(sp => new ApprovalService(state.Approvals, state.Changes, sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ApprovalService>>()));
         services.AddSingleton(sp => new ApprovalWebhookSender(new HttpClient(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ApprovalWebhookSender>>()));
+        services.AddSingleton(sp => new ToolCatalog(state.Changes, sp.GetRequiredService<ILogger<ToolCatalog>>()));
         services.AddSingleton(sp => new ToolCallGate(state.Counters, config.FailMode, sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<ApprovalService>(),
-            sp.GetRequiredService<ApprovalWebhookSender>(), ApprovalService.CanBeDecided(config), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ApprovalWebhookSender>(), ApprovalService.CanBeDecided(config), sp.GetRequiredService<ToolCatalog>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ToolCallGate>>()));
         services.AddSingleton<McpProxyHandler>();
         services.AddSingleton(_ => new AdminAuthenticator(config.Admins));

@@ -17,7 +17,8 @@ internal enum JsonRpcKind
 /// </summary>
 internal sealed class JsonRpcMessage : IDisposable
 {
-    private static readonly JsonDocumentOptions s_options = new() { AllowDuplicateProperties = false, MaxDepth = 64 };
+    /// <summary>The levels above a call's arguments: the message object and its <c>params</c>.</summary>
+    private const int EnvelopeDepth = 2;
 
     private readonly JsonDocument _document;
 
@@ -40,13 +41,29 @@ internal sealed class JsonRpcMessage : IDisposable
 
     public JsonElement Params => Root.TryGetProperty("params", out var value) ? value : default;
 
-    /// <summary>Parses a request body, or returns the JSON-RPC error that describes what is wrong with it.</summary>
-    public static JsonRpcMessage? TryParse(ReadOnlyMemory<byte> body, out GatewayError? error)
+    /// <summary>
+    /// Parses a request body, or returns the JSON-RPC error that describes what is wrong with it.
+    /// Nesting is capped so that a call's <c>arguments</c> may nest <paramref name="maxArgumentDepth"/>
+    /// levels and no more; a repeated property name anywhere is refused, since the gateway and the
+    /// server could each read a different one of the two.
+    /// </summary>
+    public static JsonRpcMessage? TryParse(ReadOnlyMemory<byte> body, int maxArgumentDepth, out GatewayError? error)
     {
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body, s_options);
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = maxArgumentDepth + EnvelopeDepth });
+        }
+        catch (JsonException e) when (IsDepthExceeded(body.Span, maxArgumentDepth + EnvelopeDepth))
+        {
+            error = GatewayError.InvalidRequest(
+                $"The message nests deeper than {maxArgumentDepth + EnvelopeDepth} levels: tool arguments may nest at most {maxArgumentDepth} (max_argument_depth). {FirstSentence(e.Message)}");
+            return null;
+        }
+        catch (JsonException e) when (IsDuplicateProperty(body.Span))
+        {
+            error = GatewayError.InvalidRequest($"The message repeats a property name ({FirstSentence(e.Message)}); each name may appear once per object.");
+            return null;
         }
         catch (JsonException e)
         {
@@ -117,6 +134,44 @@ internal sealed class JsonRpcMessage : IDisposable
         }
 
         return GatewayError.InvalidRequest("The message is neither a request, a notification nor a response.");
+    }
+
+    /// <summary>Whether the body is well-formed JSON that only nests deeper than <paramref name="maxDepth"/> (the parse failed already, so this runs only then).</summary>
+    private static bool IsDepthExceeded(ReadOnlySpan<byte> body, int maxDepth)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = int.MaxValue / 2 });
+        var deepest = 0;
+        try
+        {
+            while (reader.Read())
+            {
+                deepest = Math.Max(deepest, reader.CurrentDepth + (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray ? 1 : 0));
+            }
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+
+        return deepest > maxDepth;
+    }
+
+    /// <summary>Whether the body is well-formed JSON once repeated property names are allowed (the parse failed already, so this runs only then).</summary>
+    private static bool IsDuplicateProperty(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = int.MaxValue / 2 });
+        try
+        {
+            while (reader.Read())
+            {
+            }
+
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static string FirstSentence(string message)

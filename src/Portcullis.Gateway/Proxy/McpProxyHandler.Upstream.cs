@@ -96,7 +96,7 @@ internal sealed partial class McpProxyHandler
                 return;
             }
 
-            var relayed = await ResponseRelay.RelayAsync(response, context, rewriter, config.MaxUpstreamResponseBytes).ConfigureAwait(false);
+            var relayed = await ResponseRelay.RelayAsync(response, context, rewriter, tools.ObserverFor(server.Id), config.MaxUpstreamResponseBytes).ConfigureAwait(false);
             exchange.Stop();
             if (!relayed)
             {

@@ -27,6 +27,7 @@ internal sealed partial class McpProxyHandler(
     ToolCallGate gate,
     ApprovalService approvals,
     UpstreamClients upstreamClients,
+    ToolCatalog tools,
     ILogger<McpProxyHandler> logger)
 {
     private readonly Dictionary<string, UpstreamServerConfig> _servers = config.Servers.ToDictionary(s => s.Id, StringComparer.Ordinal);
@@ -61,7 +62,7 @@ internal sealed partial class McpProxyHandler(
             return;
         }
 
-        using var message = JsonRpcMessage.TryParse(body, out var parseError);
+        using var message = JsonRpcMessage.TryParse(body, config.MaxArgumentDepth, out var parseError);
         if (message is null)
         {
             await parseError!.WriteAsync(context).ConfigureAwait(false);
@@ -98,7 +99,9 @@ internal sealed partial class McpProxyHandler(
             await WithdrawIfHeldAsync(message, session).ConfigureAwait(false);
         }
 
-        var admission = await gate.AdmitMessageAsync(policy, message, grant, server.Id, session?.Id, startedAt, context.RequestAborted).ConfigureAwait(false);
+        var upstream = new UpstreamHttpSession(upstreamClients.For(server), server, config.MaxUpstreamResponseBytes, session?.UpstreamSessionId,
+            version.Count > 0 ? version.ToString() : null);
+        var admission = await gate.AdmitMessageAsync(policy, message, grant, upstream, session?.Id, startedAt, context.RequestAborted).ConfigureAwait(false);
         if (admission.Hold is not null)
         {
             admission = await HoldAsync(context, message, session, admission).ConfigureAwait(false);

@@ -16,8 +16,11 @@ internal static class ResponseRelay
     private static readonly byte[] s_eventEnd = "\n\n"u8.ToArray();
     private static readonly byte[] s_dataField = "data: "u8.ToArray();
 
-    /// <summary>Relays the body; returns false when the upstream's JSON body was over the cap (nothing was written then).</summary>
-    public static async Task<bool> RelayAsync(HttpResponseMessage upstream, HttpContext context, ToolsListRewriter? rewriter, long maxJsonBytes)
+    /// <summary>
+    /// Relays the body; returns false when the upstream's JSON body was over the cap (nothing was
+    /// written then). <paramref name="observe"/> sees every message of an event stream.
+    /// </summary>
+    public static async Task<bool> RelayAsync(HttpResponseMessage upstream, HttpContext context, ToolsListRewriter? rewriter, Action<string> observe, long maxJsonBytes)
     {
         var cancellationToken = context.RequestAborted;
         var mediaType = upstream.Content.Headers.ContentType?.MediaType;
@@ -26,7 +29,7 @@ internal static class ResponseRelay
         {
             // The client's event stream is already open (the call was held for approval): the
             // answer continues it, whatever form the upstream used.
-            return await ContinueEventStreamAsync(upstream, context, rewriter, eventStream, maxJsonBytes).ConfigureAwait(false);
+            return await ContinueEventStreamAsync(upstream, context, rewriter, observe, eventStream, maxJsonBytes).ConfigureAwait(false);
         }
 
         if (eventStream)
@@ -38,7 +41,7 @@ internal static class ResponseRelay
             await context.Response.StartAsync(cancellationToken).ConfigureAwait(false);
             var stream = await upstream.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             await using var _ = stream.ConfigureAwait(false);
-            await RelayEventsAsync(stream, context.Response.Body, rewriter, cancellationToken).ConfigureAwait(false);
+            await RelayEventsAsync(stream, context.Response.Body, rewriter, observe, cancellationToken).ConfigureAwait(false);
             return true;
         }
 
@@ -60,7 +63,8 @@ internal static class ResponseRelay
         return true;
     }
 
-    private static async Task<bool> ContinueEventStreamAsync(HttpResponseMessage upstream, HttpContext context, ToolsListRewriter? rewriter, bool eventStream,
+    private static async Task<bool> ContinueEventStreamAsync(HttpResponseMessage upstream, HttpContext context, ToolsListRewriter? rewriter, Action<string> observe,
+        bool eventStream,
         long maxJsonBytes)
     {
         var cancellationToken = context.RequestAborted;
@@ -68,7 +72,7 @@ internal static class ResponseRelay
         {
             var stream = await upstream.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             await using var _ = stream.ConfigureAwait(false);
-            await RelayEventsAsync(stream, context.Response.Body, rewriter, cancellationToken).ConfigureAwait(false);
+            await RelayEventsAsync(stream, context.Response.Body, rewriter, observe, cancellationToken).ConfigureAwait(false);
             return true;
         }
 
@@ -95,10 +99,12 @@ internal static class ResponseRelay
         await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task RelayEventsAsync(Stream source, Stream destination, ToolsListRewriter? rewriter, CancellationToken cancellationToken)
+    private static async Task RelayEventsAsync(Stream source, Stream destination, ToolsListRewriter? rewriter, Action<string> observe,
+        CancellationToken cancellationToken)
     {
         await foreach (var sseEvent in SseEvent.ReadAllAsync(source, cancellationToken).ConfigureAwait(false))
         {
+            observe(sseEvent.Data);
             var rewritten = rewriter is not null && sseEvent.Data.Length > 0 ? rewriter.Rewrite(Encoding.UTF8.GetBytes(sseEvent.Data)) : null;
             var dataWritten = false;
             foreach (var line in sseEvent.Lines)

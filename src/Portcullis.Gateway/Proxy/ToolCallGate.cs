@@ -14,6 +14,7 @@ using Portcullis.Storage.Audit;
 using Portcullis.Storage.Limits;
 using Portcullis.Gateway.Policies;
 using Portcullis.Policy.Evaluation;
+using Portcullis.Gateway.Upstreams;
 
 namespace Portcullis.Gateway.Proxy;
 
@@ -41,10 +42,12 @@ internal sealed class ToolCallGate
     private readonly ApprovalService _approvals;
     private readonly ApprovalWebhookSender _webhooks;
     private readonly bool _canHold;
+    private readonly ToolCatalog _tools;
 
     public ToolCallGate(ICounterStore counters, FailMode failMode, AuditLog audit, ApprovalService approvals, ApprovalWebhookSender webhooks, bool canHold,
-        TimeProvider timeProvider, ILogger<ToolCallGate> logger)
+        ToolCatalog tools, TimeProvider timeProvider, ILogger<ToolCallGate> logger)
     {
+        _tools = tools;
         _canHold = canHold;
         _counters = counters;
         _audit = audit;
@@ -62,9 +65,11 @@ internal sealed class ToolCallGate
 
     /// <summary>
     /// What to do with any client message before it is forwarded: <c>tools/call</c> is decided,
-    /// <c>tools/list</c> gets a filter for its answer, everything else passes. Both fronts call this.
+    /// <c>tools/list</c> gets a filter for its answer, everything else passes. Both fronts call this;
+    /// <paramref name="upstream"/> is the session the message travels on, over which the server's
+    /// tool definitions are read when the policy validates arguments and has none yet.
     /// </summary>
-    public async ValueTask<ToolCallAdmission> AdmitMessageAsync(ServedPolicy policy, JsonRpcMessage message, Grant grant, string serverId,
+    public async ValueTask<ToolCallAdmission> AdmitMessageAsync(ServedPolicy policy, JsonRpcMessage message, Grant grant, UpstreamHttpSession upstream,
         string? sessionId, long startedAt, CancellationToken cancellationToken)
     {
         if (message.Method == "tools/call" && message.Kind == JsonRpcKind.Notification)
@@ -79,16 +84,17 @@ internal sealed class ToolCallGate
 
         return message.Method switch
         {
-            "tools/call" => await AdmitAsync(policy, message, grant, serverId, sessionId, startedAt, cancellationToken).ConfigureAwait(false),
+            "tools/call" => await AdmitAsync(policy, message, grant, upstream, sessionId, startedAt, cancellationToken).ConfigureAwait(false),
             "tools/list" => new ToolCallAdmission { Rewriter = new ToolsListRewriter(policy.Policy, message.Id) },
             _ => new ToolCallAdmission(),
         };
     }
 
-    private async ValueTask<ToolCallAdmission> AdmitAsync(ServedPolicy served, JsonRpcMessage message, Grant grant, string serverId,
+    private async ValueTask<ToolCallAdmission> AdmitAsync(ServedPolicy served, JsonRpcMessage message, Grant grant, UpstreamHttpSession upstream,
         string? sessionId, long startedAt, CancellationToken cancellationToken)
     {
         var policy = served.Policy;
+        var serverId = upstream.Server.Id;
         var parameters = message.Params;
         if (parameters.ValueKind != JsonValueKind.Object
             || !parameters.TryGetProperty("name", out var nameElement)
@@ -110,6 +116,11 @@ internal sealed class ToolCallGate
 
         var toolName = nameElement.GetString()!;
         var call = new ToolCall(serverId, toolName, arguments, grant.PolicyView, sessionId, _timeProvider.GetUtcNow());
+        if (policy.ValidatesArguments(toolName))
+        {
+            call = call with { InputSchema = await _tools.SchemaOfAsync(upstream, toolName, cancellationToken).ConfigureAwait(false) };
+        }
+
         var decision = policy.Evaluate(call);
         var record = new AuditRecord
         {

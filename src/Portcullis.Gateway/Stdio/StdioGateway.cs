@@ -38,6 +38,8 @@ public sealed class StdioGateway : IAsyncDisposable
     private readonly ConcurrentDictionary<Task, bool> _inFlight = new();
     private readonly HeldCalls<string> _held = new(TimeProvider.System);
     private readonly string _sessionId = "pcs_" + GrantRegistry.Base64Url(RandomNumberGenerator.GetBytes(32));
+    private readonly ToolCatalog _tools;
+    private readonly int _maxArgumentDepth;
     private readonly ILogger _logger;
     private Task? _listener;
     private GatewayState? _state;
@@ -46,15 +48,17 @@ public sealed class StdioGateway : IAsyncDisposable
     private PolicySync? _sync;
     private bool _started;
 
-    private StdioGateway(UpstreamServerConfig server, Grant grant, PolicyRegistry policies, ToolCallGate gate, UpstreamClients clients, long maxJsonBytes,
-        Stream output, ILogger logger)
+    private StdioGateway(UpstreamServerConfig server, Grant grant, PolicyRegistry policies, ToolCallGate gate, ToolCatalog tools, UpstreamClients clients,
+        GatewayConfig config, Stream output, ILogger logger)
     {
+        _tools = tools;
+        _maxArgumentDepth = config.MaxArgumentDepth;
         _server = server;
         _grant = grant;
         _policies = policies;
         _gate = gate;
         _clients = clients;
-        _upstream = new UpstreamHttpSession(clients.For(server), server, maxJsonBytes);
+        _upstream = new UpstreamHttpSession(clients.For(server), server, config.MaxUpstreamResponseBytes);
         _output = output;
         _logger = logger;
     }
@@ -92,11 +96,12 @@ public sealed class StdioGateway : IAsyncDisposable
             var sync = new PolicySync(policies, state.Changes, loggerFactory.CreateLogger<PolicySync>());
             await sync.StartAsync(cancellationToken).ConfigureAwait(false);
             var approvals = new ApprovalService(state.Approvals, state.Changes, audit, timeProvider, loggerFactory.CreateLogger<ApprovalService>());
+            var tools = new ToolCatalog(state.Changes, loggerFactory.CreateLogger<ToolCatalog>());
             var gate = new ToolCallGate(state.Counters, config.FailMode, audit, approvals,
-                new ApprovalWebhookSender(new HttpClient(), timeProvider, loggerFactory.CreateLogger<ApprovalWebhookSender>()), ApprovalService.CanBeDecided(config), timeProvider,
-                loggerFactory.CreateLogger<ToolCallGate>());
+                new ApprovalWebhookSender(new HttpClient(), timeProvider, loggerFactory.CreateLogger<ApprovalWebhookSender>()), ApprovalService.CanBeDecided(config), tools,
+                timeProvider, loggerFactory.CreateLogger<ToolCallGate>());
             var clients = new UpstreamClients([server], loggerFactory);
-            return (new StdioGateway(server, check.Grant!, policies, gate, clients, config.MaxUpstreamResponseBytes, output, loggerFactory.CreateLogger<StdioGateway>())
+            return (new StdioGateway(server, check.Grant!, policies, gate, tools, clients, config, output, loggerFactory.CreateLogger<StdioGateway>())
             {
                 _approvals = approvals,
                 _state = state,
@@ -171,13 +176,14 @@ public sealed class StdioGateway : IAsyncDisposable
             await _state.DisposeAsync().ConfigureAwait(false);
         }
 
+        _tools.Dispose();
         _writeLock.Dispose();
     }
 
     private async Task HandleLineAsync(byte[] line, CancellationToken cancellationToken)
     {
         var startedAt = Stopwatch.GetTimestamp();
-        using var message = JsonRpcMessage.TryParse(line, out var parseError);
+        using var message = JsonRpcMessage.TryParse(line, _maxArgumentDepth, out var parseError);
         if (message is null)
         {
             await WriteAsync(writer => parseError!.Write(writer, default), cancellationToken).ConfigureAwait(false);
@@ -189,7 +195,7 @@ public sealed class StdioGateway : IAsyncDisposable
             await _approvals!.WithdrawAsync(heldId).ConfigureAwait(false);
         }
 
-        var admission = await _gate.AdmitMessageAsync(_policies.Current(_server.Id)!, message, _grant, _server.Id, _sessionId, startedAt, cancellationToken)
+        var admission = await _gate.AdmitMessageAsync(_policies.Current(_server.Id)!, message, _grant, _upstream, _sessionId, startedAt, cancellationToken)
             .ConfigureAwait(false);
         if (admission.Hold is { } hold)
         {
@@ -216,6 +222,7 @@ public sealed class StdioGateway : IAsyncDisposable
             await foreach (var answer in _upstream.SendAsync(line, message.Method == "initialize", cancellationToken).ConfigureAwait(false))
             {
                 forwarded = true;
+                _tools.Observe(_server.Id, answer);
                 await WriteRawAsync(admission.Rewriter?.Rewrite(answer) ?? answer, cancellationToken).ConfigureAwait(false);
             }
 
@@ -279,6 +286,7 @@ public sealed class StdioGateway : IAsyncDisposable
         {
             await foreach (var message in _upstream.ListenAsync(cancellationToken).ConfigureAwait(false))
             {
+                _tools.Observe(_server.Id, message);
                 await WriteRawAsync(message, cancellationToken).ConfigureAwait(false);
             }
         }

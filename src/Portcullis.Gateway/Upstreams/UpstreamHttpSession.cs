@@ -6,7 +6,7 @@ using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Proxy;
 using Portcullis.Gateway.Upstreams;
 
-namespace Portcullis.Gateway.Stdio;
+namespace Portcullis.Gateway.Upstreams;
 
 /// <summary>The upstream answered with an HTTP error status.</summary>
 internal sealed class UpstreamStatusException(int statusCode) : Exception($"Upstream answered HTTP {statusCode}.")
@@ -17,12 +17,16 @@ internal sealed class UpstreamStatusException(int statusCode) : Exception($"Upst
 /// <summary>
 /// The gateway as a Streamable HTTP client of one upstream, for fronts that are not HTTP
 /// (stdio): keeps the upstream's session id and protocol version, and yields the messages of
-/// each answer whether it came as JSON or as an SSE stream.
+/// each answer whether it came as JSON or as an SSE stream. The stdio front owns one per process;
+/// the HTTP front resumes the client's upstream session with one to read the server's tools.
 /// </summary>
-internal sealed class UpstreamHttpSession(HttpClient http, UpstreamServerConfig server, long maxJsonBytes)
+internal sealed class UpstreamHttpSession(HttpClient http, UpstreamServerConfig server, long maxJsonBytes,
+    string? sessionId = null, string? protocolVersion = null)
 {
-    private string? _sessionId;
-    private string? _protocolVersion;
+    private string? _sessionId = sessionId;
+    private string? _protocolVersion = protocolVersion;
+
+    public UpstreamServerConfig Server => server;
 
     /// <summary>Posts one message and yields every message of the answer, in order.</summary>
     public async IAsyncEnumerable<byte[]> SendAsync(ReadOnlyMemory<byte> message, bool isInitialize, [EnumeratorCancellation] CancellationToken cancellationToken)

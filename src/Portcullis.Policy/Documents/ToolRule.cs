@@ -23,6 +23,9 @@ public sealed record ToolRule
     /// <summary>Counters reserved for each call.</summary>
     public ImmutableArray<LimitRule> Limits { get; init; } = [];
 
+    /// <summary>Whether the call's arguments are checked against the tool's input schema (and the operator's own).</summary>
+    public ArgumentValidationRule? ValidateArgs { get; init; }
+
     /// <summary>When calls are held for a person to decide.</summary>
     public ApprovalRule? Approval { get; init; }
 }

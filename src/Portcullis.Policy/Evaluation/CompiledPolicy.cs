@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Portcullis.Policy.Conditions;
 using Portcullis.Policy.Documents;
+using Portcullis.Policy.Validation;
 
 namespace Portcullis.Policy.Evaluation;
 
@@ -19,6 +20,9 @@ public sealed class CompiledPolicy
     private readonly Regex[] _hiddenGlobs;
     private readonly bool _shadow;
 
+    /// <summary>How many argument problems a denial lists before it stops.</summary>
+    private const int MaxArgumentProblems = 10;
+
     internal CompiledPolicy(PolicyDocument document, FrozenDictionary<string, ToolProgram> programs, ToolProgram? defaultProgram,
         FrozenSet<string> hiddenNames, Regex[] hiddenGlobs)
     {
@@ -33,7 +37,7 @@ public sealed class CompiledPolicy
     /// <summary>The document this policy was compiled from.</summary>
     public PolicyDocument Document { get; }
 
-    /// <summary>Decides a call: first denial wins, in the order hidden → default → action → require → deny_if → limits → approval.</summary>
+    /// <summary>Decides a call: first denial wins, in the order hidden → default → action → validate_args → require → deny_if → limits → approval.</summary>
     public PolicyDecision Evaluate(in ToolCall call) => Decide(call, trace: null);
 
     /// <summary>Decides a call and lists every rule checked on the way, in order.</summary>
@@ -43,6 +47,14 @@ public sealed class CompiledPolicy
         var decision = Decide(call, trace);
         return new PolicyExplanation(decision, [.. trace]);
     }
+
+    /// <summary>
+    /// Whether deciding a call of <paramref name="toolName"/> checks its arguments against the
+    /// server's input schema, which the caller must then supply as <see cref="ToolCall.InputSchema"/>.
+    /// False when an earlier step (hidden, default deny, action deny) decides the call first.
+    /// </summary>
+    public bool ValidatesArguments(string toolName) =>
+        !IsHidden(toolName) && Program(toolName) is { Denial: null, Validation: not null };
 
     /// <summary>Whether a tool appears in <c>tools/list</c>: not hidden, and either named in the policy or allowed by default.</summary>
     public bool IsVisible(string toolName) =>
@@ -135,6 +147,11 @@ public sealed class CompiledPolicy
             return Deny(denial.RuleId, denial.Reason);
         }
 
+        if (program.Validation is { } validation && CheckArguments(validation, call, trace) is { } invalid)
+        {
+            return invalid;
+        }
+
         var context = new EvaluationContext(call);
         foreach (var check in program.Require)
         {
@@ -185,6 +202,60 @@ public sealed class CompiledPolicy
         }
 
         return new PolicyDecision(PolicyOutcome.Allow, program.AllowRuleId, program.AllowReason, _shadow, limits);
+    }
+
+    private ToolProgram? Program(string toolName) => _programs.TryGetValue(toolName, out var program) ? program : _defaultProgram;
+
+    /// <summary>The denial for arguments that fail the server's schema or an operator's, listing every problem found; null when they pass.</summary>
+    private PolicyDecision? CheckArguments(ArgumentValidation validation, in ToolCall call, List<ExplainStep>? trace)
+    {
+        var checkedText = validation.OperatorSchemas.Length == 0 ? "arguments match the server's input schema" : "arguments match the server's input schema and the policy's";
+        if (call.InputSchema?.Schema is not { } serverSchema)
+        {
+            var problem = call.InputSchema?.Problem ?? "the server's input schema for it is not known here";
+            trace?.Add(new ExplainStep(validation.RuleId, checkedText, ExplainResult.Denied));
+            return Deny(validation.RuleId, $"Invalid arguments for {call.ToolName}: {problem}, so its arguments cannot be validated.");
+        }
+
+        var valid = serverSchema.IsValid(call.Arguments);
+        foreach (var check in validation.OperatorSchemas)
+        {
+            valid &= check.Schema.IsValid(call.Arguments);
+        }
+
+        if (valid)
+        {
+            trace?.Add(new ExplainStep(validation.RuleId, checkedText, ExplainResult.Passed));
+            return null;
+        }
+
+        // Failing is rare: only now evaluate again, collecting every problem.
+        string? ruleId = null;
+        var problems = new List<ArgumentProblem>();
+        foreach (var (schema, schemaRuleId) in validation.OperatorSchemas.Select(c => (c.Schema, c.RuleId)).Prepend((serverSchema, validation.RuleId)))
+        {
+            IReadOnlyList<ArgumentProblem> found;
+            try
+            {
+                found = schema.Problems(call.Arguments, MaxArgumentProblems + 1);
+            }
+            catch (ArgumentSchemaException e)
+            {
+                found = [new ArgumentProblem("$", $"the schema could not be evaluated ({e.Message})")];
+            }
+
+            if (found.Count > 0)
+            {
+                ruleId ??= schemaRuleId;
+                problems.AddRange(found.Where(p => !problems.Contains(p)));
+            }
+        }
+
+        ruleId ??= validation.RuleId;
+        var shown = string.Join("; ", problems.Take(MaxArgumentProblems));
+        var more = problems.Count > MaxArgumentProblems ? $"; and more besides (only the first {MaxArgumentProblems} are listed)" : "";
+        trace?.Add(new ExplainStep(ruleId, checkedText, ExplainResult.Denied));
+        return Deny(ruleId, $"Invalid arguments for {call.ToolName}: {shown}{more}.");
     }
 
     /// <summary>True when every condition holds, Error when one could not be decided, else False.</summary>

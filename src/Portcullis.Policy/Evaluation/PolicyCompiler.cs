@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Portcullis.Policy.Conditions;
 using Portcullis.Policy.Documents;
 using Portcullis.Policy.Parsing;
+using Portcullis.Policy.Validation;
 
 namespace Portcullis.Policy.Evaluation;
 
@@ -32,11 +33,22 @@ internal static class PolicyCompiler
             AllowRuleId = tool?.Prefix ?? RuleIds.DefaultAllow,
             AllowReason = tool is null ? $"Allowed: {subject} has no rule and the policy's default is allow." : $"Allowed by {tool.Prefix}.",
             Denial = parts.Select(p => p.Denial(subject)).FirstOrDefault(d => d is not null),
+            Validation = Validation(parts),
             Require = [.. parts.SelectMany(p => p.Require)],
             DenyIf = [.. parts.SelectMany(p => p.DenyIf)],
             Limits = [.. parts.SelectMany(p => p.Limits)],
             Approvals = [.. parts.Select(p => p.Approval(subject)).OfType<ApprovalRequirement>()],
         };
+    }
+
+    /// <summary>Validation is on when any part turns it on; the server's schema is reported under the most specific such part.</summary>
+    private static ArgumentValidation? Validation(RuleParts[] parts)
+    {
+        var validating = parts.Where(p => p.ValidatesArguments).ToArray();
+        return validating.Length == 0
+            ? null
+            : new ArgumentValidation(validating[^1].Prefix + "/validate_args",
+                [.. validating.Where(p => p.OperatorSchema is not null).Select(p => new OperatorSchemaCheck(p.OperatorSchema!, p.Prefix + "/validate_args"))]);
     }
 
     /// <summary>One rule (a tool's or all_tools') compiled once, so all_tools is shared by every tool.</summary>
@@ -70,7 +82,13 @@ internal static class PolicyCompiler
             limits.AddRange(rule.Limits.Select((limit, i) => new PolicyLimit(limit, JsonPointer.Append(prefix + "/limits", i))));
             Limits = [.. limits];
             _approvalWhen = rule.Approval is { } approval ? [.. approval.When.Select(CompiledCondition.Compile)] : [];
+            ValidatesArguments = rule.ValidateArgs is { Enabled: true };
+            OperatorSchema = rule.ValidateArgs is { Enabled: true, Schema: { } schema } ? ArgumentSchema.Parse(schema) : null;
         }
+
+        public bool ValidatesArguments { get; }
+
+        public ArgumentSchema? OperatorSchema { get; }
 
         public string Prefix { get; }
 

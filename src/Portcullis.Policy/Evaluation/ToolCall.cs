@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Portcullis.Policy.Validation;
 
 namespace Portcullis.Policy.Evaluation;
 
@@ -20,6 +21,12 @@ public readonly record struct ToolCall(
     string? SessionId,
     DateTimeOffset Time)
 {
+    /// <summary>
+    /// The tool's input schema as the server advertised it, supplied by the gateway when the policy
+    /// validates this tool's arguments (<see cref="CompiledPolicy.ValidatesArguments"/>); null otherwise.
+    /// </summary>
+    public ServerToolSchema? InputSchema { get; init; }
+
     /// <summary>Creates a call decided now, by <paramref name="timeProvider"/>'s clock.</summary>
     public static ToolCall At(TimeProvider timeProvider, string serverId, string toolName, JsonElement arguments, PolicyGrant grant, string? sessionId)
     {

@@ -1,4 +1,5 @@
 using Portcullis.Policy.Conditions;
+using Portcullis.Policy.Validation;
 
 namespace Portcullis.Policy.Evaluation;
 
@@ -7,6 +8,15 @@ internal sealed record RuleCheck(CompiledCondition Condition, string RuleId, str
 
 /// <summary>A <c>deny_if</c> block, compiled.</summary>
 internal sealed record DenyIfCheck(CompiledCondition[] Conditions, string RuleId, string Reason);
+
+/// <summary>An operator's <c>validate_args</c> schema, with the rule it came from.</summary>
+internal sealed record OperatorSchemaCheck(ArgumentSchema Schema, string RuleId);
+
+/// <summary>
+/// <c>validate_args</c> merged over the tool's rule and <c>all_tools</c>: the server's schema
+/// (failures reported under <see cref="RuleId"/>) and every schema the operator added.
+/// </summary>
+internal sealed record ArgumentValidation(string RuleId, OperatorSchemaCheck[] OperatorSchemas);
 
 /// <summary>An <c>action: deny</c>, with its reason.</summary>
 internal sealed record StaticDenial(string RuleId, string Reason);
@@ -22,6 +32,8 @@ internal sealed class ToolProgram
     public required string AllowReason { get; init; }
 
     public StaticDenial? Denial { get; init; }
+
+    public ArgumentValidation? Validation { get; init; }
 
     public RuleCheck[] Require { get; init; } = [];
 

@@ -12,7 +12,7 @@ namespace Portcullis.Policy.Parsing;
 internal sealed partial class PolicyBinder
 {
     private static readonly string[] s_rootKeys = ["version", "default", "mode", "audit_args", "hide", "all_tools", "tools"];
-    private static readonly string[] s_toolKeys = ["action", "reason", "require", "deny_if", "rate_limit", "limits", "approval"];
+    private static readonly string[] s_toolKeys = ["action", "reason", "require", "deny_if", "rate_limit", "limits", "approval", "validate_args"];
     private static readonly string[] s_denyIfKeys = ["conditions", "on_deny"];
     private static readonly string[] s_approvalKeys = ["when", "timeout", "on_timeout", "remember", "webhook"];
     private static readonly string[] s_webhookKeys = ["url", "secret"];
@@ -194,6 +194,11 @@ internal sealed partial class PolicyBinder
         if (keys.TryGetValue("approval", out var approval))
         {
             rule = rule with { Approval = BindApproval(approval.Value, path + "/approval") };
+        }
+
+        if (keys.TryGetValue("validate_args", out var validateArgs))
+        {
+            rule = rule with { ValidateArgs = BindValidateArgs(validateArgs.Value, path + "/validate_args") };
         }
 
         return rule;

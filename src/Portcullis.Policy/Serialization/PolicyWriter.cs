@@ -159,6 +159,21 @@ public static class PolicyWriter
             writer.WriteEndObject();
         }
 
+        if (rule.ValidateArgs is { } validateArgs)
+        {
+            writer.WritePropertyName("validate_args");
+            if (validateArgs.Schema is { } schema)
+            {
+                // Re-parsed so the indented output nests the schema like the rest of the document.
+                using var document = JsonDocument.Parse(schema);
+                document.RootElement.WriteTo(writer);
+            }
+            else
+            {
+                writer.WriteBooleanValue(validateArgs.Enabled);
+            }
+        }
+
         writer.WriteEndObject();
     }
 

@@ -159,7 +159,10 @@ public sealed class FrontDoorTests(GatewayFixture gateway)
     [InlineData("""{"jsonrpc":"2.0","id":{},"method":"tools/list"}""", 400, -32600, "\"id\" must be a string or a number")]
     [InlineData("""[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}}]""", 400, -32600, "batches are not supported")]
     [InlineData("""{"jsonrpc":"2.0","method":"tools/call","params":{"name":"echo"}}""", 400, -32600, "must be a request with an id")]
-    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","name":"delete_all"}}""", 400, -32700, "not valid JSON")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","name":"delete_all"}}""", 400, -32600, "repeats a property name")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"path":"ok","x":{"path":"/etc","path":"ok"}}}}""", 400, -32600,
+        "repeats a property name")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"a":1,}}}""", 400, -32700, "not valid JSON")]
     [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":[1]}}""", 200, -32602, "arguments must be a JSON object")]
     [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete_all"}}""", 200, -32602, "Unknown tool: delete_all")]
     public async Task Post_BadMessage_IsRefusedWithAPreciseError(string body, int status, int code, string message)
@@ -172,6 +175,33 @@ public sealed class FrontDoorTests(GatewayFixture gateway)
 
         Assert.Equal(status, (int)response.StatusCode);
         await AssertErrorAsync(response, code, message);
+        Assert.Equal(before, gateway.Recorder.Requests.Count);
+    }
+
+    [Theory]
+    [InlineData(64, true)]
+    [InlineData(65, false)]
+    [InlineData(100_000, false)]
+    public async Task Post_ArgumentsNestedDeeperThanTheMaximum_AreRefused(int depth, bool accepted)
+    {
+        var token = gateway.NewGrant("recorder");
+        var session = await gateway.OpenSessionAsync(token, "recorder");
+        var before = gateway.Recorder.Requests.Count;
+        // The arguments object is level 1; each further {"a": ...} adds one.
+        var arguments = string.Concat(Enumerable.Repeat("{\"a\":", depth - 1)) + "{}" + new string('}', depth - 1);
+        var body = """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":""" + arguments + "}}";
+
+        using var response = await gateway.PostAsync(body, token, "recorder", session);
+
+        if (accepted)
+        {
+            // Forwarded; what the upstream makes of such nesting is its own affair.
+            Assert.Equal(before + 1, gateway.Recorder.Requests.Count);
+            return;
+        }
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        await AssertErrorAsync(response, -32600, "tool arguments may nest at most 64");
         Assert.Equal(before, gateway.Recorder.Requests.Count);
     }
 

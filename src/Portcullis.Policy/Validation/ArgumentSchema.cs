@@ -1,0 +1,169 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Json.Schema;
+
+namespace Portcullis.Policy.Validation;
+
+/// <summary>
+/// A JSON Schema that a tool call's <c>arguments</c> must satisfy, built once and checked on every
+/// call. Draft 2020-12 unless the schema declares another dialect with <c>$schema</c> (draft-07 and
+/// 2019-09 are honoured too). Nothing is ever fetched: a reference that does not resolve inside the
+/// schema fails the check, so the call is denied rather than let through unchecked.
+/// </summary>
+public sealed class ArgumentSchema
+{
+    private readonly JsonSchema _schema;
+    private readonly EvaluationOptions _quick;
+    private readonly EvaluationOptions _detailed;
+
+    private ArgumentSchema(JsonSchema schema)
+    {
+        _schema = schema;
+        // Each options instance has a registry of its own, so an $id in one server's schema can never
+        // stand in for a schema of another server or of the policy.
+        _quick = new EvaluationOptions { OutputFormat = OutputFormat.Flag };
+        _detailed = new EvaluationOptions { OutputFormat = OutputFormat.List };
+    }
+
+    /// <summary>Builds a schema from its JSON text.</summary>
+    /// <exception cref="ArgumentSchemaException">The text is not JSON, or not a JSON Schema this library can build.</exception>
+    public static ArgumentSchema Parse(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        JsonSchema schema;
+        try
+        {
+            schema = JsonSchema.FromText(json);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or FormatException or InvalidOperationException or NotSupportedException)
+        {
+            throw new ArgumentSchemaException(FirstLine(e.Message), e);
+        }
+
+        var built = new ArgumentSchema(schema);
+        // A schema whose keywords cannot be put together (a bad $ref, a malformed pattern) fails
+        // here, once, rather than on every call.
+        built.Problems(default, maxProblems: 1);
+        return built;
+    }
+
+    /// <summary>Whether <paramref name="arguments"/> (undefined when the call has none) satisfy the schema.</summary>
+    public bool IsValid(JsonElement arguments)
+    {
+        var instance = ToNode(arguments);
+        try
+        {
+            return _schema.Evaluate(instance, _quick).IsValid;
+        }
+        catch (Exception e) when (IsSchemaFault(e))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Every way <paramref name="arguments"/> fail the schema, at most <paramref name="maxProblems"/>, in document order.</summary>
+    /// <exception cref="ArgumentSchemaException">The schema itself could not be evaluated (e.g. a reference that does not resolve).</exception>
+    public IReadOnlyList<ArgumentProblem> Problems(JsonElement arguments, int maxProblems)
+    {
+        var instance = ToNode(arguments);
+        EvaluationResults results;
+        try
+        {
+            results = _schema.Evaluate(instance, _detailed);
+        }
+        catch (Exception e) when (IsSchemaFault(e))
+        {
+            throw new ArgumentSchemaException(FirstLine(e.Message), e);
+        }
+
+        if (results.IsValid)
+        {
+            return [];
+        }
+
+        var problems = new List<ArgumentProblem>();
+        foreach (var result in results.Details.Prepend(results))
+        {
+            if (result.Errors is not { Count: > 0 } errors)
+            {
+                continue;
+            }
+
+            var path = ArgumentPath.Format(result.InstanceLocation, arguments);
+            foreach (var (keyword, message) in errors)
+            {
+                var problem = new ArgumentProblem(path, Describe(result, keyword, message));
+                if (!problems.Contains(problem))
+                {
+                    problems.Add(problem);
+                }
+            }
+        }
+
+        if (problems.Count == 0)
+        {
+            problems.Add(new ArgumentProblem("$", "does not match the schema"));
+        }
+
+        return problems.Count > maxProblems ? problems[..maxProblems] : problems;
+    }
+
+    private static JsonNode? ToNode(JsonElement arguments) => arguments.ValueKind switch
+    {
+        JsonValueKind.Undefined => new JsonObject(),
+        JsonValueKind.Object => JsonObject.Create(arguments),
+        _ => JsonValue.Create(arguments),
+    };
+
+    /// <summary>Makes the library's wording read as a sentence about the argument.</summary>
+    private static string Describe(EvaluationResults result, string keyword, string message)
+    {
+        var evaluationPath = result.EvaluationPath;
+        var parent = evaluationPath.Count > 0 ? evaluationPath[evaluationPath.Count - 1] : null;
+        if (message.Contains("false schema", StringComparison.OrdinalIgnoreCase)
+            && parent is "additionalProperties" or "unevaluatedProperties")
+        {
+            return $"is not allowed ({parent} is false)";
+        }
+
+        var text = message.Length > 0 ? char.ToLowerInvariant(message[0]) + message[1..] : keyword;
+        return text.TrimEnd('.');
+    }
+
+    private static bool IsSchemaFault(Exception e) =>
+        e is JsonSchemaException or RefResolutionException or InvalidOperationException or ArgumentException or FormatException or NotSupportedException;
+
+    private static string FirstLine(string message)
+    {
+        var end = message.IndexOfAny(['\r', '\n']);
+        return end < 0 ? message : message[..end];
+    }
+}
+
+/// <summary>One way a call's arguments fail a schema: where (a JSON path such as <c>$.items[0]</c>) and what is wrong.</summary>
+public sealed record ArgumentProblem(string Path, string Message)
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"{Path}: {Message}";
+}
+
+/// <summary>A schema could not be built or evaluated.</summary>
+public sealed class ArgumentSchemaException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public ArgumentSchemaException(string message, Exception? inner = null)
+        : base(message, inner)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public ArgumentSchemaException()
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public ArgumentSchemaException(string message)
+        : base(message)
+    {
+    }
+}

@@ -1,0 +1,144 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using Portcullis.Gateway.Configuration;
+using Portcullis.Gateway.Demo;
+using Portcullis.Gateway.Grants;
+using Portcullis.Gateway.Hosting;
+using Portcullis.Storage.Audit;
+
+namespace Portcullis.Gateway.Tests.Proxy;
+
+/// <summary>
+/// A gateway in front of an upstream whose tool schemas change (one tool per tools/list page) and
+/// of the demo server, with <c>validate_args</c> on: the tests share it and run in order, since the
+/// tool definitions the gateway keeps are the thing under test.
+/// </summary>
+public sealed class ArgumentValidationFixture : IAsyncLifetime
+{
+    private const string ChangingPolicy = """
+        {"version": "1", "default": "deny",
+         "tools": {"add": {"validate_args": true}, "change_schema": {}}}
+        """;
+
+    private const string UnlistedPolicy = """{"version": "1", "default": "deny", "tools": {"missing": {"validate_args": true}}}""";
+
+    private WebApplication _app = null!;
+
+    internal ChangingToolsUpstream Changing { get; private set; } = null!;
+
+    internal DemoUpstream Demo { get; private set; } = null!;
+
+    internal Portcullis.Gateway.State.GatewayState State => _app.Services.GetRequiredService<Portcullis.Gateway.State.GatewayState>();
+
+    internal Portcullis.Gateway.Audit.AuditLog Audit => _app.Services.GetRequiredService<Portcullis.Gateway.Audit.AuditLog>();
+
+    public string Token { get; } = GrantRegistry.NewToken();
+
+    public string BaseUrl { get; private set; } = "";
+
+    public async ValueTask InitializeAsync()
+    {
+        Changing = await ChangingToolsUpstream.StartAsync();
+        Demo = await DemoUpstream.StartAsync();
+        _app = await GatewayApp.BuildAsync(new GatewayConfig
+        {
+            Listen = new Uri("http://127.0.0.1:0"),
+            Servers =
+            [
+                new UpstreamServerConfig { Id = "changing", Url = Changing.Url, PolicyText = ChangingPolicy },
+                // The same upstream under a second id: its tool definitions are kept apart.
+                new UpstreamServerConfig { Id = "unlisted", Url = Changing.Url, PolicyText = UnlistedPolicy },
+                new UpstreamServerConfig { Id = "demo", Url = Demo.Url, PolicyText = DemoConfig.DemoPolicy },
+            ],
+            Grants = [new GrantConfig { Name = "validator", Servers = ["changing", "unlisted", "demo"], Token = Token }],
+        }, logging => logging.ClearProviders());
+        await _app.StartAsync();
+        BaseUrl = _app.ListeningAddress();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await Changing.DisposeAsync();
+        await Demo.DisposeAsync();
+    }
+
+    public Task<McpClient> ConnectAsync(string server) => McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
+    {
+        Endpoint = new Uri($"{BaseUrl}/mcp/{server}"),
+        TransportMode = HttpTransportMode.StreamableHttp,
+        AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + Token },
+    }), cancellationToken: TestContext.Current.CancellationToken);
+}
+
+public sealed class ArgumentValidationTests(ArgumentValidationFixture gateway) : IClassFixture<ArgumentValidationFixture>
+{
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Schemas_are_read_once_across_pages_and_again_after_list_changed()
+    {
+        await using var client = await gateway.ConnectAsync("changing");
+        var listsBefore = gateway.Changing.ToolsListRequests;
+        var addsAtStart = gateway.Changing.AddCalls;
+
+        // The client never listed tools: the gateway reads both pages itself, once.
+        var first = await client.CallToolAsync("add", new Dictionary<string, object?> { ["a"] = 1 }, cancellationToken: Cancel);
+        var second = await client.CallToolAsync("add", new Dictionary<string, object?> { ["a"] = 2 }, cancellationToken: Cancel);
+        Assert.NotEqual(true, first.IsError);
+        Assert.NotEqual(true, second.IsError);
+        Assert.Equal(listsBefore + 2, gateway.Changing.ToolsListRequests);
+
+        var refused = await client.CallToolAsync("add", new Dictionary<string, object?> { ["a"] = "one" }, cancellationToken: Cancel);
+        Assert.Equal("[POLICY DENIED] Invalid arguments for add: $.a: value is \"string\" but should be \"number\".", Text(refused));
+        Assert.Equal(addsAtStart + 2, gateway.Changing.AddCalls);
+
+        // The server now wants a string, and says so on the answer's event stream.
+        var addsBefore = gateway.Changing.AddCalls;
+        await client.CallToolAsync("change_schema", cancellationToken: Cancel);
+        var afterChange = await client.CallToolAsync("add", new Dictionary<string, object?> { ["a"] = 3 }, cancellationToken: Cancel);
+        Assert.Equal("[POLICY DENIED] Invalid arguments for add: $.a: value is \"integer\" but should be \"string\".", Text(afterChange));
+        var accepted = await client.CallToolAsync("add", new Dictionary<string, object?> { ["a"] = "three" }, cancellationToken: Cancel);
+        Assert.NotEqual(true, accepted.IsError);
+        Assert.Equal(addsBefore + 1, gateway.Changing.AddCalls);
+        Assert.Equal(listsBefore + 4, gateway.Changing.ToolsListRequests);
+
+        await gateway.Audit.FlushAsync(Cancel);
+        var denials = (await gateway.State.Audit.QueryAsync(new AuditQuery { Server = "changing", Kind = AuditKinds.Call, Decision = "deny" }, Cancel)).ToList();
+        Assert.Contains(denials, r => r.RuleId == "/tools/add/validate_args" && r.Reason!.Contains("$.a: value is \"integer\" but should be \"string\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_tool_the_server_does_not_list_is_denied_under_validate_args()
+    {
+        await using var client = await gateway.ConnectAsync("unlisted");
+
+        var result = await client.CallToolAsync("missing", new Dictionary<string, object?> { ["a"] = 1 }, cancellationToken: Cancel);
+
+        Assert.Equal("[POLICY DENIED] Invalid arguments for missing: the server lists no tool named 'missing', so its arguments cannot be validated.", Text(result));
+    }
+
+    [Fact]
+    public async Task The_demo_validates_code_generate_against_the_schema_its_server_advertises()
+    {
+        await using var client = await gateway.ConnectAsync("demo");
+        var served = gateway.Demo.ToolCallsServed;
+
+        var wrong = await client.CallToolAsync("code_generate", new Dictionary<string, object?> { ["description"] = 42, ["iteration"] = "two" }, cancellationToken: Cancel);
+        var missing = await client.CallToolAsync("code_generate", new Dictionary<string, object?> { ["language"] = "go" }, cancellationToken: Cancel);
+        var right = await client.CallToolAsync("code_generate", new Dictionary<string, object?> { ["description"] = "add two numbers", ["iteration"] = 2 }, cancellationToken: Cancel);
+
+        Assert.Equal(
+            "[POLICY DENIED] Invalid arguments for code_generate: $.description: value is \"integer\" but should be \"string\"; $.iteration: value is \"string\" but should be \"integer\".",
+            Text(wrong));
+        Assert.Equal("[POLICY DENIED] Invalid arguments for code_generate: $: required properties [\"description\"] are not present.", Text(missing));
+        Assert.NotEqual(true, right.IsError);
+        Assert.Equal(served + 1, gateway.Demo.ToolCallsServed);
+    }
+
+    private static string Text(CallToolResult result) => Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text;
+}

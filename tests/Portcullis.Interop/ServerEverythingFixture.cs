@@ -36,6 +36,15 @@ public sealed class ServerEverythingFixture : IAsyncLifetime
         {"version": "1", "default": "deny", "tools": {"echo": {"action": "require_approval", "reason": "Echoes need a person.", "approval": {"timeout": 60}}}}
         """;
 
+    /// <summary>
+    /// get-sum checked against server-everything's own schema (a and b numbers, both required; it
+    /// lets other properties through) and the operator's on top: a at most 100, nothing else.
+    /// </summary>
+    public const string ValidatedPolicy = """
+        {"version": "1", "default": "deny",
+         "tools": {"get-sum": {"validate_args": {"properties": {"a": {"maximum": 100}, "b": true}, "additionalProperties": false}}}}
+        """;
+
     public const string AdminToken = "pca_interop-admin-token-0123456789abcdef";
 
     private Process? _server;
@@ -50,6 +59,9 @@ public sealed class ServerEverythingFixture : IAsyncLifetime
 
     /// <summary>The gateway's admin API.</summary>
     public string AdminUrl { get; private set; } = "";
+
+    /// <summary>The gateway's root URL; <c>/mcp/&lt;server id&gt;</c> below it.</summary>
+    public string GatewayBaseUrl { get; private set; } = "";
 
     /// <summary>The same server started by the gateway as a stdio process, one per session.</summary>
     public string StdioGatewayUrl { get; private set; } = "";
@@ -76,6 +88,8 @@ public sealed class ServerEverythingFixture : IAsyncLifetime
         await File.WriteAllTextAsync(policyPath, Policy);
         var heldPolicyPath = Path.Combine(Path.GetTempPath(), $"portcullis-interop-held-{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(heldPolicyPath, HeldPolicy);
+        var validatedPolicyPath = Path.Combine(Path.GetTempPath(), $"portcullis-interop-validated-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(validatedPolicyPath, ValidatedPolicy);
         _gateway = await GatewayApp.BuildAsync(new GatewayConfig
         {
             Listen = new Uri("http://127.0.0.1:0"),
@@ -85,6 +99,15 @@ public sealed class ServerEverythingFixture : IAsyncLifetime
             [
                 new UpstreamServerConfig { Id = "everything", Url = new Uri(DirectUrl), PolicyPath = policyPath },
                 new UpstreamServerConfig { Id = "everything-held", Url = new Uri(DirectUrl), PolicyPath = heldPolicyPath },
+                new UpstreamServerConfig { Id = "everything-validated", Url = new Uri(DirectUrl), PolicyPath = validatedPolicyPath },
+                new UpstreamServerConfig
+                {
+                    Id = "everything-stdio-validated",
+                    Url = new Uri("stdio://everything-stdio-validated"),
+                    Command = "node",
+                    Arguments = [NodeTools.ServerEverything, "stdio"],
+                    PolicyPath = validatedPolicyPath,
+                },
                 new UpstreamServerConfig
                 {
                     Id = "everything-stdio",
@@ -100,6 +123,7 @@ public sealed class ServerEverythingFixture : IAsyncLifetime
         GatewayUrl = address + "/mcp/everything";
         StdioGatewayUrl = address + "/mcp/everything-stdio";
         HeldGatewayUrl = address + "/mcp/everything-held";
+        GatewayBaseUrl = address;
         AdminUrl = address + "/admin/api";
         Available = true;
     }
@@ -124,7 +148,7 @@ public sealed class ServerEverythingFixture : IAsyncLifetime
     public string NewGrant()
     {
         var token = GrantRegistry.NewToken();
-        Grants!.Add("interop-" + Guid.NewGuid().ToString("N")[..8], token, ["everything", "everything-stdio", "everything-held"]);
+        Grants!.Add("interop-" + Guid.NewGuid().ToString("N")[..8], token, ["everything", "everything-stdio", "everything-held", "everything-validated", "everything-stdio-validated"]);
         return token;
     }
 

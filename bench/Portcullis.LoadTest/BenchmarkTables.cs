@@ -28,5 +28,6 @@ internal sealed class BenchmarkTables(string? resultsDirectory)
             : table.Skip(2).Select(Cells).FirstOrDefault(row => row[0] == method) is { } found && index < found.Count ? found[index] : null;
     }
 
-    private static List<string> Cells(string line) => line.Trim().Trim('|').Split('|').Select(cell => cell.Trim()).ToList();
+    /// <summary>A row's cells as text: BenchmarkDotNet writes method names HTML-escaped (<c>&amp;#39;</c> for a quote).</summary>
+    private static List<string> Cells(string line) => line.Trim().Trim('|').Split('|').Select(cell => System.Net.WebUtility.HtmlDecode(cell.Trim())).ToList();
 }

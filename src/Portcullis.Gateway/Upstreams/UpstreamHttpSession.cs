@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Proxy;
-using Portcullis.Gateway.Upstreams;
 
 namespace Portcullis.Gateway.Upstreams;
 

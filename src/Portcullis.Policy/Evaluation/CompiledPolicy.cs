@@ -252,6 +252,12 @@ public sealed class CompiledPolicy
         }
 
         ruleId ??= validation.RuleId;
+        if (problems.Count == 0)
+        {
+            // The quick check failed but the detailed one named nothing: still denied.
+            problems.Add(new ArgumentProblem("$", "does not match the schema"));
+        }
+
         var shown = string.Join("; ", problems.Take(MaxArgumentProblems));
         var more = problems.Count > MaxArgumentProblems ? $"; and more besides (only the first {MaxArgumentProblems} are listed)" : "";
         trace?.Add(new ExplainStep(ruleId, checkedText, ExplainResult.Denied));

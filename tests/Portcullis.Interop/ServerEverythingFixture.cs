@@ -100,22 +100,8 @@ public sealed class ServerEverythingFixture : IAsyncLifetime
                 new UpstreamServerConfig { Id = "everything", Url = new Uri(DirectUrl), PolicyPath = policyPath },
                 new UpstreamServerConfig { Id = "everything-held", Url = new Uri(DirectUrl), PolicyPath = heldPolicyPath },
                 new UpstreamServerConfig { Id = "everything-validated", Url = new Uri(DirectUrl), PolicyPath = validatedPolicyPath },
-                new UpstreamServerConfig
-                {
-                    Id = "everything-stdio-validated",
-                    Url = new Uri("stdio://everything-stdio-validated"),
-                    Command = "node",
-                    Arguments = [NodeTools.ServerEverything, "stdio"],
-                    PolicyPath = validatedPolicyPath,
-                },
-                new UpstreamServerConfig
-                {
-                    Id = "everything-stdio",
-                    Url = new Uri("stdio://everything-stdio"),
-                    Command = "node",
-                    Arguments = [NodeTools.ServerEverything, "stdio"],
-                    PolicyPath = policyPath,
-                },
+                StdioServer("everything-stdio-validated", validatedPolicyPath),
+                StdioServer("everything-stdio", policyPath),
             ],
         }, logging => logging.ClearProviders());
         await _gateway.StartAsync();
@@ -144,6 +130,16 @@ public sealed class ServerEverythingFixture : IAsyncLifetime
 
         _server?.Dispose();
     }
+
+    /// <summary>server-everything started over stdio by the gateway, one process per session.</summary>
+    private static UpstreamServerConfig StdioServer(string id, string policyPath) => new()
+    {
+        Id = id,
+        Url = new Uri($"stdio://{id}"),
+        Command = "node",
+        Arguments = [NodeTools.ServerEverything, "stdio"],
+        PolicyPath = policyPath,
+    };
 
     public string NewGrant()
     {

@@ -54,20 +54,9 @@ internal sealed class JsonRpcMessage : IDisposable
         {
             document = JsonDocument.Parse(body, new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = maxArgumentDepth + EnvelopeDepth });
         }
-        catch (JsonException e) when (IsDepthExceeded(body.Span, maxArgumentDepth + EnvelopeDepth))
-        {
-            error = GatewayError.InvalidRequest(
-                $"The message nests deeper than {maxArgumentDepth + EnvelopeDepth} levels: tool arguments may nest at most {maxArgumentDepth} (max_argument_depth). {FirstSentence(e.Message)}");
-            return null;
-        }
-        catch (JsonException e) when (IsDuplicateProperty(body.Span))
-        {
-            error = GatewayError.InvalidRequest($"The message repeats a property name ({FirstSentence(e.Message)}); each name may appear once per object.");
-            return null;
-        }
         catch (JsonException e)
         {
-            error = GatewayError.ParseError($"The body is not valid JSON: {FirstSentence(e.Message)}");
+            error = Refusal(e, body.Span, maxArgumentDepth);
             return null;
         }
 
@@ -136,8 +125,24 @@ internal sealed class JsonRpcMessage : IDisposable
         return GatewayError.InvalidRequest("The message is neither a request, a notification nor a response.");
     }
 
-    /// <summary>Whether the body is well-formed JSON that only nests deeper than <paramref name="maxDepth"/> (the parse failed already, so this runs only then).</summary>
-    private static bool IsDepthExceeded(ReadOnlySpan<byte> body, int maxDepth)
+    /// <summary>
+    /// Why a body failed to parse: too deep, a repeated property name, or not JSON at all. Runs
+    /// only after a failure, so the body is read once more, this time without either limit.
+    /// </summary>
+    private static GatewayError Refusal(JsonException e, ReadOnlySpan<byte> body, int maxArgumentDepth)
+    {
+        var limit = maxArgumentDepth + EnvelopeDepth;
+        return DeepestNesting(body) switch
+        {
+            null => GatewayError.ParseError($"The body is not valid JSON: {FirstSentence(e.Message)}"),
+            { } deepest when deepest > limit => GatewayError.InvalidRequest(
+                $"The message nests deeper than {limit} levels: tool arguments may nest at most {maxArgumentDepth} (max_argument_depth). {FirstSentence(e.Message)}"),
+            _ => GatewayError.InvalidRequest($"The message repeats a property name ({FirstSentence(e.Message)}); each name may appear once per object."),
+        };
+    }
+
+    /// <summary>How many containers deep the body nests; null when it is not well-formed JSON even with repeated names allowed.</summary>
+    private static int? DeepestNesting(ReadOnlySpan<byte> body)
     {
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = int.MaxValue / 2 });
         var deepest = 0;
@@ -150,28 +155,10 @@ internal sealed class JsonRpcMessage : IDisposable
         }
         catch (JsonException)
         {
-            return false;
+            return null;
         }
 
-        return deepest > maxDepth;
-    }
-
-    /// <summary>Whether the body is well-formed JSON once repeated property names are allowed (the parse failed already, so this runs only then).</summary>
-    private static bool IsDuplicateProperty(ReadOnlySpan<byte> body)
-    {
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = int.MaxValue / 2 });
-        try
-        {
-            while (reader.Read())
-            {
-            }
-
-            return true;
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
+        return deepest;
     }
 
     private static string FirstSentence(string message)

@@ -84,7 +84,7 @@ internal sealed partial class PolicyBinder
             return null;
         }
 
-        var value = valueProperty is null ? (JsonElement?)null : ToJsonElement(valueProperty.Value);
+        var value = valueProperty is null ? (JsonElement?)null : SourceNodeJson.ToElement(valueProperty.Value);
         return new ConditionSpec(conditionPath!.Text, op!.Value, value);
     }
 
@@ -172,56 +172,6 @@ internal sealed partial class PolicyBinder
         {
             Error(path, value, $"'{op}' compares with a string, number, boolean or null, not {value.KindName}.",
                 op == "eq" ? "To test membership in a list, use 'in'." : null);
-        }
-    }
-
-    private static JsonElement ToJsonElement(SourceNode node)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            Write(writer, node);
-        }
-
-        using var document = JsonDocument.Parse(buffer.WrittenMemory);
-        return document.RootElement.Clone();
-    }
-
-    private static void Write(Utf8JsonWriter writer, SourceNode node)
-    {
-        switch (node.Kind)
-        {
-            case SourceNodeKind.Object:
-                writer.WriteStartObject();
-                foreach (var property in node.Properties)
-                {
-                    writer.WritePropertyName(property.Name);
-                    Write(writer, property.Value);
-                }
-
-                writer.WriteEndObject();
-                break;
-            case SourceNodeKind.Array:
-                writer.WriteStartArray();
-                foreach (var item in node.Items)
-                {
-                    Write(writer, item);
-                }
-
-                writer.WriteEndArray();
-                break;
-            case SourceNodeKind.String:
-                writer.WriteStringValue(node.Text);
-                break;
-            case SourceNodeKind.Number:
-                writer.WriteRawValue(node.Text!);
-                break;
-            case SourceNodeKind.Boolean:
-                writer.WriteBooleanValue(node.BooleanValue);
-                break;
-            default:
-                writer.WriteNullValue();
-                break;
         }
     }
 }

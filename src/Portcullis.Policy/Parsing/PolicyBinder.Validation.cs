@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Json.Schema;
@@ -28,12 +27,13 @@ internal sealed partial class PolicyBinder
         }
 
         var before = _errors.Count;
-        CheckReferencesAreLocal(node, path);
-        var json = ToJson(node, path);
-        if (_errors.Count > before || json is null)
+        CheckKeys(node, path);
+        if (_errors.Count > before)
         {
             return null;
         }
+
+        var json = SourceNodeJson.ToText(node);
 
         CheckAgainstMetaSchema(node, path, json);
         if (_errors.Count > before)
@@ -54,10 +54,13 @@ internal sealed partial class PolicyBinder
         return new ArgumentValidationRule { Schema = json };
     }
 
-    /// <summary>Schemas are never fetched, so a reference must point inside the schema itself.</summary>
-    private void CheckReferencesAreLocal(SourceNode node, string path)
+    /// <summary>
+    /// Reports repeated keys anywhere in the schema, and references that point outside it:
+    /// schemas are never fetched, so a reference must point inside the schema itself.
+    /// </summary>
+    private void CheckKeys(SourceNode node, string path)
     {
-        foreach (var property in node.Properties)
+        foreach (var property in UniqueProperties(node, path))
         {
             var propertyPath = JsonPointer.Append(path, property.Name);
             if (s_referenceKeywords.Contains(property.Name) && property.Value.Kind == SourceNodeKind.String && !property.Value.Text!.StartsWith('#'))
@@ -66,12 +69,12 @@ internal sealed partial class PolicyBinder
                     "Put the definition under $defs and refer to it as \"#/$defs/name\".");
             }
 
-            CheckReferencesAreLocal(property.Value, propertyPath);
+            CheckKeys(property.Value, propertyPath);
         }
 
         for (var i = 0; i < node.Items.Count; i++)
         {
-            CheckReferencesAreLocal(node.Items[i], JsonPointer.Append(path, i));
+            CheckKeys(node.Items[i], JsonPointer.Append(path, i));
         }
     }
 
@@ -141,76 +144,5 @@ internal sealed partial class PolicyBinder
         }
 
         return current;
-    }
-
-    /// <summary>The node as compact JSON, whether it was written in JSON or YAML; null (with an error) when a value has no JSON form.</summary>
-    private string? ToJson(SourceNode node, string path)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
-        {
-            if (!Write(writer, node, path))
-            {
-                return null;
-            }
-        }
-
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    private bool Write(Utf8JsonWriter writer, SourceNode node, string path)
-    {
-        switch (node.Kind)
-        {
-            case SourceNodeKind.Object:
-                writer.WriteStartObject();
-                foreach (var property in UniqueProperties(node, path))
-                {
-                    writer.WritePropertyName(property.Name);
-                    if (!Write(writer, property.Value, JsonPointer.Append(path, property.Name)))
-                    {
-                        return false;
-                    }
-                }
-
-                writer.WriteEndObject();
-                return true;
-            case SourceNodeKind.Array:
-                writer.WriteStartArray();
-                for (var i = 0; i < node.Items.Count; i++)
-                {
-                    if (!Write(writer, node.Items[i], JsonPointer.Append(path, i)))
-                    {
-                        return false;
-                    }
-                }
-
-                writer.WriteEndArray();
-                return true;
-            case SourceNodeKind.String:
-                writer.WriteStringValue(node.Text);
-                return true;
-            case SourceNodeKind.Boolean:
-                writer.WriteBooleanValue(node.BooleanValue);
-                return true;
-            case SourceNodeKind.Null:
-                writer.WriteNullValue();
-                return true;
-            default:
-                if (decimal.TryParse(node.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
-                {
-                    writer.WriteNumberValue(number);
-                    return true;
-                }
-
-                if (double.TryParse(node.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && double.IsFinite(real))
-                {
-                    writer.WriteNumberValue(real);
-                    return true;
-                }
-
-                Error(path, node, $"The number {node.Text} has no JSON form.");
-                return false;
-        }
     }
 }

@@ -186,6 +186,7 @@ public sealed class ValidateArgsTests
         "points outside the schema")]
     [InlineData("""{"validate_args": {"$schema": "https://example.com/my-dialect"}}""", "/tools/t/validate_args/$schema", "Unknown JSON Schema dialect")]
     [InlineData("""{"validate_args": {"required": "a"}}""", "/tools/t/validate_args/required", "Not a valid JSON Schema")]
+    [InlineData("""{"validate_args": {"properties": {"a": {"type": "number", "type": "string"}}}}""", "/tools/t/validate_args/properties/a/type", "Duplicate key 'type'")]
     public void Invalid_validate_args_are_reported_where_they_are(string rule, string path, string message)
     {
         var errors = Policies.Errors("""{"version": "1", "tools": {"t": """ + rule + "}}");

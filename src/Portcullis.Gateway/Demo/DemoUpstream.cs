@@ -28,6 +28,9 @@ public sealed class DemoUpstream : IAsyncDisposable
     /// <summary>How many tool calls the demo server has executed: what got through the gateway.</summary>
     public long ToolCallsServed => _calls.Count;
 
+    /// <summary>How many tool calls about <paramref name="subject"/> (a description, path or piece of code) the demo server has executed.</summary>
+    public long ToolCallsServedFor(string subject) => _calls.CountFor(subject);
+
     /// <summary>The demo server's Streamable HTTP endpoint.</summary>
     public Uri Url { get; }
 

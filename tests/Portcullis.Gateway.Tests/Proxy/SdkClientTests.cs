@@ -35,8 +35,9 @@ public sealed class SdkClientTests(GatewayFixture gateway)
     {
         await using var client = await gateway.ConnectAsync(gateway.NewGrant());
         await using var other = await gateway.ConnectAsync(gateway.NewGrant());
-        var before = gateway.Demo.ToolCallsServed;
-        var args = new Dictionary<string, object?> { ["description"] = "x" };
+        // Other classes share the demo server, so count only this test's calls, by their own description.
+        var description = "limit " + Guid.NewGuid();
+        var args = new Dictionary<string, object?> { ["description"] = description };
 
         for (var i = 0; i < 3; i++)
         {
@@ -50,26 +51,27 @@ public sealed class SdkClientTests(GatewayFixture gateway)
         var meta = denied.Meta!["portcullis/decision"]!;
         Assert.Equal("/tools/code_generate/limits/0", meta["ruleId"]!.GetValue<string>());
         Assert.InRange(meta["retryAfterSeconds"]!.GetValue<long>(), 0, 60);
-        Assert.Equal(3, gateway.Demo.ToolCallsServed - before);
+        Assert.Equal(3, gateway.Demo.ToolCallsServedFor(description));
         Assert.NotEqual(true, (await other.CallToolAsync("code_generate", args, cancellationToken: Cancel)).IsError);
     }
 
     [Theory]
-    [InlineData("describe_codebase", "{}", "/tools/describe_codebase/action", "Reads arbitrary local paths.")]
-    [InlineData("code_generate", """{"description": "x", "language": "bash"}""", "/tools/code_generate/deny_if/0", "Shell generation is not allowed.")]
-    [InlineData("write_file", "{}", "(default deny)", "Tool 'write_file' is not allowed by this policy (default deny).")]
+    [InlineData("describe_codebase", """{"subject": "SUBJECT"}""", "/tools/describe_codebase/action", "Reads arbitrary local paths.")]
+    [InlineData("code_generate", """{"description": "SUBJECT", "language": "bash"}""", "/tools/code_generate/deny_if/0", "Shell generation is not allowed.")]
+    [InlineData("write_file", """{"path": "SUBJECT"}""", "(default deny)", "Tool 'write_file' is not allowed by this policy (default deny).")]
     public async Task CallTool_DeniedByPolicy_NeverReachesTheUpstream(string tool, string arguments, string ruleId, string reason)
     {
         await using var client = await gateway.ConnectAsync(gateway.NewGrant());
-        var args = JsonSerializer.Deserialize<Dictionary<string, object?>>(arguments)!;
-        var before = gateway.Demo.ToolCallsServed;
+        // Other classes share the demo server, so look for this test's own subject there.
+        var subject = "denied " + Guid.NewGuid();
+        var args = JsonSerializer.Deserialize<Dictionary<string, object?>>(arguments.Replace("SUBJECT", subject, StringComparison.Ordinal))!;
 
         var result = await client.CallToolAsync(tool, args, cancellationToken: Cancel);
 
         Assert.True(result.IsError);
         Assert.Equal("[POLICY DENIED] " + reason, Text(result));
         Assert.Equal(ruleId, result.Meta!["portcullis/decision"]!["ruleId"]!.GetValue<string>());
-        Assert.Equal(before, gateway.Demo.ToolCallsServed);
+        Assert.Equal(0, gateway.Demo.ToolCallsServedFor(subject));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Json.Schema;
 
 namespace Portcullis.Policy.Validation;
@@ -10,11 +11,20 @@ namespace Portcullis.Policy.Validation;
 /// 2019-09 are honoured too). Nothing is ever fetched: a reference that does not resolve inside the
 /// schema fails the check, so the call is denied rather than let through unchecked.
 /// </summary>
+/// <remarks>
+/// The library matches <c>pattern</c> and <c>patternProperties</c> on .NET's backtracking engine with
+/// a fixed five-second limit per match, and offers no way to choose another engine. A pattern that
+/// runs into that limit (a catastrophic one such as <c>^(a+)+$</c>, from a careless or hostile
+/// server) would otherwise cost five seconds of a core on every call that reaches it; instead the
+/// schema is retired on the first such match and every later call against it is denied at once,
+/// until the schema is rebuilt (the server's tool list changes or the policy is saved again).
+/// </remarks>
 public sealed class ArgumentSchema
 {
     private readonly JsonSchema _schema;
     private readonly EvaluationOptions _quick;
     private readonly EvaluationOptions _detailed;
+    private volatile string? _retired;
 
     private ArgumentSchema(JsonSchema schema)
     {
@@ -50,10 +60,20 @@ public sealed class ArgumentSchema
     /// <summary>Whether <paramref name="arguments"/> (undefined when the call has none) satisfy the schema.</summary>
     public bool IsValid(JsonElement arguments)
     {
+        if (_retired is not null)
+        {
+            return false;
+        }
+
         var instance = ToNode(arguments);
         try
         {
             return _schema.Evaluate(instance, _quick).IsValid;
+        }
+        catch (RegexMatchTimeoutException e)
+        {
+            Retire(e);
+            return false;
         }
         catch (Exception e) when (IsSchemaFault(e))
         {
@@ -65,11 +85,20 @@ public sealed class ArgumentSchema
     /// <exception cref="ArgumentSchemaException">The schema itself could not be evaluated (e.g. a reference that does not resolve).</exception>
     public IReadOnlyList<ArgumentProblem> Problems(JsonElement arguments, int maxProblems)
     {
+        if (_retired is { } retired)
+        {
+            throw new ArgumentSchemaException(retired);
+        }
+
         var instance = ToNode(arguments);
         EvaluationResults results;
         try
         {
             results = _schema.Evaluate(instance, _detailed);
+        }
+        catch (RegexMatchTimeoutException e)
+        {
+            throw new ArgumentSchemaException(Retire(e), e);
         }
         catch (Exception e) when (IsSchemaFault(e))
         {
@@ -107,6 +136,15 @@ public sealed class ArgumentSchema
 
         return problems.Count > maxProblems ? problems[..maxProblems] : problems;
     }
+
+    private string Retire(RegexMatchTimeoutException e)
+    {
+        var reason = $"its pattern '{Shorten(e.Pattern)}' took longer than {e.MatchTimeout.TotalSeconds:0.#} s to match, so the schema is no longer used";
+        _retired ??= reason;
+        return _retired;
+    }
+
+    private static string Shorten(string pattern) => pattern.Length <= 80 ? pattern : pattern[..77] + "...";
 
     private static JsonNode? ToNode(JsonElement arguments) => arguments.ValueKind switch
     {

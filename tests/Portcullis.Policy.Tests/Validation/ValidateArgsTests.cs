@@ -179,6 +179,22 @@ public sealed class ValidateArgsTests
         Assert.Throws<ArgumentSchemaException>(() => ArgumentSchema.Parse("""{"$ref": "https://schemas.example/remote.json"}"""));
     }
 
+    [Fact]
+    public void A_pattern_that_runs_into_the_match_time_limit_retires_its_schema_and_denies_every_call()
+    {
+        var policy = Policies.Compile("""{"version": "1", "tools": {"lookup": {"validate_args": true}}}""");
+        var schema = ServerToolSchema.Of(ArgumentSchema.Parse("""{"properties": {"name": {"type": "string", "pattern": "^(a+)+$"}}}"""));
+        ToolCall Lookup(string name) => Policies.Call("lookup", $$"""{"name": "{{name}}"}""") with { InputSchema = schema };
+        Assert.Equal(PolicyOutcome.Allow, policy.Evaluate(Lookup("aaaa")).Outcome);
+
+        var hostile = policy.Evaluate(Lookup(new string('a', 40) + "!"));
+        var afterwards = policy.Evaluate(Lookup("aaaa"));
+
+        const string Reason = "Invalid arguments for lookup: $: the schema could not be evaluated (its pattern '^(a+)+$' took longer than 5 s to match, so the schema is no longer used).";
+        Assert.Equal((PolicyOutcome.Deny, "/tools/lookup/validate_args", Reason), (hostile.Outcome, hostile.RuleId, hostile.Reason));
+        Assert.Equal((PolicyOutcome.Deny, Reason), (afterwards.Outcome, afterwards.Reason));
+    }
+
     [Theory]
     [InlineData("""{"validate_args": "yes"}""", "/tools/t/validate_args", "Expected true, false or a JSON Schema object but found a string.")]
     [InlineData("""{"validate_args": {"type": 12}}""", "/tools/t/validate_args/type", "Not a valid JSON Schema")]

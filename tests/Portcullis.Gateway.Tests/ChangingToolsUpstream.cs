@@ -18,6 +18,7 @@ internal sealed class ChangingToolsUpstream : IAsyncDisposable
     private int _schemaVersion = 1;
     private int _toolsListRequests;
     private int _addCalls;
+    private int _announceOnNextList;
 
     private ChangingToolsUpstream(WebApplication app)
     {
@@ -28,6 +29,9 @@ internal sealed class ChangingToolsUpstream : IAsyncDisposable
 
     /// <summary>How many tools/list requests (pages) the server has answered.</summary>
     public int ToolsListRequests => Volatile.Read(ref _toolsListRequests);
+
+    /// <summary>Makes the next tools/list answer an event stream that announces <c>notifications/tools/list_changed</c> before the page.</summary>
+    public void AnnounceChangeOnNextList() => Volatile.Write(ref _announceOnNextList, 1);
 
     /// <summary>How many calls of <c>add</c> reached the server.</summary>
     public int AddCalls => Volatile.Read(ref _addCalls);
@@ -78,6 +82,14 @@ internal sealed class ChangingToolsUpstream : IAsyncDisposable
                 var secondPage = root.TryGetProperty("params", out var parameters) && parameters.TryGetProperty("cursor", out var cursor)
                     && cursor.GetString() == "page-2";
                 var type = Volatile.Read(ref _schemaVersion) == 1 ? "number" : "string";
+                if (Interlocked.Exchange(ref _announceOnNextList, 0) == 1)
+                {
+                    context.Response.ContentType = "text/event-stream";
+                    await context.Response.WriteAsync("event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}\n\n");
+                    await context.Response.WriteAsync("event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":{\"tools\":[]}}\n\n");
+                    break;
+                }
+
                 await WriteJsonAsync(context, id, secondPage
                     ? """{"tools":[{"name":"change_schema","inputSchema":{"type":"object"}}]}"""
                     : """{"tools":[{"name":"add","inputSchema":{"type":"object","properties":{"a":{"type":"TYPE"}},"required":["a"]}}],"nextCursor":"page-2"}""".Replace("TYPE", type, StringComparison.Ordinal));

@@ -46,7 +46,7 @@ internal sealed class ToolCatalog(IChangeFeed? changes, ILogger<ToolCatalog> log
             ToolDefinitions definitions;
             try
             {
-                definitions = await ToolListReader.ReadAsync(upstream, s_readTimeout, cancellationToken).ConfigureAwait(false);
+                definitions = await ToolListReader.ReadAsync(upstream, s_readTimeout, message => Observe(serverId, message), cancellationToken).ConfigureAwait(false);
             }
             catch (ToolListException e)
             {

@@ -8,15 +8,16 @@ internal sealed class ToolListException(string message, Exception? inner = null)
 
 /// <summary>
 /// Reads an upstream's whole tool list over a session: <c>tools/list</c>, then every further page
-/// its <c>nextCursor</c> names. Other messages the server sends on the way are not the answer and
-/// are skipped.
+/// its <c>nextCursor</c> names. Other messages the server sends on the way are not the answer:
+/// they go to the caller's observer (which watches for <c>notifications/tools/list_changed</c>)
+/// and are otherwise skipped.
 /// </summary>
 internal static class ToolListReader
 {
     /// <summary>A server that keeps handing out cursors is cut off here rather than followed forever.</summary>
     public const int MaxPages = 100;
 
-    public static async Task<ToolDefinitions> ReadAsync(UpstreamHttpSession upstream, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<ToolDefinitions> ReadAsync(UpstreamHttpSession upstream, TimeSpan timeout, Action<byte[]> observeOther, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
@@ -27,7 +28,7 @@ internal static class ToolListReader
         {
             for (var page = 1; page <= MaxPages; page++)
             {
-                cursor = await ReadPageAsync(upstream, cursor, tools, deadline.Token).ConfigureAwait(false);
+                cursor = await ReadPageAsync(upstream, cursor, tools, observeOther, deadline.Token).ConfigureAwait(false);
                 if (cursor is null)
                 {
                     return ToolDefinitions.From(tools);
@@ -52,7 +53,8 @@ internal static class ToolListReader
     }
 
     /// <summary>Reads one page into <paramref name="tools"/>; returns the next cursor, or null on the last page.</summary>
-    private static async Task<string?> ReadPageAsync(UpstreamHttpSession upstream, string? cursor, List<JsonElement> tools, CancellationToken cancellationToken)
+    private static async Task<string?> ReadPageAsync(UpstreamHttpSession upstream, string? cursor, List<JsonElement> tools, Action<byte[]> observeOther,
+        CancellationToken cancellationToken)
     {
         var id = "portcullis-tools-list-" + Guid.NewGuid().ToString("N");
         var request = Request(id, cursor);
@@ -63,6 +65,7 @@ internal static class ToolListReader
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("id", out var answerId)
                 || answerId.ValueKind != JsonValueKind.String || !answerId.ValueEquals(id))
             {
+                observeOther(answer);
                 continue;
             }
 

@@ -13,8 +13,9 @@ namespace Portcullis.Gateway.Tests.Proxy;
 
 /// <summary>
 /// A gateway in front of an upstream whose tool schemas change (one tool per tools/list page) and
-/// of the demo server, with <c>validate_args</c> on: the tests share it and run in order, since the
-/// tool definitions the gateway keeps are the thing under test.
+/// of the demo server, with <c>validate_args</c> on: the tests share it and run one at a time, since
+/// the tool definitions the gateway keeps are the thing under test (each test that counts reads
+/// starts by making the gateway forget them).
 /// </summary>
 public sealed class ArgumentValidationFixture : IAsyncLifetime
 {
@@ -32,6 +33,8 @@ public sealed class ArgumentValidationFixture : IAsyncLifetime
     internal DemoUpstream Demo { get; private set; } = null!;
 
     internal Portcullis.Gateway.State.GatewayState State => _app.Services.GetRequiredService<Portcullis.Gateway.State.GatewayState>();
+
+    internal Portcullis.Gateway.Upstreams.ToolCatalog Catalog => _app.Services.GetRequiredService<Portcullis.Gateway.Upstreams.ToolCatalog>();
 
     internal Portcullis.Gateway.Audit.AuditLog Audit => _app.Services.GetRequiredService<Portcullis.Gateway.Audit.AuditLog>();
 
@@ -82,6 +85,7 @@ public sealed class ArgumentValidationTests(ArgumentValidationFixture gateway) :
     [Fact]
     public async Task Schemas_are_read_once_across_pages_and_again_after_list_changed()
     {
+        gateway.Catalog.Forget("changing");
         await using var client = await gateway.ConnectAsync("changing");
         var listsBefore = gateway.Changing.ToolsListRequests;
         var addsAtStart = gateway.Changing.AddCalls;
@@ -110,6 +114,23 @@ public sealed class ArgumentValidationTests(ArgumentValidationFixture gateway) :
         await gateway.Audit.FlushAsync(Cancel);
         var denials = (await gateway.State.Audit.QueryAsync(new AuditQuery { Server = "changing", Kind = AuditKinds.Call, Decision = "deny" }, Cancel)).ToList();
         Assert.Contains(denials, r => r.RuleId == "/tools/add/validate_args" && r.Reason!.Contains("$.a: value is \"integer\" but should be \"string\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_change_announced_while_the_gateway_reads_the_list_makes_the_next_call_read_it_again()
+    {
+        gateway.Catalog.Forget("changing");
+        await using var client = await gateway.ConnectAsync("changing");
+        var listsBefore = gateway.Changing.ToolsListRequests;
+        gateway.Changing.AnnounceChangeOnNextList();
+
+        // That answer lists no tools, after announcing a change: it judges this call only.
+        var during = await client.CallToolAsync("add", new Dictionary<string, object?> { ["a"] = 1 }, cancellationToken: Cancel);
+        var after = await client.CallToolAsync("add", new Dictionary<string, object?> { ["a"] = 2 }, cancellationToken: Cancel);
+
+        Assert.Equal("[POLICY DENIED] Invalid arguments for add: the server lists no tool named 'add', so its arguments cannot be validated.", Text(during));
+        Assert.NotEqual(true, after.IsError);
+        Assert.Equal(listsBefore + 3, gateway.Changing.ToolsListRequests);
     }
 
     [Fact]

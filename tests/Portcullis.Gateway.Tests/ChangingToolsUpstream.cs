@@ -30,6 +30,9 @@ internal sealed class ChangingToolsUpstream : IAsyncDisposable
     /// <summary>How many tools/list requests (pages) the server has answered.</summary>
     public int ToolsListRequests => Volatile.Read(ref _toolsListRequests);
 
+    /// <summary>A value of the type <c>add</c>'s argument <c>a</c> has now: a number until <c>change_schema</c> is called, a string after.</summary>
+    public object ValidAddArgument => Volatile.Read(ref _schemaVersion) == 1 ? 2 : "two";
+
     /// <summary>Makes the next tools/list answer an event stream that announces <c>notifications/tools/list_changed</c> before the page.</summary>
     public void AnnounceChangeOnNextList() => Volatile.Write(ref _announceOnNextList, 1);
 

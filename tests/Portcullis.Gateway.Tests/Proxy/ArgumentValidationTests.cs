@@ -125,8 +125,10 @@ public sealed class ArgumentValidationTests(ArgumentValidationFixture gateway) :
         gateway.Changing.AnnounceChangeOnNextList();
 
         // That answer lists no tools, after announcing a change: it judges this call only.
-        var during = await client.CallToolAsync("add", new Dictionary<string, object?> { ["a"] = 1 }, cancellationToken: Cancel);
-        var after = await client.CallToolAsync("add", new Dictionary<string, object?> { ["a"] = 2 }, cancellationToken: Cancel);
+        // Whether the other test has changed add's schema yet or not, this value suits it.
+        var a = gateway.Changing.ValidAddArgument;
+        var during = await client.CallToolAsync("add", new Dictionary<string, object?> { ["a"] = a }, cancellationToken: Cancel);
+        var after = await client.CallToolAsync("add", new Dictionary<string, object?> { ["a"] = a }, cancellationToken: Cancel);
 
         Assert.Equal("[POLICY DENIED] Invalid arguments for add: the server lists no tool named 'add', so its arguments cannot be validated.", Text(during));
         Assert.NotEqual(true, after.IsError);

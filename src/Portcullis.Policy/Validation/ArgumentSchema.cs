@@ -1,6 +1,8 @@
 using System.Text.Json;
+using System.Text.Encodings.Web;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Json.Pointer;
 using Json.Schema;
 
 namespace Portcullis.Policy.Validation;
@@ -21,14 +23,21 @@ namespace Portcullis.Policy.Validation;
 /// </remarks>
 public sealed class ArgumentSchema
 {
+    /// <summary>How many of an enum's values a problem quotes.</summary>
+    private const int MaxListedValues = 10;
+
+    private static readonly JsonSerializerOptions s_quoting = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly JsonSchema _schema;
+    private readonly JsonNode _source;
     private readonly EvaluationOptions _quick;
     private readonly EvaluationOptions _detailed;
     private volatile string? _retired;
 
-    private ArgumentSchema(JsonSchema schema)
+    private ArgumentSchema(JsonSchema schema, JsonNode source)
     {
         _schema = schema;
+        _source = source;
         // Each options instance has a registry of its own, so an $id in one server's schema can never
         // stand in for a schema of another server or of the policy.
         _quick = new EvaluationOptions { OutputFormat = OutputFormat.Flag };
@@ -50,7 +59,8 @@ public sealed class ArgumentSchema
             throw new ArgumentSchemaException(FirstLine(e.Message), e);
         }
 
-        var built = new ArgumentSchema(schema);
+        // The schema's text, to quote its keywords in problems; FromText has just read it as JSON.
+        var built = new ArgumentSchema(schema, JsonNode.Parse(json)!);
         // A schema whose keywords cannot be put together (a bad $ref, a malformed pattern) fails
         // here, once, rather than on every call.
         built.Problems(default, maxProblems: 1);
@@ -144,7 +154,7 @@ public sealed class ArgumentSchema
         return _retired;
     }
 
-    private static string Shorten(string pattern) => pattern.Length <= 80 ? pattern : pattern[..77] + "...";
+    private static string Shorten(string text) => text.Length <= 80 ? text : text[..77] + "...";
 
     private static JsonNode? ToNode(JsonElement arguments) => arguments.ValueKind switch
     {
@@ -153,9 +163,23 @@ public sealed class ArgumentSchema
         _ => JsonValue.Create(arguments),
     };
 
-    /// <summary>Makes the library's wording read as a sentence about the argument.</summary>
-    private static string Describe(EvaluationResults result, string keyword, string message)
+    /// <summary>Makes the library's wording read as a sentence about the argument, quoting the schema where that tells the caller what would pass.</summary>
+    private string Describe(EvaluationResults result, string keyword, string message)
     {
+        if (keyword is "const" or "enum" or "pattern" && TryGetKeywordValue(result, keyword, out var wanted))
+        {
+            switch (keyword, wanted)
+            {
+                case ("const", _):
+                    return "should be " + Quote(wanted);
+                case ("enum", JsonArray values) when values.Count > 0:
+                    var listed = string.Join(", ", values.Take(MaxListedValues).Select(Quote));
+                    return "should be one of " + listed + (values.Count > MaxListedValues ? $" (or {values.Count - MaxListedValues} more)" : "");
+                case ("pattern", JsonValue pattern) when pattern.TryGetValue<string>(out var text):
+                    return "should match the pattern " + Shorten(text);
+            }
+        }
+
         var evaluationPath = result.EvaluationPath;
         var parent = evaluationPath.Count > 0 ? evaluationPath[evaluationPath.Count - 1] : null;
         if (message.Contains("false schema", StringComparison.OrdinalIgnoreCase)
@@ -164,9 +188,36 @@ public sealed class ArgumentSchema
             return $"is not allowed ({parent} is false)";
         }
 
-        var text = message.Length > 0 ? char.ToLowerInvariant(message[0]) + message[1..] : keyword;
-        return text.TrimEnd('.');
+        var sentence = message.Length > 0 ? char.ToLowerInvariant(message[0]) + message[1..] : keyword;
+        return sentence.TrimEnd('.');
     }
+
+    /// <summary>
+    /// The value of <paramref name="keyword"/> in the subschema that reported it, read from the
+    /// schema's own text; not found when that subschema lies under a nested <c>$id</c> (its location
+    /// is then not a pointer into this text).
+    /// </summary>
+    private bool TryGetKeywordValue(EvaluationResults result, string keyword, out JsonNode? value)
+    {
+        value = null;
+        var location = result.SchemaLocation;
+        try
+        {
+            return location is not null
+                && string.Equals(location.GetLeftPart(UriPartial.Query), _schema.BaseUri.GetLeftPart(UriPartial.Query), StringComparison.Ordinal)
+                && JsonPointer.TryParse(location.Fragment.Length > 0 ? location.Fragment : "#", out var pointer)
+                && pointer.TryEvaluate(_source, out var subschema)
+                && subschema is JsonObject keywords
+                && keywords.TryGetPropertyValue(keyword, out value);
+        }
+        catch (ArgumentException)
+        {
+            // A repeated key in the server's schema text: the library's wording stands.
+            return false;
+        }
+    }
+
+    private static string Quote(JsonNode? value) => Shorten(value?.ToJsonString(s_quoting) ?? "null");
 
     private static bool IsSchemaFault(Exception e) =>
         e is JsonSchemaException or RefResolutionException or InvalidOperationException or ArgumentException or FormatException or NotSupportedException;

@@ -74,7 +74,7 @@ public sealed class ValidateArgsTests
         var sum = policy.Evaluate(Call("""{"a": 1, "b": 3}"""));
 
         Assert.Equal(("/all_tools/validate_args", "Invalid arguments for echo: $: required properties [\"message\"] are not present."), (other.RuleId, other.Reason));
-        Assert.Equal(("/tools/get-sum/validate_args", "Invalid arguments for get-sum: $.b: expected \"2\"."), (sum.RuleId, sum.Reason));
+        Assert.Equal(("/tools/get-sum/validate_args", "Invalid arguments for get-sum: $.b: should be 2."), (sum.RuleId, sum.Reason));
     }
 
     [Fact]
@@ -172,6 +172,30 @@ public sealed class ValidateArgsTests
     }
 
     [Fact]
+    public void Const_enum_and_pattern_problems_quote_what_would_pass()
+    {
+        var schema = ArgumentSchema.Parse("""
+            {"$defs": {"language": {"enum": ["python", "go", 3, null, "a\"quote"]}},
+             "properties": {"mode": {"const": "fast"}, "language": {"$ref": "#/$defs/language"}, "ticket": {"pattern": "^[A-Z]+-[0-9]+$"},
+                            "many": {"enum": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]},
+                            "nested": {"$id": "https://schemas.example/nested", "const": 1}}}
+            """);
+
+        var problems = schema.Problems(Policies.Parse("""{"mode": "slow", "language": "cobol", "ticket": "abc", "many": 0, "nested": 2}"""), 10);
+
+        string[] expected =
+        [
+            "$.mode: should be \"fast\"",
+            "$.language: should be one of \"python\", \"go\", 3, null, \"a\\\"quote\"",
+            "$.ticket: should match the pattern ^[A-Z]+-[0-9]+$",
+            "$.many: should be one of 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 (or 2 more)",
+            // Under a nested $id the library's own wording stands.
+            "$.nested: expected \"1\"",
+        ];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), problems.Select(p => p.ToString()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void A_schema_reference_outside_itself_fails_closed()
     {
         var server = ArgumentSchema.Parse("""{"properties": {"a": {"$ref": "#/$defs/n"}}, "$defs": {"n": {"type": "number"}}}""");
@@ -236,7 +260,7 @@ public sealed class ValidateArgsTests
         Assert.Equal("""{"properties":{"language":{"enum":["python","go"]},"iteration":{"maximum":5}}}""", reread.Document.Tools["code_generate"].ValidateArgs!.Schema);
         Assert.False(reread.Document.Tools["review_code"].ValidateArgs!.Enabled);
         var denied = yaml.Evaluate(Policies.Call("code_generate", """{"language": "cobol"}""") with { InputSchema = ServerToolSchema.Of(ArgumentSchema.Parse("{}")) });
-        Assert.Equal("Invalid arguments for code_generate: $.language: value should match one of the values specified by the enum.", denied.Reason);
+        Assert.Equal("Invalid arguments for code_generate: $.language: should be one of \"python\", \"go\".", denied.Reason);
     }
 
     private static ToolCall Call(string arguments) => Policies.Call("get-sum", arguments) with { InputSchema = s_getSum };

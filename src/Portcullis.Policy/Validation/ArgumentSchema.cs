@@ -1,5 +1,7 @@
-using System.Text.Json;
+using System.Buffers;
+using System.Text;
 using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Json.Pointer;
@@ -26,15 +28,15 @@ public sealed class ArgumentSchema
     /// <summary>How many of an enum's values a problem quotes.</summary>
     private const int MaxListedValues = 10;
 
-    private static readonly JsonSerializerOptions s_quoting = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonWriterOptions s_quoting = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly JsonSchema _schema;
-    private readonly JsonNode _source;
+    private readonly JsonElement _source;
     private readonly EvaluationOptions _quick;
     private readonly EvaluationOptions _detailed;
     private volatile string? _retired;
 
-    private ArgumentSchema(JsonSchema schema, JsonNode source)
+    private ArgumentSchema(JsonSchema schema, JsonElement source)
     {
         _schema = schema;
         _source = source;
@@ -50,17 +52,21 @@ public sealed class ArgumentSchema
     {
         ArgumentNullException.ThrowIfNull(json);
         JsonSchema schema;
+        JsonElement source;
         try
         {
             schema = JsonSchema.FromText(json);
+            // The schema's text too, to quote its keywords in problems: an element rather than a
+            // node, since calls read it concurrently and nodes materialise lazily.
+            using var document = JsonDocument.Parse(json);
+            source = document.RootElement.Clone();
         }
         catch (Exception e) when (e is JsonException or ArgumentException or FormatException or InvalidOperationException or NotSupportedException)
         {
             throw new ArgumentSchemaException(FirstLine(e.Message), e);
         }
 
-        // The schema's text, to quote its keywords in problems; FromText has just read it as JSON.
-        var built = new ArgumentSchema(schema, JsonNode.Parse(json)!);
+        var built = new ArgumentSchema(schema, source);
         // A schema whose keywords cannot be put together (a bad $ref, a malformed pattern) fails
         // here, once, rather than on every call.
         built.Problems(default, maxProblems: 1);
@@ -166,17 +172,18 @@ public sealed class ArgumentSchema
     /// <summary>Makes the library's wording read as a sentence about the argument, quoting the schema where that tells the caller what would pass.</summary>
     private string Describe(EvaluationResults result, string keyword, string message)
     {
-        if (keyword is "const" or "enum" or "pattern" && TryGetKeywordValue(result, keyword, out var wanted))
+        if (keyword is "const" or "enum" or "pattern" && KeywordValue(result, keyword) is { } wanted)
         {
-            switch (keyword, wanted)
+            switch (keyword)
             {
-                case ("const", _):
+                case "const":
                     return "should be " + Quote(wanted);
-                case ("enum", JsonArray values) when values.Count > 0:
-                    var listed = string.Join(", ", values.Take(MaxListedValues).Select(Quote));
-                    return "should be one of " + listed + (values.Count > MaxListedValues ? $" (or {values.Count - MaxListedValues} more)" : "");
-                case ("pattern", JsonValue pattern) when pattern.TryGetValue<string>(out var text):
-                    return "should match the pattern " + Shorten(text);
+                case "enum" when wanted.ValueKind == JsonValueKind.Array && wanted.GetArrayLength() > 0:
+                    var count = wanted.GetArrayLength();
+                    var listed = string.Join(", ", wanted.EnumerateArray().Take(MaxListedValues).Select(Quote));
+                    return "should be one of " + listed + (count > MaxListedValues ? $" (or {count - MaxListedValues} more)" : "");
+                case "pattern" when wanted.ValueKind == JsonValueKind.String:
+                    return "should match the pattern " + Shorten(wanted.GetString()!);
             }
         }
 
@@ -194,30 +201,33 @@ public sealed class ArgumentSchema
 
     /// <summary>
     /// The value of <paramref name="keyword"/> in the subschema that reported it, read from the
-    /// schema's own text; not found when that subschema lies under a nested <c>$id</c> (its location
-    /// is then not a pointer into this text).
+    /// schema's own text; null when that subschema lies under a nested <c>$id</c> (its location is
+    /// then not a pointer into this text).
     /// </summary>
-    private bool TryGetKeywordValue(EvaluationResults result, string keyword, out JsonNode? value)
+    private JsonElement? KeywordValue(EvaluationResults result, string keyword)
     {
-        value = null;
         var location = result.SchemaLocation;
-        try
+        if (location is null
+            || !string.Equals(location.GetLeftPart(UriPartial.Query), _schema.BaseUri.GetLeftPart(UriPartial.Query), StringComparison.Ordinal)
+            || !JsonPointer.TryParse(location.Fragment.Length > 0 ? location.Fragment : "#", out var pointer)
+            || pointer.Evaluate(_source) is not { ValueKind: JsonValueKind.Object } subschema)
         {
-            return location is not null
-                && string.Equals(location.GetLeftPart(UriPartial.Query), _schema.BaseUri.GetLeftPart(UriPartial.Query), StringComparison.Ordinal)
-                && JsonPointer.TryParse(location.Fragment.Length > 0 ? location.Fragment : "#", out var pointer)
-                && pointer.TryEvaluate(_source, out var subschema)
-                && subschema is JsonObject keywords
-                && keywords.TryGetPropertyValue(keyword, out value);
+            return null;
         }
-        catch (ArgumentException)
-        {
-            // A repeated key in the server's schema text: the library's wording stands.
-            return false;
-        }
+
+        return subschema.TryGetProperty(keyword, out var value) ? value : null;
     }
 
-    private static string Quote(JsonNode? value) => Shorten(value?.ToJsonString(s_quoting) ?? "null");
+    private static string Quote(JsonElement value)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, s_quoting))
+        {
+            value.WriteTo(writer);
+        }
+
+        return Shorten(Encoding.UTF8.GetString(buffer.WrittenSpan));
+    }
 
     private static bool IsSchemaFault(Exception e) =>
         e is JsonSchemaException or RefResolutionException or InvalidOperationException or ArgumentException or FormatException or NotSupportedException;

@@ -15,6 +15,7 @@ public class ProtocolBenchmark
     private byte[] _toolsCall = null!;
     private byte[] _toolsListAnswer = null!;
     private ToolsListRewriter _rewriter = null!;
+    private JsonElement _requestId;
 
     [GlobalSetup]
     public void Setup()
@@ -32,8 +33,10 @@ public class ProtocolBenchmark
         var policy = PolicyParser.Parse($$$"""{"version": "1", "default": "deny", "hide": ["tool_2??"], "tools": {{{{rules}}}}}""", PolicyFormat.Json).Policy
             ?? throw new InvalidOperationException("The benchmark policy does not parse.");
         using var id = JsonDocument.Parse("7");
-        _rewriter = new ToolsListRewriter(policy, id.RootElement.Clone());
-        if (_rewriter.Rewrite(_toolsListAnswer) is not { } filtered || Encoding.UTF8.GetString(filtered).Split("\"name\"").Length - 1 != 200)
+        _requestId = id.RootElement.Clone();
+        _rewriter = new ToolsListRewriter(policy);
+        var filtered = FilterToolsList();
+        if (Encoding.UTF8.GetString(filtered.Span).Split("\"name\"").Length - 1 != 200)
         {
             throw new InvalidOperationException("The filter did not keep exactly the 200 allowed, unhidden tools.");
         }
@@ -46,6 +49,11 @@ public class ProtocolBenchmark
         return message!.Method!.Length;
     }
 
-    [Benchmark(Description = "filter a 500-tool tools/list answer")]
-    public int FilterToolsList() => _rewriter.Rewrite(_toolsListAnswer)!.Length;
+    /// <summary>What the gateway does with the answer: check it is the JSON-RPC answer to the request, then filter it.</summary>
+    [Benchmark(Description = "check and filter a 500-tool tools/list answer")]
+    public ReadOnlyMemory<byte> FilterToolsList()
+    {
+        var filter = new AnswerFilter(_requestId, _rewriter, McpMethods.Protocol, 128);
+        return filter.Inspect(_toolsListAnswer) == AnswerVerdict.Relay ? filter.Output : default;
+    }
 }

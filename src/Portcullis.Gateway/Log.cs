@@ -20,6 +20,15 @@ internal static partial class Log
     [LoggerMessage(2002, LogLevel.Warning, "Request to '{ServerId}' refused: {Status} (grant {Grant}).")]
     public static partial void AuthRefused(ILogger logger, string serverId, string status, string? grant);
 
+    [LoggerMessage(2005, LogLevel.Information, "Refused {Action} request for '{ServerId}': {Reason}")]
+    public static partial void RequestRefused(ILogger logger, string action, string serverId, string reason);
+
+    [LoggerMessage(2006, LogLevel.Error, "Request {ReferenceId} to '{ServerId}' failed inside the gateway; the client was told -32603 with this reference.")]
+    public static partial void UnexpectedFailure(ILogger logger, Exception exception, string referenceId, string serverId);
+
+    [LoggerMessage(3002, LogLevel.Warning, "Dropped a message from upstream '{ServerId}': {Reason}.")]
+    public static partial void AnswerDropped(ILogger logger, string serverId, string reason);
+
     [LoggerMessage(3001, LogLevel.Warning, "Upstream '{ServerId}' failed: {Error}.")]
     public static partial void UpstreamFailed(ILogger logger, string serverId, string error);
 

@@ -13,7 +13,11 @@ namespace Portcullis.Gateway.Configuration;
 public static partial class ConfigLoader
 {
     private static readonly string[] s_rootKeys = ["listen", "store", "fail_mode", "audit", "admins", "allowed_origins", "allowed_hosts", "servers", "grants", "max_argument_depth"];
-    private static readonly string[] s_serverKeys = ["id", "url", "headers", "command", "args", "env", "policy"];
+    private static readonly string[] s_serverKeys =
+    [
+        "id", "url", "headers", "command", "args", "env", "policy",
+        "allow_methods", "timeout", "max_response_bytes", "max_response_depth", "max_concurrent_calls", "circuit_breaker",
+    ];
     private static readonly string[] s_grantKeys = ["name", "servers", "token", "labels", "expires"];
 
     /// <summary>Loads a configuration file; relative policy paths are resolved against the file's folder.</summary>
@@ -366,6 +370,8 @@ public static partial class ConfigLoader
                 CheckPolicyFile(policyPath, path + "/policy");
             }
 
+            var allowMethods = element.TryGetProperty("allow_methods", out var methodsElement) ? AllowMethods(methodsElement, path + "/allow_methods") : [];
+            var limits = UpstreamLimits(element, path);
             if (errors.Count != before)
             {
                 return null;
@@ -373,6 +379,8 @@ public static partial class ConfigLoader
 
             return new UpstreamServerConfig
             {
+                AllowMethods = allowMethods,
+                Limits = limits,
                 Id = id!,
                 Url = url!,
                 Headers = headers,

@@ -83,6 +83,50 @@ public sealed record UpstreamServerConfig
 
     /// <summary>The policy text, when supplied in memory (the demo) instead of a file.</summary>
     public string? PolicyText { get; init; }
+
+    /// <summary>Methods outside the MCP revisions the gateway speaks that may pass to and from this server anyway.</summary>
+    public ImmutableArray<string> AllowMethods { get; init; } = [];
+
+    /// <summary>What the gateway tolerates from this server before it answers the client with an error itself.</summary>
+    public UpstreamLimits Limits { get; init; } = new();
+}
+
+/// <summary>
+/// Bounds on one upstream's answers, so a server that hangs, floods or fails cannot hold the
+/// gateway's memory, connections or clients, nor slow calls to other servers.
+/// </summary>
+public sealed record UpstreamLimits
+{
+    /// <summary>How long the server may take to answer a request, from sending it to the end of the answer (time held for approval does not count).</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Largest JSON answer, largest single event of a streamed answer, and largest whole streamed answer to one request.</summary>
+    public long MaxResponseBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>How deeply one message from the server may nest.</summary>
+    public int MaxResponseDepth { get; init; } = 128;
+
+    /// <summary>Requests in flight to the server at once; more are refused at once rather than queued.</summary>
+    public int MaxConcurrentCalls { get; init; } = 64;
+
+    /// <summary>When to stop sending to a failing server for a while; null turns the breaker off.</summary>
+    public CircuitBreakerSettings? CircuitBreaker { get; init; } = new();
+}
+
+/// <summary>A circuit breaker over one upstream's answers: failures are connection errors, timeouts, 5xx statuses and answers that are not JSON-RPC.</summary>
+public sealed record CircuitBreakerSettings
+{
+    /// <summary>The share of failed requests in <see cref="SamplingDuration"/> that opens the circuit.</summary>
+    public double FailureRatio { get; init; } = 0.5;
+
+    /// <summary>How many requests <see cref="SamplingDuration"/> must see before the ratio counts.</summary>
+    public int MinimumThroughput { get; init; } = 10;
+
+    /// <summary>The window over which failures are counted.</summary>
+    public TimeSpan SamplingDuration { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the circuit stays open before one request probes the server again.</summary>
+    public TimeSpan BreakDuration { get; init; } = TimeSpan.FromSeconds(15);
 }
 
 /// <summary>A grant declared in the configuration file.</summary>

@@ -10,13 +10,15 @@ namespace Portcullis.Gateway.Hosting;
 /// <summary>Maps the gateway's endpoints.</summary>
 public static class PortcullisEndpointRouteBuilderExtensions
 {
-    /// <summary>Maps <c>/mcp/{serverId}</c> (POST, GET, DELETE), <c>/admin/api/…</c> and <c>/healthz</c>.</summary>
+    /// <summary>Maps <c>/mcp/{serverId}</c> (POST, GET, DELETE, and OPTIONS for CORS preflights), <c>/admin/api/…</c> and <c>/healthz</c>.</summary>
     public static IEndpointRouteBuilder MapPortcullis(this IEndpointRouteBuilder endpoints)
     {
         var handler = endpoints.ServiceProvider.GetRequiredService<McpProxyHandler>();
-        endpoints.MapPost("/mcp/{serverId}", (HttpContext context, string serverId) => handler.HandlePostAsync(context, serverId));
-        endpoints.MapGet("/mcp/{serverId}", (HttpContext context, string serverId) => handler.HandleGetAsync(context, serverId));
-        endpoints.MapDelete("/mcp/{serverId}", (HttpContext context, string serverId) => handler.HandleDeleteAsync(context, serverId));
+        endpoints.MapPost("/mcp/{serverId}", (HttpContext context, string serverId) => handler.GuardAsync(context, serverId, handler.HandlePostAsync));
+        endpoints.MapGet("/mcp/{serverId}", (HttpContext context, string serverId) => handler.GuardAsync(context, serverId, handler.HandleGetAsync));
+        endpoints.MapDelete("/mcp/{serverId}", (HttpContext context, string serverId) => handler.GuardAsync(context, serverId, handler.HandleDeleteAsync));
+        endpoints.MapMethods("/mcp/{serverId}", [HttpMethods.Options],
+            (HttpContext context, string serverId) => handler.GuardAsync(context, serverId, handler.HandlePreflightAsync));
         endpoints.MapGet("/healthz", () => Results.Text("ok"));
         var admin = endpoints.ServiceProvider.GetRequiredService<AdminApi>();
         endpoints.MapGet("/admin/api/audit", admin.GetAuditAsync);

@@ -34,6 +34,8 @@ public static class PortcullisServiceCollectionExtensions
         services.AddSingleton(sp => new ToolCallGate(state.Counters, config.FailMode, sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<ApprovalService>(),
             sp.GetRequiredService<ApprovalWebhookSender>(), ApprovalService.CanBeDecided(config), sp.GetRequiredService<ToolCatalog>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ToolCallGate>>()));
+        services.AddSingleton(sp => new UpstreamGuards(config.Servers, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new RefusalRecorder(sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<ILogger<RefusalRecorder>>()));
         services.AddSingleton<McpProxyHandler>();
         services.AddSingleton(_ => new AdminAuthenticator(config.Admins));
         services.AddSingleton(sp => new AdminApi(config, sp.GetRequiredService<AdminAuthenticator>(), state.Audit, sp.GetRequiredService<ApprovalService>(),

@@ -15,6 +15,9 @@ internal sealed record GatewayError(int StatusCode, int Code, string Message)
 
     public static GatewayError InvalidParams(string message) => new(StatusCodes.Status200OK, -32602, message);
 
+    public static GatewayError MethodNotFound(string message, bool isRequest) =>
+        new(isRequest ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest, -32601, message);
+
     public static GatewayError Unauthorized(string message) => new(StatusCodes.Status401Unauthorized, -32001, message);
 
     public static GatewayError Forbidden(string message) => new(StatusCodes.Status403Forbidden, -32001, message);

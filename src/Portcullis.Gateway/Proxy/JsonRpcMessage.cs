@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Portcullis.Gateway.Proxy;
 
@@ -57,6 +58,13 @@ internal sealed class JsonRpcMessage : IDisposable
         catch (JsonException e)
         {
             error = Refusal(e, body.Span, maxArgumentDepth);
+            return null;
+        }
+
+        error = InvalidText(body.Span, maxArgumentDepth + EnvelopeDepth);
+        if (error is not null)
+        {
+            document.Dispose();
             return null;
         }
 
@@ -123,6 +131,45 @@ internal sealed class JsonRpcMessage : IDisposable
         }
 
         return GatewayError.InvalidRequest("The message is neither a request, a notification nor a response.");
+    }
+
+    /// <summary>
+    /// Refuses text that is not Unicode: a string or name holding bytes that are not UTF-8, or an
+    /// escaped surrogate without its pair (<c>"\ud800"</c>). The JSON reader lets both through, but
+    /// no string can be read from them, so the policy, the audit record and the server would each
+    /// see something different, or nothing at all.
+    /// </summary>
+    private static GatewayError? InvalidText(ReadOnlySpan<byte> body, int maxDepth)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = maxDepth });
+        while (reader.Read())
+        {
+            if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName))
+            {
+                continue;
+            }
+
+            var what = reader.TokenType == JsonTokenType.PropertyName ? "a property name" : "a string";
+            if (!Utf8.IsValid(reader.ValueSpan))
+            {
+                return GatewayError.ParseError($"The body is not valid UTF-8: {what} starting at byte {reader.TokenStartIndex} holds bytes that are not UTF-8.");
+            }
+
+            if (reader.ValueIsEscaped)
+            {
+                try
+                {
+                    reader.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    return GatewayError.ParseError(
+                        $"The body is not valid Unicode: {what} starting at byte {reader.TokenStartIndex} escapes a surrogate without its pair (such as \\ud800).");
+                }
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Portcullis.Gateway.Configuration;
@@ -23,35 +24,19 @@ internal sealed partial class McpProxyHandler
         return UpstreamRequest.Create(method, server, accept.Length > 0 ? accept : "application/json, text/event-stream", version, session?.UpstreamSessionId);
     }
 
-    /// <summary>Sends to the upstream and relays the answer, noting in <paramref name="exchange"/> how far it got.</summary>
-    private async Task SendAndRelayAsync(HttpContext context, UpstreamServerConfig server, HttpRequestMessage request, JsonRpcMessage? message,
-        bool isInitialize, Grant grant, StoredSession? session, ToolsListRewriter? rewriter, UpstreamExchange exchange)
+    /// <summary>
+    /// Sends a POST to the upstream under its guards (concurrency, circuit breaker, deadline) and
+    /// relays the checked answer, noting in <paramref name="exchange"/> how far it got. Any
+    /// failure becomes an error of the gateway's own, as the answer or, when the client's event
+    /// stream is already open, as its next event.
+    /// </summary>
+    private async Task SendAndRelayAsync(HttpContext context, UpstreamServerConfig server, HttpRequestMessage request, AnswerFilter filter, JsonElement id,
+        bool isInitialize, Grant grant, StoredSession? session, UpstreamExchange exchange)
     {
-        var id = message?.Id ?? default;
-        HttpResponseMessage response;
         exchange.Start();
-        try
+        var failure = await upstreamGuards.RunAsync(server, async token =>
         {
-            response = await upstreamClients.For(server)
-                .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (HttpRequestException e)
-        {
-            exchange.Stop();
-            Log.UpstreamFailed(logger, server.Id, e.Message);
-            await GatewayError.UpstreamUnavailable(server.Id).WriteAsync(context, id).ConfigureAwait(false);
-            return;
-        }
-        catch (TaskCanceledException) when (!context.RequestAborted.IsCancellationRequested)
-        {
-            exchange.Stop();
-            Log.UpstreamFailed(logger, server.Id, "timed out");
-            await GatewayError.UpstreamUnavailable(server.Id).WriteAsync(context, id).ConfigureAwait(false);
-            return;
-        }
-
-        using (response)
-        {
+            using var response = await upstreamClients.For(server).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
             var status = (int)response.StatusCode;
             exchange.Answered(status);
             if (status == StatusCodes.Status404NotFound && session is not null)
@@ -62,19 +47,14 @@ internal sealed partial class McpProxyHandler
                 return;
             }
 
-            if (status == StatusCodes.Status405MethodNotAllowed && request.Method == HttpMethod.Get)
+            if (status >= 500 || status is 401 or 403)
             {
-                context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
-                return;
+                throw new UpstreamStatusException(status);
             }
 
             if (status >= 400)
             {
-                Log.UpstreamFailed(logger, server.Id, $"HTTP {status}");
-                var error = status is >= 400 and < 500 and not (401 or 403)
-                    ? new GatewayError(status, -32600, $"Upstream server '{server.Id}' refused the request (HTTP {status}).")
-                    : GatewayError.UpstreamUnavailable(server.Id);
-                await error.WriteAsync(context, id).ConfigureAwait(false);
+                await new GatewayError(status, -32600, $"Upstream server '{server.Id}' refused the request (HTTP {status}).").WriteAsync(context, id).ConfigureAwait(false);
                 return;
             }
 
@@ -85,25 +65,82 @@ internal sealed partial class McpProxyHandler
                 context.Response.Headers[ProtocolVersions.SessionHeaderName] = created.Id;
             }
 
-            if (status == StatusCodes.Status202Accepted)
+            if (status == StatusCodes.Status202Accepted && !filter.ExpectsAnswer)
             {
                 if (!context.Response.HasStarted)
                 {
                     context.Response.StatusCode = StatusCodes.Status202Accepted;
                 }
 
-                exchange.Stop();
                 return;
             }
 
-            var relayed = await ResponseRelay.RelayAsync(response, context, rewriter, tools.ObserverFor(server.Id), config.MaxUpstreamResponseBytes).ConfigureAwait(false);
-            exchange.Stop();
-            if (!relayed)
+            await ResponseRelay.RelayAsync(response, context, filter, tools.ObserverFor(server.Id), server.Limits.MaxResponseBytes, logger, server.Id, token)
+                .ConfigureAwait(false);
+        }, context.RequestAborted).ConfigureAwait(false);
+        exchange.Stop();
+        if (failure is null)
+        {
+            return;
+        }
+
+        exchange.Failed(failure);
+        Log.UpstreamFailed(logger, server.Id, failure.Detail);
+        await failure.ToError(server.Id).WriteAsync(context, id).ConfigureAwait(false);
+    }
+
+    /// <summary>Relays the upstream's GET stream: messages the server starts, each checked; no deadline, since the stream lives as long as the session.</summary>
+    private async Task RelayStreamAsync(HttpContext context, UpstreamServerConfig server, HttpRequestMessage request, StoredSession session)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await upstreamClients.For(server).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            Log.UpstreamFailed(logger, server.Id, e.Message);
+            await GatewayError.UpstreamUnavailable(server.Id).WriteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        using (response)
+        {
+            var status = (int)response.StatusCode;
+            if (status == StatusCodes.Status404NotFound)
             {
-                exchange.Oversized = true;
-                Log.UpstreamFailed(logger, server.Id, "response larger than the cap");
-                await new GatewayError(StatusCodes.Status502BadGateway, -32603,
-                    $"Upstream server '{server.Id}' answered with more than {config.MaxUpstreamResponseBytes} bytes.").WriteAsync(context, id).ConfigureAwait(false);
+                await sessions.RemoveAsync(session.Id, CancellationToken.None).ConfigureAwait(false);
+                await GatewayError.UnknownSession().WriteAsync(context).ConfigureAwait(false);
+                return;
+            }
+
+            if (status == StatusCodes.Status405MethodNotAllowed)
+            {
+                context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+                return;
+            }
+
+            if (status >= 400 || status == StatusCodes.Status202Accepted)
+            {
+                Log.UpstreamFailed(logger, server.Id, $"GET stream: HTTP {status}");
+                await GatewayError.UpstreamUnavailable(server.Id).WriteAsync(context).ConfigureAwait(false);
+                return;
+            }
+
+            var filter = new AnswerFilter(default, rewriter: null, gate.MethodsOf(server), server.Limits.MaxResponseDepth);
+            try
+            {
+                await ResponseRelay.RelayAsync(response, context, filter, tools.ObserverFor(server.Id), server.Limits.MaxResponseBytes, logger, server.Id,
+                    context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is UpstreamAnswerException or HttpRequestException or IOException && !context.RequestAborted.IsCancellationRequested)
+            {
+                // A stream that turns bad is ended; the client opens a new one.
+                Log.UpstreamFailed(logger, server.Id, "GET stream: " + e.Message);
+                if (!context.Response.HasStarted)
+                {
+                    await GatewayError.UpstreamUnavailable(server.Id).WriteAsync(context).ConfigureAwait(false);
+                }
             }
         }
     }

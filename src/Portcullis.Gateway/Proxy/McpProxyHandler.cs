@@ -1,9 +1,13 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 using Portcullis.Gateway.Approvals;
+using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Policies;
@@ -15,9 +19,10 @@ using Portcullis.Storage.Sessions;
 namespace Portcullis.Gateway.Proxy;
 
 /// <summary>
-/// The Streamable HTTP front door, <c>/mcp/{serverId}</c>: checks origin, grant and session,
-/// decides <c>tools/call</c> by policy, and relays everything else unchanged in both directions.
-/// The agent's credentials, cookies and session id never reach the upstream.
+/// The Streamable HTTP front door, <c>/mcp/{serverId}</c>: checks Host, Origin, grant and session,
+/// decides <c>tools/call</c> by policy, and relays everything else in both directions once the
+/// upstream's answer has been checked. The agent's credentials, cookies and session id never
+/// reach the upstream. Every request refused before a policy decision is recorded as a refusal.
 /// </summary>
 internal sealed partial class McpProxyHandler(
     GatewayConfig config,
@@ -27,11 +32,16 @@ internal sealed partial class McpProxyHandler(
     ToolCallGate gate,
     ApprovalService approvals,
     UpstreamClients upstreamClients,
+    UpstreamGuards upstreamGuards,
     ToolCatalog tools,
+    RefusalRecorder refusals,
     ILogger<McpProxyHandler> logger)
 {
+    private const string CorsAllowedHeaders = "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID";
+
     private readonly Dictionary<string, UpstreamServerConfig> _servers = config.Servers.ToDictionary(s => s.Id, StringComparer.Ordinal);
     private readonly HostAllowList _hosts = HostAllowList.For(config);
+    private readonly HashSet<string> _origins = new(config.AllowedOrigins.Select(o => o.TrimEnd('/')), StringComparer.OrdinalIgnoreCase);
 
     public async Task HandlePostAsync(HttpContext context, string serverId)
     {
@@ -42,33 +52,37 @@ internal sealed partial class McpProxyHandler(
         }
 
         var (server, grant) = admitted;
+        var refusal = new Refusal("bad_request", "") { Server = server.Id, Grant = grant.Name, Client = ClientOf(context) };
         if (context.Request.Headers.TryGetValue(ProtocolVersions.HeaderName, out var version) && !ProtocolVersions.IsSupported(version.ToString()))
         {
-            await GatewayError.InvalidRequest($"Unsupported MCP-Protocol-Version '{version}'; supported: {ProtocolVersions.SupportedList}.").WriteAsync(context).ConfigureAwait(false);
+            await RefuseAsync(context, GatewayError.InvalidRequest($"Unsupported MCP-Protocol-Version '{Shorten(version.ToString())}'; supported: {ProtocolVersions.SupportedList}."),
+                refusal).ConfigureAwait(false);
             return;
         }
 
         if (!IsJson(context.Request.ContentType))
         {
-            await new GatewayError(StatusCodes.Status415UnsupportedMediaType, -32600, "Content-Type must be application/json.").WriteAsync(context).ConfigureAwait(false);
+            await RefuseAsync(context, new GatewayError(StatusCodes.Status415UnsupportedMediaType, -32600, "Content-Type must be application/json."), refusal)
+                .ConfigureAwait(false);
             return;
         }
 
         var body = await ReadBodyAsync(context).ConfigureAwait(false);
         if (body is null)
         {
-            await new GatewayError(StatusCodes.Status413PayloadTooLarge, -32600,
-                $"The request body is larger than {config.MaxRequestBodyBytes} bytes.").WriteAsync(context).ConfigureAwait(false);
+            await RefuseAsync(context, new GatewayError(StatusCodes.Status413PayloadTooLarge, -32600, $"The request body is larger than {config.MaxRequestBodyBytes} bytes."),
+                refusal).ConfigureAwait(false);
             return;
         }
 
         using var message = JsonRpcMessage.TryParse(body, config.MaxArgumentDepth, out var parseError);
         if (message is null)
         {
-            await parseError!.WriteAsync(context).ConfigureAwait(false);
+            await RefuseAsync(context, parseError!, refusal).ConfigureAwait(false);
             return;
         }
 
+        refusal = refusal with { Method = message.Method };
         var isInitialize = message.Kind == JsonRpcKind.Request && message.Method == "initialize";
         StoredSession? session = null;
         var sessionHeader = context.Request.Headers[ProtocolVersions.SessionHeaderName];
@@ -77,20 +91,22 @@ internal sealed partial class McpProxyHandler(
             session = await sessions.FindAsync(sessionHeader.ToString(), grant.Name, server.Id, context.RequestAborted).ConfigureAwait(false);
             if (session is null)
             {
-                await GatewayError.UnknownSession().WriteAsync(context, message.Id).ConfigureAwait(false);
+                await RefuseAsync(context, GatewayError.UnknownSession(), refusal with { Action = "unknown_session" }, message.Id).ConfigureAwait(false);
                 return;
             }
         }
         else if (!isInitialize)
         {
-            await GatewayError.InvalidRequest("Mcp-Session-Id is required for every request after initialize.").WriteAsync(context, message.Id).ConfigureAwait(false);
+            await RefuseAsync(context, GatewayError.InvalidRequest("Mcp-Session-Id is required for every request after initialize."), refusal, message.Id)
+                .ConfigureAwait(false);
             return;
         }
 
         var policy = policies.Current(server.Id);
         if (policy is null)
         {
-            await new GatewayError(StatusCodes.Status503ServiceUnavailable, -32603, $"No policy is loaded for server '{server.Id}'.").WriteAsync(context, message.Id).ConfigureAwait(false);
+            await RefuseAsync(context, new GatewayError(StatusCodes.Status503ServiceUnavailable, -32603, $"No policy is loaded for server '{server.Id}'."),
+                refusal with { Action = "no_policy" }, message.Id).ConfigureAwait(false);
             return;
         }
 
@@ -99,8 +115,7 @@ internal sealed partial class McpProxyHandler(
             await WithdrawIfHeldAsync(message, session).ConfigureAwait(false);
         }
 
-        var upstream = new UpstreamHttpSession(upstreamClients.For(server), server, config.MaxUpstreamResponseBytes, session?.UpstreamSessionId,
-            version.Count > 0 ? version.ToString() : null);
+        var upstream = new UpstreamHttpSession(upstreamClients.For(server), server, session?.UpstreamSessionId, version.Count > 0 ? version.ToString() : null);
         var admission = await gate.AdmitMessageAsync(policy, message, grant, upstream, session?.Id, startedAt, context.RequestAborted).ConfigureAwait(false);
         if (admission.Hold is not null)
         {
@@ -114,7 +129,15 @@ internal sealed partial class McpProxyHandler(
 
         if (admission.Error is { } error)
         {
-            await error.WriteAsync(context, message.Id).ConfigureAwait(false);
+            if (admission.Audited)
+            {
+                await error.WriteAsync(context, message.Id).ConfigureAwait(false);
+            }
+            else
+            {
+                await RefuseAsync(context, error, refusal with { Action = error.Code == -32601 ? "method_not_found" : "bad_request" }, message.Id).ConfigureAwait(false);
+            }
+
             return;
         }
 
@@ -131,7 +154,9 @@ internal sealed partial class McpProxyHandler(
         var exchange = new UpstreamExchange();
         try
         {
-            await SendAndRelayAsync(context, server, request, message, isInitialize, grant, session, admission.Rewriter, exchange).ConfigureAwait(false);
+            var filter = new AnswerFilter(message.Kind == JsonRpcKind.Request ? message.Id : default, admission.Rewriter, gate.MethodsOf(server),
+                server.Limits.MaxResponseDepth);
+            await SendAndRelayAsync(context, server, request, filter, message.Id, isInitialize, grant, session, exchange).ConfigureAwait(false);
         }
         finally
         {
@@ -141,7 +166,7 @@ internal sealed partial class McpProxyHandler(
                 await gate.RollbackAsync(admission.Leases, CancellationToken.None).ConfigureAwait(false);
             }
 
-            await gate.CompleteAsync(admission, exchange.Status, exchange.Elapsed, exchange.Failed).ConfigureAwait(false);
+            await gate.CompleteAsync(admission, exchange.Status, exchange.Elapsed, exchange.FailureReason).ConfigureAwait(false);
         }
     }
 
@@ -159,8 +184,7 @@ internal sealed partial class McpProxyHandler(
             request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId.ToString());
         }
 
-        await SendAndRelayAsync(context, admitted.Server, request, message: null, isInitialize: false, admitted.Grant, session, rewriter: null, new UpstreamExchange())
-            .ConfigureAwait(false);
+        await RelayStreamAsync(context, admitted.Server, request, session).ConfigureAwait(false);
     }
 
     public async Task HandleDeleteAsync(HttpContext context, string serverId)
@@ -174,39 +198,95 @@ internal sealed partial class McpProxyHandler(
         await sessions.RemoveAsync(session.Id, CancellationToken.None).ConfigureAwait(false);
         if (session.UpstreamSessionId is not null)
         {
-            try
+            using var request = CreateUpstreamRequest(HttpMethod.Delete, admitted.Server, session, context.Request);
+            var failure = await upstreamGuards.RunAsync(admitted.Server, async token =>
             {
-                using var request = CreateUpstreamRequest(HttpMethod.Delete, admitted.Server, session, context.Request);
-                using var response = await upstreamClients.For(admitted.Server).SendAsync(request, context.RequestAborted).ConfigureAwait(false);
-            }
-            catch (HttpRequestException e)
+                using var response = await upstreamClients.For(admitted.Server).SendAsync(request, token).ConfigureAwait(false);
+            }, context.RequestAborted).ConfigureAwait(false);
+            if (failure is not null)
             {
-                Log.UpstreamFailed(logger, admitted.Server.Id, e.Message);
+                Log.UpstreamFailed(logger, admitted.Server.Id, failure.Detail);
             }
         }
 
         context.Response.StatusCode = StatusCodes.Status200OK;
     }
 
-    /// <summary>Server, origin and grant checks shared by every method; writes the refusal itself.</summary>
+    /// <summary>
+    /// A CORS preflight: answered for origins in <c>allowed_origins</c> (no credentials are
+    /// involved: the grant travels in a header the preflight allows), refused for any other.
+    /// </summary>
+    public async Task HandlePreflightAsync(HttpContext context, string serverId)
+    {
+        var origin = context.Request.Headers.Origin.ToString();
+        if (!_hosts.Allows(context.Request.Host.Host) || origin.Length == 0 || !_origins.Contains(origin))
+        {
+            await RefuseAsync(context, GatewayError.Forbidden(origin.Length == 0 ? "A preflight needs an Origin." : $"Origin '{Shorten(origin)}' is not allowed."),
+                new Refusal("origin", "CORS preflight refused") { Server = serverId, Client = ClientOf(context) }).ConfigureAwait(false);
+            return;
+        }
+
+        AddCorsHeaders(context, origin);
+        context.Response.Headers.AccessControlAllowMethods = "POST, GET, DELETE";
+        context.Response.Headers.AccessControlAllowHeaders = CorsAllowedHeaders;
+        context.Response.Headers.AccessControlMaxAge = "600";
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    /// <summary>
+    /// Turns anything a handler did not expect into a JSON-RPC error with a reference to grep in
+    /// the log, never a stack trace or an empty 500, and records it as a refusal.
+    /// </summary>
+    public async Task GuardAsync(HttpContext context, string serverId, Func<HttpContext, string, Task> handle)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        try
+        {
+            await handle(context, serverId).ConfigureAwait(false);
+        }
+        catch (Exception e) when (context.RequestAborted.IsCancellationRequested && e is OperationCanceledException or IOException)
+        {
+            // The client went away; nobody is left to answer.
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            var reference = "err_" + Guid.CreateVersion7().ToString("N")[..16];
+            Log.UnexpectedFailure(logger, e, reference, serverId);
+            var error = new GatewayError(StatusCodes.Status503ServiceUnavailable, -32603,
+                $"The gateway could not handle this request; reference {reference} in its log.");
+            try
+            {
+                await RefuseAsync(context, error, new Refusal("internal_error", error.Message) { Server = serverId, Client = ClientOf(context) }).ConfigureAwait(false);
+            }
+            catch (Exception writeFailure) when (writeFailure is IOException or OperationCanceledException or InvalidOperationException)
+            {
+                context.Abort();
+            }
+        }
+    }
+
+    /// <summary>Host, Origin and grant checks shared by every method, in that order; writes the refusal itself.</summary>
     private async Task<(UpstreamServerConfig Server, Grant Grant)?> AdmitAsync(HttpContext context, string serverId)
     {
+        var refusal = new Refusal("host", "") { Server = serverId, Client = ClientOf(context) };
         if (!_hosts.Allows(context.Request.Host.Host))
         {
-            await GatewayError.Forbidden($"Host '{context.Request.Host.Host}' is not allowed.").WriteAsync(context).ConfigureAwait(false);
+            await RefuseAsync(context, GatewayError.Forbidden($"Host '{Shorten(context.Request.Host.Host)}' is not allowed."), refusal).ConfigureAwait(false);
             return null;
         }
 
-        if (context.Request.Headers.Origin is { Count: > 0 } origin && !config.AllowedOrigins.Contains(origin.ToString(), StringComparer.OrdinalIgnoreCase))
+        if (context.Request.Headers.Origin is { Count: > 0 } originHeader)
         {
-            await GatewayError.Forbidden($"Origin '{origin}' is not allowed.").WriteAsync(context).ConfigureAwait(false);
-            return null;
-        }
-
-        if (!_servers.TryGetValue(serverId, out var server))
-        {
-            await new GatewayError(StatusCodes.Status404NotFound, -32600, $"Unknown server '{serverId}'.").WriteAsync(context).ConfigureAwait(false);
-            return null;
+            var origin = originHeader.ToString();
+            if (_origins.Contains(origin))
+            {
+                AddCorsHeaders(context, origin);
+            }
+            else if (!IsSameOrigin(context.Request, origin))
+            {
+                await RefuseAsync(context, GatewayError.Forbidden($"Origin '{Shorten(origin)}' is not allowed."), refusal with { Action = "origin" }).ConfigureAwait(false);
+                return null;
+            }
         }
 
         var authorization = context.Request.Headers.Authorization;
@@ -221,43 +301,100 @@ internal sealed partial class McpProxyHandler(
         {
             // Fail closed: a grant that cannot be checked is not accepted.
             Log.UpstreamFailed(logger, serverId, "grant store: " + e.Message);
-            await new GatewayError(StatusCodes.Status503ServiceUnavailable, -32005, "The grant store is unavailable; try again shortly.")
-                .WriteAsync(context).ConfigureAwait(false);
+            await RefuseAsync(context, new GatewayError(StatusCodes.Status503ServiceUnavailable, -32005, "The grant store is unavailable; try again shortly."),
+                refusal with { Action = "grant_store_unavailable" }).ConfigureAwait(false);
+            return null;
+        }
+
+        refusal = refusal with { Grant = check.Grant?.Name, Actor = check.Grant is null ? TokenFingerprint(authorization) : null };
+        if (check.Status is GrantCheckStatus.Accepted or GrantCheckStatus.WrongServer && !_servers.ContainsKey(serverId))
+        {
+            // Only a caller with a live grant learns whether a server id exists.
+            await RefuseAsync(context, new GatewayError(StatusCodes.Status404NotFound, -32600, $"Unknown server '{Shorten(serverId)}'."),
+                refusal with { Action = "unknown_server" }).ConfigureAwait(false);
             return null;
         }
 
         if (check.Status == GrantCheckStatus.Accepted)
         {
-            return (server, check.Grant!);
+            return (_servers[serverId], check.Grant!);
         }
 
-        Log.AuthRefused(logger, serverId, check.Status.ToString(), check.Grant?.Name);
-        var refusal = check.RefusalFor(serverId)!;
-        var error = check.Status == GrantCheckStatus.WrongServer ? GatewayError.Forbidden(refusal) : GatewayError.Unauthorized(refusal);
+        var reason = check.RefusalFor(serverId)!;
+        var error = check.Status == GrantCheckStatus.WrongServer ? GatewayError.Forbidden(reason) : GatewayError.Unauthorized(reason);
         if (error.StatusCode == StatusCodes.Status401Unauthorized)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer realm=\"portcullis\"";
         }
 
-        await error.WriteAsync(context).ConfigureAwait(false);
+        await RefuseAsync(context, error, refusal with { Action = "auth." + AuthAction(check.Status) }).ConfigureAwait(false);
         return null;
     }
 
     private async Task<StoredSession?> FindSessionAsync(HttpContext context, UpstreamServerConfig server, Grant grant)
     {
+        var refusal = new Refusal("bad_request", "") { Server = server.Id, Grant = grant.Name, Client = ClientOf(context) };
         var header = context.Request.Headers[ProtocolVersions.SessionHeaderName];
         if (StringValues.IsNullOrEmpty(header))
         {
-            await GatewayError.InvalidRequest("Mcp-Session-Id is required.").WriteAsync(context).ConfigureAwait(false);
+            await RefuseAsync(context, GatewayError.InvalidRequest("Mcp-Session-Id is required."), refusal).ConfigureAwait(false);
             return null;
         }
 
         var session = await sessions.FindAsync(header.ToString(), grant.Name, server.Id, context.RequestAborted).ConfigureAwait(false);
         if (session is null)
         {
-            await GatewayError.UnknownSession().WriteAsync(context).ConfigureAwait(false);
+            await RefuseAsync(context, GatewayError.UnknownSession(), refusal with { Action = "unknown_session" }).ConfigureAwait(false);
         }
 
         return session;
     }
+
+    /// <summary>Answers <paramref name="error"/> and records the refusal.</summary>
+    private async Task RefuseAsync(HttpContext context, GatewayError error, Refusal refusal, JsonElement id = default)
+    {
+        await refusals.RecordAsync(refusal with { Reason = error.Message }).ConfigureAwait(false);
+        await error.WriteAsync(context, id).ConfigureAwait(false);
+    }
+
+    /// <summary>An <c>Origin</c> naming the gateway itself (scheme, host and port of this request): no rebinding risk once Host is checked.</summary>
+    private static bool IsSameOrigin(HttpRequest request, string origin)
+    {
+        if (!Uri.TryCreate(origin, UriKind.Absolute, out var parsed) || !string.Equals(parsed.Scheme, request.Scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var port = request.Host.Port ?? (request.IsHttps ? 443 : 80);
+        return parsed.AbsolutePath == "/" && string.IsNullOrEmpty(parsed.Query) && parsed.Port == port
+            && string.Equals(parsed.Host.Trim('[', ']'), request.Host.Host.Trim('[', ']'), StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static void AddCorsHeaders(HttpContext context, string origin)
+    {
+        context.Response.Headers.AccessControlAllowOrigin = origin;
+        context.Response.Headers.AccessControlExposeHeaders = "Mcp-Session-Id, WWW-Authenticate, Retry-After";
+        context.Response.Headers.Vary = "Origin";
+    }
+
+    private static string AuthAction(GrantCheckStatus status) => status switch
+    {
+        GrantCheckStatus.MissingToken => "missing_token",
+        GrantCheckStatus.UnknownToken => "unknown_token",
+        GrantCheckStatus.Expired => "expired",
+        GrantCheckStatus.Revoked => "revoked",
+        _ => "wrong_server",
+    };
+
+    /// <summary>The first 8 hex digits of the presented token's SHA-256, enough to tell attempts apart and useless for replay.</summary>
+    private static string? TokenFingerprint(StringValues authorization)
+    {
+        var value = authorization.ToString();
+        var token = value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? value[7..].Trim() : value.Trim();
+        return token.Length == 0 ? null : "token:sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)))[..8];
+    }
+
+    private static string? ClientOf(HttpContext context) => context.Connection.RemoteIpAddress?.ToString();
+
+    private static string Shorten(string text) => text.Length > 100 ? text[..100] + "…" : text;
 }

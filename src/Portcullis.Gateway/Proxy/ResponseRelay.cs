@@ -1,13 +1,18 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Portcullis.Gateway.Upstreams;
 
 namespace Portcullis.Gateway.Proxy;
 
 /// <summary>
-/// Copies an upstream response to the client: JSON bodies whole (size-capped), SSE streams
-/// event by event, each flushed as soon as it is complete, so progress notifications of a long
-/// tool call reach the client while it runs. Only the answer to a <c>tools/list</c> is rewritten.
+/// Copies an upstream's answer to the client once <see cref="AnswerFilter"/> has passed each of
+/// its messages: a JSON body whole (size-capped), an SSE stream event by event, each flushed as
+/// soon as it is complete, so progress notifications of a long tool call reach the client while
+/// it runs. Reading stops at the response to the request. Nothing the upstream sent reaches the
+/// client unchecked: an answer that cannot be relayed throws <see cref="UpstreamAnswerException"/>,
+/// and the caller answers with an error of its own.
 /// </summary>
 internal static class ResponseRelay
 {
@@ -16,78 +21,54 @@ internal static class ResponseRelay
     private static readonly byte[] s_eventEnd = "\n\n"u8.ToArray();
     private static readonly byte[] s_dataField = "data: "u8.ToArray();
 
-    /// <summary>
-    /// Relays the body; returns false when the upstream's JSON body was over the cap (nothing was
-    /// written then). <paramref name="observe"/> sees every message of an event stream.
-    /// </summary>
-    public static async Task<bool> RelayAsync(HttpResponseMessage upstream, HttpContext context, ToolsListRewriter? rewriter, Action<string> observe, long maxJsonBytes)
+    /// <summary>Relays the upstream's answer (status below 400, not 202) to the client through <paramref name="filter"/>.</summary>
+    public static async Task RelayAsync(HttpResponseMessage upstream, HttpContext context, AnswerFilter filter, Action<string> observe, long maxBytes,
+        ILogger logger, string serverId, CancellationToken cancellationToken)
     {
-        var cancellationToken = context.RequestAborted;
         var mediaType = upstream.Content.Headers.ContentType?.MediaType;
-        var eventStream = string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+        if (string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
+        {
+            var stream = await upstream.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using var _ = stream.ConfigureAwait(false);
+            await RelayEventsAsync(stream, context, filter, observe, maxBytes, logger, serverId, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (!string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new UpstreamAnswerException(UpstreamFault.NotJsonRpc, $"the answer's content type is '{Shorten(mediaType ?? "none")}', not JSON or an event stream");
+        }
+
+        var body = await ReadCappedAsync(upstream.Content, maxBytes, cancellationToken).ConfigureAwait(false)
+            ?? throw new UpstreamAnswerException(UpstreamFault.TooLarge, $"the answer is larger than {maxBytes} bytes (max_response_bytes)");
+        if (body.Length == 0 && !filter.ExpectsAnswer)
+        {
+            SetStatus(context, StatusCodes.Status202Accepted);
+            return;
+        }
+
+        if (body.Length == 0 || filter.Inspect(body) == AnswerVerdict.Drop)
+        {
+            if (filter.ExpectsAnswer)
+            {
+                throw new UpstreamAnswerException(UpstreamFault.NotJsonRpc, filter.DropReason ?? "the answer is empty");
+            }
+
+            Log.AnswerDropped(logger, serverId, filter.DropReason ?? "");
+            SetStatus(context, StatusCodes.Status202Accepted);
+            return;
+        }
+
         if (context.Response.HasStarted)
         {
-            // The client's event stream is already open (the call was held for approval): the
-            // answer continues it, whatever form the upstream used.
-            return await ContinueEventStreamAsync(upstream, context, rewriter, observe, eventStream, maxJsonBytes).ConfigureAwait(false);
+            // The client's event stream is already open (the call was held for approval): the answer continues it.
+            await WriteEventAsync(context.Response.Body, filter.Output, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
-        if (eventStream)
-        {
-            context.Response.StatusCode = (int)upstream.StatusCode;
-            context.Response.ContentType = "text/event-stream";
-            context.Response.Headers.CacheControl = "no-cache, no-transform";
-            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-            await context.Response.StartAsync(cancellationToken).ConfigureAwait(false);
-            var stream = await upstream.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            await using var _ = stream.ConfigureAwait(false);
-            await RelayEventsAsync(stream, context.Response.Body, rewriter, observe, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-
-        var body = await ReadCappedAsync(upstream.Content, maxJsonBytes, cancellationToken).ConfigureAwait(false);
-        if (body is null)
-        {
-            return false;
-        }
-
-        context.Response.StatusCode = (int)upstream.StatusCode;
-        if (body.Length == 0)
-        {
-            return true;
-        }
-
-        context.Response.ContentType = upstream.Content.Headers.ContentType?.ToString() ?? "application/json";
-        var output = rewriter?.Rewrite(body) ?? body;
-        await context.Response.Body.WriteAsync(output, cancellationToken).ConfigureAwait(false);
-        return true;
-    }
-
-    private static async Task<bool> ContinueEventStreamAsync(HttpResponseMessage upstream, HttpContext context, ToolsListRewriter? rewriter, Action<string> observe,
-        bool eventStream,
-        long maxJsonBytes)
-    {
-        var cancellationToken = context.RequestAborted;
-        if (eventStream)
-        {
-            var stream = await upstream.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            await using var _ = stream.ConfigureAwait(false);
-            await RelayEventsAsync(stream, context.Response.Body, rewriter, observe, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-
-        var body = await ReadCappedAsync(upstream.Content, maxJsonBytes, cancellationToken).ConfigureAwait(false);
-        if (body is null)
-        {
-            return false;
-        }
-
-        if (body.Length > 0)
-        {
-            await WriteEventAsync(context.Response.Body, rewriter?.Rewrite(body) ?? body, cancellationToken).ConfigureAwait(false);
-        }
-
-        return true;
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync(filter.Output, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes one JSON-RPC message as an SSE <c>message</c> event and flushes it.</summary>
@@ -99,37 +80,104 @@ internal static class ResponseRelay
         await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task RelayEventsAsync(Stream source, Stream destination, ToolsListRewriter? rewriter, Action<string> observe,
-        CancellationToken cancellationToken)
+    private static async Task RelayEventsAsync(Stream source, HttpContext context, AnswerFilter filter, Action<string> observe, long maxBytes,
+        ILogger logger, string serverId, CancellationToken cancellationToken)
     {
-        await foreach (var sseEvent in SseEvent.ReadAllAsync(source, cancellationToken).ConfigureAwait(false))
+        var destination = context.Response.Body;
+        long total = 0;
+        await foreach (var sseEvent in SseEvent.ReadAllAsync(source, maxBytes, cancellationToken).ConfigureAwait(false))
         {
-            observe(sseEvent.Data);
-            var rewritten = rewriter is not null && sseEvent.Data.Length > 0 ? rewriter.Rewrite(Encoding.UTF8.GetBytes(sseEvent.Data)) : null;
-            var dataWritten = false;
-            foreach (var line in sseEvent.Lines)
+            total += sseEvent.Data.Length;
+            if (total > maxBytes)
             {
-                if (rewritten is not null && line.StartsWith("data:", StringComparison.Ordinal))
-                {
-                    if (!dataWritten)
-                    {
-                        await destination.WriteAsync(s_dataField, cancellationToken).ConfigureAwait(false);
-                        await destination.WriteAsync(rewritten, cancellationToken).ConfigureAwait(false);
-                        await destination.WriteAsync(s_newLine, cancellationToken).ConfigureAwait(false);
-                        dataWritten = true;
-                    }
+                throw new UpstreamAnswerException(UpstreamFault.TooLarge, $"the streamed answer is larger than {maxBytes} bytes (max_response_bytes)");
+            }
 
+            ReadOnlyMemory<byte>? rewritten = null;
+            if (sseEvent.Data.Length > 0)
+            {
+                var data = Encoding.UTF8.GetBytes(sseEvent.Data);
+                if (filter.Inspect(data) == AnswerVerdict.Drop)
+                {
+                    Log.AnswerDropped(logger, serverId, filter.DropReason ?? "");
                     continue;
                 }
 
-                await destination.WriteAsync(Encoding.UTF8.GetBytes(line), cancellationToken).ConfigureAwait(false);
-                await destination.WriteAsync(s_newLine, cancellationToken).ConfigureAwait(false);
+                observe(sseEvent.Data);
+                if (!filter.Output.Span.SequenceEqual(data))
+                {
+                    rewritten = filter.Output;
+                }
             }
 
+            await StartEventStreamAsync(context, cancellationToken).ConfigureAwait(false);
+            await WriteLinesAsync(destination, sseEvent, rewritten, cancellationToken).ConfigureAwait(false);
+            if (filter.ExpectsAnswer && filter.Answered)
+            {
+                // The request is answered: whatever else the server sends on this stream has no one to go to.
+                return;
+            }
+        }
+
+        if (filter.ExpectsAnswer)
+        {
+            throw new UpstreamAnswerException(UpstreamFault.NotJsonRpc, "the event stream ended without answering the request");
+        }
+
+        await StartEventStreamAsync(context, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes an event's lines as they came, or with its data replaced by <paramref name="rewritten"/>.</summary>
+    private static async Task WriteLinesAsync(Stream destination, SseEvent sseEvent, ReadOnlyMemory<byte>? rewritten, CancellationToken cancellationToken)
+    {
+        var dataWritten = false;
+        foreach (var line in sseEvent.Lines)
+        {
+            if (rewritten is { } data && line.StartsWith("data:", StringComparison.Ordinal))
+            {
+                if (!dataWritten)
+                {
+                    await destination.WriteAsync(s_dataField, cancellationToken).ConfigureAwait(false);
+                    await destination.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+                    await destination.WriteAsync(s_newLine, cancellationToken).ConfigureAwait(false);
+                    dataWritten = true;
+                }
+
+                continue;
+            }
+
+            await destination.WriteAsync(Encoding.UTF8.GetBytes(line), cancellationToken).ConfigureAwait(false);
             await destination.WriteAsync(s_newLine, cancellationToken).ConfigureAwait(false);
-            await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await destination.WriteAsync(s_newLine, cancellationToken).ConfigureAwait(false);
+        await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Opens the client's event stream unless it is open already (a held call, or an earlier event).</summary>
+    private static async Task StartEventStreamAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache, no-transform";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        await context.Response.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void SetStatus(HttpContext context, int status)
+    {
+        if (!context.Response.HasStarted)
+        {
+            context.Response.StatusCode = status;
         }
     }
+
+    private static string Shorten(string text) => text.Length > 60 ? text[..60] + "…" : text;
 
     /// <summary>Reads a JSON body up to <paramref name="maxBytes"/>; null when it is larger.</summary>
     internal static async Task<byte[]?> ReadCappedAsync(HttpContent content, long maxBytes, CancellationToken cancellationToken)

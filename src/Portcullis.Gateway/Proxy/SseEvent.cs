@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Portcullis.Gateway.Upstreams;
 
 namespace Portcullis.Gateway.Proxy;
 
@@ -11,14 +12,17 @@ internal sealed record SseEvent(IReadOnlyList<string> Lines, string Data)
     /// <summary>
     /// Reads events from a <c>text/event-stream</c> as they complete. Lines end with CRLF, LF or
     /// CR, as the SSE format allows; bytes are read through pooled buffers, since every relayed
-    /// answer passes here.
+    /// answer passes here. An event (or a line still waiting for its end) larger than
+    /// <paramref name="maxEventBytes"/> ends the stream with <see cref="UpstreamAnswerException"/>
+    /// before it is held in memory whole.
     /// </summary>
-    public static async IAsyncEnumerable<SseEvent> ReadAllAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public static async IAsyncEnumerable<SseEvent> ReadAllAsync(Stream stream, long maxEventBytes, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
         try
         {
             var lines = new List<string>();
+            long eventBytes = 0;
             while (true)
             {
                 var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -27,13 +31,25 @@ internal sealed record SseEvent(IReadOnlyList<string> Lines, string Data)
                 {
                     if (line.Length > 0)
                     {
+                        eventBytes += line.Length;
+                        if (eventBytes > maxEventBytes)
+                        {
+                            throw TooLarge(maxEventBytes);
+                        }
+
                         lines.Add(line);
                     }
                     else if (lines.Count > 0)
                     {
                         yield return Create(lines);
                         lines = [];
+                        eventBytes = 0;
                     }
+                }
+
+                if (eventBytes + buffer.Length > maxEventBytes)
+                {
+                    throw TooLarge(maxEventBytes);
                 }
 
                 reader.AdvanceTo(buffer.Start, buffer.End);
@@ -87,6 +103,9 @@ internal sealed record SseEvent(IReadOnlyList<string> Lines, string Data)
         buffer = buffer.Slice(reader.Position);
         return true;
     }
+
+    private static UpstreamAnswerException TooLarge(long maxEventBytes) =>
+        new(UpstreamFault.TooLarge, $"an event of the answer is larger than {maxEventBytes} bytes (max_response_bytes)");
 
     private static SseEvent Create(List<string> lines) => new(lines,
         string.Join('\n', lines.Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l[5..].TrimStart(' '))));

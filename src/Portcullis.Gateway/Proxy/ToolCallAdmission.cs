@@ -12,6 +12,9 @@ internal sealed record ToolCallAdmission
     /// <summary>A protocol error to answer instead of forwarding (e.g. an unknown or hidden tool).</summary>
     public GatewayError? Error { get; init; }
 
+    /// <summary>Whether <see cref="Error"/> was already recorded as a call decision (a hidden tool); other errors are recorded as refusals by the front.</summary>
+    public bool Audited { get; init; }
+
     /// <summary>A policy denial to answer as an <c>isError</c> result instead of forwarding.</summary>
     public PolicyDecision? Denial { get; init; }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
@@ -43,6 +44,7 @@ internal sealed class ToolCallGate
     private readonly ApprovalWebhookSender _webhooks;
     private readonly bool _canHold;
     private readonly ToolCatalog _tools;
+    private readonly ConcurrentDictionary<string, McpMethods> _methods = new(StringComparer.Ordinal);
 
     public ToolCallGate(ICounterStore counters, FailMode failMode, AuditLog audit, ApprovalService approvals, ApprovalWebhookSender webhooks, bool canHold,
         ToolCatalog tools, TimeProvider timeProvider, ILogger<ToolCallGate> logger)
@@ -77,6 +79,11 @@ internal sealed class ToolCallGate
             return new ToolCallAdmission { Error = GatewayError.InvalidRequest("tools/call must be a request with an id, not a notification.") };
         }
 
+        if (message.Method is { } method && MethodsOf(upstream.Server).RefusalFromClient(method) is { } refusal)
+        {
+            return new ToolCallAdmission { Error = GatewayError.MethodNotFound(refusal, message.Kind == JsonRpcKind.Request) };
+        }
+
         if (message.Kind != JsonRpcKind.Request)
         {
             return new ToolCallAdmission();
@@ -85,10 +92,14 @@ internal sealed class ToolCallGate
         return message.Method switch
         {
             "tools/call" => await AdmitAsync(policy, message, grant, upstream, sessionId, startedAt, cancellationToken).ConfigureAwait(false),
-            "tools/list" => new ToolCallAdmission { Rewriter = new ToolsListRewriter(policy.Policy, message.Id) },
+            "tools/list" => new ToolCallAdmission { Rewriter = new ToolsListRewriter(policy.Policy) },
             _ => new ToolCallAdmission(),
         };
     }
+
+    /// <summary>The methods that may travel to and from <paramref name="server"/>.</summary>
+    public McpMethods MethodsOf(UpstreamServerConfig server) =>
+        server.AllowMethods.IsEmpty ? McpMethods.Protocol : _methods.GetOrAdd(server.Id, _ => new McpMethods(server.AllowMethods));
 
     private async ValueTask<ToolCallAdmission> AdmitAsync(ServedPolicy served, JsonRpcMessage message, Grant grant, UpstreamHttpSession upstream,
         string? sessionId, long startedAt, CancellationToken cancellationToken)
@@ -122,6 +133,17 @@ internal sealed class ToolCallGate
         }
 
         var decision = policy.Evaluate(call);
+        string? recordedArguments;
+        try
+        {
+            recordedArguments = AuditArgumentsFormatter.Format(arguments, policy.Document.AuditArgs);
+        }
+        catch (Exception e) when (e is InvalidOperationException or JsonException or ArgumentException)
+        {
+            // A call that cannot be recorded is not forwarded.
+            return new ToolCallAdmission { Error = GatewayError.InvalidParams("The call's arguments cannot be written to the audit log, so it is not forwarded.") };
+        }
+
         var record = new AuditRecord
         {
             Kind = AuditKinds.Call,
@@ -132,13 +154,13 @@ internal sealed class ToolCallGate
             Method = message.Method,
             Tool = toolName,
             PolicyVersion = served.Version,
-            Arguments = AuditArgumentsFormatter.Format(arguments, policy.Document.AuditArgs),
+            Arguments = recordedArguments,
         };
         if (decision.RuleId == RuleIds.Hidden && decision.Blocks)
         {
             // A hidden tool answers exactly like one the server does not have.
             await RefuseAsync(record, decision, startedAt).ConfigureAwait(false);
-            return new ToolCallAdmission { Error = GatewayError.InvalidParams($"Unknown tool: {toolName}") };
+            return new ToolCallAdmission { Error = GatewayError.InvalidParams($"Unknown tool: {toolName}"), Audited = true };
         }
 
         ApprovalRequest? hold = null;
@@ -337,9 +359,9 @@ internal sealed class ToolCallGate
 
     /// <summary>
     /// Records a forwarded call once the upstream has answered (<paramref name="upstreamStatus"/>),
-    /// or failed to (null status, or <paramref name="failed"/>). Does nothing for other messages.
+    /// or failed to (<paramref name="failureReason"/>). Does nothing for other messages.
     /// </summary>
-    public async ValueTask CompleteAsync(ToolCallAdmission admission, int? upstreamStatus, TimeSpan upstreamTime, bool failed)
+    public async ValueTask CompleteAsync(ToolCallAdmission admission, int? upstreamStatus, TimeSpan upstreamTime, string? failureReason)
     {
         ArgumentNullException.ThrowIfNull(admission);
         if (admission.PendingRecord is not { } record)
@@ -347,10 +369,11 @@ internal sealed class ToolCallGate
             return;
         }
 
+        var failed = failureReason is not null || upstreamStatus is null;
         record = record with
         {
             Decision = failed ? AuditDecisions.UpstreamError : record.Decision,
-            Reason = failed ? $"upstream failed{(upstreamStatus is { } status ? $" with HTTP {status}" : "")}" : record.Reason,
+            Reason = failed ? failureReason ?? "upstream failed" : record.Reason,
             UpstreamStatus = upstreamStatus,
             UpstreamMicros = (long)upstreamTime.TotalMicroseconds,
             TotalMicros = (long)Stopwatch.GetElapsedTime(admission.StartedAt).TotalMicroseconds,

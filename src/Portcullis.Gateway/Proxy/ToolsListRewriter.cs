@@ -5,54 +5,37 @@ using Portcullis.Policy.Evaluation;
 namespace Portcullis.Gateway.Proxy;
 
 /// <summary>Rewrites the upstream's answer to one <c>tools/list</c> request so the client sees only the tools its policy shows.</summary>
-internal sealed class ToolsListRewriter(CompiledPolicy policy, JsonElement requestId)
+internal sealed class ToolsListRewriter(CompiledPolicy policy)
 {
-    private readonly string _requestId = requestId.GetRawText();
-
-    /// <summary>The rewritten message, or null when <paramref name="message"/> is not the answer to the request.</summary>
-    public byte[]? Rewrite(ReadOnlyMemory<byte> message)
+    /// <summary>The answer <paramref name="response"/> with its result filtered, or null when its result is not a tool list.</summary>
+    public byte[]? Rewrite(JsonElement response)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(message, new JsonDocumentOptions { MaxDepth = 256 });
-        }
-        catch (JsonException)
+        if (!response.TryGetProperty("result", out var result) || result.ValueKind != JsonValueKind.Object
+            || !result.TryGetProperty("tools", out var tools) || tools.ValueKind != JsonValueKind.Array)
         {
             return null;
         }
 
-        using (document)
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("id", out var id) || id.GetRawText() != _requestId
-                || !root.TryGetProperty("result", out var result) || result.ValueKind != JsonValueKind.Object)
+            writer.WriteStartObject();
+            foreach (var property in response.EnumerateObject())
             {
-                return null;
-            }
-
-            var buffer = new ArrayBufferWriter<byte>(message.Length);
-            using (var writer = new Utf8JsonWriter(buffer))
-            {
-                writer.WriteStartObject();
-                foreach (var property in root.EnumerateObject())
+                if (property.NameEquals("result"))
                 {
-                    if (property.NameEquals("result"))
-                    {
-                        writer.WritePropertyName("result");
-                        policy.WriteFilteredToolsList(result, writer);
-                    }
-                    else
-                    {
-                        property.WriteTo(writer);
-                    }
+                    writer.WritePropertyName("result");
+                    policy.WriteFilteredToolsList(result, writer);
                 }
-
-                writer.WriteEndObject();
+                else
+                {
+                    property.WriteTo(writer);
+                }
             }
 
-            return buffer.WrittenSpan.ToArray();
+            writer.WriteEndObject();
         }
+
+        return buffer.WrittenSpan.ToArray();
     }
 }

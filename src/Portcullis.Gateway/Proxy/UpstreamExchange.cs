@@ -13,21 +13,28 @@ internal sealed class UpstreamExchange
     /// <summary>Time from sending to the end of the relayed answer (or the failure).</summary>
     public TimeSpan Elapsed { get; private set; }
 
-    /// <summary>The answer was larger than the gateway relays.</summary>
-    public bool Oversized { get; set; }
+    /// <summary>Why the call did not produce an answer the client received in full; null when it did.</summary>
+    public string? FailureReason { get; private set; }
 
-    /// <summary>The upstream accepted the request (an answer below 400), so the call counts against its limits.</summary>
-    public bool Executed => Status is < 400;
-
-    /// <summary>The call did not produce an answer the client received in full.</summary>
-    public bool Failed => Status is null or >= 400 || Oversized;
+    /// <summary>Whether the upstream may have run the call, so it counts against its limits (never over-admit).</summary>
+    public bool Executed { get; private set; }
 
     public void Start() => _startedAt = Stopwatch.GetTimestamp();
 
     public void Answered(int status)
     {
         Status = status;
+        Executed = status < 400;
+        FailureReason = status >= 400 ? $"upstream answered HTTP {status}" : null;
         Elapsed = Stopwatch.GetElapsedTime(_startedAt);
+    }
+
+    /// <summary>Notes how the request failed.</summary>
+    public void Failed(Upstreams.UpstreamFailure failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        FailureReason = "upstream failed: " + failure.Detail;
+        Executed = Executed || failure.MayHaveRun;
     }
 
     public void Stop()

@@ -39,6 +39,7 @@ public sealed class StdioGateway : IAsyncDisposable
     private readonly HeldCalls<string> _held = new(TimeProvider.System);
     private readonly string _sessionId = "pcs_" + GrantRegistry.Base64Url(RandomNumberGenerator.GetBytes(32));
     private readonly ToolCatalog _tools;
+    private readonly UpstreamGuards _guards;
     private readonly int _maxArgumentDepth;
     private readonly ILogger _logger;
     private Task? _listener;
@@ -46,6 +47,7 @@ public sealed class StdioGateway : IAsyncDisposable
     private AuditLog? _audit;
     private ApprovalService? _approvals;
     private PolicySync? _sync;
+    private RefusalRecorder? _refusals;
     private bool _started;
 
     private StdioGateway(UpstreamServerConfig server, Grant grant, PolicyRegistry policies, ToolCallGate gate, ToolCatalog tools, UpstreamClients clients,
@@ -58,9 +60,10 @@ public sealed class StdioGateway : IAsyncDisposable
         _policies = policies;
         _gate = gate;
         _clients = clients;
-        _upstream = new UpstreamHttpSession(clients.For(server), server, config.MaxUpstreamResponseBytes);
+        _upstream = new UpstreamHttpSession(clients.For(server), server);
         _output = output;
         _logger = logger;
+        _guards = new UpstreamGuards([server], TimeProvider.System);
     }
 
     /// <summary>
@@ -107,6 +110,7 @@ public sealed class StdioGateway : IAsyncDisposable
                 _state = state,
                 _sync = sync,
                 _audit = audit,
+                _refusals = new RefusalRecorder(audit, loggerFactory.CreateLogger<RefusalRecorder>()),
             }, null);
         }
         catch
@@ -177,6 +181,7 @@ public sealed class StdioGateway : IAsyncDisposable
         }
 
         _tools.Dispose();
+        _refusals?.Dispose();
         _writeLock.Dispose();
     }
 
@@ -186,7 +191,7 @@ public sealed class StdioGateway : IAsyncDisposable
         using var message = JsonRpcMessage.TryParse(line, _maxArgumentDepth, out var parseError);
         if (message is null)
         {
-            await WriteAsync(writer => parseError!.Write(writer, default), cancellationToken).ConfigureAwait(false);
+            await RefuseAsync(parseError!, "bad_request", method: null, default, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -195,8 +200,14 @@ public sealed class StdioGateway : IAsyncDisposable
             await _approvals!.WithdrawAsync(heldId).ConfigureAwait(false);
         }
 
-        var admission = await _gate.AdmitMessageAsync(_policies.Current(_server.Id)!, message, _grant, _upstream, _sessionId, startedAt, cancellationToken)
-            .ConfigureAwait(false);
+        if (_policies.Current(_server.Id) is not { } policy)
+        {
+            await RefuseAsync(new GatewayError(StatusCodes.Status503ServiceUnavailable, -32603, $"No policy is loaded for server '{_server.Id}'."), "no_policy",
+                message.Method, message.Id, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var admission = await _gate.AdmitMessageAsync(policy, message, _grant, _upstream, _sessionId, startedAt, cancellationToken).ConfigureAwait(false);
         if (admission.Hold is { } hold)
         {
             admission = await HoldAsync(message, admission, hold, cancellationToken).ConfigureAwait(false);
@@ -204,7 +215,15 @@ public sealed class StdioGateway : IAsyncDisposable
 
         if (admission.Error is { } error)
         {
-            await WriteAsync(writer => error.Write(writer, message.Id), cancellationToken).ConfigureAwait(false);
+            if (admission.Audited)
+            {
+                await WriteAsync(writer => error.Write(writer, message.Id), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await RefuseAsync(error, error.Code == -32601 ? "method_not_found" : "bad_request", message.Method, message.Id, cancellationToken).ConfigureAwait(false);
+            }
+
             return;
         }
 
@@ -214,38 +233,56 @@ public sealed class StdioGateway : IAsyncDisposable
             return;
         }
 
-        var forwarded = false;
-        int? status = null;
-        var sentAt = Stopwatch.GetTimestamp();
-        try
+        var exchange = new UpstreamExchange();
+        var filter = new AnswerFilter(message.Kind == JsonRpcKind.Request ? message.Id : default, admission.Rewriter, _gate.MethodsOf(_server),
+            _server.Limits.MaxResponseDepth);
+        exchange.Start();
+        var failure = await _guards.RunAsync(_server, async token =>
         {
-            await foreach (var answer in _upstream.SendAsync(line, message.Method == "initialize", cancellationToken).ConfigureAwait(false))
+            await foreach (var answer in _upstream.SendAsync(line, message.Method == "initialize", token).ConfigureAwait(false))
             {
-                forwarded = true;
+                exchange.Answered(StatusCodes.Status200OK);
+                if (filter.Inspect(answer) == AnswerVerdict.Drop)
+                {
+                    Log.AnswerDropped(_logger, _server.Id, filter.DropReason ?? "");
+                    continue;
+                }
+
                 _tools.Observe(_server.Id, answer);
-                await WriteRawAsync(admission.Rewriter?.Rewrite(answer) ?? answer, cancellationToken).ConfigureAwait(false);
+                await WriteRawAsync(filter.Output, token).ConfigureAwait(false);
+                if (filter.ExpectsAnswer && filter.Answered)
+                {
+                    break;
+                }
             }
 
-            forwarded = true;
-            status = StatusCodes.Status200OK;
-        }
-        catch (Exception e) when (e is HttpRequestException or UpstreamStatusException)
-        {
-            status = (e as UpstreamStatusException)?.StatusCode;
-            Log.UpstreamFailed(_logger, _server.Id, e.Message);
-            if (message.Kind == JsonRpcKind.Request)
+            exchange.Answered(StatusCodes.Status200OK);
+            if (filter.ExpectsAnswer && !filter.Answered)
             {
-                await WriteAsync(writer => GatewayError.UpstreamUnavailable(_server.Id).Write(writer, message.Id), cancellationToken).ConfigureAwait(false);
+                throw new UpstreamAnswerException(UpstreamFault.NotJsonRpc, "the answer ended without a response to the request");
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        exchange.Stop();
+        try
+        {
+            if (failure is not null)
+            {
+                exchange.Failed(failure);
+                Log.UpstreamFailed(_logger, _server.Id, failure.Detail);
+                if (message.Kind == JsonRpcKind.Request)
+                {
+                    await WriteAsync(writer => failure.ToError(_server.Id).Write(writer, message.Id), cancellationToken).ConfigureAwait(false);
+                }
             }
         }
         finally
         {
-            if (!forwarded && admission.Leases.Count > 0)
+            if (!exchange.Executed && admission.Leases.Count > 0)
             {
                 await _gate.RollbackAsync(admission.Leases, CancellationToken.None).ConfigureAwait(false);
             }
 
-            await _gate.CompleteAsync(admission, status, Stopwatch.GetElapsedTime(sentAt), failed: status is not StatusCodes.Status200OK).ConfigureAwait(false);
+            await _gate.CompleteAsync(admission, exchange.Status, exchange.Elapsed, exchange.FailureReason).ConfigureAwait(false);
         }
 
         if (message.Method == "notifications/initialized" && _listener is null)
@@ -284,16 +321,31 @@ public sealed class StdioGateway : IAsyncDisposable
     {
         try
         {
+            var filter = new AnswerFilter(default, rewriter: null, _gate.MethodsOf(_server), _server.Limits.MaxResponseDepth);
             await foreach (var message in _upstream.ListenAsync(cancellationToken).ConfigureAwait(false))
             {
+                if (filter.Inspect(message) == AnswerVerdict.Drop)
+                {
+                    Log.AnswerDropped(_logger, _server.Id, filter.DropReason ?? "");
+                    continue;
+                }
+
                 _tools.Observe(_server.Id, message);
                 await WriteRawAsync(message, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException or UpstreamAnswerException)
         {
             Log.UpstreamFailed(_logger, _server.Id, "GET stream ended: " + e.Message);
         }
+    }
+
+    /// <summary>Answers <paramref name="error"/> and records the refusal.</summary>
+    private async Task RefuseAsync(GatewayError error, string action, string? method, JsonElement id, CancellationToken cancellationToken)
+    {
+        await _refusals!.RecordAsync(new Refusal(action, error.Message) { Server = _server.Id, Grant = _grant.Name, Method = method, Client = "stdio" })
+            .ConfigureAwait(false);
+        await WriteAsync(writer => error.Write(writer, id), cancellationToken).ConfigureAwait(false);
     }
 
     private Task WriteAsync(Action<Utf8JsonWriter> write, CancellationToken cancellationToken)

@@ -19,8 +19,7 @@ internal sealed class UpstreamStatusException(int statusCode) : Exception($"Upst
 /// each answer whether it came as JSON or as an SSE stream. The stdio front owns one per process;
 /// the HTTP front resumes the client's upstream session with one to read the server's tools.
 /// </summary>
-internal sealed class UpstreamHttpSession(HttpClient http, UpstreamServerConfig server, long maxJsonBytes,
-    string? sessionId = null, string? protocolVersion = null)
+internal sealed class UpstreamHttpSession(HttpClient http, UpstreamServerConfig server, string? sessionId = null, string? protocolVersion = null)
 {
     private string? _sessionId = sessionId;
     private string? _protocolVersion = protocolVersion;
@@ -88,11 +87,13 @@ internal sealed class UpstreamHttpSession(HttpClient http, UpstreamServerConfig 
 
     private async IAsyncEnumerable<byte[]> ReadMessagesAsync(HttpResponseMessage response, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
+        var maxBytes = server.Limits.MaxResponseBytes;
+        var mediaType = response.Content.Headers.ContentType?.MediaType;
+        if (string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
         {
             var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             await using var _ = stream.ConfigureAwait(false);
-            await foreach (var sseEvent in SseEvent.ReadAllAsync(stream, cancellationToken).ConfigureAwait(false))
+            await foreach (var sseEvent in SseEvent.ReadAllAsync(stream, maxBytes, cancellationToken).ConfigureAwait(false))
             {
                 if (sseEvent.Data.Length > 0)
                 {
@@ -103,8 +104,18 @@ internal sealed class UpstreamHttpSession(HttpClient http, UpstreamServerConfig 
             yield break;
         }
 
-        var body = await ResponseRelay.ReadCappedAsync(response.Content, maxJsonBytes, cancellationToken).ConfigureAwait(false)
-            ?? throw new UpstreamStatusException(502);
+        if ((int)response.StatusCode == 202)
+        {
+            yield break;
+        }
+
+        if (!string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new UpstreamAnswerException(UpstreamFault.NotJsonRpc, $"the answer's content type is '{mediaType ?? "none"}', not JSON or an event stream");
+        }
+
+        var body = await ResponseRelay.ReadCappedAsync(response.Content, maxBytes, cancellationToken).ConfigureAwait(false)
+            ?? throw new UpstreamAnswerException(UpstreamFault.TooLarge, $"the answer is larger than {maxBytes} bytes (max_response_bytes)");
         if (body.Length > 0)
         {
             yield return body;

@@ -98,6 +98,9 @@ public static class AuditKinds
 
     /// <summary>A checkpoint of the chain.</summary>
     public const string Checkpoint = "checkpoint";
+
+    /// <summary>A request refused before any policy decision: no or a wrong credential, a forbidden Origin or Host, a malformed message, an unknown method.</summary>
+    public const string Refusal = "refusal";
 }
 
 /// <summary>What happened to a call.</summary>

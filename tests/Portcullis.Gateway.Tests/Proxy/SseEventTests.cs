@@ -50,7 +50,7 @@ public sealed class SseEventTests
     {
         var events = new List<SseEvent>();
         await using var stream = new TrickleStream(bytes, chunk);
-        await foreach (var sseEvent in SseEvent.ReadAllAsync(stream, TestContext.Current.CancellationToken))
+        await foreach (var sseEvent in SseEvent.ReadAllAsync(stream, 1 << 20, TestContext.Current.CancellationToken))
         {
             events.Add(sseEvent);
         }

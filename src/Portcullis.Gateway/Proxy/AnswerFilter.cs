@@ -1,0 +1,156 @@
+using System.Text.Json;
+using Portcullis.Gateway.Upstreams;
+
+namespace Portcullis.Gateway.Proxy;
+
+/// <summary>What becomes of one message an upstream sent.</summary>
+internal enum AnswerVerdict
+{
+    /// <summary>It reaches the client (<see cref="AnswerFilter.Output"/>, rewritten when it is a filtered tool list).</summary>
+    Relay,
+
+    /// <summary>It is dropped: a response to some other request, a repeated answer, or a method that may not pass.</summary>
+    Drop,
+}
+
+/// <summary>
+/// Checks every message an upstream sends on the stream of one client request (or on the GET
+/// stream) before any of it reaches the client: it must be a JSON-RPC 2.0 message no deeper than
+/// the server may nest; a response must answer this request, once; a request or notification
+/// must use a method that may travel from server to client. The answer to a <c>tools/list</c>
+/// is filtered by the policy, and one that cannot be filtered fails the answer rather than
+/// showing the upstream's list unfiltered.
+/// </summary>
+internal sealed class AnswerFilter
+{
+    private readonly string? _requestId;
+    private readonly ToolsListRewriter? _rewriter;
+    private readonly McpMethods _methods;
+    private readonly int _maxDepth;
+
+    /// <param name="requestId">The id of the client's request; undefined when no response is expected (a notification, the GET stream).</param>
+    public AnswerFilter(JsonElement requestId, ToolsListRewriter? rewriter, McpMethods methods, int maxDepth)
+    {
+        _requestId = requestId.ValueKind is JsonValueKind.String or JsonValueKind.Number ? requestId.GetRawText() : null;
+        _rewriter = rewriter;
+        _methods = methods;
+        _maxDepth = maxDepth;
+    }
+
+    /// <summary>Whether a response is expected.</summary>
+    public bool ExpectsAnswer => _requestId is not null;
+
+    /// <summary>Whether the response to the request has been relayed.</summary>
+    public bool Answered { get; private set; }
+
+    /// <summary>The bytes to relay after <see cref="AnswerVerdict.Relay"/>: the message itself, or its filtered form.</summary>
+    public ReadOnlyMemory<byte> Output { get; private set; }
+
+    /// <summary>Why the last message was dropped.</summary>
+    public string? DropReason { get; private set; }
+
+    /// <summary>Judges one message; throws <see cref="UpstreamAnswerException"/> when the answer cannot be relayed at all.</summary>
+    public AnswerVerdict Inspect(ReadOnlyMemory<byte> message)
+    {
+        JsonDocument document;
+        try
+        {
+            // Repeated names are refused as in requests: the client's parser might read the other one.
+            document = JsonDocument.Parse(message, new JsonDocumentOptions { MaxDepth = _maxDepth, AllowDuplicateProperties = false });
+        }
+        catch (JsonException e)
+        {
+            throw Unreadable(e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase)
+                ? $"a message nests deeper than {_maxDepth} levels (max_response_depth)"
+                : "a message is not JSON (or repeats a property name)");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("jsonrpc", out var version) || !version.ValueEquals("2.0"))
+            {
+                throw Unreadable("a message is not a JSON-RPC 2.0 object");
+            }
+
+            var hasId = root.TryGetProperty("id", out var id) && id.ValueKind is JsonValueKind.String or JsonValueKind.Number;
+            if (root.TryGetProperty("method", out var method))
+            {
+                if (method.ValueKind != JsonValueKind.String || !TryGetString(method, out var name))
+                {
+                    throw Unreadable("a message's method is not a string");
+                }
+
+                return _methods.AllowsFromServer(name) ? Relay(message) : Drop($"the server sent method '{name}', which may not pass to the client");
+            }
+
+            var isResponse = hasId && (root.TryGetProperty("result", out _) ^ root.TryGetProperty("error", out _));
+            if (!isResponse)
+            {
+                throw Unreadable("a message is neither a request, a notification nor a response");
+            }
+
+            if (_requestId is null || id.GetRawText() != _requestId)
+            {
+                return Drop($"the server sent a response with id {Shorten(id.GetRawText())}, which answers no request on this stream");
+            }
+
+            if (Answered)
+            {
+                return Drop("the server answered the same request twice");
+            }
+
+            Answered = true;
+            if (_rewriter is null || !root.TryGetProperty("result", out _))
+            {
+                return Relay(message);
+            }
+
+            byte[]? filtered;
+            try
+            {
+                filtered = _rewriter.Rewrite(root);
+            }
+            catch (InvalidOperationException)
+            {
+                // A tool name that is not valid Unicode cannot be matched against the policy.
+                filtered = null;
+            }
+
+            return Relay(filtered ?? throw new UpstreamAnswerException(UpstreamFault.ToolListUnreadable, "the tools/list result could not be filtered by the policy"));
+        }
+    }
+
+    private AnswerVerdict Relay(ReadOnlyMemory<byte> output)
+    {
+        Output = output;
+        DropReason = null;
+        return AnswerVerdict.Relay;
+    }
+
+    private AnswerVerdict Drop(string reason)
+    {
+        Output = default;
+        DropReason = reason;
+        return AnswerVerdict.Drop;
+    }
+
+    private UpstreamAnswerException Unreadable(string detail) =>
+        new(_rewriter is not null ? UpstreamFault.ToolListUnreadable : UpstreamFault.NotJsonRpc, detail);
+
+    private static bool TryGetString(JsonElement element, out string value)
+    {
+        try
+        {
+            value = element.GetString()!;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = "";
+            return false;
+        }
+    }
+
+    private static string Shorten(string text) => text.Length > 40 ? text[..40] + "…" : text;
+}

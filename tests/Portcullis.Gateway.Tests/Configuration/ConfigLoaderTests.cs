@@ -40,6 +40,55 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_UpstreamLimits_AreReadWithTheirDefaults()
+    {
+        var (config, errors) = Load("""
+            {
+              "store": "memory",
+              "servers": [
+                { "id": "a", "url": "http://127.0.0.1:9100/mcp", "policy": "codex.json", "timeout": "1500ms", "max_response_bytes": 2048,
+                  "max_response_depth": 32, "max_concurrent_calls": 3, "allow_methods": ["vendor/reindex"],
+                  "circuit_breaker": { "failure_ratio": 0.25, "minimum_throughput": 4, "sampling_duration": "10s", "break_duration": 2 } },
+                { "id": "b", "url": "http://127.0.0.1:9100/mcp", "policy": "codex.json", "circuit_breaker": false },
+                { "id": "c", "url": "http://127.0.0.1:9100/mcp", "policy": "codex.json" }
+              ]
+            }
+            """, []);
+
+        Assert.Empty(errors);
+        var a = config!.Servers[0];
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), a.Limits.Timeout);
+        Assert.Equal((2048L, 32, 3), (a.Limits.MaxResponseBytes, a.Limits.MaxResponseDepth, a.Limits.MaxConcurrentCalls));
+        Assert.Equal(new CircuitBreakerSettings { FailureRatio = 0.25, MinimumThroughput = 4, SamplingDuration = TimeSpan.FromSeconds(10), BreakDuration = TimeSpan.FromSeconds(2) },
+            a.Limits.CircuitBreaker);
+        Assert.Equal(["vendor/reindex"], a.AllowMethods);
+        Assert.Null(config.Servers[1].Limits.CircuitBreaker);
+        Assert.Equal(new UpstreamLimits(), config.Servers[2].Limits);
+        Assert.Equal(TimeSpan.FromSeconds(60), config.Servers[2].Limits.Timeout);
+    }
+
+    [Fact]
+    public void Load_BadUpstreamLimits_NameEachProblem()
+    {
+        var (_, errors) = Load("""
+            {
+              "store": "memory",
+              "servers": [
+                { "id": "a", "url": "http://127.0.0.1:9100/mcp", "policy": "codex.json", "timeout": "soon", "max_response_bytes": 10,
+                  "max_concurrent_calls": 0, "allow_methods": ["Tools/Call"], "circuit_breaker": { "failure_ratio": 2, "break": "1s" } }
+              ]
+            }
+            """, []);
+
+        Assert.Contains(errors, e => e.Path == "/servers/0/timeout" && e.Message.Contains("duration", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Path == "/servers/0/max_response_bytes");
+        Assert.Contains(errors, e => e.Path == "/servers/0/max_concurrent_calls");
+        Assert.Contains(errors, e => e.Path == "/servers/0/allow_methods/0" && e.Message.Contains("'tools/call'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Path == "/servers/0/circuit_breaker/failure_ratio");
+        Assert.Contains(errors, e => e.Path == "/servers/0/circuit_breaker/break");
+    }
+
+    [Fact]
     public void Load_ManyProblems_ReportsEveryOneWithItsPath()
     {
         var (config, errors) = Load("""

@@ -1,0 +1,268 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Portcullis.Gateway.Audit;
+using Portcullis.Gateway.Proxy;
+using Portcullis.Storage.Audit;
+
+namespace Portcullis.Gateway.Tests.Proxy;
+
+/// <summary>
+/// What an attacker tried at the front door: text that is not Unicode, methods outside the
+/// protocol, the gateway's own origin, CORS preflights, probing server ids, flooding refusals,
+/// and a fault inside the gateway. Nothing refused reaches the upstream, and refusals are audited.
+/// </summary>
+public sealed class FrontDoorHardeningTests(GatewayFixture gateway)
+{
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    public static TheoryData<string, string> NotUnicode => new()
+    {
+        { """{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","arguments":{"text":"\ud800"}}}""", "escapes a surrogate without its pair" },
+        { """{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"ech\udc00o","arguments":{}}}""", "escapes a surrogate without its pair" },
+        { """{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","arguments":{"\ud800x":1}}}""", "a property name" },
+    };
+
+    [Theory]
+    [MemberData(nameof(NotUnicode))]
+    public async Task Post_LoneSurrogate_IsRefusedWithParseErrorAndForwardsNothing(string body, string message)
+    {
+        var token = gateway.NewGrant("recorder");
+        var session = await gateway.OpenSessionAsync(token, "recorder");
+        var before = gateway.Recorder.Requests.Count;
+
+        using var response = await gateway.PostAsync(body, token, "recorder", session);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        await AssertErrorAsync(response, -32700, message);
+        Assert.Equal(before, gateway.Recorder.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Post_RawBytesThatAreNotUtf8_AreRefusedWithParseError()
+    {
+        var token = gateway.NewGrant("recorder");
+        var session = await gateway.OpenSessionAsync(token, "recorder");
+        var before = gateway.Recorder.Requests.Count;
+        var body = Encoding.UTF8.GetBytes("""{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","arguments":{"text":"AB"}}}""");
+        var index = Array.IndexOf(body, (byte)'A');
+        body[index] = 0xFF;
+        body[index + 1] = 0xFE;
+
+        using var response = await PostBytesAsync(body, token, session);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        await AssertErrorAsync(response, -32700, "not valid UTF-8");
+        Assert.Equal(before, gateway.Recorder.Requests.Count);
+    }
+
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","id":3,"method":"Tools/Call","params":{"name":"echo"}}""", HttpStatusCode.OK, "is not 'tools/call'")]
+    [InlineData("""{"jsonrpc":"2.0","id":3,"method":"TOOLS/LIST"}""", HttpStatusCode.OK, "is not 'tools/list'")]
+    [InlineData("""{"jsonrpc":"2.0","id":3,"method":"foo/bar"}""", HttpStatusCode.OK, "is not part of the MCP revisions")]
+    [InlineData("""{"jsonrpc":"2.0","method":"notifications/foo"}""", HttpStatusCode.BadRequest, "is not part of the MCP revisions")]
+    [InlineData("""{"jsonrpc":"2.0","id":3,"method":"sampling/createMessage","params":{}}""", HttpStatusCode.OK, "is not part of the MCP revisions")]
+    public async Task Post_MethodOutsideTheProtocol_IsMethodNotFoundAndForwardsNothing(string body, HttpStatusCode status, string message)
+    {
+        var token = gateway.NewGrant("recorder");
+        var session = await gateway.OpenSessionAsync(token, "recorder");
+        var before = gateway.Recorder.Requests.Count;
+
+        using var response = await gateway.PostAsync(body, token, "recorder", session);
+
+        Assert.Equal(status, response.StatusCode);
+        await AssertErrorAsync(response, -32601, message);
+        Assert.Equal(before, gateway.Recorder.Requests.Count);
+    }
+
+    [Fact]
+    public void Methods_AllowMethods_AddsOnlyTheNamedMethods()
+    {
+        var methods = new McpMethods(["vendor/reindex"]);
+
+        Assert.Null(methods.RefusalFromClient("vendor/reindex"));
+        Assert.Null(methods.RefusalFromClient("tools/call"));
+        Assert.NotNull(methods.RefusalFromClient("vendor/other"));
+        Assert.NotNull(McpMethods.Protocol.RefusalFromClient("vendor/reindex"));
+        Assert.True(methods.AllowsFromServer("vendor/reindex"));
+        Assert.False(McpMethods.Protocol.AllowsFromServer("vendor/reindex"));
+        Assert.True(McpMethods.Protocol.AllowsFromServer("sampling/createMessage"));
+        Assert.Equal("tools/call", McpMethods.CaseVariantOf("tools/CALL"));
+    }
+
+    [Fact]
+    public async Task Post_TheGatewaysOwnOrigin_IsAccepted()
+    {
+        using var response = await gateway.PostAsync(GatewayFixture.Initialize, gateway.NewGrant("recorder"), "recorder",
+            headers: h => h.Add("Origin", gateway.BaseUrl));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(response.Headers.Contains("Access-Control-Allow-Origin"));
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:1")]
+    [InlineData("https://127.0.0.1")]
+    [InlineData("null")]
+    public async Task Post_AnOriginThatOnlyResemblesTheGateways_Is403(string origin)
+    {
+        using var response = await gateway.PostAsync(GatewayFixture.Initialize, gateway.NewGrant("recorder"), "recorder", headers: h => h.Add("Origin", origin));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        await AssertErrorAsync(response, -32001, "is not allowed");
+    }
+
+    [Fact]
+    public async Task Preflight_FromAnAllowedOrigin_IsAnsweredWithCorsHeaders()
+    {
+        using var response = await PreflightAsync("http://localhost:3000");
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal("http://localhost:3000", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Contains("Authorization", response.Headers.GetValues("Access-Control-Allow-Headers").Single(), StringComparison.Ordinal);
+        Assert.Contains("POST", response.Headers.GetValues("Access-Control-Allow-Methods").Single(), StringComparison.Ordinal);
+        Assert.Contains("Origin", response.Headers.Vary);
+        Assert.False(response.Headers.Contains("Access-Control-Allow-Credentials"));
+    }
+
+    [Fact]
+    public async Task Preflight_FromAnotherOrigin_Is403WithoutCorsHeaders()
+    {
+        using var response = await PreflightAsync("http://evil.example");
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.False(response.Headers.Contains("Access-Control-Allow-Origin"));
+    }
+
+    [Fact]
+    public async Task Post_FromAnAllowedOrigin_ExposesTheSessionHeader()
+    {
+        using var response = await gateway.PostAsync(GatewayFixture.Initialize, gateway.NewGrant("recorder"), "recorder",
+            headers: h => h.Add("Origin", "http://localhost:3000"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("http://localhost:3000", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Contains("Mcp-Session-Id", response.Headers.GetValues("Access-Control-Expose-Headers").Single(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("pcg_not-a-real-token-at-all-000000000")]
+    public async Task Post_UnknownServerWithoutAGrant_Is401LikeAKnownOne(string? token)
+    {
+        using var unknown = await gateway.PostAsync(GatewayFixture.Initialize, token, "no-such-server");
+        using var known = await gateway.PostAsync(GatewayFixture.Initialize, token, "recorder");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
+        Assert.Equal(await known.Content.ReadAsStringAsync(Cancel), await unknown.Content.ReadAsStringAsync(Cancel));
+    }
+
+    [Fact]
+    public async Task Refusal_OfAnUnknownToken_IsAuditedWithAFingerprintNeverTheToken()
+    {
+        var token = "pcg_attacker-" + Guid.NewGuid().ToString("N");
+
+        using var response = await gateway.PostAsync(GatewayFixture.Initialize, token, "recorder");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var fingerprint = "token:sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(token)))[..8];
+        var record = (await RefusalsAsync()).Single(r => r.Actor == fingerprint);
+        Assert.Equal("auth.unknown_token", record.Action);
+        Assert.Equal("recorder", record.Server);
+        Assert.Contains("does not belong to any grant", record.Reason, StringComparison.Ordinal);
+        Assert.StartsWith("client:", record.Target, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, AuditCanonicalForm.CanonicalJson(JsonSerializer.Serialize(record)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Refusal_OfAMalformedMessage_IsAuditedWithItsGrant()
+    {
+        var token = gateway.NewGrant("recorder");
+        var session = await gateway.OpenSessionAsync(token, "recorder");
+        var grant = (await gateway.Grants.CheckAsync("Bearer " + token, "recorder", Cancel)).Grant!.Name;
+
+        using var response = await gateway.PostAsync("""{"jsonrpc":"1.0","id":1,"method":"ping"}""", token, "recorder", session);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var record = (await RefusalsAsync()).Single(r => r.Grant == grant);
+        Assert.Equal("bad_request", record.Action);
+        Assert.Contains("\"jsonrpc\" must be \"2.0\"", record.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Refusals_InAFlood_AreRationedAndTheSkippedOnesCounted()
+    {
+        var before = (await RefusalsAsync()).Count;
+        var started = DateTimeOffset.UtcNow;
+        const int flood = 400;
+
+        await Parallel.ForAsync(0, flood, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = Cancel }, async (_, _) =>
+        {
+            using var response = await gateway.PostAsync(GatewayFixture.Initialize, token: null, "recorder");
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        });
+
+        var seconds = (DateTimeOffset.UtcNow - started).TotalSeconds;
+        var written = (await RefusalsAsync()).Count - before;
+        Assert.InRange(written, 1, RefusalRecorder.Burst + (RefusalRecorder.PerSecond * (Math.Ceiling(seconds) + 1)));
+        Assert.True(written < flood, $"{written} of {flood} refusals were written: the ration did not hold.");
+
+        await Task.Delay(TimeSpan.FromSeconds(1.1), Cancel);
+        using var next = await gateway.PostAsync(GatewayFixture.Initialize, token: null, "recorder");
+        Assert.Contains(await RefusalsAsync(), r => r.Reason!.Contains("were not recorded one by one", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Guard_AnUnexpectedFailure_IsA503WithAReferenceNeverAStackTrace()
+    {
+        var handler = gateway.Service<McpProxyHandler>();
+        var context = new DefaultHttpContext();
+        context.Response.Body = new MemoryStream();
+
+        await handler.GuardAsync(context, "recorder", (_, _) => throw new InvalidOperationException("secret internals at Portcullis.Internal"));
+
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, context.Response.StatusCode);
+        var body = Encoding.UTF8.GetString(((MemoryStream)context.Response.Body).ToArray());
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal(-32603, json.RootElement.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Matches("reference err_[0-9a-f]{16} in its log", json.RootElement.GetProperty("error").GetProperty("message").GetString());
+        Assert.DoesNotContain("secret internals", body, StringComparison.Ordinal);
+        Assert.Contains(await RefusalsAsync(), r => r.Action == "internal_error" && r.Reason == json.RootElement.GetProperty("error").GetProperty("message").GetString());
+    }
+
+    private async Task<List<AuditRecord>> RefusalsAsync()
+    {
+        await gateway.Audit.FlushAsync(Cancel);
+        return [.. await gateway.State.Audit.QueryAsync(new AuditQuery { Kind = AuditKinds.Refusal, Limit = 100_000 }, Cancel)];
+    }
+
+    private async Task<HttpResponseMessage> PreflightAsync(string origin)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Options, gateway.McpUrl("recorder"));
+        request.Headers.Add("Origin", origin);
+        request.Headers.Add("Access-Control-Request-Method", "POST");
+        request.Headers.Add("Access-Control-Request-Headers", "authorization, content-type, mcp-session-id");
+        return await gateway.Http.SendAsync(request, Cancel);
+    }
+
+    private async Task<HttpResponseMessage> PostBytesAsync(byte[] body, string token, string session)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, gateway.McpUrl("recorder"));
+        request.Content = new ByteArrayContent(body);
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Accept.ParseAdd("application/json, text/event-stream");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Headers.Add("Mcp-Session-Id", session);
+        return await gateway.Http.SendAsync(request, Cancel);
+    }
+
+    private static async Task AssertErrorAsync(HttpResponseMessage response, int code, string message)
+    {
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Cancel));
+        var error = json.RootElement.GetProperty("error");
+        Assert.Equal(code, error.GetProperty("code").GetInt32());
+        Assert.Contains(message, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+}

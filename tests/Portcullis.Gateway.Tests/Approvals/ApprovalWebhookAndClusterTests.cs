@@ -37,7 +37,7 @@ public sealed class ApprovalWebhookAndClusterTests(RedisServer redis, PostgresSe
         });
         await receiver.StartAsync(Cancel);
         var policy = """{"version": "1", "default": "deny", "tools": {"code_generate": {"action": "require_approval", "approval": {"timeout": 30, "webhook": {"url": """
-            + "\"" + receiver.ListeningAddress() + "/hook\"" + """, "secret": "env:PORTCULLIS_TEST_WEBHOOK_SECRET"}}}}}""";
+            + "\"" + receiver.ListeningAddress() + "/hook\"" + """, "secret": "env:PORTCULLIS_TEST_WEBHOOK_SECRET", "allow_private": true}}}}}""";
         await using var cluster = await GatewayCluster.StartAsync(StoreConfig.Memory, instances: 1, policy: policy);
         using var http = new HttpClient();
         var session = await OpenSessionAsync(http, cluster.McpUrl(0));

@@ -74,6 +74,9 @@ internal static partial class Log
     [LoggerMessage(6002, LogLevel.Warning, "Approval {ApprovalId}: the store is unavailable ({Message}); retrying.")]
     public static partial void ApprovalStoreRetry(ILogger logger, string approvalId, string message);
 
+    [LoggerMessage(6003, LogLevel.Warning, "The approval webhook for {ApprovalId} at {Url} was not sent: {Message}. The approval still waits for a decision.")]
+    public static partial void ApprovalWebhookRefused(ILogger logger, string approvalId, string url, string message);
+
     [LoggerMessage(7001, LogLevel.Information, "Read {Count} tool definitions from server {ServerId} for argument validation.")]
     public static partial void ToolListRead(ILogger logger, string serverId, int count);
 

@@ -29,7 +29,7 @@ public static class PortcullisServiceCollectionExtensions
         services.AddSingleton(sp => AuditSinks.OpenLog(config, state, "gateway", sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(sp => new ApprovalService(state.Approvals, state.Changes, sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ApprovalService>>()));
-        services.AddSingleton(sp => new ApprovalWebhookSender(new HttpClient(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ApprovalWebhookSender>>()));
+        services.AddSingleton(sp => new ApprovalWebhookSender(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ApprovalWebhookSender>>()));
         services.AddSingleton(sp => new ToolCatalog(state.Changes, sp.GetRequiredService<ILogger<ToolCatalog>>()));
         services.AddSingleton(sp => new ToolCallGate(state.Counters, config.FailMode, sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<ApprovalService>(),
             sp.GetRequiredService<ApprovalWebhookSender>(), ApprovalService.CanBeDecided(config), sp.GetRequiredService<ToolCatalog>(), sp.GetRequiredService<TimeProvider>(),

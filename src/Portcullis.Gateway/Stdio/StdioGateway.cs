@@ -101,7 +101,7 @@ public sealed class StdioGateway : IAsyncDisposable
             var approvals = new ApprovalService(state.Approvals, state.Changes, audit, timeProvider, loggerFactory.CreateLogger<ApprovalService>());
             var tools = new ToolCatalog(state.Changes, loggerFactory.CreateLogger<ToolCatalog>());
             var gate = new ToolCallGate(state.Counters, config.FailMode, audit, approvals,
-                new ApprovalWebhookSender(new HttpClient(), timeProvider, loggerFactory.CreateLogger<ApprovalWebhookSender>()), ApprovalService.CanBeDecided(config), tools,
+                new ApprovalWebhookSender(timeProvider, loggerFactory.CreateLogger<ApprovalWebhookSender>()), ApprovalService.CanBeDecided(config), tools,
                 timeProvider, loggerFactory.CreateLogger<ToolCallGate>());
             var clients = new UpstreamClients([server], loggerFactory);
             return (new StdioGateway(server, check.Grant!, policies, gate, tools, clients, config, output, loggerFactory.CreateLogger<StdioGateway>())

@@ -24,8 +24,10 @@ internal abstract class CompiledCondition
     /// <summary>The condition as a person reads it, e.g. <c>args.language in ["bash","powershell"]</c>.</summary>
     public string Description { get; }
 
-    public ConditionOutcome Evaluate(in EvaluationContext context)
+    /// <summary>Evaluates the condition; for <see cref="ConditionOutcome.Error"/>, <paramref name="problem"/> says why, naming the path.</summary>
+    public ConditionOutcome Evaluate(in EvaluationContext context, out string? problem)
     {
+        problem = null;
         var operand = Path.Resolve(context);
         if (operand.Kind == OperandKind.Missing)
         {
@@ -34,10 +36,11 @@ internal abstract class CompiledCondition
 
         try
         {
-            return Test(operand) ? ConditionOutcome.True : ConditionOutcome.False;
+            return Decide(operand, out problem);
         }
         catch (RegexMatchTimeoutException)
         {
+            problem = $"{Path.Text}: a regular expression ran out of time";
             return ConditionOutcome.Error;
         }
     }
@@ -46,6 +49,13 @@ internal abstract class CompiledCondition
     protected virtual ConditionOutcome MissingOutcome => ConditionOutcome.False;
 
     protected abstract bool Test(in Operand operand);
+
+    /// <summary>True or false by <see cref="Test"/>; an operator that can refuse a value overrides this to say why.</summary>
+    protected virtual ConditionOutcome Decide(in Operand operand, out string? problem)
+    {
+        problem = null;
+        return Test(operand) ? ConditionOutcome.True : ConditionOutcome.False;
+    }
 
     /// <summary>Compiles a validated spec. The binder has already rejected anything that would fail here.</summary>
     public static CompiledCondition Compile(ConditionSpec spec)
@@ -71,6 +81,8 @@ internal abstract class CompiledCondition
             ConditionOperator.Exists => new PresenceCondition(path, spec, present: true),
             ConditionOperator.NotExists => new PresenceCondition(path, spec, present: false),
             ConditionOperator.MaxLength => new MaxLengthCondition(path, spec, value.GetInt64()),
+            ConditionOperator.PathUnder => new PathUnderCondition(path, spec, PathRoots(value), under: true),
+            ConditionOperator.PathNotUnder => new PathUnderCondition(path, spec, PathRoots(value), under: false),
             _ => throw new InvalidOperationException($"Unknown operator {spec.Op}."),
         };
     }
@@ -83,6 +95,13 @@ internal abstract class CompiledCondition
         Scalar.TryFrom(value, out var scalar) ? scalar : throw new InvalidOperationException("Condition value is not a scalar.");
 
     private static Scalar[] ScalarList(JsonElement value) => value.EnumerateArray().Select(RequireScalar).ToArray();
+
+    /// <summary>The roots of <c>path_under</c>, one string or a list, each normalised once here.</summary>
+    private static string[] PathRoots(JsonElement value)
+    {
+        var roots = value.ValueKind == JsonValueKind.Array ? value.EnumerateArray().Select(r => r.GetString()!).ToArray() : [value.GetString()!];
+        return roots.Select(root => LexicalPath.NormalizeRoot(root, out var problem) ?? throw new InvalidOperationException(problem)).ToArray();
+    }
 
     private static string Describe(ConditionSpec spec)
     {
@@ -201,6 +220,43 @@ internal abstract class CompiledCondition
         protected override ConditionOutcome MissingOutcome => present ? ConditionOutcome.False : ConditionOutcome.True;
 
         protected override bool Test(in Operand operand) => present;
+    }
+
+    /// <summary>
+    /// <c>path_under</c> / <c>path_not_under</c>. A value that is not a string, or a path that
+    /// <see cref="LexicalPath"/> refuses, is undecided rather than false, so it denies in
+    /// <c>require</c> and in <c>deny_if</c> alike and holds in an approval's <c>when</c>.
+    /// </summary>
+    private sealed class PathUnderCondition(ConditionPath path, ConditionSpec spec, string[] roots, bool under) : CompiledCondition(path, spec)
+    {
+        protected override bool Test(in Operand operand) => Decide(operand, out _) == ConditionOutcome.True;
+
+        protected override ConditionOutcome Decide(in Operand operand, out string? problem)
+        {
+            if (operand.Kind != OperandKind.String)
+            {
+                problem = $"{Path.Text}: {KindName(operand.Kind)} is not a path";
+                return ConditionOutcome.Error;
+            }
+
+            if (LexicalPath.IsUnder(operand.GetString(), roots, out var refused) is not { } isUnder)
+            {
+                problem = $"{Path.Text}: {refused}";
+                return ConditionOutcome.Error;
+            }
+
+            problem = null;
+            return isUnder == under ? ConditionOutcome.True : ConditionOutcome.False;
+        }
+
+        private static string KindName(OperandKind kind) => kind switch
+        {
+            OperandKind.Number => "a number",
+            OperandKind.Boolean => "a boolean",
+            OperandKind.Null => "null",
+            OperandKind.Array => "an array",
+            _ => "an object",
+        };
     }
 
     private sealed class MaxLengthCondition(ConditionPath path, ConditionSpec spec, long max) : CompiledCondition(path, spec)

@@ -2,7 +2,8 @@ namespace Portcullis.Policy.Conditions;
 
 /// <summary>
 /// The result of one condition. <see cref="Error"/> means it could not be decided (a regex that
-/// ran out of time); the evaluator treats that as the outcome that blocks the call.
+/// ran out of time, a path that <c>path_under</c> refuses); the evaluator treats that as the
+/// outcome that blocks the call.
 /// </summary>
 public enum ConditionOutcome
 {

@@ -25,6 +25,14 @@ public sealed record ApprovalRule
 }
 
 /// <summary>An endpoint told of every pending approval, with requests signed by HMAC-SHA256.</summary>
-/// <param name="Url">The http(s) URL the gateway POSTs to.</param>
+/// <param name="Url">The URL the gateway POSTs to: https, or http only to a private address with <see cref="AllowPrivate"/>.</param>
 /// <param name="Secret">The signing secret, or <c>env:NAME</c> for one the gateway reads from its environment.</param>
-public sealed record ApprovalWebhook(string Url, string Secret);
+public sealed record ApprovalWebhook(string Url, string Secret)
+{
+    /// <summary>
+    /// Whether the URL may lead to a loopback, private, link-local or other non-public address
+    /// (and then over http as well as https). False by default: such a target is refused, so a
+    /// policy cannot point the gateway at its own host, its network or a metadata service.
+    /// </summary>
+    public bool AllowPrivate { get; init; }
+}

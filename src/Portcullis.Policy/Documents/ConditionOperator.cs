@@ -50,4 +50,13 @@ public enum ConditionOperator
 
     /// <summary><c>max_length</c>: a string's length in code points, or an array's count, is at most the value.</summary>
     MaxLength,
+
+    /// <summary>
+    /// <c>path_under</c>: the string is a path that, normalised, is one of the listed roots or inside one
+    /// (by whole segments). A path that cannot be normalised safely is refused: the condition is undecided.
+    /// </summary>
+    PathUnder,
+
+    /// <summary><c>path_not_under</c>: the string is a path that, normalised, is outside every listed root; refused like <c>path_under</c>.</summary>
+    PathNotUnder,
 }

@@ -23,6 +23,8 @@ public static class ConditionOperatorNames
         ["exists"] = ConditionOperator.Exists,
         ["not_exists"] = ConditionOperator.NotExists,
         ["max_length"] = ConditionOperator.MaxLength,
+        ["path_under"] = ConditionOperator.PathUnder,
+        ["path_not_under"] = ConditionOperator.PathNotUnder,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private static readonly FrozenDictionary<ConditionOperator, string> s_byOperator =

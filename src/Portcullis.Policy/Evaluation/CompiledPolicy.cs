@@ -155,11 +155,11 @@ public sealed class CompiledPolicy
         var context = new EvaluationContext(call);
         foreach (var check in program.Require)
         {
-            var outcome = check.Condition.Evaluate(context);
+            var outcome = check.Condition.Evaluate(context, out var problem);
             if (outcome != ConditionOutcome.True)
             {
-                trace?.Add(new ExplainStep(check.RuleId, check.Condition.Description, ExplainResult.Denied));
-                return Deny(check.RuleId, outcome == ConditionOutcome.Error ? TimedOut(check.RuleId) : check.Reason);
+                trace?.Add(new ExplainStep(check.RuleId, Undecided(check.Condition.Description, problem), ExplainResult.Denied));
+                return Deny(check.RuleId, problem is null ? check.Reason : Undecided(check.RuleId, problem, "so the call is denied"));
             }
 
             trace?.Add(new ExplainStep(check.RuleId, check.Condition.Description, ExplainResult.Passed));
@@ -167,11 +167,11 @@ public sealed class CompiledPolicy
 
         foreach (var block in program.DenyIf)
         {
-            var result = AllHold(block.Conditions, context);
+            var result = AllHold(block.Conditions, context, out var problem);
             if (result != ConditionOutcome.False)
             {
-                trace?.Add(new ExplainStep(block.RuleId, Describe(block.Conditions), ExplainResult.Denied));
-                return Deny(block.RuleId, result == ConditionOutcome.Error ? TimedOut(block.RuleId) : block.Reason);
+                trace?.Add(new ExplainStep(block.RuleId, Undecided(Describe(block.Conditions), problem), ExplainResult.Denied));
+                return Deny(block.RuleId, problem is null ? block.Reason : Undecided(block.RuleId, problem, "so the call is denied"));
             }
 
             trace?.Add(new ExplainStep(block.RuleId, Describe(block.Conditions), ExplainResult.Passed));
@@ -192,10 +192,13 @@ public sealed class CompiledPolicy
         foreach (var approval in program.Approvals)
         {
             // A condition that cannot be decided holds the call rather than letting it through.
-            if (approval.Always || AllHold(approval.When, context) != ConditionOutcome.False)
+            string? problem = null;
+            if (approval.Always || AllHold(approval.When, context, out problem) != ConditionOutcome.False)
             {
-                trace?.Add(new ExplainStep(approval.RuleId, approval.Always ? "approval always required" : Describe(approval.When), ExplainResult.HeldForApproval));
-                return new PolicyDecision(PolicyOutcome.RequireApproval, approval.RuleId, approval.Reason, _shadow, limits, approval);
+                trace?.Add(new ExplainStep(approval.RuleId, approval.Always ? "approval always required" : Undecided(Describe(approval.When), problem),
+                    ExplainResult.HeldForApproval));
+                var reason = problem is null ? approval.Reason : Undecided(approval.RuleId, problem, "so the call is held for approval");
+                return new PolicyDecision(PolicyOutcome.RequireApproval, approval.RuleId, reason, _shadow, limits, approval);
             }
 
             trace?.Add(new ExplainStep(approval.RuleId, Describe(approval.When), ExplainResult.NotApplicable));
@@ -264,21 +267,24 @@ public sealed class CompiledPolicy
         return Deny(ruleId, $"Invalid arguments for {call.ToolName}: {shown}{more}.");
     }
 
-    /// <summary>True when every condition holds, Error when one could not be decided, else False.</summary>
-    private static ConditionOutcome AllHold(CompiledCondition[] conditions, in EvaluationContext context)
+    /// <summary>True when every condition holds, Error (with the first problem) when one could not be decided, else False.</summary>
+    private static ConditionOutcome AllHold(CompiledCondition[] conditions, in EvaluationContext context, out string? problem)
     {
+        problem = null;
         var result = ConditionOutcome.True;
         foreach (var condition in conditions)
         {
-            var outcome = condition.Evaluate(context);
+            var outcome = condition.Evaluate(context, out var conditionProblem);
             if (outcome == ConditionOutcome.False)
             {
+                problem = null;
                 return ConditionOutcome.False;
             }
 
             if (outcome == ConditionOutcome.Error)
             {
                 result = ConditionOutcome.Error;
+                problem ??= conditionProblem;
             }
         }
 
@@ -287,8 +293,12 @@ public sealed class CompiledPolicy
 
     private PolicyDecision Deny(string ruleId, string reason) => new(PolicyOutcome.Deny, ruleId, reason, _shadow);
 
-    private static string TimedOut(string ruleId) =>
-        $"Rule {ruleId} could not be evaluated: a regular expression ran out of time, so the call is denied.";
+    /// <summary>The reason for a rule with a condition that could not be decided, e.g. "Rule /tools/t/require/0 could not be decided (args.file: the path climbs above /), so the call is denied."</summary>
+    private static string Undecided(string ruleId, string problem, string consequence) =>
+        $"Rule {ruleId} could not be decided ({problem}), {consequence}.";
+
+    /// <summary>An explain step's check, with the problem when a condition could not be decided.</summary>
+    private static string Undecided(string check, string? problem) => problem is null ? check : $"{check} (undecided: {problem})";
 
     private static string Describe(CompiledCondition[] conditions) => string.Join(" and ", conditions.Select(c => c.Description));
 }

@@ -147,6 +147,9 @@ internal sealed partial class PolicyBinder
             case ConditionOperator.Glob or ConditionOperator.StartsWith or ConditionOperator.EndsWith:
                 Expect(value, valuePath, SourceNodeKind.String, $"'{name}' takes a string.");
                 break;
+            case ConditionOperator.PathUnder or ConditionOperator.PathNotUnder:
+                CheckPathRoots(value, valuePath, name);
+                break;
             case ConditionOperator.MaxLength:
                 if (!TryParseLong(value, out var length) || length < 0)
                 {
@@ -163,6 +166,43 @@ internal sealed partial class PolicyBinder
             {
                 Error(valuePath, day, $"{Show(day)} is not a weekday.", "time.weekday is one of: " + string.Join(", ", ConditionPath.Weekdays) + ".");
             }
+        }
+    }
+
+    /// <summary>One root or a non-empty list of roots, each an absolute path that normalises cleanly.</summary>
+    private void CheckPathRoots(SourceNode value, string valuePath, string op)
+    {
+        if (value.Kind == SourceNodeKind.Array)
+        {
+            if (value.Items.Count == 0)
+            {
+                Error(valuePath, value, $"'{op}' needs at least one root; an empty list would match no path.", "Write e.g. \"/data\" or [\"/data\", \"/tmp/agent\"].");
+            }
+
+            for (var i = 0; i < value.Items.Count; i++)
+            {
+                CheckPathRoot(value.Items[i], JsonPointer.Append(valuePath, i), op);
+            }
+        }
+        else
+        {
+            CheckPathRoot(value, valuePath, op);
+        }
+    }
+
+    private void CheckPathRoot(SourceNode root, string path, string op)
+    {
+        if (!Expect(root, path, SourceNodeKind.String, $"'{op}' takes an absolute path such as \"/data\", or a list of them."))
+        {
+            return;
+        }
+
+        if (LexicalPath.NormalizeRoot(root.Text!, out var problem) is null)
+        {
+            var hint = root.Text!.Length >= 2 && char.IsAsciiLetter(root.Text[0]) && root.Text[1] == ':'
+                ? "Roots are POSIX paths such as /data; drive-letter paths are not supported."
+                : "Write an absolute path such as /data, without '..' or percent-encoding.";
+            Error(path, root, $"{Show(root)} is not a usable root: {problem}.", hint);
         }
     }
 

@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Net;
 using Portcullis.Policy.Documents;
+using Portcullis.Policy.Network;
 
 namespace Portcullis.Policy.Parsing;
 
@@ -15,7 +17,7 @@ internal sealed partial class PolicyBinder
     private static readonly string[] s_toolKeys = ["action", "reason", "require", "deny_if", "rate_limit", "limits", "approval", "validate_args"];
     private static readonly string[] s_denyIfKeys = ["conditions", "on_deny"];
     private static readonly string[] s_approvalKeys = ["when", "timeout", "on_timeout", "remember", "webhook"];
-    private static readonly string[] s_webhookKeys = ["url", "secret"];
+    private static readonly string[] s_webhookKeys = ["url", "secret", "allow_private"];
 
     private readonly List<PolicyError> _errors;
 
@@ -299,7 +301,21 @@ internal sealed partial class PolicyBinder
             return null;
         }
 
+        var before = _errors.Count;
         var keys = ReadKeys(node, path, s_webhookKeys);
+        var allowPrivate = false;
+        if (keys.TryGetValue("allow_private", out var allowPrivateNode))
+        {
+            if (allowPrivateNode.Value.Kind == SourceNodeKind.Boolean)
+            {
+                allowPrivate = allowPrivateNode.Value.BooleanValue;
+            }
+            else
+            {
+                Error(path + "/allow_private", allowPrivateNode.Value, $"'allow_private' is true or false, not {Show(allowPrivateNode.Value)}.");
+            }
+        }
+
         string? url = null;
         if (!keys.TryGetValue("url", out var urlNode))
         {
@@ -309,6 +325,10 @@ internal sealed partial class PolicyBinder
             || !Uri.TryCreate(urlNode.Value.Text, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "https") || parsed.UserInfo.Length > 0)
         {
             Error(path + "/url", urlNode.Value, $"{Show(urlNode.Value)} is not an http(s) URL without credentials.", null);
+        }
+        else if (WebhookTargetProblem(parsed, allowPrivate) is { } problem)
+        {
+            Error(path + "/url", urlNode.Value, problem.Message, problem.Hint);
         }
         else
         {
@@ -329,7 +349,42 @@ internal sealed partial class PolicyBinder
             secret = secretNode.Value.Text;
         }
 
-        return url is null || secret is null ? null : new ApprovalWebhook(url, secret);
+        return _errors.Count != before || url is null || secret is null ? null : new ApprovalWebhook(url, secret) { AllowPrivate = allowPrivate };
+    }
+
+    /// <summary>
+    /// What can be known of a webhook's target before sending: http is only for private receivers
+    /// (<c>allow_private</c>), and a literal IP address must be public unless <c>allow_private</c>.
+    /// Host names are resolved and checked the same way each time the gateway sends.
+    /// </summary>
+    private static (string Message, string Hint)? WebhookTargetProblem(Uri url, bool allowPrivate)
+    {
+        const string AllowHint = "If the receiver is meant to be on a private network, add \"allow_private\": true to the webhook.";
+        IPAddress? address = null;
+        if (url.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6 && !IPAddress.TryParse(url.DnsSafeHost, out address))
+        {
+            return ($"The webhook's host {url.Host} is not an IP address the gateway can check.", "Write the address in its usual form, e.g. 203.0.113.7.");
+        }
+
+        var kind = address is null ? (AddressKind?)null : AddressClassifier.Classify(address);
+        if (kind is { } privateKind && privateKind != AddressKind.Public && !allowPrivate)
+        {
+            return ($"The webhook's host {url.Host} is {AddressClassifier.Describe(privateKind)}; the gateway does not post approvals to its own host or networks unless told to.",
+                AllowHint);
+        }
+
+        if (url.Scheme == Uri.UriSchemeHttp && !allowPrivate)
+        {
+            return ("The webhook uses http; approvals, with their arguments, are only posted over https to a public address.",
+                "Use https, or, for a receiver on a private network, add \"allow_private\": true.");
+        }
+
+        if (url.Scheme == Uri.UriSchemeHttp && kind == AddressKind.Public)
+        {
+            return ($"The webhook uses http to {url.Host}, a public address; http is only for private receivers.", "Use https.");
+        }
+
+        return null;
     }
 
     private static string Show(SourceNode node) => node.Kind switch

@@ -153,6 +153,10 @@ public static class PolicyWriter
                 writer.WriteStartObject("webhook");
                 writer.WriteString("url", webhook.Url);
                 writer.WriteString("secret", webhook.Secret);
+                if (webhook.AllowPrivate)
+                {
+                    writer.WriteBoolean("allow_private", true);
+                }
                 writer.WriteEndObject();
             }
 

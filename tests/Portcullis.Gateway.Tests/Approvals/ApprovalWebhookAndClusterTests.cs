@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -37,7 +38,7 @@ public sealed class ApprovalWebhookAndClusterTests(RedisServer redis, PostgresSe
         });
         await receiver.StartAsync(Cancel);
         var policy = """{"version": "1", "default": "deny", "tools": {"code_generate": {"action": "require_approval", "approval": {"timeout": 30, "webhook": {"url": """
-            + "\"" + receiver.ListeningAddress() + "/hook\"" + """, "secret": "env:PORTCULLIS_TEST_WEBHOOK_SECRET"}}}}}""";
+            + "\"" + receiver.ListeningAddress() + "/hook\"" + """, "secret": "env:PORTCULLIS_TEST_WEBHOOK_SECRET", "allow_private": true}}}}}""";
         await using var cluster = await GatewayCluster.StartAsync(StoreConfig.Memory, instances: 1, policy: policy);
         using var http = new HttpClient();
         var session = await OpenSessionAsync(http, cluster.McpUrl(0));
@@ -55,6 +56,29 @@ public sealed class ApprovalWebhookAndClusterTests(RedisServer redis, PostgresSe
         (await DecideAsync(http, cluster, 0, pending.GetProperty("id").GetString()!, "approve", GatewayCluster.AdminToken, null)).Dispose();
         using var answer = await held;
         Assert.Contains("[demo:", await answer.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ALoopbackWebhookWithoutAllowPrivate_IsNotDelivered_AndTheCallIsStillHeldAndDecided()
+    {
+        Environment.SetEnvironmentVariable("PORTCULLIS_TEST_WEBHOOK_SECRET", "webhook-secret-for-tests-0123456789");
+        using var receiver = new TcpListener(IPAddress.Loopback, 0);
+        receiver.Start();
+        var port = ((IPEndPoint)receiver.LocalEndpoint).Port;
+        var policy = """{"version": "1", "default": "deny", "tools": {"code_generate": {"action": "require_approval", "approval": {"timeout": 30, "webhook": {"url": """
+            + $"\"https://localhost:{port}/hook\"" + """, "secret": "env:PORTCULLIS_TEST_WEBHOOK_SECRET"}}}}}""";
+        await using var cluster = await GatewayCluster.StartAsync(StoreConfig.Memory, instances: 1, policy: policy);
+        using var http = new HttpClient();
+        var session = await OpenSessionAsync(http, cluster.McpUrl(0));
+        var held = PostAsync(http, cluster.McpUrl(0), Call("code_generate", """{"description":"x"}"""), session);
+
+        var pending = await PendingAsync(http, cluster, 0);
+        Assert.False(held.IsCompleted);
+        (await DecideAsync(http, cluster, 0, pending.GetProperty("id").GetString()!, "approve", GatewayCluster.AdminToken, null)).Dispose();
+        using var answer = await held;
+
+        Assert.Contains("[demo:", await answer.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
+        Assert.False(receiver.Pending(), "The gateway connected to a loopback webhook the policy did not allow.");
     }
 
     [Fact]

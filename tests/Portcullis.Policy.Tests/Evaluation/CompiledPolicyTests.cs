@@ -203,7 +203,9 @@ public sealed class CompiledPolicyTests
     [InlineData(2026, 11, 28, 9, """{"path": "/srv/app/a.txt", "content": "x"}""", "/tools/file_write/require/1")]
     [InlineData(2026, 11, 25, 19, """{"path": "/srv/app/a.txt", "content": "x"}""", "/tools/file_write/require/3")]
     [InlineData(2026, 11, 25, 9, """{"path": "/etc/passwd", "content": "x"}""", "/tools/file_write/require/4")]
-    [InlineData(2026, 11, 25, 9, """{"path": "/srv/app/../../etc/passwd", "content": "x"}""", "/tools/file_write/deny_if/0")]
+    [InlineData(2026, 11, 25, 9, """{"path": "/srv/app/../../etc/passwd", "content": "x"}""", "/tools/file_write/require/4")]
+    [InlineData(2026, 11, 25, 9, """{"path": "/srv/application/a.txt", "content": "x"}""", "/tools/file_write/require/4")]
+    [InlineData(2026, 11, 25, 9, """{"path": "/srv/app/docs/../.git/config", "content": "x"}""", "/tools/file_write/deny_if/0")]
     public void Evaluate_OfficeHoursExample_UsesTimeGrantAndArguments(int year, int month, int day, int hour, string args, string ruleId)
     {
         var policy = Policies.CompileYaml(Policies.Example("office-hours.yaml"));

@@ -242,6 +242,16 @@ public sealed class PolicyValidationTests
     [InlineData("""{"path": "args.x", "op": "max_length", "value": -1}""", "/value", "whole number")]
     [InlineData("""{"path": "args.x", "op": "starts_with", "value": 5}""", "/value", "takes a string")]
     [InlineData("""{"path": "time.weekday", "op": "eq", "value": "funday"}""", "/value", "not a weekday")]
+    [InlineData("""{"path": "args.file", "op": "path_under", "value": 5}""", "/value", "takes an absolute path")]
+    [InlineData("""{"path": "args.file", "op": "path_under", "value": []}""", "/value", "at least one root")]
+    [InlineData("""{"path": "args.file", "op": "path_under", "value": "data"}""", "/value", "the path is relative")]
+    [InlineData("""{"path": "args.file", "op": "path_under", "value": ["/ok", "~/x"]}""", "/value/1", "not expanded")]
+    [InlineData("""{"path": "args.file", "op": "path_under", "value": ["/ok", 3]}""", "/value/1", "takes an absolute path")]
+    [InlineData("""{"path": "args.file", "op": "path_not_under", "value": "C:\\data"}""", "/value", "drive-letter paths are not supported")]
+    [InlineData("""{"path": "args.file", "op": "path_not_under", "value": "/data/../etc"}""", "/value", "may not contain '..'")]
+    [InlineData("""{"path": "args.file", "op": "path_under", "value": "/data/%2541"}""", "/value", "still percent-encoded")]
+    [InlineData("""{"path": "args.file", "op": "path_under", "value": "//share/data"}""", "/value", "network share")]
+    [InlineData("""{"path": "args.file", "op": "path_under"}""", "", "needs a 'value'")]
     [InlineData("""{"path": "args..x", "op": "exists"}""", "/path", "Empty property name")]
     [InlineData("""{"path": "args.x[abc]", "op": "exists"}""", "/path", "neither an array index")]
     [InlineData("""{"op": "exists"}""", "", "no 'path'")]
@@ -253,6 +263,25 @@ public sealed class PolicyValidationTests
         var error = Assert.Single(errors);
         Assert.Equal("/tools/t/require/0" + suffix, error.Path);
         Assert.Contains(message, error.Message + " " + error.Hint, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Parse_UnusablePathRoot_IsReportedWithLineAndHint()
+    {
+        var errors = Policies.Errors("""
+            {
+              "version": "1",
+              "tools": {
+                "read_file": { "require": [{ "path": "args.file", "op": "path_under", "value": ["/data", "srv/app"] }] }
+              }
+            }
+            """);
+
+        var error = Assert.Single(errors);
+        Assert.Equal("/tools/read_file/require/0/value/1", error.Path);
+        Assert.Equal(4, error.Position.Line);
+        Assert.Equal("\"srv/app\" is not a usable root: the path is relative (it does not start with '/').", error.Message);
+        Assert.Equal("Write an absolute path such as /data, without '..' or percent-encoding.", error.Hint);
     }
 
     [Fact]

@@ -86,13 +86,13 @@ internal static class PolicyGenerators
     public static Gen<string> ScalarJson { get; } = Gen.OneOf(
         Gen.Choose(-3, 3).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         Gen.Elements("1.5", "2.0", "1e2"),
-        Gen.Elements("\"a\"", "\"b\"", "\"ab\"", "\"\"", "\"alice\"", "\"alpha\""),
+        Gen.Elements("\"a\"", "\"b\"", "\"ab\"", "\"\"", "\"alice\"", "\"alpha\"", "\"/a/b\"", "\"/a/../b\"", "\"/../a\""),
         Gen.Elements("true", "false", "null"));
 
     public static Gen<GeneratedCondition> Condition { get; } =
         from path in Gen.Elements(s_paths)
         from op in Gen.Elements("eq", "neq", "in", "not_in", "lt", "lte", "gt", "gte", "regex", "glob", "contains",
-            "starts_with", "ends_with", "exists", "not_exists", "max_length")
+            "starts_with", "ends_with", "exists", "not_exists", "max_length", "path_under", "path_not_under")
         from value in ValueFor(op)
         select new GeneratedCondition(path, op, value);
 
@@ -147,6 +147,7 @@ internal static class PolicyGenerators
         "regex" => Gen.Elements<string?>("\"^a\"", "\"b$\"", "\"[0-9]+\"", "\".\""),
         "glob" => Gen.Elements<string?>("\"a*\"", "\"?\"", "\"*\""),
         "starts_with" or "ends_with" => Gen.Elements<string?>("\"a\"", "\"b\"", "\"\""),
+        "path_under" or "path_not_under" => Gen.Elements<string?>("\"/a\"", "\"/\"", "[\"/a\", \"/b/\"]"),
         "max_length" => Gen.Choose(0, 3).Select(n => (string?)n.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         _ => Gen.Constant<string?>(null),
     };

@@ -63,11 +63,6 @@ public static class AuditVerifier
                 return Result(AuditFailure.Malformed, $"{stored.Location}: altered: {stored.Mismatch}");
             }
 
-            if (stored.Mismatch is not null)
-            {
-                return Result(AuditFailure.ColumnMismatch, $"{where}: altered: {stored.Mismatch}");
-            }
-
             if (record.Seq < 1)
             {
                 return Result(AuditFailure.Malformed, $"{where}: altered: a record's seq starts at 1");
@@ -76,6 +71,11 @@ public static class AuditVerifier
             if (AuditCanonicalForm.ComputeHash(record) != record.Hash)
             {
                 return Result(AuditFailure.HashMismatch, $"{where}: altered: its content does not match its hash");
+            }
+
+            if (stored.Mismatch is not null)
+            {
+                return Result(AuditFailure.ColumnMismatch, $"{where}: altered: {stored.Mismatch}");
             }
 
             var isCheckpoint = record.Kind == AuditKinds.Checkpoint;

@@ -106,7 +106,9 @@ public abstract class AuditStoreContract
 
         await ExecuteAsync($"UPDATE audit SET record = replace(record, '\"decision\":\"allow\"', '\"decision\":\"deny\"') WHERE {Row(6)}");
 
-        Assert.Contains("seq 6): altered", (await VerifyAsync(store)).Problem, StringComparison.Ordinal);
+        var verification = await VerifyAsync(store);
+        Assert.Equal(AuditFailure.HashMismatch, verification.Failure);
+        Assert.Contains("seq 6): altered: its content does not match its hash", verification.Problem, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -117,7 +119,9 @@ public abstract class AuditStoreContract
 
         await ExecuteAsync($"UPDATE audit SET decision = 'allow' WHERE {Row(5)}");
 
-        Assert.Contains("seq 5): altered: the row's decision column differs", (await VerifyAsync(store)).Problem, StringComparison.Ordinal);
+        var verification = await VerifyAsync(store);
+        Assert.Equal(AuditFailure.ColumnMismatch, verification.Failure);
+        Assert.Contains("seq 5): altered: the row's decision column differs", verification.Problem, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -128,7 +132,10 @@ public abstract class AuditStoreContract
 
         await ExecuteAsync($"DELETE FROM audit WHERE {Row(7)}");
 
-        Assert.Contains("seq 8): records 7 to 7 of the chain are missing (deleted)", (await VerifyAsync(store)).Problem, StringComparison.Ordinal);
+        var verification = await VerifyAsync(store);
+        Assert.Equal(AuditFailure.SeqGap, verification.Failure);
+        Assert.Contains("SEQ_GAP row", verification.Problem, StringComparison.Ordinal);
+        Assert.Contains("seq 8): records 7 to 7 of the chain are missing (deleted)", verification.Problem, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -92,7 +92,15 @@ public sealed class AuditRetention(GatewayConfig config, IAuditStore store, Audi
     private async Task<bool> MayCutUncoveredAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
         var query = new AuditQuery { Kind = AuditKinds.Checkpoint, Since = _coveredBefore, Until = cutoff, Limit = 1 };
-        return (await store.QueryAsync(query, cancellationToken).ConfigureAwait(false)).Count > 0;
+        try
+        {
+            return (await store.QueryAsync(query, cancellationToken).ConfigureAwait(false)).Count > 0;
+        }
+        catch (FormatException)
+        {
+            // A row that is not a record (verify names it) must not stop retention, let alone the gateway; one checkpoint more costs nothing.
+            return true;
+        }
     }
 
     private async Task WriteRetentionCheckpointAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)

@@ -115,6 +115,29 @@ public sealed class AuditRetentionTests : IDisposable
         Assert.True(verification.Intact, verification.Problem);
     }
 
+    [Fact]
+    public async Task Retention_StillRuns_WhenACheckpointRowIsNotARecord()
+    {
+        var path = Path.Combine(_directory, "state.db");
+        var store = new SqliteAuditStore(path);
+        await store.WriteAsync(OldChain(), Cancel);
+        using (var connection = new SqliteConnection($"Data Source={path}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE audit SET record = '{not json' WHERE seq = 13";
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+
+        var (retention, audit) = Start(store);
+
+        var deleted = await retention.RunOnceAsync(Cancel);
+        await audit.DisposeAsync();
+
+        Assert.Equal(12, deleted);
+        Assert.Single(RetentionCheckpoints(await ReadAllAsync(store)));
+    }
+
     /// <summary>A chain of one call a day for 40 days, with a checkpoint signed with <see cref="Key"/> after every tenth (days 40, 30, 20 and 10 ago).</summary>
     private static List<AuditRecord> OldChain()
     {

@@ -25,7 +25,9 @@ internal static class AuditCommand
         var configFile = new Option<string?>("--config") { Description = "Verify the store of this gateway configuration." };
         var file = new Option<string?>("--file") { Description = "Verify a JSONL export, or a directory of rotated JSONL files." };
         var keyEnv = new Option<string?>("--key-env") { Description = "Environment variable holding the checkpoint key (default: the configuration's)." };
-        var command = new Command("verify", "Check the hash chain and checkpoints; exit 1 naming the first altered, deleted or reordered record.") { configFile, file, keyEnv };
+        var command = new Command("verify",
+            "Check the hash chains and checkpoint signatures; exit 1 naming the first altered, deleted or reordered record, 3 when only the last line of the newest JSONL file is torn.")
+        { configFile, file, keyEnv };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var (output, error) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
@@ -55,7 +57,18 @@ internal static class AuditCommand
                     return ExitCodes.UsageOrIo;
                 }
 
-                return Report(AuditVerifier.Verify(JsonlAuditSink.Read(filePath), KeyBytes(key)), output, error);
+                AuditVerification verification;
+                try
+                {
+                    verification = AuditVerifier.Verify(JsonlAuditSink.Read(filePath), KeyBytes(key));
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    error.WriteLine($"--file: {filePath} cannot be read: {e.Message}");
+                    return ExitCodes.UsageOrIo;
+                }
+
+                return Report(verification, output, error);
             }
 
             return await ConfigFile.WithStateAsync(configPath!, error, "audit records", async (config, state) =>
@@ -211,16 +224,69 @@ internal static class AuditCommand
 
     private static byte[] KeyBytes(string? key) => key is null ? [] : Encoding.UTF8.GetBytes(key);
 
+    /// <summary>
+    /// The exit code of <c>verify</c> when the only problem is a torn last line: a crash cut a
+    /// write short, which is not tampering (1) and not an unreadable input (2).
+    /// </summary>
+    private const int TornTailExitCode = 3;
+
     private static int Report(AuditVerification verification, TextWriter output, TextWriter error)
     {
         if (!verification.Intact)
         {
             error.WriteLine($"ALTERED: {verification.Problem}");
+            if (verification.TornTail is { } tornAlso)
+            {
+                error.WriteLine($"TORN_TAIL {tornAlso}: the last line is not a complete record either.");
+            }
+
             return ExitCodes.Invalid;
         }
 
-        output.WriteLine($"OK: {verification.Records} record(s) in {verification.Chains} chain(s); {verification.SignedCheckpoints} signed checkpoint(s) verified.");
+        output.WriteLine($"OK: {verification.Records} record(s) in {verification.Chains} chain(s); " + (verification.SignaturesChecked
+            ? $"{verification.SignedCheckpoints} signed checkpoint(s) verified."
+            : "checkpoint signatures not checked (no key given)."));
+        foreach (var chain in verification.ChainSummaries)
+        {
+            output.WriteLine("  " + Describe(chain, verification.SignaturesChecked));
+        }
+
+        var cuts = verification.ChainSummaries.Count(c => c.StartsAtRetentionCut);
+        if (cuts > 0 && verification.RetentionCutoff is { } cutoff)
+        {
+            output.WriteLine(verification.SignaturesChecked
+                ? $"{cuts} chain(s) start where retention cut them: a retention checkpoint signed with the key covers cuts before {AuditCanonicalForm.FormatTime(cutoff)}."
+                : $"{cuts} chain(s) start where a retention checkpoint says retention cut them (before {AuditCanonicalForm.FormatTime(cutoff)}); only the key can prove that retention, not someone else, deleted their first records.");
+        }
+
+        if (!verification.SignaturesChecked)
+        {
+            output.WriteLine("Checkpoint signatures were not checked: without the key, whoever can rewrite the log can recompute its hashes too. Give --key-env (or a configuration with checkpoint_key).");
+        }
+
+        if (verification.TornTail is { } torn)
+        {
+            error.WriteLine($"TORN_TAIL {torn}: the last line is not a complete record (a write cut short, e.g. by a crash); it was skipped and everything before it verified.");
+            return TornTailExitCode;
+        }
+
         return ExitCodes.Success;
+    }
+
+    private static string Describe(AuditChainSummary chain, bool signaturesChecked)
+    {
+        var text = $"{chain.Chain}: seq {chain.FirstSeq} to {chain.LastSeq}" + (chain.StartsAtRetentionCut ? " (starts at a retention cut)" : "");
+        if (!signaturesChecked)
+        {
+            return $"{text}; {chain.Checkpoints} checkpoint(s), signatures not checked";
+        }
+
+        return chain.LastSignedSeq switch
+        {
+            null => $"{text}; not signed: no checkpoint, only the hash chain covers it",
+            { } last when last == chain.LastSeq => $"{text}; signed up to its last record",
+            { } last => $"{text}; signed up to seq {last}, seq {last + 1} to {chain.LastSeq} only hash-chained",
+        };
     }
 
     /// <summary>The filters <c>query</c> and <c>export</c> share.</summary>

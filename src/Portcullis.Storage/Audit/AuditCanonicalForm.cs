@@ -79,12 +79,17 @@ public static class AuditCanonicalForm
         String(writer, "prev_hash", record.PrevHash);
         String(writer, "reason", record.Reason);
         String(writer, "request_id", record.RequestId);
+        Span<char> time = stackalloc char[24];
+        if (record.RetentionCutoff is { } cutoff)
+        {
+            writer.WriteString("retention_cutoff", time[..FormatTime(cutoff, time)]);
+        }
+
         String(writer, "rule_id", record.RuleId);
         writer.WriteNumber("seq", record.Seq);
         String(writer, "server", record.Server);
         String(writer, "session", record.Session);
         String(writer, "target", record.Target);
-        Span<char> time = stackalloc char[24];
         writer.WriteString("time", time[..FormatTime(record.Time, time)]);
         String(writer, "tool", record.Tool);
         Number(writer, "total_us", record.TotalMicros);
@@ -147,13 +152,13 @@ public static class AuditCanonicalForm
                 PrevHash = Text(root, "prev_hash") ?? "",
                 Reason = Text(root, "reason"),
                 RequestId = Text(root, "request_id"),
+                RetentionCutoff = Text(root, "retention_cutoff") is { } cutoff ? ParseTime(cutoff) : null,
                 RuleId = Text(root, "rule_id"),
                 Seq = root.GetProperty("seq").GetInt64(),
                 Server = Text(root, "server"),
                 Session = Text(root, "session"),
                 Target = Text(root, "target"),
-                Time = DateTimeOffset.ParseExact(Text(root, "time") ?? throw new FormatException("The record has no time."),
-                    "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
+                Time = ParseTime(Text(root, "time") ?? throw new FormatException("The record has no time.")),
                 Tool = Text(root, "tool"),
                 TotalMicros = root.TryGetProperty("total_us", out var total) ? total.GetInt64() : null,
                 UpstreamStatus = root.TryGetProperty("upstream_status", out var status) ? status.GetInt32() : null,
@@ -207,6 +212,9 @@ public static class AuditCanonicalForm
             : throw new InvalidOperationException("A record time does not fit its canonical text.");
 
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+
+    private static DateTimeOffset ParseTime(string text) =>
+        DateTimeOffset.ParseExact(text, TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 
     private static void WriteSorted(Utf8JsonWriter writer, JsonElement element)
     {

@@ -44,7 +44,17 @@ public sealed class AuditChain
     }
 
     /// <summary>Appends a checkpoint of the chain so far, signed with <paramref name="key"/> when one is given.</summary>
-    public AuditRecord AppendCheckpoint(DateTimeOffset time, ReadOnlySpan<byte> key)
+    public AuditRecord AppendCheckpoint(DateTimeOffset time, ReadOnlySpan<byte> key) => AppendCheckpoint(time, null, key);
+
+    /// <summary>
+    /// Appends a checkpoint stating that retention deleted, per chain, the records before the
+    /// newest checkpoint older than <paramref name="cutoff"/>; signed with <paramref name="key"/>
+    /// when one is given, so that only the key's holder can vouch for a cut.
+    /// </summary>
+    public AuditRecord AppendRetentionCheckpoint(DateTimeOffset time, DateTimeOffset cutoff, ReadOnlySpan<byte> key) =>
+        AppendCheckpoint(time, AuditCanonicalForm.Truncate(cutoff), key);
+
+    private AuditRecord AppendCheckpoint(DateTimeOffset time, DateTimeOffset? retentionCutoff, ReadOnlySpan<byte> key)
     {
         var record = new AuditRecord
         {
@@ -52,6 +62,7 @@ public sealed class AuditChain
             Chain = Id,
             Seq = _seq + 1,
             Time = AuditCanonicalForm.Truncate(time),
+            RetentionCutoff = retentionCutoff,
             PrevHash = _head,
         };
         if (!key.IsEmpty)

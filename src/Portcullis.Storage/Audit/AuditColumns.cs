@@ -14,7 +14,10 @@ public static class AuditColumns
         }
         catch (FormatException e)
         {
-            return new StoredAuditRecord(new AuditRecord { Chain = chain, Seq = seq, Hash = hash }, "the stored record is not valid: " + e.Message, location);
+            return new StoredAuditRecord(new AuditRecord { Chain = chain, Seq = seq, Hash = hash }, "the stored record is not valid: " + e.Message, location)
+            {
+                Unreadable = true,
+            };
         }
 
         var mismatch =

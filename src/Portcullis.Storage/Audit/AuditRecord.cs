@@ -80,6 +80,13 @@ public sealed record AuditRecord
     /// <summary>For a checkpoint: HMAC-SHA256 of its canonical form with the configured key, when one is set.</summary>
     public string? Mac { get; init; }
 
+    /// <summary>
+    /// For a checkpoint written by retention: the cutoff it deleted with (per chain, everything
+    /// before the newest checkpoint older than this). Signed with the checkpoint, it is what lets a
+    /// chain start at a checkpoint instead of seq 1.
+    /// </summary>
+    public DateTimeOffset? RetentionCutoff { get; init; }
+
     /// <summary>The previous record's hash (64 zeros for the first of a chain).</summary>
     public string PrevHash { get; init; } = "";
 

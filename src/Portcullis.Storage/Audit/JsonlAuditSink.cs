@@ -84,13 +84,19 @@ public sealed class JsonlAuditSink : IAuditSink, IDisposable
         return rotated;
     }
 
-    /// <summary>Reads records from JSON Lines files (or every file of a directory), in order.</summary>
+    /// <summary>
+    /// Reads records from JSON Lines files (or every file of a directory), in order. A last line of
+    /// the newest file that is not a record is marked <see cref="StoredAuditRecord.TornTail"/>: a
+    /// crash while a batch was being appended leaves exactly that. Anywhere else it is unreadable.
+    /// </summary>
     public static IEnumerable<StoredAuditRecord> Read(string path)
     {
         var files = Directory.Exists(path) ? FilesIn(path) : [path];
-        foreach (var file in files)
+        for (var i = 0; i < files.Count; i++)
         {
+            var file = files[i];
             var lineNumber = 0;
+            (string Text, int Number)? previous = null;
             foreach (var line in File.ReadLines(file))
             {
                 lineNumber++;
@@ -99,12 +105,22 @@ public sealed class JsonlAuditSink : IAuditSink, IDisposable
                     continue;
                 }
 
-                yield return ReadLine(line, $"{file}:{lineNumber}");
+                if (previous is { } before)
+                {
+                    yield return ReadLine(before.Text, $"{file}:{before.Number}", mayBeTorn: false);
+                }
+
+                previous = (line, lineNumber);
+            }
+
+            if (previous is { } last)
+            {
+                yield return ReadLine(last.Text, $"{file}:{last.Number}", mayBeTorn: i == files.Count - 1);
             }
         }
     }
 
-    private static StoredAuditRecord ReadLine(string line, string location)
+    private static StoredAuditRecord ReadLine(string line, string location, bool mayBeTorn)
     {
         try
         {
@@ -112,7 +128,12 @@ public sealed class JsonlAuditSink : IAuditSink, IDisposable
         }
         catch (FormatException e)
         {
-            return new StoredAuditRecord(new AuditRecord { Chain = "?", Hash = "?" }, "the line is not an audit record: " + e.Message, location);
+            return new StoredAuditRecord(new AuditRecord { Chain = "?", Hash = "?" },
+                (mayBeTorn ? "the last line is not a complete audit record: " : "the line is not an audit record: ") + e.Message, location)
+            {
+                Unreadable = true,
+                TornTail = mayBeTorn,
+            };
         }
     }
 

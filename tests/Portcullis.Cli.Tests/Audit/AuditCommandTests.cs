@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
@@ -6,6 +7,8 @@ using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Demo;
 using Portcullis.Gateway.Hosting;
+using Portcullis.Storage.Audit;
+using Portcullis.Storage.Sqlite;
 
 namespace Portcullis.Cli.Tests.Audit;
 
@@ -75,13 +78,18 @@ public sealed class AuditCommandTests : IAsyncLifetime
 
         Assert.Equal(0, verified.ExitCode);
         Assert.Matches(@"OK: \d+ record\(s\) in 1 chain\(s\); [1-9]\d* signed checkpoint\(s\) verified\.", verified.Output);
+        Assert.Matches(@"\n  gateway@[^:]+: seq 1 to \d+; signed up to its last record\n", verified.Output);
         var deniedRecord = Assert.Single(denied.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("\"reason\":\"No.\"", deniedRecord, StringComparison.Ordinal);
         Assert.Contains("6 record(s).", table.Output, StringComparison.Ordinal);
         Assert.Contains("review_code", table.Output, StringComparison.Ordinal);
         Assert.Equal(0, exported.ExitCode);
         Assert.Equal(0, CliRunner.Run("audit", "verify", "--file", exportPath, "--key-env", "PORTCULLIS_TEST_AUDIT_KEY").ExitCode);
-        Assert.Equal(0, CliRunner.Run("audit", "verify", "--file", Path.Combine(_directory, "audit-logs")).ExitCode);
+        var unkeyed = CliRunner.Run("audit", "verify", "--file", Path.Combine(_directory, "audit-logs"));
+        Assert.Equal(0, unkeyed.ExitCode);
+        Assert.Contains("; checkpoint signatures not checked (no key given).", unkeyed.Output, StringComparison.Ordinal);
+        Assert.Matches(@"\n  gateway@[^:]+: seq 1 to \d+; [1-9]\d* checkpoint\(s\), signatures not checked\n", unkeyed.Output);
+        Assert.Contains("Checkpoint signatures were not checked", unkeyed.Output, StringComparison.Ordinal);
         var csvLines = csv.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("time,chain,seq,kind,decision", csvLines[0], StringComparison.Ordinal);
         Assert.Equal(8, csvLines.Length);
@@ -96,7 +104,109 @@ public sealed class AuditCommandTests : IAsyncLifetime
 
         var tampered = CliRunner.Run("audit", "verify", "--config", ConfigPath);
         Assert.Equal(1, tampered.ExitCode);
-        Assert.Matches(@"ALTERED: row \d+ \(chain gateway@[^,]+, seq \d+\): altered", tampered.Error);
+        Assert.Matches(@"ALTERED: HASH_MISMATCH row \d+ \(chain gateway@[^,]+, seq \d+\): altered", tampered.Error);
+    }
+
+    [Fact]
+    public async Task VerifyWithTheKey_Fails_WhenADenialIsFlipped_EverySignatureStripped_AndTheHashesRecomputed()
+    {
+        await RunGatewayAsync(async (http, url) =>
+        {
+            await CallAsync(http, url("keys"), "describe_codebase", """{"subject":"."}""");
+            for (var i = 0; i < 6; i++)
+            {
+                await CallAsync(http, url("keys"), "review_code", """{"code":"print(1)"}""");
+            }
+        });
+        var path = Path.Combine(_directory, "audit-logs", "audit.jsonl");
+        var head = AuditCanonicalForm.GenesisHash;
+        var rewritten = new List<string>();
+        foreach (var record in JsonlAuditSink.Read(path).Select(r => r.Record))
+        {
+            var changed = record with { Decision = record.Decision == AuditDecisions.Deny ? AuditDecisions.Allow : record.Decision, Mac = null, PrevHash = head };
+            changed = changed with { Hash = AuditCanonicalForm.ComputeHash(changed) };
+            head = changed.Hash;
+            rewritten.Add(AuditCanonicalForm.Serialize(changed));
+        }
+
+        await File.WriteAllLinesAsync(path, rewritten, Cancel);
+
+        var withKey = CliRunner.Run("audit", "verify", "--file", path, "--key-env", "PORTCULLIS_TEST_AUDIT_KEY");
+        var withoutKey = CliRunner.Run("audit", "verify", "--file", path);
+        Assert.Equal(1, withKey.ExitCode);
+        Assert.Matches(@"ALTERED: BAD_SIGNATURE \S+audit\.jsonl:\d+ \(chain gateway@[^,]+, seq \d+\): unsigned: the checkpoint carries no signature, but a key was given", withKey.Error);
+        Assert.Equal(0, withoutKey.ExitCode);
+        Assert.Contains("checkpoint signatures not checked (no key given)", withoutKey.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_ATornLastLine_Exits3_AfterVerifyingTheRest_ButTamperingBeforeItExits1()
+    {
+        await RunGatewayAsync(async (http, url) =>
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await CallAsync(http, url("keys"), "review_code", """{"code":"print(1)"}""");
+            }
+        });
+        var directory = Path.Combine(_directory, "audit-logs");
+        var path = Path.Combine(directory, "audit.jsonl");
+        var lines = await File.ReadAllLinesAsync(path, Cancel);
+        await File.AppendAllTextAsync(path, lines[1][..(lines[1].Length / 2)], Cancel);
+
+        var torn = CliRunner.Run("audit", "verify", "--file", directory, "--key-env", "PORTCULLIS_TEST_AUDIT_KEY");
+        await File.WriteAllTextAsync(path, (await File.ReadAllTextAsync(path, Cancel)).Replace("\"tool\":\"review_code\"", "\"tool\":\"delete_repo\"", StringComparison.Ordinal), Cancel);
+        var tampered = CliRunner.Run("audit", "verify", "--file", directory, "--key-env", "PORTCULLIS_TEST_AUDIT_KEY");
+
+        Assert.Equal(3, torn.ExitCode);
+        Assert.Contains($"OK: {lines.Length} record(s) in 1 chain(s)", torn.Output, StringComparison.Ordinal);
+        Assert.Contains($"TORN_TAIL {path}:{lines.Length + 1}: the last line is not a complete record", torn.Error, StringComparison.Ordinal);
+        Assert.Equal(1, tampered.ExitCode);
+        Assert.Contains("ALTERED: HASH_MISMATCH", tampered.Error, StringComparison.Ordinal);
+        Assert.Contains($"TORN_TAIL {path}:{lines.Length + 1}", tampered.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AfterTheGatewaysRetentionCutsTheStore_VerifyPasses_WithTheKey_AndWithoutItSaysACutNeedsTheKey()
+    {
+        await File.WriteAllTextAsync(ConfigPath, (await File.ReadAllTextAsync(ConfigPath, Cancel))
+            .Replace("\"checkpoint_every\": 5", "\"checkpoint_every\": 5, \"retention_days\": 30", StringComparison.Ordinal), Cancel);
+        var store = new SqliteAuditStore(Path.Combine(_directory, "state.db"));
+        var old = new AuditChain("gateway@old/1");
+        var now = TimeProvider.System.GetUtcNow();
+        var records = new List<AuditRecord>();
+        for (var day = 40; day > 0; day--)
+        {
+            records.Add(old.Append(new AuditRecord { Time = now.AddDays(-day), Decision = AuditDecisions.Allow, Tool = "t" }));
+            if (day % 10 == 0)
+            {
+                records.Add(old.AppendCheckpoint(now.AddDays(-day), Encoding.UTF8.GetBytes(Key)));
+            }
+        }
+
+        await store.WriteAsync(records, Cancel);
+
+        await RunGatewayAsync(async (_, _) =>
+        {
+            // Retention runs as the gateway starts; the records of days 40 to 31 go.
+            var clock = Stopwatch.StartNew();
+            while ((await store.QueryAsync(new AuditQuery { Kind = AuditKinds.Call, Limit = 100 }, Cancel)).Count > 30 && clock.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(20, Cancel);
+            }
+        });
+
+        var withKey = CliRunner.Run("audit", "verify", "--config", ConfigPath);
+        var exportPath = Path.Combine(_directory, "export.jsonl");
+        Assert.Equal(0, CliRunner.Run("audit", "export", "--config", ConfigPath, "--output", exportPath).ExitCode);
+        var withoutKey = CliRunner.Run("audit", "verify", "--file", exportPath);
+
+        Assert.Equal(0, withKey.ExitCode);
+        Assert.Contains("  gateway@old/1: seq 13 to 44 (starts at a retention cut); signed up to seq 35, seq 36 to 44 only hash-chained", withKey.Output, StringComparison.Ordinal);
+        Assert.Matches(@"\n  retention@[^:]+: seq 1 to 1; signed up to its last record\n", withKey.Output);
+        Assert.Contains("1 chain(s) start where retention cut them: a retention checkpoint signed with the key covers cuts before", withKey.Output, StringComparison.Ordinal);
+        Assert.Equal(0, withoutKey.ExitCode);
+        Assert.Contains("only the key can prove that retention, not someone else, deleted their first records", withoutKey.Output, StringComparison.Ordinal);
     }
 
     [Fact]

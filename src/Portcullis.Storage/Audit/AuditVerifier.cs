@@ -26,12 +26,10 @@ public static class AuditVerifier
         var all = records.ToList();
         var keyBytes = key.ToArray();
         var signaturesChecked = keyBytes.Length > 0;
-        string? torn = null;
-        if (all.Count > 0 && all[^1].TornTail)
-        {
-            torn = all[^1].Location;
-            all.RemoveAt(all.Count - 1);
-        }
+        // A torn line ends a file (a crash mid-append); the sink starts a new file after one, so an older file may end torn too.
+        var tornLines = all.Where(r => r.TornTail).Select(r => r.Location).ToList();
+        var torn = tornLines.Count == 0 ? null : string.Join(", ", tornLines);
+        all.RemoveAll(r => r.TornTail);
 
         // Retention checkpoints may come after the chains they cut (in another chain, or later in a file), so they are found first.
         var retentionCutoff = NewestRetentionCutoff(all, keyBytes);

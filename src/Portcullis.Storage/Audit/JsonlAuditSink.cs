@@ -86,8 +86,10 @@ public sealed class JsonlAuditSink : IAuditSink, IDisposable
 
     /// <summary>
     /// Reads records from JSON Lines files (or every file of a directory), in order. A last line of
-    /// the newest file that is not a record is marked <see cref="StoredAuditRecord.TornTail"/>: a
-    /// crash while a batch was being appended leaves exactly that. Anywhere else it is unreadable.
+    /// the newest file that is not a record, or of an older file that does not end its last line,
+    /// is marked <see cref="StoredAuditRecord.TornTail"/>: a crash while a batch was being appended
+    /// leaves exactly that, and the sink moves such a file aside before it writes again. Anywhere
+    /// else an unreadable line is tampering.
     /// </summary>
     public static IEnumerable<StoredAuditRecord> Read(string path)
     {
@@ -115,7 +117,7 @@ public sealed class JsonlAuditSink : IAuditSink, IDisposable
 
             if (previous is { } last)
             {
-                yield return ReadLine(last.Text, $"{file}:{last.Number}", mayBeTorn: i == files.Count - 1);
+                yield return ReadLine(last.Text, $"{file}:{last.Number}", mayBeTorn: i == files.Count - 1 || !EndsWithNewLine(file));
             }
         }
     }
@@ -137,10 +139,23 @@ public sealed class JsonlAuditSink : IAuditSink, IDisposable
         }
     }
 
+    private static bool EndsWithNewLine(string file)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        if (stream.Length == 0)
+        {
+            return true;
+        }
+
+        stream.Seek(-1, SeekOrigin.End);
+        return stream.ReadByte() == '\n';
+    }
+
+    /// <summary>Moves the current file aside when it is full, or when its last line is torn (appending to it would glue the next record onto the fragment).</summary>
     private void RotateIfFull()
     {
         var current = new FileInfo(CurrentPath);
-        if (!current.Exists || current.Length < _maxBytes)
+        if (!current.Exists || (current.Length < _maxBytes && EndsWithNewLine(current.FullName)))
         {
             return;
         }

@@ -192,18 +192,36 @@ public sealed class JsonlAuditSinkTests : IDisposable
     }
 
     [Fact]
-    public async Task AnIncompleteLine_AtTheEndOfAnOlderFile_IsMalformed()
+    public async Task AnUnreadableLine_EndedByItsNewLine_AtTheEndOfAnOlderFile_IsMalformed()
     {
         await WriteAsync(100, maxBytes: 4096);
         var oldest = JsonlAuditSink.FilesIn(_directory)[0];
         var text = File.ReadAllText(oldest);
-        File.WriteAllText(oldest, text[..^40]);
+        File.WriteAllText(oldest, text[..^40] + "\n");
 
         var verification = AuditVerifier.Verify(JsonlAuditSink.Read(_directory), Key);
 
         Assert.Equal(AuditFailure.Malformed, verification.Failure);
         Assert.Contains($"{oldest}:{File.ReadAllLines(oldest).Length}: altered: the line is not an audit record", verification.Problem, StringComparison.Ordinal);
         Assert.Null(verification.TornTail);
+    }
+
+    [Fact]
+    public async Task AfterACrashMidLine_TheNextWriteStartsANewFile_SoTheTornLineStaysATornTail()
+    {
+        await WriteAsync(5);
+        var current = Path.Combine(_directory, JsonlAuditSink.CurrentFileName);
+        var text = File.ReadAllText(current);
+        File.WriteAllText(current, text[..^30]);
+        using var sink = new JsonlAuditSink(_directory, 1 << 20, TimeProvider.System);
+        var chain = new AuditChain(AuditChain.NewId("after-restart"));
+
+        await sink.WriteAsync([chain.Append(new AuditRecord { Kind = AuditKinds.Call, Decision = AuditDecisions.Allow })], TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, JsonlAuditSink.FilesIn(_directory).Count);
+        var verification = AuditVerifier.Verify(JsonlAuditSink.Read(_directory), []);
+        Assert.True(verification.Intact, verification.Problem);
+        Assert.NotNull(verification.TornTail);
     }
 
     [Fact]

@@ -135,7 +135,12 @@ internal sealed class AnswerFilter
         return AnswerVerdict.Drop;
     }
 
-    private UpstreamAnswerException Unreadable(string detail) =>
+    /// <summary>
+    /// The failure for an answer that cannot be relayed as it is: for a <c>tools/list</c>, that its
+    /// tool list could not be read, whatever was wrong with it, so the client is told the same
+    /// thing for every list it is not shown.
+    /// </summary>
+    public UpstreamAnswerException Unreadable(string detail) =>
         new(_rewriter is not null ? UpstreamFault.ToolListUnreadable : UpstreamFault.NotJsonRpc, detail);
 
     private static bool TryGetString(JsonElement element, out string value)

@@ -36,7 +36,7 @@ internal static class ResponseRelay
 
         if (!string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase))
         {
-            throw new UpstreamAnswerException(UpstreamFault.NotJsonRpc, $"the answer's content type is '{Shorten(mediaType ?? "none")}', not JSON or an event stream");
+            throw filter.Unreadable($"the answer's content type is '{Shorten(mediaType ?? "none")}', not JSON or an event stream");
         }
 
         var body = await ReadCappedAsync(upstream.Content, maxBytes, cancellationToken).ConfigureAwait(false)
@@ -51,7 +51,7 @@ internal static class ResponseRelay
         {
             if (filter.ExpectsAnswer)
             {
-                throw new UpstreamAnswerException(UpstreamFault.NotJsonRpc, filter.DropReason ?? "the answer is empty");
+                throw filter.Unreadable(filter.DropReason ?? "the answer is empty");
             }
 
             Log.AnswerDropped(logger, serverId, filter.DropReason ?? "");
@@ -121,7 +121,7 @@ internal static class ResponseRelay
 
         if (filter.ExpectsAnswer)
         {
-            throw new UpstreamAnswerException(UpstreamFault.NotJsonRpc, "the event stream ended without answering the request");
+            throw filter.Unreadable("the event stream ended without answering the request");
         }
 
         await StartEventStreamAsync(context, cancellationToken).ConfigureAwait(false);

@@ -48,7 +48,8 @@ internal sealed class MisbehavingUpstream : IAsyncDisposable
 
     public static readonly string[] Tools =
     [
-        "ok", "slow_ok", "flaky", "hang", "drip", "html", "truncated", "wrong_id", "huge_event", "flood", "comments", "deep", "reset", "error500", HiddenTool,
+        "ok", "slow_ok", "flaky", "hang", "drip", "html", "truncated", "wrong_id", "huge_event", "flood", "comments", "deep", "bad_name", "reset", "error500",
+        HiddenTool,
     ];
 
     private readonly WebApplication _app;
@@ -217,6 +218,10 @@ internal sealed class MisbehavingUpstream : IAsyncDisposable
             case "deep":
                 var nesting = string.Concat(Enumerable.Repeat("[", 300)) + string.Concat(Enumerable.Repeat("]", 300));
                 await WriteResultAsync(context, id, $$"""{"content":[{"type":"text","text":"{{Secret}}"}],"structuredContent":{"nested":""" + nesting + "}}");
+                break;
+            case "bad_name":
+                // A property name escaping half a surrogate pair: valid JSON syntax, but no string can be read from it.
+                await WriteResultAsync(context, id, $$"""{"content":[{"type":"text","text":"{{Secret}}"}],"\udfff":1}""");
                 break;
             case "reset":
                 await StartEventsAsync(context, aborted);

@@ -64,6 +64,11 @@ internal sealed class AnswerFilter
                 ? $"a message nests deeper than {_maxDepth} levels (max_response_depth)"
                 : "a message is not JSON (or repeats a property name)");
         }
+        catch (InvalidOperationException)
+        {
+            // Looking for repeated names reads every name; one escaping half a surrogate pair cannot be read.
+            throw Unreadable("a message is not JSON: a property name is not valid Unicode");
+        }
 
         using (document)
         {

@@ -33,6 +33,7 @@ public sealed class UpstreamFaultTests(UpstreamFaultFixture gateway) : IClassFix
     [InlineData("huge_event", 502, -32603,
         "Upstream server 'faulty' answered with more than the gateway relays (an event of the answer is larger than 1048576 bytes (max_response_bytes)).",
         "an event of the answer is larger than 1048576 bytes (max_response_bytes)")]
+    [InlineData("bad_name", 502, -32603, NotJsonRpc, "a message is not JSON")]
     [InlineData("reset", 502, -32003, Unavailable, "the connection broke mid-answer")]
     [InlineData("error500", 502, -32003, Unavailable, "HTTP 500")]
     public async Task CallTool_MisbehavingUpstream_AnswersTheGatewaysOwnError_AndAuditsOneUpstreamError(string tool, int status, int code, string message, string reason)

@@ -64,6 +64,11 @@ internal sealed class AnswerFilter
                 ? $"a message nests deeper than {_maxDepth} levels (max_response_depth)"
                 : "a message is not JSON (or repeats a property name)");
         }
+        catch (InvalidOperationException)
+        {
+            // Looking for repeated names reads every name; one escaping half a surrogate pair cannot be read.
+            throw Unreadable("a message is not JSON: a property name is not valid Unicode");
+        }
 
         using (document)
         {
@@ -135,7 +140,12 @@ internal sealed class AnswerFilter
         return AnswerVerdict.Drop;
     }
 
-    private UpstreamAnswerException Unreadable(string detail) =>
+    /// <summary>
+    /// The failure for an answer that cannot be relayed as it is: for a <c>tools/list</c>, that its
+    /// tool list could not be read, whatever was wrong with it, so the client is told the same
+    /// thing for every list it is not shown.
+    /// </summary>
+    public UpstreamAnswerException Unreadable(string detail) =>
         new(_rewriter is not null ? UpstreamFault.ToolListUnreadable : UpstreamFault.NotJsonRpc, detail);
 
     private static bool TryGetString(JsonElement element, out string value)

@@ -20,6 +20,7 @@ internal static class ResponseRelay
     private static readonly byte[] s_messageEventStart = "event: message\ndata: "u8.ToArray();
     private static readonly byte[] s_eventEnd = "\n\n"u8.ToArray();
     private static readonly byte[] s_dataField = "data: "u8.ToArray();
+    private static readonly byte[] s_comment = ":\n"u8.ToArray();
 
     /// <summary>Relays the upstream's answer (status below 400, not 202) to the client through <paramref name="filter"/>.</summary>
     public static async Task RelayAsync(HttpResponseMessage upstream, HttpContext context, AnswerFilter filter, Action<string> observe, long maxBytes,
@@ -36,7 +37,7 @@ internal static class ResponseRelay
 
         if (!string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase))
         {
-            throw new UpstreamAnswerException(UpstreamFault.NotJsonRpc, $"the answer's content type is '{Shorten(mediaType ?? "none")}', not JSON or an event stream");
+            throw filter.Unreadable($"the answer's content type is '{Shorten(mediaType ?? "none")}', not JSON or an event stream");
         }
 
         var body = await ReadCappedAsync(upstream.Content, maxBytes, cancellationToken).ConfigureAwait(false)
@@ -51,7 +52,7 @@ internal static class ResponseRelay
         {
             if (filter.ExpectsAnswer)
             {
-                throw new UpstreamAnswerException(UpstreamFault.NotJsonRpc, filter.DropReason ?? "the answer is empty");
+                throw filter.Unreadable(filter.DropReason ?? "the answer is empty");
             }
 
             Log.AnswerDropped(logger, serverId, filter.DropReason ?? "");
@@ -87,7 +88,8 @@ internal static class ResponseRelay
         long total = 0;
         await foreach (var sseEvent in SseEvent.ReadAllAsync(source, maxBytes, cancellationToken).ConfigureAwait(false))
         {
-            total += sseEvent.Data.Length;
+            // Every line counts, not only data: events without data would otherwise stream on until the deadline.
+            total += sseEvent.Size;
             if (total > maxBytes)
             {
                 throw new UpstreamAnswerException(UpstreamFault.TooLarge, $"the streamed answer is larger than {maxBytes} bytes (max_response_bytes)");
@@ -121,18 +123,33 @@ internal static class ResponseRelay
 
         if (filter.ExpectsAnswer)
         {
-            throw new UpstreamAnswerException(UpstreamFault.NotJsonRpc, "the event stream ended without answering the request");
+            throw filter.Unreadable("the event stream ended without answering the request");
         }
 
         await StartEventStreamAsync(context, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Writes an event's lines as they came, or with its data replaced by <paramref name="rewritten"/>.</summary>
+    /// <summary>
+    /// Writes an event's fields as they came (its data checked, or replaced by <paramref name="rewritten"/>).
+    /// A comment becomes a bare one: it keeps the connection alive, but its text is the upstream's
+    /// own and nothing checked it. Fields the format does not define are left out; clients ignore them.
+    /// </summary>
     private static async Task WriteLinesAsync(Stream destination, SseEvent sseEvent, ReadOnlyMemory<byte>? rewritten, CancellationToken cancellationToken)
     {
         var dataWritten = false;
         foreach (var line in sseEvent.Lines)
         {
+            if (line.StartsWith(':'))
+            {
+                await destination.WriteAsync(s_comment, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (!IsRelayedField(line))
+            {
+                continue;
+            }
+
             if (rewritten is { } data && line.StartsWith("data:", StringComparison.Ordinal))
             {
                 if (!dataWritten)
@@ -167,6 +184,14 @@ internal static class ResponseRelay
         context.Response.Headers.CacheControl = "no-cache, no-transform";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         await context.Response.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether <paramref name="line"/> is a field clients act on: data, event, id or retry.</summary>
+    private static bool IsRelayedField(string line)
+    {
+        var colon = line.IndexOf(':', StringComparison.Ordinal);
+        var name = colon < 0 ? line : line[..colon];
+        return name is "data" or "event" or "id" or "retry";
     }
 
     private static void SetStatus(HttpContext context, int status)

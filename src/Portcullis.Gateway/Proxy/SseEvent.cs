@@ -9,6 +9,9 @@ namespace Portcullis.Gateway.Proxy;
 /// <summary>One server-sent event: its raw lines (id, event, retry, data…) and its joined data.</summary>
 internal sealed record SseEvent(IReadOnlyList<string> Lines, string Data)
 {
+    /// <summary>The characters of all its lines with their ends and the blank line that ends it: what relaying it costs.</summary>
+    public long Size => Lines.Sum(line => (long)line.Length + 1) + 1;
+
     /// <summary>
     /// Reads events from a <c>text/event-stream</c> as they complete. Lines end with CRLF, LF or
     /// CR, as the SSE format allows; bytes are read through pooled buffers, since every relayed

@@ -27,7 +27,7 @@ internal enum UpstreamFault
     /// <summary>The answer, or one event of it, is larger than <c>max_response_bytes</c>.</summary>
     TooLarge,
 
-    /// <summary>The answer to a <c>tools/list</c> could not be filtered by the policy.</summary>
+    /// <summary>The answer to a <c>tools/list</c> could not be filtered by the policy: not a tool list, or, as for <see cref="NotJsonRpc"/>, not an answer at all.</summary>
     ToolListUnreadable,
 }
 

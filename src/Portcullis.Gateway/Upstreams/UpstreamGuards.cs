@@ -43,7 +43,8 @@ internal sealed class UpstreamGuards
         }
         catch (BrokenCircuitException e)
         {
-            var retry = e.RetryAfter is { } after ? $"retrying in {Math.Ceiling(after.TotalSeconds):0} s" : "circuit open";
+            // The detail is also the audit record's reason, so it says what refused the call, not only when it may pass.
+            var retry = e.RetryAfter is { } after ? $"circuit open, retrying in {Math.Ceiling(after.TotalSeconds):0} s" : "circuit open";
             return new UpstreamFailure(UpstreamFault.CircuitOpen, retry);
         }
         catch (TimeoutRejectedException)

@@ -28,9 +28,17 @@ internal enum ToolListMode
 /// <summary>
 /// A Streamable HTTP upstream on real Kestrel that starts sessions and lists its tools properly,
 /// then misbehaves on <c>tools/call</c> as broken or hostile servers do, each way under a tool of
-/// that name (<see cref="Tools"/>); its <c>tools/list</c> misbehaves when it is reached at
-/// <see cref="ListUrl"/>. Every misbehaving answer carries <see cref="Secret"/>, which must never
-/// reach a client. It counts the calls each tool received, so tests can tell what reached it.
+/// that name; its <c>tools/list</c> misbehaves when it is reached at <see cref="ListUrl"/>. Every
+/// misbehaving answer with a body carries <see cref="Secret"/>, which must never reach a client.
+/// It counts the calls each tool received, so tests can tell what reached it.
+/// <list type="bullet">
+/// <item><c>ok</c> answers properly; <c>slow_ok</c> too, after <c>arguments.delay_ms</c> (1 s unless given); <c>flaky</c> answers HTTP 500 while <see cref="FlakyFails"/>.</item>
+/// <item><c>hang</c> never answers; <c>drip</c> opens an event stream and sends keep-alive comments every 200 ms, never an answer.</item>
+/// <item><c>html</c> is an HTTP 200 error page; <c>truncated</c> is JSON cut mid-object; <c>wrong_id</c> answers another request; <c>deep</c> nests 300 levels;
+/// <c>bad_name</c> has a property name escaping half a surrogate pair; <c>error500</c> is HTTP 500 with a stack trace.</item>
+/// <item><c>huge_event</c> is one 3 MiB event; <c>flood</c> one event whose data never ends; <c>comments</c> endless 16 KiB comments.</item>
+/// <item><c>reset</c> starts an event, then resets the connection.</item>
+/// </list>
 /// </summary>
 internal sealed class MisbehavingUpstream : IAsyncDisposable
 {

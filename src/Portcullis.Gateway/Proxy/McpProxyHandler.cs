@@ -158,6 +158,12 @@ internal sealed partial class McpProxyHandler(
                 server.Limits.MaxResponseDepth);
             await SendAndRelayAsync(context, server, request, filter, message.Id, isInitialize, grant, session, exchange).ConfigureAwait(false);
         }
+        catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            // A fault of the gateway's own while the call was out: its record must not say it went well.
+            exchange.Broke("the gateway failed while relaying the answer: " + e.GetType().Name);
+            throw;
+        }
         finally
         {
             if (!exchange.Executed && admission.Leases.Count > 0)

@@ -37,6 +37,13 @@ internal sealed class UpstreamExchange
         Executed = Executed || failure.MayHaveRun;
     }
 
+    /// <summary>Notes that the gateway itself failed while the request was out; the upstream may have run it.</summary>
+    public void Broke(string reason)
+    {
+        FailureReason = reason;
+        Executed = true;
+    }
+
     public void Stop()
     {
         if (_startedAt != 0)

@@ -185,7 +185,33 @@ public sealed class StdioGateway : IAsyncDisposable
         _writeLock.Dispose();
     }
 
+    /// <summary>
+    /// Handles one line; anything it did not expect becomes a JSON-RPC -32603 with a reference to
+    /// grep in the log (and a refusal record), never a dead process or a silently dropped message.
+    /// </summary>
     private async Task HandleLineAsync(byte[] line, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await HandleMessageAsync(line, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!(cancellationToken.IsCancellationRequested && e is OperationCanceledException) && e is not OutOfMemoryException)
+        {
+            var reference = "err_" + Guid.CreateVersion7().ToString("N")[..16];
+            Log.UnexpectedFailure(_logger, e, reference, _server.Id);
+            var error = new GatewayError(StatusCodes.Status503ServiceUnavailable, -32603, $"The gateway could not handle this request; reference {reference} in its log.");
+            try
+            {
+                await RefuseAsync(error, "internal_error", method: null, default, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception writeFailure) when (writeFailure is IOException or OperationCanceledException or ObjectDisposedException)
+            {
+                // Standard output is gone: nobody is left to tell.
+            }
+        }
+    }
+
+    private async Task HandleMessageAsync(byte[] line, CancellationToken cancellationToken)
     {
         var startedAt = Stopwatch.GetTimestamp();
         using var message = JsonRpcMessage.TryParse(line, _maxArgumentDepth, out var parseError);

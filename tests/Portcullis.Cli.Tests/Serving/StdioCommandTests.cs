@@ -80,6 +80,47 @@ public sealed class StdioCommandTests : IAsyncLifetime
         Assert.Equal(0, _upstream.ToolCallsServed);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task Stdio_HostileLines_AreRefusedOneByOne_AndTheProcessKeepsServing()
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            RedirectStandardInput = true,
+        };
+        foreach (var argument in Arguments())
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["PORTCULLIS_STDIO_TOKEN"] = Token;
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var cancel = TestContext.Current.CancellationToken;
+        async Task<string> SendAsync(string line)
+        {
+            await process.StandardInput.WriteLineAsync(line);
+            await process.StandardInput.FlushAsync(cancel);
+            return (await process.StandardOutput.ReadLineAsync(cancel))!;
+        }
+
+        var surrogateName = await SendAsync("""{"jsonrpc":"2.0","id":1,"method":"tools/list","\ud800":1}""");
+        var initialize = await SendAsync("""{"jsonrpc":"2.0","id":2,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}""");
+        await process.StandardInput.WriteLineAsync("""{"jsonrpc":"2.0","method":"notifications/initialized"}""");
+        var caseVariant = await SendAsync("""{"jsonrpc":"2.0","id":3,"method":"Tools/Call","params":{"name":"code_generate","arguments":{"description":"x"}}}""");
+        var surrogateValue = await SendAsync("""{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"code_generate","arguments":{"description":"\udc00"}}}""");
+        process.StandardInput.Close();
+        await process.WaitForExitAsync(cancel);
+
+        Assert.Contains("\"code\":-32700", surrogateName, StringComparison.Ordinal);
+        Assert.Contains("not valid Unicode", surrogateName, StringComparison.Ordinal);
+        Assert.Contains("\"result\"", initialize, StringComparison.Ordinal);
+        Assert.Contains("\"code\":-32601", caseVariant, StringComparison.Ordinal);
+        Assert.Contains("\"code\":-32700", surrogateValue, StringComparison.Ordinal);
+        Assert.Equal(0, process.ExitCode);
+        Assert.Equal(0, _upstream.ToolCallsServed);
+    }
+
     private StdioClientTransport Transport(string token) => new(new StdioClientTransportOptions
     {
         Name = "portcullis",

@@ -41,6 +41,12 @@ public sealed class AuditLog : IAsyncDisposable
     /// <summary>Whether some sink is down and its records wait in a spill file.</summary>
     public bool Spilling => _pumps.Any(p => p.Spilling);
 
+    /// <summary>
+    /// Whether a record given now would be kept: false once the log is closed, or while some sink
+    /// can keep records neither itself nor in its spill file. A call is not forwarded then.
+    /// </summary>
+    public bool Accepting => !Volatile.Read(ref _disposed) && !_pumps.Any(p => p.Failing);
+
     /// <summary>Links <paramref name="draft"/> into the chain and queues it for every sink. Its time is now unless set.</summary>
     public async ValueTask RecordAsync(AuditRecord draft)
     {

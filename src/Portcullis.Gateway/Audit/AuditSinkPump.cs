@@ -28,6 +28,7 @@ internal sealed class AuditSinkPump : IAsyncDisposable
         new BoundedChannelOptions(50_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly Task _run;
     private FileStream? _spill;
+    private bool _failing;
     private DateTimeOffset _nextRetry;
     private long _pending;
 
@@ -47,6 +48,9 @@ internal sealed class AuditSinkPump : IAsyncDisposable
 
     /// <summary>Whether records are waiting in a spill file.</summary>
     public bool Spilling => _spill is not null;
+
+    /// <summary>Whether the last batch could be kept neither by the sink nor by its spill file: records only wait in memory.</summary>
+    public bool Failing => Volatile.Read(ref _failing);
 
     public ValueTask EnqueueAsync(AuditRecord record)
     {
@@ -114,10 +118,12 @@ internal sealed class AuditSinkPump : IAsyncDisposable
             try
             {
                 await WriteAsync(batch).ConfigureAwait(false);
+                Volatile.Write(ref _failing, false);
                 return;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
+                Volatile.Write(ref _failing, true);
                 Log.AuditSpillFailed(_logger, _sink.Name, _spillPath, e.Message);
                 if (_spill is not null)
                 {

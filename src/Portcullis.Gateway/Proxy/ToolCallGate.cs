@@ -34,6 +34,9 @@ internal sealed class ToolCallGate
     private static readonly Counter<long> s_failOpenAllowed = s_meter.CreateCounter<long>("portcullis.limits.fail_open_allowed", "{call}",
         "Calls let through without reserving their limit because the counter store was unavailable and fail_mode is open.");
 
+    private static readonly GatewayError s_auditUnavailable = new(503, -32005,
+        "The audit log cannot keep records right now (its sinks and their spill files are failing), so no call is forwarded; try again shortly.");
+
     private readonly ICounterStore _counters;
     private readonly FailMode _failMode;
     private readonly TimeProvider _timeProvider;
@@ -123,6 +126,12 @@ internal sealed class ToolCallGate
             }
 
             arguments = argumentsElement;
+        }
+
+        if (!_audit.Accepting)
+        {
+            // A call that cannot be recorded is not forwarded (nor decided: the decision could not be kept either).
+            return new ToolCallAdmission { Error = s_auditUnavailable };
         }
 
         var toolName = nameElement.GetString()!;

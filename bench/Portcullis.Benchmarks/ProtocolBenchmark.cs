@@ -14,6 +14,7 @@ public class ProtocolBenchmark
 {
     private byte[] _toolsCall = null!;
     private byte[] _toolsListAnswer = null!;
+    private byte[] _toolsCallAnswer = null!;
     private ToolsListRewriter _rewriter = null!;
     private JsonElement _requestId;
 
@@ -26,6 +27,9 @@ public class ProtocolBenchmark
         var tools = string.Join(",", Enumerable.Range(0, 500).Select(i =>
             $$$"""{"name":"tool_{{{i}}}","description":"Tool number {{{i}}} does something useful.","inputSchema":{"type":"object","properties":{"path":{"type":"string"},"limit":{"type":"integer"}},"required":["path"]}}"""));
         _toolsListAnswer = Encoding.UTF8.GetBytes($$$"""{"jsonrpc":"2.0","id":7,"result":{"tools":[{{{tools}}}]}}""");
+        _toolsCallAnswer = Encoding.UTF8.GetBytes("""
+            {"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"def add(a, b):\n    return a + b\n"}],"isError":false}}
+            """);
         // Half the tools allowed, a quarter hidden, the rest default-denied (removed).
         var rules = string.Join(",", Enumerable.Range(0, 250).Select(i => $$"""
             "tool_{{i}}": {}
@@ -47,6 +51,14 @@ public class ProtocolBenchmark
     {
         using var message = JsonRpcMessage.TryParse(_toolsCall, GatewayConfig.DefaultArgumentDepth, out _);
         return message!.Method!.Length;
+    }
+
+    /// <summary>What the gateway does with every tool call's answer before the client sees it: check it is the JSON-RPC answer to the request.</summary>
+    [Benchmark(Description = "check a tools/call answer")]
+    public int CheckToolsCallAnswer()
+    {
+        var filter = new AnswerFilter(_requestId, null, McpMethods.Protocol, 128);
+        return filter.Inspect(_toolsCallAnswer) == AnswerVerdict.Relay ? filter.Output.Length : 0;
     }
 
     /// <summary>What the gateway does with the answer: check it is the JSON-RPC answer to the request, then filter it.</summary>

@@ -23,6 +23,15 @@ internal enum ToolListMode
 
     /// <summary>A result without a <c>tools</c> array (the tools under another name).</summary>
     NoTools,
+
+    /// <summary>An empty <c>result</c> beside a full <c>Result</c>, for clients that read names case-insensitively.</summary>
+    CaseResult,
+
+    /// <summary>A full list under <c>Tools</c> beside the <c>tools</c> array.</summary>
+    CaseTools,
+
+    /// <summary>A "request" carrying the request's id and the full list as its result.</summary>
+    MethodWithResult,
 }
 
 /// <summary>
@@ -271,6 +280,17 @@ internal sealed class MisbehavingUpstream : IAsyncDisposable
                 break;
             case ToolListMode.NoTools:
                 await WriteResultAsync(context, id, $$"""{"toolz":[{{tools}}]}""");
+                break;
+            case ToolListMode.CaseResult:
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync($$"""{"jsonrpc":"2.0","id":{{id}},"result":{"tools":[]},"Result":{"tools":[{{tools}}]""" + "}}");
+                break;
+            case ToolListMode.CaseTools:
+                await WriteResultAsync(context, id, $$"""{"tools":[],"Tools":[{{tools}}]}""");
+                break;
+            case ToolListMode.MethodWithResult:
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync($$"""{"jsonrpc":"2.0","id":{{id}},"method":"ping","result":{"tools":[{{tools}}]""" + "}}");
                 break;
             default:
                 await WriteResultAsync(context, id, $$"""{"tools":[{{tools}}]}""");

@@ -78,9 +78,21 @@ internal sealed class AnswerFilter
                 throw Unreadable("a message is not a JSON-RPC 2.0 object");
             }
 
+            // A client that reads names case-insensitively could take Result for result, or Name for a tool's name:
+            // such names are compared in the envelope and result, and throughout a tool list.
+            if (FoldedNames.FindCollision(message.Span, _maxDepth, _rewriter is null ? 2 : int.MaxValue) is { } folded)
+            {
+                throw Unreadable($"a message has two property names that differ only by case ('{Shorten(folded)}')");
+            }
+
             var hasId = root.TryGetProperty("id", out var id) && id.ValueKind is JsonValueKind.String or JsonValueKind.Number;
             if (root.TryGetProperty("method", out var method))
             {
+                if (root.TryGetProperty("result", out _) || root.TryGetProperty("error", out _))
+                {
+                    throw Unreadable("a message has both a method and a result or error");
+                }
+
                 if (method.ValueKind != JsonValueKind.String || !TryGetString(method, out var name))
                 {
                     throw Unreadable("a message's method is not a string");

@@ -21,6 +21,9 @@ internal sealed class JsonRpcMessage : IDisposable
     /// <summary>The levels above a call's arguments: the message object and its <c>params</c>.</summary>
     private const int EnvelopeDepth = 2;
 
+    /// <summary>The members JSON-RPC 2.0 defines; anything else could be read by a lenient server as something the gateway never checked.</summary>
+    private static readonly HashSet<string> s_members = new(StringComparer.Ordinal) { "jsonrpc", "id", "method", "params", "result", "error" };
+
     private readonly JsonDocument _document;
 
     private JsonRpcMessage(JsonDocument document, JsonRpcKind kind, string? method, JsonElement id)
@@ -74,6 +77,14 @@ internal sealed class JsonRpcMessage : IDisposable
             return null;
         }
 
+        if (FoldedNames.FindCollision(body.Span, maxArgumentDepth + EnvelopeDepth) is { } folded)
+        {
+            document.Dispose();
+            error = GatewayError.InvalidRequest(
+                $"The message has two property names in one object that differ only by case ('{Shorten(folded)}'); a server that reads names case-insensitively could act on the other one.");
+            return null;
+        }
+
         var root = document.RootElement;
         error = Validate(root, out var kind, out var method, out var id);
         if (error is not null)
@@ -107,6 +118,14 @@ internal sealed class JsonRpcMessage : IDisposable
             return GatewayError.InvalidRequest("\"jsonrpc\" must be \"2.0\".");
         }
 
+        foreach (var member in root.EnumerateObject())
+        {
+            if (!s_members.Contains(member.Name))
+            {
+                return GatewayError.InvalidRequest($"Unknown member '{Shorten(member.Name)}': a JSON-RPC message has only jsonrpc, id, method and params, or result or error.");
+            }
+        }
+
         var hasId = root.TryGetProperty("id", out id);
         if (hasId && id.ValueKind is not (JsonValueKind.String or JsonValueKind.Number))
         {
@@ -115,6 +134,11 @@ internal sealed class JsonRpcMessage : IDisposable
 
         if (root.TryGetProperty("method", out var methodElement))
         {
+            if (root.TryGetProperty("result", out _) || root.TryGetProperty("error", out _))
+            {
+                return GatewayError.InvalidRequest("A message is a request or notification (method) or a response (result or error), never both.");
+            }
+
             if (methodElement.ValueKind != JsonValueKind.String || methodElement.GetString() is not { Length: > 0 } name)
             {
                 return GatewayError.InvalidRequest("\"method\" must be a non-empty string.");
@@ -130,8 +154,13 @@ internal sealed class JsonRpcMessage : IDisposable
             return null;
         }
 
-        if (hasId && (root.TryGetProperty("result", out _) || root.TryGetProperty("error", out _)))
+        if (hasId && (root.TryGetProperty("result", out _) ^ root.TryGetProperty("error", out _)))
         {
+            if (root.TryGetProperty("params", out _))
+            {
+                return GatewayError.InvalidRequest("A response carries result or error, not params.");
+            }
+
             kind = JsonRpcKind.Response;
             return null;
         }
@@ -213,6 +242,8 @@ internal sealed class JsonRpcMessage : IDisposable
 
         return deepest;
     }
+
+    private static string Shorten(string text) => text.Length > 60 ? text[..60] + "…" : text;
 
     private static string FirstSentence(string message)
     {

@@ -145,12 +145,14 @@ internal sealed partial class McpProxyHandler
         }
     }
 
-    private async Task<byte[]?> ReadBodyAsync(HttpContext context)
+    /// <summary>The request body, or the error that says why it could not be read: too large, too slow, or malformed framing.</summary>
+    private async Task<(byte[]? Body, GatewayError? Error)> ReadBodyAsync(HttpContext context)
     {
         var limit = config.MaxRequestBodyBytes;
+        var tooLarge = new GatewayError(StatusCodes.Status413PayloadTooLarge, -32600, $"The request body is larger than {limit} bytes.");
         if (context.Request.ContentLength > limit)
         {
-            return null;
+            return (null, tooLarge);
         }
 
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
@@ -160,13 +162,20 @@ internal sealed partial class McpProxyHandler
 
         try
         {
-            return context.Request.ContentLength is { } length
+            var body = context.Request.ContentLength is { } length
                 ? await ReadKnownLengthAsync(context.Request.Body, (int)length, context.RequestAborted).ConfigureAwait(false)
                 : await ReadChunkedAsync(context.Request.Body, limit, context.RequestAborted).ConfigureAwait(false);
+            return body is null ? (null, tooLarge) : (body, null);
         }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch (BadHttpRequestException e)
         {
-            return null;
+            // Kestrel's own verdict on the body's framing or pace; the client is told which, in the gateway's words.
+            return (null, e.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => tooLarge,
+                StatusCodes.Status408RequestTimeout => new GatewayError(StatusCodes.Status408RequestTimeout, -32600, "The request body arrived too slowly."),
+                _ => GatewayError.InvalidRequest("The request body could not be read: its length or chunked framing is malformed."),
+            });
         }
     }
 

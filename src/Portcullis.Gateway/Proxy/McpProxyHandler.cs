@@ -67,11 +67,10 @@ internal sealed partial class McpProxyHandler(
             return;
         }
 
-        var body = await ReadBodyAsync(context).ConfigureAwait(false);
+        var (body, bodyError) = await ReadBodyAsync(context).ConfigureAwait(false);
         if (body is null)
         {
-            await RefuseAsync(context, new GatewayError(StatusCodes.Status413PayloadTooLarge, -32600, $"The request body is larger than {config.MaxRequestBodyBytes} bytes."),
-                refusal).ConfigureAwait(false);
+            await RefuseAsync(context, bodyError!, refusal).ConfigureAwait(false);
             return;
         }
 

@@ -77,6 +77,48 @@ public sealed class FrontDoorHardeningTests(GatewayFixture gateway)
         Assert.Equal(before, gateway.Recorder.Requests.Count);
     }
 
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"echo","Name":"delete_all","arguments":{}}}""", "differ only by case ('Name')")]
+    [InlineData("""{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"echo","arguments":{}},"Params":{"name":"delete_all","arguments":{}}}""", "differ only by case ('Params')")]
+    [InlineData("""{"jsonrpc":"2.0","id":12,"method":"tools/call","params":{"name":"echo","arguments":{}},"paramſ":{"name":"delete_all","arguments":{}}}""", "differ only by case ('paramſ')")]
+    [InlineData("""{"jsonrpc":"2.0","id":13,"method":"tools/call","params":{"name":"echo","arguments":{"path":"/data/a","Path":"/etc/passwd"}}}""", "differ only by case ('Path')")]
+    [InlineData("""{"jsonrpc":"2.0","id":"s1","Method":"tools/call","params":{"name":"delete_all","arguments":{}},"result":{}}""", "Unknown member 'Method'")]
+    [InlineData("""{"jsonrpc":"2.0","id":14,"result":{},"params":{"name":"delete_all"}}""", "A response carries result or error, not params.")]
+    [InlineData("""{"jsonrpc":"2.0","id":15,"method":"tools/call","params":{"name":"echo"},"result":{}}""", "never both")]
+    [InlineData("""{"jsonrpc":"2.0","id":16,"method":"tools/call","params":{"name":"echo"},"extra":{"name":"delete_all"}}""", "Unknown member 'extra'")]
+    public async Task Post_NamesALenientServerWouldReadDifferently_AreRefusedAndForwardNothing(string body, string message)
+    {
+        var token = gateway.NewGrant("recorder");
+        var session = await gateway.OpenSessionAsync(token, "recorder");
+        var before = gateway.Recorder.Requests.Count;
+
+        using var response = await gateway.PostAsync(body, token, "recorder", session);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        await AssertErrorAsync(response, -32600, message);
+        Assert.Equal(before, gateway.Recorder.Requests.Count);
+    }
+
+    [Theory]
+    [InlineData("Transfer-Encoding: chunked\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n", "400")]
+    [InlineData("Transfer-Encoding: chunked\r\n\r\n2\r\n{}XX\r\n0\r\n\r\n", "400")]
+    public async Task Post_BodyWithBrokenFraming_IsA400NotAFault(string framing, string status)
+    {
+        var token = gateway.NewGrant("recorder");
+        var uri = new Uri(gateway.McpUrl("recorder"));
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(uri.Host, uri.Port, Cancel);
+        var stream = client.GetStream();
+        var head = $"POST {uri.AbsolutePath} HTTP/1.1\r\nHost: 127.0.0.1:{uri.Port}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            + "Accept: application/json, text/event-stream\r\nConnection: close\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head + framing), Cancel);
+        using var reader = new StreamReader(stream);
+        var answer = await reader.ReadToEndAsync(Cancel);
+
+        Assert.True(answer.StartsWith("HTTP/1.1 " + status, StringComparison.Ordinal), answer);
+        Assert.DoesNotContain("could not handle this request", answer, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Methods_AllowMethods_AddsOnlyTheNamedMethods()
     {

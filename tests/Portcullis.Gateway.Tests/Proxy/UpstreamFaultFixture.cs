@@ -67,6 +67,9 @@ public sealed class UpstreamFaultFixture : IAsyncLifetime
                 { "id": "list-deep", "url": "{{Upstream.ListUrl(ToolListMode.Deep)}}", "policy": "policy.json", "timeout": "1s", "circuit_breaker": false },
                 { "id": "list-wrong-id", "url": "{{Upstream.ListUrl(ToolListMode.WrongId)}}", "policy": "policy.json", "timeout": "1s", "circuit_breaker": false },
                 { "id": "list-no-tools", "url": "{{Upstream.ListUrl(ToolListMode.NoTools)}}", "policy": "policy.json", "timeout": "1s", "circuit_breaker": false },
+                { "id": "list-case-result", "url": "{{Upstream.ListUrl(ToolListMode.CaseResult)}}", "policy": "policy.json", "timeout": "1s", "circuit_breaker": false },
+                { "id": "list-case-tools", "url": "{{Upstream.ListUrl(ToolListMode.CaseTools)}}", "policy": "policy.json", "timeout": "1s", "circuit_breaker": false },
+                { "id": "list-method-result", "url": "{{Upstream.ListUrl(ToolListMode.MethodWithResult)}}", "policy": "policy.json", "timeout": "1s", "circuit_breaker": false },
                 { "id": "steady", "url": "{{Other.Url}}", "policy": "policy.json", "timeout": "1s" }
               ]
             }

@@ -123,6 +123,9 @@ public sealed class UpstreamFaultTests(UpstreamFaultFixture gateway) : IClassFix
     [InlineData("list-deep")]
     [InlineData("list-wrong-id")]
     [InlineData("list-no-tools")]
+    [InlineData("list-case-result")]
+    [InlineData("list-case-tools")]
+    [InlineData("list-method-result")]
     public async Task ToolsList_AnswerThatCannotBeFiltered_IsAnError_AndShowsNoTool(string server)
     {
         var (token, _) = gateway.NewGrant(server);

@@ -40,6 +40,11 @@ public static partial class ConfigLoader
                 limits = limits with { MaxConcurrentCalls = (int?)PositiveNumber(concurrent, path + "/max_concurrent_calls", 1, 100_000) ?? limits.MaxConcurrentCalls };
             }
 
+            if (server.TryGetProperty("max_processes", out var processes))
+            {
+                limits = limits with { MaxProcesses = (int?)PositiveNumber(processes, path + "/max_processes", 1, 10_000) ?? limits.MaxProcesses };
+            }
+
             if (server.TryGetProperty("circuit_breaker", out var breaker))
             {
                 limits = limits with { CircuitBreaker = CircuitBreaker(breaker, path + "/circuit_breaker") };

@@ -16,7 +16,7 @@ public static partial class ConfigLoader
     private static readonly string[] s_serverKeys =
     [
         "id", "url", "headers", "command", "args", "env", "policy",
-        "allow_methods", "timeout", "max_response_bytes", "max_response_depth", "max_concurrent_calls", "circuit_breaker",
+        "allow_methods", "timeout", "max_response_bytes", "max_response_depth", "max_concurrent_calls", "max_processes", "circuit_breaker",
     ];
     private static readonly string[] s_grantKeys = ["name", "servers", "token", "labels", "expires"];
 

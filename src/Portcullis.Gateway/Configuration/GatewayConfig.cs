@@ -109,6 +109,9 @@ public sealed record UpstreamLimits
     /// <summary>Requests in flight to the server at once; more are refused at once rather than queued.</summary>
     public int MaxConcurrentCalls { get; init; } = 64;
 
+    /// <summary>For a server started as a command: how many of its processes (one per session) may run at once; another initialize is refused.</summary>
+    public int MaxProcesses { get; init; } = 32;
+
     /// <summary>When to stop sending to a failing server for a while; null turns the breaker off.</summary>
     public CircuitBreakerSettings? CircuitBreaker { get; init; } = new();
 }

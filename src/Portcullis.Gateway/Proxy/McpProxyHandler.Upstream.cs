@@ -52,6 +52,15 @@ internal sealed partial class McpProxyHandler
                 throw new UpstreamStatusException(status);
             }
 
+            if (status == StatusCodes.Status429TooManyRequests)
+            {
+                var busy = server.Command is not null && isInitialize
+                    ? $"Upstream server '{server.Id}' already runs as many processes as it may (max_processes: {server.Limits.MaxProcesses}); end a session or try again later."
+                    : $"Upstream server '{server.Id}' is busy (HTTP 429); try again shortly.";
+                await new GatewayError(StatusCodes.Status503ServiceUnavailable, -32003, busy).WriteAsync(context, id).ConfigureAwait(false);
+                return;
+            }
+
             if (status >= 400)
             {
                 await new GatewayError(status, -32600, $"Upstream server '{server.Id}' refused the request (HTTP {status}).").WriteAsync(context, id).ConfigureAwait(false);

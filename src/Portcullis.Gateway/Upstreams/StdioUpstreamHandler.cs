@@ -57,8 +57,24 @@ internal sealed class StdioUpstreamHandler(UpstreamServerConfig server, ILogger 
                 return new HttpResponseMessage(HttpStatusCode.BadRequest);
             }
 
-            session = StdioProcessSession.Start(server, logger);
-            _sessions[session.Id] = session;
+            lock (_sessions)
+            {
+                // Processes of sessions that are gone no longer count; live ones are capped so initialize cannot exhaust the host.
+                foreach (var exited in _sessions.Values.Where(s => s.HasExited).ToList())
+                {
+                    _sessions.TryRemove(exited.Id, out _);
+                    _ = exited.DisposeAsync().AsTask();
+                }
+
+                if (_sessions.Count >= server.Limits.MaxProcesses)
+                {
+                    return new HttpResponseMessage(HttpStatusCode.TooManyRequests);
+                }
+
+                session = StdioProcessSession.Start(server, logger);
+                _sessions[session.Id] = session;
+            }
+
             var answers = await session.SendRequestAsync(body, id, progressToken, cancellationToken).ConfigureAwait(false);
             var response = EventStream(answers, cancellationToken);
             response.Headers.Add(ProtocolVersions.SessionHeaderName, session.Id);

@@ -167,9 +167,12 @@ internal sealed class ToolCallGate
         };
         if (decision.RuleId == RuleIds.Hidden && decision.Blocks)
         {
-            // A hidden tool answers exactly like one the server does not have.
+            // A hidden tool answers exactly like a name with no rule: under default deny the policy's denial
+            // of an unknown name, under default allow the unknown-tool error a server gives.
             await RefuseAsync(record, decision, startedAt).ConfigureAwait(false);
-            return new ToolCallAdmission { Error = GatewayError.InvalidParams($"Unknown tool: {toolName}"), Audited = true };
+            return policy.Document.Default == DefaultAction.Deny
+                ? new ToolCallAdmission { Denial = PolicyDecision.Denied(RuleIds.DefaultDeny, $"Tool '{toolName}' is not allowed by this policy (default deny).") }
+                : new ToolCallAdmission { Error = GatewayError.InvalidParams($"Unknown tool: {toolName}"), Audited = true };
         }
 
         ApprovalRequest? hold = null;

@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Portcullis.Gateway.Hosting;
 using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Proxy;
 using Portcullis.Storage.Audit;
@@ -117,6 +119,56 @@ public sealed class FrontDoorHardeningTests(GatewayFixture gateway)
 
         Assert.True(answer.StartsWith("HTTP/1.1 " + status, StringComparison.Ordinal), answer);
         Assert.DoesNotContain("could not handle this request", answer, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CallTool_HiddenToolUnderDefaultDeny_AnswersLikeANameWithNoRule()
+    {
+        await using var recorder = await RecordingUpstream.StartAsync();
+        const string token = "hidden-probe-token-0123456789abcdef";
+        var config = new Portcullis.Gateway.Configuration.GatewayConfig
+        {
+            Listen = new Uri("http://127.0.0.1:0"),
+            Servers =
+            [
+                new Portcullis.Gateway.Configuration.UpstreamServerConfig
+                {
+                    Id = "strict",
+                    Url = recorder.Url,
+                    PolicyText = """{"version": "1", "default": "deny", "hide": ["secret_*"], "tools": {"echo": {}}}""",
+                },
+            ],
+            Grants = [new Portcullis.Gateway.Configuration.GrantConfig { Name = "prober", Servers = ["strict"], Token = token }],
+        };
+        await using var app = await GatewayApp.BuildAsync(config, logging => logging.ClearProviders(), Cancel);
+        await app.StartAsync(Cancel);
+        using var http = new HttpClient();
+        var url = app.ListeningAddress() + "/mcp/strict";
+        using var init = await SendAsync(http, url, token, null, GatewayFixture.Initialize);
+        var session = init.Headers.GetValues("Mcp-Session-Id").Single();
+
+        using var hidden = await SendAsync(http, url, token, session, """{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"secret_tool","arguments":{}}}""");
+        using var missing = await SendAsync(http, url, token, session, """{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"secret_toox","arguments":{}}}""");
+
+        Assert.Equal(missing.StatusCode, hidden.StatusCode);
+        Assert.Equal((await missing.Content.ReadAsStringAsync(Cancel)).Replace("secret_toox", "secret_tool", StringComparison.Ordinal),
+            await hidden.Content.ReadAsStringAsync(Cancel));
+        Assert.DoesNotContain(recorder.Requests, r => r.Body.Contains("tools/call", StringComparison.Ordinal));
+        await app.StopAsync(CancellationToken.None);
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient http, string url, string token, string? session, string body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Accept.ParseAdd("application/json, text/event-stream");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (session is not null)
+        {
+            request.Headers.Add("Mcp-Session-Id", session);
+        }
+
+        return await http.SendAsync(request, Cancel);
     }
 
     [Fact]

@@ -371,7 +371,7 @@ internal sealed partial class McpProxyHandler(
         }
 
         var port = request.Host.Port ?? (request.IsHttps ? 443 : 80);
-        return parsed.AbsolutePath == "/" && string.IsNullOrEmpty(parsed.Query) && parsed.Port == port
+        return parsed.AbsolutePath == "/" && string.IsNullOrEmpty(parsed.Query) && string.IsNullOrEmpty(parsed.UserInfo) && parsed.Port == port
             && string.Equals(parsed.Host.Trim('[', ']'), request.Host.Host.Trim('[', ']'), StringComparison.OrdinalIgnoreCase);
     }
 

@@ -200,8 +200,11 @@ public sealed class FrontDoorHardeningTests(GatewayFixture gateway)
     [InlineData("http://127.0.0.1:1")]
     [InlineData("https://127.0.0.1")]
     [InlineData("null")]
+    [InlineData("{0}/path")]
+    [InlineData("http://evil@{1}")]
     public async Task Post_AnOriginThatOnlyResemblesTheGateways_Is403(string origin)
     {
+        origin = string.Format(System.Globalization.CultureInfo.InvariantCulture, origin, gateway.BaseUrl, new Uri(gateway.BaseUrl).Authority);
         using var response = await gateway.PostAsync(GatewayFixture.Initialize, gateway.NewGrant("recorder"), "recorder", headers: h => h.Add("Origin", origin));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);

@@ -58,19 +58,7 @@ public sealed class StdioCommandTests : IAsyncLifetime
     [Fact(Timeout = 60_000)]
     public async Task Stdio_WrongToken_RefusesToStart()
     {
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            RedirectStandardInput = true,
-        };
-        foreach (var argument in Arguments())
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["PORTCULLIS_STDIO_TOKEN"] = "not-the-token-0123456789abcdef";
-        using var process = System.Diagnostics.Process.Start(start)!;
+        using var process = StartStdio("not-the-token-0123456789abcdef");
         process.StandardInput.Close();
         var error = await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         await process.WaitForExitAsync(TestContext.Current.CancellationToken);
@@ -83,19 +71,7 @@ public sealed class StdioCommandTests : IAsyncLifetime
     [Fact(Timeout = 60_000)]
     public async Task Stdio_HostileLines_AreRefusedOneByOne_AndTheProcessKeepsServing()
     {
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            RedirectStandardInput = true,
-        };
-        foreach (var argument in Arguments())
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["PORTCULLIS_STDIO_TOKEN"] = Token;
-        using var process = System.Diagnostics.Process.Start(start)!;
+        using var process = StartStdio(Token);
         var cancel = TestContext.Current.CancellationToken;
         async Task<string> SendAsync(string line)
         {
@@ -119,6 +95,24 @@ public sealed class StdioCommandTests : IAsyncLifetime
         Assert.Contains("\"code\":-32700", surrogateValue, StringComparison.Ordinal);
         Assert.Equal(0, process.ExitCode);
         Assert.Equal(0, _upstream.ToolCallsServed);
+    }
+
+    /// <summary><c>portcullis stdio</c> as a child process with its three streams redirected, for raw lines.</summary>
+    private System.Diagnostics.Process StartStdio(string token)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            RedirectStandardInput = true,
+        };
+        foreach (var argument in Arguments())
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["PORTCULLIS_STDIO_TOKEN"] = token;
+        return System.Diagnostics.Process.Start(start)!;
     }
 
     private StdioClientTransport Transport(string token) => new(new StdioClientTransportOptions

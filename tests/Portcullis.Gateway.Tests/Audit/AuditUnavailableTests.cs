@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,7 +37,7 @@ public sealed class AuditUnavailableTests
             Assert.True(await WaitUntilAsync(() => !audit.Accepting), "The audit log did not notice that nothing can keep its records.");
             using var http = new HttpClient();
             var url = app.ListeningAddress() + "/mcp/recorder";
-            var session = await OpenSessionAsync(http, url);
+            var session = await McpHttp.OpenSessionAsync(http, url, Token, Cancel);
             var before = recorder.Requests.Count;
 
             using var refused = await CallAsync(http, url, session);
@@ -72,31 +70,8 @@ public sealed class AuditUnavailableTests
         }
     }
 
-    private static async Task<string> OpenSessionAsync(HttpClient http, string url)
-    {
-        using var response = await PostAsync(http, url, """
-            {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}
-            """, session: null);
-        response.EnsureSuccessStatusCode();
-        return response.Headers.GetValues("Mcp-Session-Id").Single();
-    }
-
     private static Task<HttpResponseMessage> CallAsync(HttpClient http, string url, string session) =>
-        PostAsync(http, url, """{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{}}}""", session);
-
-    private static async Task<HttpResponseMessage> PostAsync(HttpClient http, string url, string body, string? session)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Accept.ParseAdd("application/json, text/event-stream");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
-        if (session is not null)
-        {
-            request.Headers.Add("Mcp-Session-Id", session);
-        }
-
-        return await http.SendAsync(request, Cancel);
-    }
+        McpHttp.PostAsync(http, url, """{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{}}}""", Token, session, Cancel);
 
     private static async Task<bool> WaitUntilAsync(Func<bool> condition)
     {

@@ -181,19 +181,8 @@ public sealed class DistributedGatewayTests(RedisServer redis, PostgresServer po
         return session;
     }
 
-    internal static async Task<HttpResponseMessage> PostAsync(HttpClient http, Uri url, string body, string? session, string token = GatewayCluster.Token)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Accept.ParseAdd("application/json, text/event-stream");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (session is not null)
-        {
-            request.Headers.Add("Mcp-Session-Id", session);
-        }
-
-        return await http.SendAsync(request, Cancel);
-    }
+    internal static Task<HttpResponseMessage> PostAsync(HttpClient http, Uri url, string body, string? session, string token = GatewayCluster.Token) =>
+        McpHttp.PostAsync(http, url.ToString(), body, token, session, Cancel);
 
     internal static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
     {

@@ -144,31 +144,16 @@ public sealed class FrontDoorHardeningTests(GatewayFixture gateway)
         await app.StartAsync(Cancel);
         using var http = new HttpClient();
         var url = app.ListeningAddress() + "/mcp/strict";
-        using var init = await SendAsync(http, url, token, null, GatewayFixture.Initialize);
-        var session = init.Headers.GetValues("Mcp-Session-Id").Single();
+        var session = await McpHttp.OpenSessionAsync(http, url, token, Cancel);
 
-        using var hidden = await SendAsync(http, url, token, session, """{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"secret_tool","arguments":{}}}""");
-        using var missing = await SendAsync(http, url, token, session, """{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"secret_toox","arguments":{}}}""");
+        using var hidden = await McpHttp.PostAsync(http, url, """{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"secret_tool","arguments":{}}}""", token, session, Cancel);
+        using var missing = await McpHttp.PostAsync(http, url, """{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"secret_toox","arguments":{}}}""", token, session, Cancel);
 
         Assert.Equal(missing.StatusCode, hidden.StatusCode);
         Assert.Equal((await missing.Content.ReadAsStringAsync(Cancel)).Replace("secret_toox", "secret_tool", StringComparison.Ordinal),
             await hidden.Content.ReadAsStringAsync(Cancel));
         Assert.DoesNotContain(recorder.Requests, r => r.Body.Contains("tools/call", StringComparison.Ordinal));
         await app.StopAsync(CancellationToken.None);
-    }
-
-    private static async Task<HttpResponseMessage> SendAsync(HttpClient http, string url, string token, string? session, string body)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Accept.ParseAdd("application/json, text/event-stream");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (session is not null)
-        {
-            request.Headers.Add("Mcp-Session-Id", session);
-        }
-
-        return await http.SendAsync(request, Cancel);
     }
 
     [Fact]
@@ -344,16 +329,8 @@ public sealed class FrontDoorHardeningTests(GatewayFixture gateway)
         return await gateway.Http.SendAsync(request, Cancel);
     }
 
-    private async Task<HttpResponseMessage> PostBytesAsync(byte[] body, string token, string session)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, gateway.McpUrl("recorder"));
-        request.Content = new ByteArrayContent(body);
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Accept.ParseAdd("application/json, text/event-stream");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        request.Headers.Add("Mcp-Session-Id", session);
-        return await gateway.Http.SendAsync(request, Cancel);
-    }
+    private Task<HttpResponseMessage> PostBytesAsync(byte[] body, string token, string session) =>
+        McpHttp.PostAsync(gateway.Http, gateway.McpUrl("recorder"), body, token, session, Cancel);
 
     private static async Task AssertErrorAsync(HttpResponseMessage response, int code, string message)
     {

@@ -76,27 +76,10 @@ public sealed class FrontDoorPropertyFixture : IAsyncLifetime
         return (token, name);
     }
 
-    public async Task<HttpResponseMessage> PostAsync(byte[] body, string token, string? session, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, McpUrl);
-        request.Content = new ByteArrayContent(body);
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Accept.ParseAdd("application/json, text/event-stream");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (session is not null)
-        {
-            request.Headers.Add("Mcp-Session-Id", session);
-        }
+    public Task<HttpResponseMessage> PostAsync(byte[] body, string token, string? session, CancellationToken cancellationToken) =>
+        McpHttp.PostAsync(Http, McpUrl, body, token, session, cancellationToken);
 
-        return await Http.SendAsync(request, cancellationToken);
-    }
-
-    public async Task<string> OpenSessionAsync(string token, CancellationToken cancellationToken)
-    {
-        using var response = await PostAsync(System.Text.Encoding.UTF8.GetBytes(GatewayFixture.Initialize), token, session: null, cancellationToken);
-        response.EnsureSuccessStatusCode();
-        return response.Headers.GetValues("Mcp-Session-Id").Single();
-    }
+    public Task<string> OpenSessionAsync(string token, CancellationToken cancellationToken) => McpHttp.OpenSessionAsync(Http, McpUrl, token, cancellationToken);
 
     /// <summary>The call records of <paramref name="grant"/>, once everything recorded so far is stored.</summary>
     public async Task<IReadOnlyList<AuditRecord>> CallRecordsAsync(string grant, CancellationToken cancellationToken)

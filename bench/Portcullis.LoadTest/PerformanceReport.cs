@@ -18,7 +18,7 @@ internal static class PerformanceReport
         ("ArgumentValidationBenchmark", "Argument validation (each tools/call of a tool with validate_args)",
             "A typical code_generate call checked against the server's input schema (JsonSchema.Net, compiled once), the whole decision with an operator schema on top, and a call that fails, whose denial lists every problem (evaluated a second time for that)."),
         ("ProtocolBenchmark", "JSON-RPC parsing and rewriting (every message)",
-            "Strict parsing of a tools/call (duplicate keys refused) and rewriting a 500-tool tools/list answer to what the policy shows."),
+            "Strict parsing of a tools/call (duplicate keys, names equal but for case, and text that is not Unicode refused), checking that an upstream's answer is the JSON-RPC answer to its request, and checking and rewriting a 500-tool tools/list answer to what the policy shows."),
         ("CounterReservationBenchmark", "Counter reservation (once per limit on an allowed call)",
             "One reservation in memory, in SQLite (WAL, synchronous=NORMAL) and in Redis (one Lua script over loopback; needs PORTCULLIS_BENCH_REDIS)."),
         ("AuditRecordBenchmark", "Audit record (once per decision)",

@@ -79,8 +79,8 @@ internal sealed class AnswerFilter
             }
 
             // A client that reads names case-insensitively could take Result for result, or Name for a tool's name:
-            // such names are compared in the envelope and result, and throughout a tool list.
-            if (FoldedNames.FindCollision(message.Span, _maxDepth, _rewriter is null ? 2 : int.MaxValue) is { } folded)
+            // such names are compared in the envelope and result, and in each tool of a tool list (not inside schemas).
+            if (FoldedNames.FindCollision(message.Span, _maxDepth, _rewriter is null ? 2 : 3) is { } folded)
             {
                 throw Unreadable($"a message has two property names that differ only by case ('{Shorten(folded)}')");
             }

@@ -45,6 +45,11 @@ public static partial class ConfigLoader
                 limits = limits with { MaxProcesses = (int?)PositiveNumber(processes, path + "/max_processes", 1, 10_000) ?? limits.MaxProcesses };
             }
 
+            if (server.TryGetProperty("max_processes_per_grant", out var perGrant))
+            {
+                limits = limits with { MaxProcessesPerGrant = (int?)PositiveNumber(perGrant, path + "/max_processes_per_grant", 1, 10_000) ?? limits.MaxProcessesPerGrant };
+            }
+
             if (server.TryGetProperty("circuit_breaker", out var breaker))
             {
                 limits = limits with { CircuitBreaker = CircuitBreaker(breaker, path + "/circuit_breaker") };
@@ -129,7 +134,7 @@ public static partial class ConfigLoader
         }
 
         /// <summary>A duration written <c>"500ms"</c>, <c>"30s"</c>, <c>"5m"</c>, <c>"1h"</c>, or a number of seconds.</summary>
-        private TimeSpan? Duration(JsonElement element, string path, TimeSpan minimum, TimeSpan maximum)
+        public TimeSpan? Duration(JsonElement element, string path, TimeSpan minimum, TimeSpan maximum)
         {
             TimeSpan? value = null;
             if (element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out var seconds) && seconds > 0 && seconds < 1_000_000)

@@ -12,11 +12,11 @@ namespace Portcullis.Gateway.Configuration;
 /// </summary>
 public static partial class ConfigLoader
 {
-    private static readonly string[] s_rootKeys = ["listen", "store", "fail_mode", "audit", "admins", "allowed_origins", "allowed_hosts", "servers", "grants", "max_argument_depth"];
+    private static readonly string[] s_rootKeys = ["listen", "store", "fail_mode", "audit", "admins", "allowed_origins", "allowed_hosts", "servers", "grants", "max_argument_depth", "session_idle_timeout"];
     private static readonly string[] s_serverKeys =
     [
         "id", "url", "headers", "command", "args", "env", "policy",
-        "allow_methods", "timeout", "max_response_bytes", "max_response_depth", "max_concurrent_calls", "max_processes", "circuit_breaker",
+        "allow_methods", "timeout", "max_response_bytes", "max_response_depth", "max_concurrent_calls", "max_processes", "max_processes_per_grant", "circuit_breaker",
     ];
     private static readonly string[] s_grantKeys = ["name", "servers", "token", "labels", "expires"];
 
@@ -90,6 +90,9 @@ public static partial class ConfigLoader
                 ? reader.StringArray(hostsElement, "/allowed_hosts")
                 : [];
 
+            var idleTimeout = root.TryGetProperty("session_idle_timeout", out var idleElement)
+                ? reader.Duration(idleElement, "/session_idle_timeout", TimeSpan.FromSeconds(10), TimeSpan.FromDays(7)) ?? TimeSpan.FromMinutes(30)
+                : TimeSpan.FromMinutes(30);
             var maxArgumentDepth = root.TryGetProperty("max_argument_depth", out var depthElement)
                 ? (int)(reader.PositiveNumber(depthElement, "/max_argument_depth", 1, GatewayConfig.ArgumentDepthCeiling) ?? GatewayConfig.DefaultArgumentDepth)
                 : GatewayConfig.DefaultArgumentDepth;
@@ -169,6 +172,7 @@ public static partial class ConfigLoader
                 Servers = servers.ToImmutable(),
                 Grants = grants.ToImmutable(),
                 MaxArgumentDepth = maxArgumentDepth,
+                SessionIdleTimeout = idleTimeout,
             }, errors);
         }
     }

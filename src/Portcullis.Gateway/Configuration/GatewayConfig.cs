@@ -112,6 +112,9 @@ public sealed record UpstreamLimits
     /// <summary>For a server started as a command: how many of its processes (one per session) may run at once; another initialize is refused.</summary>
     public int MaxProcesses { get; init; } = 32;
 
+    /// <summary>For a server started as a command: how many of its processes one grant's sessions may hold at once.</summary>
+    public int MaxProcessesPerGrant { get; init; } = 8;
+
     /// <summary>When to stop sending to a failing server for a while; null turns the breaker off.</summary>
     public CircuitBreakerSettings? CircuitBreaker { get; init; } = new();
 }

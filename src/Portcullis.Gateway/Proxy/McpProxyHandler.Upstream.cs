@@ -54,9 +54,11 @@ internal sealed partial class McpProxyHandler
 
             if (status == StatusCodes.Status429TooManyRequests)
             {
-                var busy = server.Command is not null && isInitialize
-                    ? $"Upstream server '{server.Id}' already runs as many processes as it may (max_processes: {server.Limits.MaxProcesses}); end a session or try again later."
-                    : $"Upstream server '{server.Id}' is busy (HTTP 429); try again shortly.";
+                var busy = server.Command is null || !isInitialize
+                    ? $"Upstream server '{server.Id}' is busy (HTTP 429); try again shortly."
+                    : response.Headers.Contains(StdioUpstreamHandler.GrantCapHeader)
+                        ? $"Grant '{grant.Name}' already holds as many processes of server '{server.Id}' as it may (max_processes_per_grant: {server.Limits.MaxProcessesPerGrant}); end a session first."
+                        : $"Upstream server '{server.Id}' already runs as many processes as it may (max_processes: {server.Limits.MaxProcesses}); end a session or try again later.";
                 await new GatewayError(StatusCodes.Status503ServiceUnavailable, -32003, busy).WriteAsync(context, id).ConfigureAwait(false);
                 return;
             }

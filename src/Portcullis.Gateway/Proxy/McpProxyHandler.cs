@@ -147,6 +147,7 @@ internal sealed partial class McpProxyHandler(
         }
 
         using var request = CreateUpstreamRequest(HttpMethod.Post, server, session, context.Request);
+        request.Options.Set(UpstreamRequest.GrantOption, grant.Name);
         request.Content = new ByteArrayContent(body);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
 

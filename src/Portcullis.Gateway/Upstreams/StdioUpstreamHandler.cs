@@ -17,7 +17,11 @@ namespace Portcullis.Gateway.Upstreams;
 /// </summary>
 internal sealed class StdioUpstreamHandler(UpstreamServerConfig server, ILogger logger) : HttpMessageHandler
 {
+    /// <summary>Marks a refused initialize as the grant's cap rather than the server's (an answer of this in-process handler only).</summary>
+    public const string GrantCapHeader = "X-Portcullis-Grant-Cap";
+
     private readonly ConcurrentDictionary<string, StdioProcessSession> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _grantOf = new(StringComparer.Ordinal);
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -27,6 +31,7 @@ internal sealed class StdioUpstreamHandler(UpstreamServerConfig server, ILogger 
         {
             if (session is not null && _sessions.TryRemove(sessionId, out _))
             {
+                _grantOf.TryRemove(sessionId, out _);
                 await session.DisposeAsync().ConfigureAwait(false);
             }
 
@@ -42,6 +47,7 @@ internal sealed class StdioUpstreamHandler(UpstreamServerConfig server, ILogger 
         {
             if (session is not null && _sessions.TryRemove(session.Id, out _))
             {
+                _grantOf.TryRemove(session.Id, out _);
                 await session.DisposeAsync().ConfigureAwait(false);
             }
 
@@ -63,6 +69,7 @@ internal sealed class StdioUpstreamHandler(UpstreamServerConfig server, ILogger 
                 foreach (var exited in _sessions.Values.Where(s => s.HasExited).ToList())
                 {
                     _sessions.TryRemove(exited.Id, out _);
+                    _grantOf.TryRemove(exited.Id, out _);
                     _ = exited.DisposeAsync().AsTask();
                 }
 
@@ -71,8 +78,20 @@ internal sealed class StdioUpstreamHandler(UpstreamServerConfig server, ILogger 
                     return new HttpResponseMessage(HttpStatusCode.TooManyRequests);
                 }
 
+                var grant = request.Options.TryGetValue(UpstreamRequest.GrantOption, out var name) ? name : null;
+                if (grant is not null && _grantOf.Values.Count(g => g == grant) >= server.Limits.MaxProcessesPerGrant)
+                {
+                    var refused = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
+                    refused.Headers.Add(GrantCapHeader, "1");
+                    return refused;
+                }
+
                 session = StdioProcessSession.Start(server, logger);
                 _sessions[session.Id] = session;
+                if (grant is not null)
+                {
+                    _grantOf[session.Id] = grant;
+                }
             }
 
             var answers = await session.SendRequestAsync(body, id, progressToken, cancellationToken).ConfigureAwait(false);

@@ -9,6 +9,9 @@ namespace Portcullis.Gateway.Upstreams;
 /// </summary>
 internal static class UpstreamRequest
 {
+    /// <summary>The grant a request is made for, for the in-process handler of command servers (options never go on the wire).</summary>
+    public static readonly HttpRequestOptionsKey<string> GrantOption = new("portcullis.grant");
+
     public static HttpRequestMessage Create(HttpMethod method, UpstreamServerConfig server, string accept, string? protocolVersion, string? upstreamSessionId)
     {
         var request = new HttpRequestMessage(method, server.Url);

@@ -68,6 +68,22 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_ProcessCapsAndIdleTimeout_AreRead()
+    {
+        var (config, errors) = Load("""
+            {
+              "store": "memory",
+              "session_idle_timeout": "5m",
+              "servers": [{ "id": "a", "command": "node", "args": ["server.js"], "policy": "codex.json", "max_processes": 10, "max_processes_per_grant": 3 }]
+            }
+            """, []);
+
+        Assert.Empty(errors);
+        Assert.Equal(TimeSpan.FromMinutes(5), config!.SessionIdleTimeout);
+        Assert.Equal((10, 3), (config.Servers[0].Limits.MaxProcesses, config.Servers[0].Limits.MaxProcessesPerGrant));
+    }
+
+    [Fact]
     public void Load_BadUpstreamLimits_NameEachProblem()
     {
         var (_, errors) = Load("""

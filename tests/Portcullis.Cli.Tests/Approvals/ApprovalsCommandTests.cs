@@ -76,7 +76,7 @@ public sealed partial class ApprovalsCommandTests : IAsyncLifetime
 
         Assert.Contains("2 approval(s).", list.Output, StringComparison.Ordinal);
         Assert.Matches(@"status\s+pending", show.Output);
-        Assert.Matches(@"arguments\s+\[""description""\]", show.Output);
+        Assert.Matches(@"arguments\s+\{""description"":""first""\}", show.Output);
         Assert.Equal(0, approved.ExitCode);
         Assert.Contains($"Approved {firstId}: code_generate on 'codex' for grant 'agent'.", approved.Output, StringComparison.Ordinal);
         Assert.Equal(0, denied.ExitCode);
@@ -86,6 +86,22 @@ public sealed partial class ApprovalsCommandTests : IAsyncLifetime
         Assert.Contains("[demo:", await first.WaitAsync(TimeSpan.FromSeconds(10), Cancel), StringComparison.Ordinal);
         Assert.Matches(@"\[POLICY DENIED\] Denied by cli:[^:]+: too broad", await second.WaitAsync(TimeSpan.FromSeconds(10), Cancel));
         Assert.Equal(1, _upstream.ToolCallsServed);
+    }
+
+    [Fact]
+    public async Task Show_UnderAuditArgsKeys_ShowsTheValuesRedacted()
+    {
+        var session = await PostAsync("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""", null);
+        var held = PostAsync(Call("mail ops@example.com the sum"), session);
+        var id = await PendingIdAsync();
+
+        var show = CliRunner.Run("approvals", "show", "--config", ConfigPath, id);
+        CliRunner.Run("approvals", "deny", "--config", ConfigPath, id);
+        await held.WaitAsync(TimeSpan.FromSeconds(10), Cancel);
+
+        Assert.Equal(0, show.ExitCode);
+        Assert.Matches(@"arguments\s+\{""description"":""mail \[REDACTED:email\] the sum""\}", show.Output);
+        Assert.DoesNotContain("ops@example.com", show.Output, StringComparison.Ordinal);
     }
 
     private async Task<string> PendingIdAsync()

@@ -117,7 +117,7 @@ internal static class AuditCommand
                 foreach (var record in records)
                 {
                     table.AddRow(Cell(record.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)), Cell(record.Kind),
-                        Cell(record.Decision ?? record.Action), Cell(record.Grant ?? record.Actor), Cell(record.Server), Cell(record.Tool ?? record.Target),
+                        Cell(record.Decision ?? record.Action), Cell(GrantOrActor(record)), Cell(record.Server), Cell(record.Tool ?? record.Target),
                         Cell(record.RuleId), Cell(record.Reason));
                 }
 
@@ -129,13 +129,17 @@ internal static class AuditCommand
         return command;
     }
 
+    /// <summary>Who: the admin for an admin record (an approval's record names the grant too), the grant for the others.</summary>
+    private static string? GrantOrActor(AuditRecord record) =>
+        record.Kind == AuditKinds.Admin ? record.Actor ?? record.Grant : record.Grant ?? record.Actor;
+
     private static Command Export(TimeProvider timeProvider)
     {
         var options = new FilterOptions();
         var format = new Option<string>("--format") { Description = "jsonl (verifiable with 'audit verify --file') or csv.", DefaultValueFactory = _ => "jsonl" };
         format.AcceptOnlyFromAmong("jsonl", "csv");
         var outputFile = new Option<string?>("--output") { Description = "Write to this file instead of standard output." };
-        var command = new Command("export", "Export audit records in chain order.") { options.Config, options.Since, options.Grant, options.Server, options.Tool, options.Decision, options.Kind, format, outputFile };
+        var command = new Command("export", "Export audit records: JSON Lines in chain order (each chain by seq), CSV by time.") { options.Config, options.Since, options.Grant, options.Server, options.Tool, options.Decision, options.Kind, format, outputFile };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var error = parseResult.InvocationConfiguration.Error;
@@ -157,13 +161,30 @@ internal static class AuditCommand
                     }
 
                     long count = 0;
+                    var rows = new List<AuditRecord>();
                     await foreach (var stored in state.Audit.ReadAllAsync(cancellationToken))
                     {
-                        if (query.Matches(stored.Record))
+                        if (!query.Matches(stored.Record))
                         {
-                            await writer.WriteLineAsync(csv ? CsvLine(stored.Record) : AuditCanonicalForm.Serialize(stored.Record));
-                            count++;
+                            continue;
                         }
+
+                        if (csv)
+                        {
+                            // A spreadsheet reads the log as a timeline; the JSON Lines export stays in chain order for 'audit verify --file'.
+                            rows.Add(stored.Record);
+                        }
+                        else
+                        {
+                            await writer.WriteLineAsync(AuditCanonicalForm.Serialize(stored.Record));
+                        }
+
+                        count++;
+                    }
+
+                    foreach (var record in rows.OrderBy(r => r.Time).ThenBy(r => r.Chain, StringComparer.Ordinal).ThenBy(r => r.Seq))
+                    {
+                        await writer.WriteLineAsync(CsvLine(record));
                     }
 
                     if (path is not null)

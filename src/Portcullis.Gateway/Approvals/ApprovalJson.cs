@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Portcullis.Storage.Approvals;
 using Portcullis.Storage.Audit;
 
@@ -17,7 +18,7 @@ public static class ApprovalJson
             ["grant"] = approval.Grant,
             ["server"] = approval.Server,
             ["tool"] = approval.Tool,
-            ["arguments"] = approval.Arguments,
+            ["arguments"] = Arguments(approval),
             ["rule_id"] = approval.RuleId,
             ["reason"] = approval.Reason,
             ["requested_at"] = AuditCanonicalForm.FormatTime(approval.RequestedAt),
@@ -26,5 +27,29 @@ public static class ApprovalJson
             ["comment"] = approval.Comment,
             ["decided_at"] = approval.DecidedAt is { } at ? AuditCanonicalForm.FormatTime(at) : null,
         };
+    }
+
+    /// <summary>
+    /// The call's arguments as JSON (an object, or an array of names for approvals stored before they
+    /// carried values), as the audit API shows a record's <c>args</c>; null when the call had none.
+    /// </summary>
+    public static JsonElement? Arguments(ApprovalRequest approval)
+    {
+        ArgumentNullException.ThrowIfNull(approval);
+        if (approval.Arguments is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(approval.Arguments);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            // Not JSON (a store written by hand): shown as the text it is rather than not at all.
+            return JsonSerializer.SerializeToElement(approval.Arguments);
+        }
     }
 }

@@ -82,7 +82,7 @@ public sealed class ApprovalWebhookSender
             ["grant"] = request.Grant,
             ["server"] = request.Server,
             ["tool"] = request.Tool,
-            ["arguments"] = request.Arguments,
+            ["arguments"] = ApprovalJson.Arguments(request),
             ["rule_id"] = request.RuleId,
             ["reason"] = request.Reason,
             ["requested_at"] = request.RequestedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),

@@ -22,6 +22,13 @@ internal static class AuditArgumentsFormatter
         };
     }
 
+    /// <summary>
+    /// JSON for an approval request: what an approver needs to decide, so at least the redacted
+    /// arguments whatever the audit log keeps, and the arguments as sent when the policy audits them in full.
+    /// </summary>
+    public static string? ForApproval(JsonElement arguments, AuditArguments mode) =>
+        Format(arguments, mode == AuditArguments.Full ? AuditArguments.Full : AuditArguments.Redacted);
+
     private static string Keys(JsonElement arguments)
     {
         using var buffer = new MemoryStream();

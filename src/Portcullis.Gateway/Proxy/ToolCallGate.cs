@@ -198,6 +198,17 @@ internal sealed class ToolCallGate
             }
             else
             {
+                // The approver sees the values (redacted unless the policy audits them in full); the audit record keeps what audit_args says.
+                string? approvalArguments;
+                try
+                {
+                    approvalArguments = AuditArgumentsFormatter.ForApproval(arguments, policy.Document.AuditArgs);
+                }
+                catch (Exception e) when (e is InvalidOperationException or JsonException or ArgumentException)
+                {
+                    return new ToolCallAdmission { Error = GatewayError.InvalidParams("The call's arguments cannot be written to its approval request, so it is not forwarded.") };
+                }
+
                 var now = AuditCanonicalForm.Truncate(_timeProvider.GetUtcNow());
                 hold = new ApprovalRequest
                 {
@@ -205,7 +216,7 @@ internal sealed class ToolCallGate
                     Grant = grant.Name,
                     Server = serverId,
                     Tool = toolName,
-                    Arguments = record.Arguments,
+                    Arguments = approvalArguments,
                     ArgumentsHash = argumentsHash,
                     RuleId = requirement.RuleId,
                     Reason = requirement.Reason,

@@ -76,7 +76,7 @@ public sealed partial class ApprovalsCommandTests : IAsyncLifetime
 
         Assert.Contains("2 approval(s).", list.Output, StringComparison.Ordinal);
         Assert.Matches(@"status\s+pending", show.Output);
-        Assert.Matches(@"arguments\s+\[""description""\]", show.Output);
+        Assert.Matches(@"arguments\s+\{""description"":""first""\}", show.Output);
         Assert.Equal(0, approved.ExitCode);
         Assert.Contains($"Approved {firstId}: code_generate on 'codex' for grant 'agent'.", approved.Output, StringComparison.Ordinal);
         Assert.Equal(0, denied.ExitCode);
@@ -86,6 +86,52 @@ public sealed partial class ApprovalsCommandTests : IAsyncLifetime
         Assert.Contains("[demo:", await first.WaitAsync(TimeSpan.FromSeconds(10), Cancel), StringComparison.Ordinal);
         Assert.Matches(@"\[POLICY DENIED\] Denied by cli:[^:]+: too broad", await second.WaitAsync(TimeSpan.FromSeconds(10), Cancel));
         Assert.Equal(1, _upstream.ToolCallsServed);
+    }
+
+    [Fact]
+    public async Task Show_UnderAuditArgsKeys_ShowsTheValuesRedacted()
+    {
+        var session = await PostAsync("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""", null);
+        var held = PostAsync(Call("mail ops@example.com the sum"), session);
+        var id = await PendingIdAsync();
+
+        var show = CliRunner.Run("approvals", "show", "--config", ConfigPath, id);
+        CliRunner.Run("approvals", "deny", "--config", ConfigPath, id);
+        await held.WaitAsync(TimeSpan.FromSeconds(10), Cancel);
+
+        Assert.Equal(0, show.ExitCode);
+        Assert.Matches(@"arguments\s+\{""description"":""mail \[REDACTED:email\] the sum""\}", show.Output);
+        Assert.DoesNotContain("ops@example.com", show.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AuditQueryAndCsvExport_AfterACliApproval_ShowTheActor_AndRunInTimeOrder()
+    {
+        var session = await PostAsync("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""", null);
+        var held = PostAsync(Call("first"), session);
+        var id = await PendingIdAsync();
+        Assert.Equal(0, CliRunner.Run("approvals", "approve", "--config", ConfigPath, id).ExitCode);
+        await held.WaitAsync(TimeSpan.FromSeconds(10), Cancel);
+        // The gateway's record of the forwarded call (after the approval) reaches the store shortly after the answer.
+        while (!CliRunner.Run("audit", "query", "--config", ConfigPath, "--decision", "allow", "--json").Output.Contains("approved by", StringComparison.Ordinal))
+        {
+            await Delay();
+        }
+
+        var table = CliRunner.Run("audit", "query", "--config", ConfigPath, "--kind", "admin");
+        var csv = CliRunner.Run("audit", "export", "--config", ConfigPath, "--format", "csv");
+
+        var row = Assert.Single(table.Output.Split('\n'), line => line.Contains("approval.approved", StringComparison.Ordinal));
+        Assert.Contains($"cli:{Environment.UserName}@{Environment.MachineName}", row, StringComparison.Ordinal);
+        Assert.DoesNotContain("agent", row, StringComparison.Ordinal);
+        Assert.Equal(0, csv.ExitCode);
+        var lines = csv.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();
+        var times = lines.Select(line => line.Split(',')[0]).ToList();
+        Assert.Equal(times.Order(StringComparer.Ordinal), times);
+        var decisions = lines.Select(line => line.Contains("approval_requested", StringComparison.Ordinal) ? "requested"
+            : line.Contains("approval.approved", StringComparison.Ordinal) ? "approved"
+            : line.Contains(",call,allow,", StringComparison.Ordinal) ? "allow" : null).OfType<string>();
+        Assert.Equal(["requested", "approved", "allow"], decisions);
     }
 
     private async Task<string> PendingIdAsync()

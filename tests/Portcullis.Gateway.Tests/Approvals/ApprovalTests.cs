@@ -177,6 +177,71 @@ public sealed class ApprovalTests : IAsyncLifetime
         Assert.Contains("Denied by ops: self-service", await held, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task GetApproval_UnderAuditArgsKeys_ShowsTheValuesRedacted_WhileTheAuditKeepsTheNames()
+    {
+        var session = await OpenSessionAsync(_http, _cluster.McpUrl(0));
+        var held = SendAsync(_cluster.McpUrl(0), Call("code_generate", """{"description":"mail ops@example.com the sum","password":"hunter2-secret"}"""), session);
+        var id = (await PendingAsync(_http, _cluster, 0)).GetProperty("id").GetString()!;
+
+        using var shown = await GetAdminJsonAsync(_cluster, $"approvals/{id}");
+        (await DecideAsync(_http, _cluster, 0, id, "deny", GatewayCluster.AdminToken, null)).Dispose();
+        await held;
+
+        var arguments = shown.RootElement.GetProperty("arguments");
+        Assert.Equal("mail [REDACTED:email] the sum", arguments.GetProperty("description").GetString());
+        Assert.Equal("[REDACTED:secret_field]", arguments.GetProperty("password").GetString());
+        Assert.DoesNotContain("hunter2", shown.RootElement.GetRawText(), StringComparison.Ordinal);
+        await _cluster.Audit(0).FlushAsync(Cancel);
+        var requested = (await _cluster.State(0).Audit.QueryAsync(new AuditQuery { Decision = "approval_requested" }, Cancel)).Single();
+        Assert.Equal("""["description","password"]""", requested.Arguments);
+    }
+
+    [Fact]
+    public async Task GetApproval_UnderAuditArgsFull_ShowsTheValuesAsSent()
+    {
+        await using var cluster = await GatewayCluster.StartAsync(StoreConfig.Memory, instances: 1,
+            policy: Policy.Replace("\"default\": \"deny\",", "\"default\": \"deny\", \"audit_args\": \"full\",", StringComparison.Ordinal));
+        var session = await OpenSessionAsync(_http, cluster.McpUrl(0));
+        var held = SendAsync(cluster.McpUrl(0), Call("code_generate", """{"description":"mail ops@example.com"}"""), session);
+        var id = (await PendingAsync(_http, cluster, 0)).GetProperty("id").GetString()!;
+
+        using var shown = await GetAdminJsonAsync(cluster, $"approvals/{id}");
+        (await DecideAsync(_http, cluster, 0, id, "deny", GatewayCluster.AdminToken, null)).Dispose();
+        await held;
+
+        Assert.Equal("mail ops@example.com", shown.RootElement.GetProperty("arguments").GetProperty("description").GetString());
+    }
+
+    [Fact]
+    public async Task GetAndListApprovals_Arguments_AreJsonLikeTheAuditApisArgs()
+    {
+        var session = await OpenSessionAsync(_http, _cluster.McpUrl(0));
+        var held = SendAsync(_cluster.McpUrl(0), Call("code_generate", """{"description":"add","language":"go"}"""), session);
+        var listed = await PendingAsync(_http, _cluster, 0);
+        var id = listed.GetProperty("id").GetString()!;
+
+        using var shown = await GetAdminJsonAsync(_cluster, $"approvals/{id}");
+        (await DecideAsync(_http, _cluster, 0, id, "deny", GatewayCluster.AdminToken, null)).Dispose();
+        await held;
+        await _cluster.Audit(0).FlushAsync(Cancel);
+        using var audit = await GetAdminJsonAsync(_cluster, "audit?decision=approval_requested");
+
+        Assert.Equal(JsonValueKind.Object, listed.GetProperty("arguments").ValueKind);
+        Assert.Equal(JsonValueKind.Object, shown.RootElement.GetProperty("arguments").ValueKind);
+        Assert.Equal("go", shown.RootElement.GetProperty("arguments").GetProperty("language").GetString());
+        Assert.Equal(JsonValueKind.Array, audit.RootElement.GetProperty("records")[0].GetProperty("args").ValueKind);
+    }
+
+    private async Task<JsonDocument> GetAdminJsonAsync(GatewayCluster cluster, string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, cluster.AdminUrl(0, path));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GatewayCluster.AdminToken);
+        using var response = await _http.SendAsync(request, Cancel);
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync(Cancel));
+    }
+
     /// <summary>Posts a call and reads the whole answer (an event stream for held calls).</summary>
     private async Task<string> SendAsync(Uri url, string body, string session, string token = GatewayCluster.Token, CancellationToken cancellationToken = default)
     {

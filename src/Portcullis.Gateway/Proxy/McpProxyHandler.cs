@@ -154,7 +154,7 @@ internal sealed partial class McpProxyHandler(
         try
         {
             var filter = new AnswerFilter(message.Kind == JsonRpcKind.Request ? message.Id : default, admission.Rewriter, gate.MethodsOf(server),
-                server.Limits.MaxResponseDepth);
+                server.Limits.MaxResponseDepth, admission.InitializeRewriter);
             await SendAndRelayAsync(context, server, request, filter, message.Id, isInitialize, grant, session, exchange).ConfigureAwait(false);
         }
         catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)

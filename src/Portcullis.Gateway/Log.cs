@@ -32,6 +32,9 @@ internal static partial class Log
     [LoggerMessage(3001, LogLevel.Warning, "Upstream '{ServerId}' failed: {Error}.")]
     public static partial void UpstreamFailed(ILogger logger, string serverId, string error);
 
+    [LoggerMessage(3003, LogLevel.Information, "The stdio process of upstream '{ServerId}' was stopped with its session.")]
+    public static partial void StdioProcessStopped(ILogger logger, string serverId);
+
     [LoggerMessage(1004, LogLevel.Information, "Policy for server '{ServerId}' is now version {Version} ({Source}: {Comment}).")]
     public static partial void PolicyApplied(ILogger logger, string serverId, int version, string source, string comment);
 

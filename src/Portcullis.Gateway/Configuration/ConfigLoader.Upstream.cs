@@ -6,9 +6,10 @@ using Portcullis.Gateway.Proxy;
 
 namespace Portcullis.Gateway.Configuration;
 
-/// <summary>Reading a server's answer limits, circuit breaker and extra methods.</summary>
+/// <summary>Reading a server's answer limits, circuit breaker, extra methods and instructions setting.</summary>
 public static partial class ConfigLoader
 {
+    private static readonly string[] s_instructionsKeys = ["replace"];
     private static readonly string[] s_circuitBreakerKeys = ["failure_ratio", "minimum_throughput", "sampling_duration", "break_duration"];
 
     [GeneratedRegex(@"^([0-9]+)(ms|s|m|h)$", RegexOptions.CultureInvariant)]
@@ -75,6 +76,36 @@ public static partial class ConfigLoader
             }
 
             return methods;
+        }
+
+        /// <summary><c>"keep"</c>, <c>"drop"</c> or <c>{"replace": "text"}</c>.</summary>
+        public UpstreamInstructions Instructions(JsonElement element, string path)
+        {
+            const string Expected = "'instructions' is \"keep\", \"drop\" or {\"replace\": \"text\"}.";
+            if (element.ValueKind == JsonValueKind.String)
+            {
+                switch (element.GetString())
+                {
+                    case "keep":
+                        return UpstreamInstructions.Keep;
+                    case "drop":
+                        return UpstreamInstructions.Drop;
+                }
+            }
+            else if (element.ValueKind == JsonValueKind.Object)
+            {
+                CheckKeys(element, path, s_instructionsKeys);
+                if (element.TryGetProperty("replace", out var text) && text.ValueKind == JsonValueKind.String)
+                {
+                    return new UpstreamInstructions(InstructionsMode.Replace, text.GetString());
+                }
+
+                Error(path + "/replace", "Expected the replacement text as a string.");
+                return UpstreamInstructions.Keep;
+            }
+
+            Error(path, Expected);
+            return UpstreamInstructions.Keep;
         }
 
         private CircuitBreakerSettings? CircuitBreaker(JsonElement element, string path)

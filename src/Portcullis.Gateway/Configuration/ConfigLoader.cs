@@ -17,6 +17,7 @@ public static partial class ConfigLoader
     [
         "id", "url", "headers", "command", "args", "env", "policy",
         "allow_methods", "timeout", "max_response_bytes", "max_response_depth", "max_concurrent_calls", "max_processes", "max_processes_per_grant", "circuit_breaker",
+        "instructions",
     ];
     private static readonly string[] s_grantKeys = ["name", "servers", "token", "labels", "expires"];
 
@@ -376,6 +377,9 @@ public static partial class ConfigLoader
 
             var allowMethods = element.TryGetProperty("allow_methods", out var methodsElement) ? AllowMethods(methodsElement, path + "/allow_methods") : [];
             var limits = UpstreamLimits(element, path);
+            var instructions = element.TryGetProperty("instructions", out var instructionsElement)
+                ? Instructions(instructionsElement, path + "/instructions")
+                : UpstreamInstructions.Keep;
             if (errors.Count != before)
             {
                 return null;
@@ -384,6 +388,7 @@ public static partial class ConfigLoader
             return new UpstreamServerConfig
             {
                 AllowMethods = allowMethods,
+                Instructions = instructions,
                 Limits = limits,
                 Id = id!,
                 Url = url!,

@@ -87,6 +87,9 @@ public sealed record UpstreamServerConfig
     /// <summary>Methods outside the MCP revisions the gateway speaks that may pass to and from this server anyway.</summary>
     public ImmutableArray<string> AllowMethods { get; init; } = [];
 
+    /// <summary>What happens to the <c>instructions</c> of this server's <c>initialize</c> answer; relayed unchanged by default.</summary>
+    public UpstreamInstructions Instructions { get; init; } = UpstreamInstructions.Keep;
+
     /// <summary>What the gateway tolerates from this server before it answers the client with an error itself.</summary>
     public UpstreamLimits Limits { get; init; } = new();
 }

@@ -22,6 +22,9 @@ public sealed class PolicyRegistry : IDisposable
     /// <summary>The change-feed topic on which saved versions are announced as <c>serverId</c>.</summary>
     public const string ChangeTopic = "policies";
 
+    /// <summary>How long a watched policy file must stay unchanged (no event, same size and time) before it is read.</summary>
+    internal static readonly TimeSpan QuietPeriod = TimeSpan.FromMilliseconds(200);
+
     private readonly ConcurrentDictionary<string, AppliedPolicy> _policies = new(StringComparer.Ordinal);
     private readonly UpstreamServerConfig[] _servers;
     private readonly IPolicyStore _store;
@@ -31,6 +34,7 @@ public sealed class PolicyRegistry : IDisposable
     private readonly ILogger _logger;
     private readonly List<FileSystemWatcher> _watchers = [];
     private readonly SemaphoreSlim _fileLock = new(1, 1);
+    private readonly ConcurrentDictionary<string, long> _saveGenerations = new(StringComparer.Ordinal);
 
     /// <summary>Creates the registry; <see cref="InitializeAsync"/> loads the policies.</summary>
     public PolicyRegistry(IEnumerable<UpstreamServerConfig> servers, IPolicyStore store, IChangeFeed? changes, AuditLog? audit, TimeProvider timeProvider,
@@ -248,9 +252,10 @@ public sealed class PolicyRegistry : IDisposable
         {
             NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
         };
-        // Editors save by writing in place or by renaming a temporary file over the original. A save
-        // raises several events and may be caught half-written: unchanged text is skipped, and a
-        // half-written file fails validation and is retried on the next event.
+        // Editors save by writing in place or by renaming a temporary file over the original, and a
+        // shell's `cat > file` truncates first and writes later. A save raises several events: the
+        // file is read only once it has stayed quiet (see ReloadWhenStableAsync), and unchanged
+        // text is skipped.
         FileSystemEventHandler onChange = (_, _) => ReloadInBackground(serverId, path);
         watcher.Changed += onChange;
         watcher.Created += onChange;
@@ -259,12 +264,14 @@ public sealed class PolicyRegistry : IDisposable
         _watchers.Add(watcher);
     }
 
-    private void ReloadInBackground(string serverId, string path) =>
+    private void ReloadInBackground(string serverId, string path)
+    {
+        var generation = _saveGenerations.AddOrUpdate(path, 1, (_, old) => old + 1);
         _ = Task.Run(async () =>
         {
             try
             {
-                await ReloadAsync(serverId, path).ConfigureAwait(false);
+                await ReloadWhenStableAsync(serverId, path, generation).ConfigureAwait(false);
             }
             catch (Portcullis.Storage.StoreUnavailableException e)
             {
@@ -275,6 +282,40 @@ public sealed class PolicyRegistry : IDisposable
                 // The gateway is stopping.
             }
         });
+    }
+
+    /// <summary>
+    /// Reads the file once no newer event arrived for <see cref="QuietPeriod"/> and its size and
+    /// write time are the same across two looks that far apart; a newer event hands over to its own wait.
+    /// </summary>
+    private async Task ReloadWhenStableAsync(string serverId, string path, long generation)
+    {
+        var before = Stamp(path);
+        while (true)
+        {
+            await Task.Delay(QuietPeriod, _timeProvider).ConfigureAwait(false);
+            if (_saveGenerations.TryGetValue(path, out var latest) && latest != generation)
+            {
+                return;
+            }
+
+            var after = Stamp(path);
+            if (after == before)
+            {
+                break;
+            }
+
+            before = after;
+        }
+
+        await ReloadAsync(serverId, path).ConfigureAwait(false);
+    }
+
+    private static (long Length, DateTime Written)? Stamp(string path)
+    {
+        var file = new FileInfo(path);
+        return file.Exists ? (file.Length, file.LastWriteTimeUtc) : null;
+    }
 
     private sealed record AppliedPolicy(ServedPolicy Served);
 }

@@ -25,14 +25,16 @@ internal sealed class AnswerFilter
 {
     private readonly string? _requestId;
     private readonly ToolsListRewriter? _rewriter;
+    private readonly InstructionsRewriter? _initializeRewriter;
     private readonly McpMethods _methods;
     private readonly int _maxDepth;
 
     /// <param name="requestId">The id of the client's request; undefined when no response is expected (a notification, the GET stream).</param>
-    public AnswerFilter(JsonElement requestId, ToolsListRewriter? rewriter, McpMethods methods, int maxDepth)
+    public AnswerFilter(JsonElement requestId, ToolsListRewriter? rewriter, McpMethods methods, int maxDepth, InstructionsRewriter? initializeRewriter = null)
     {
         _requestId = requestId.ValueKind is JsonValueKind.String or JsonValueKind.Number ? requestId.GetRawText() : null;
         _rewriter = rewriter;
+        _initializeRewriter = initializeRewriter;
         _methods = methods;
         _maxDepth = maxDepth;
     }
@@ -118,6 +120,11 @@ internal sealed class AnswerFilter
             }
 
             Answered = true;
+            if (_initializeRewriter is not null && root.TryGetProperty("result", out _))
+            {
+                return Relay(_initializeRewriter.Rewrite(root) ?? message);
+            }
+
             if (_rewriter is null || !root.TryGetProperty("result", out _))
             {
                 return Relay(message);

@@ -155,7 +155,7 @@ internal sealed partial class McpProxyHandler(
         try
         {
             var filter = new AnswerFilter(message.Kind == JsonRpcKind.Request ? message.Id : default, admission.Rewriter, gate.MethodsOf(server),
-                server.Limits.MaxResponseDepth);
+                server.Limits.MaxResponseDepth, admission.InitializeRewriter);
             await SendAndRelayAsync(context, server, request, filter, message.Id, isInitialize, grant, session, exchange).ConfigureAwait(false);
         }
         catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
@@ -330,11 +330,39 @@ internal sealed partial class McpProxyHandler(
         var error = check.Status == GrantCheckStatus.WrongServer ? GatewayError.Forbidden(reason) : GatewayError.Unauthorized(reason);
         if (error.StatusCode == StatusCodes.Status401Unauthorized)
         {
-            context.Response.Headers.WWWAuthenticate = "Bearer realm=\"portcullis\"";
+            context.Response.Headers.WWWAuthenticate = BearerChallenge(check.Status, reason);
         }
 
         await RefuseAsync(context, error, refusal with { Action = "auth." + AuthAction(check.Status) }).ConfigureAwait(false);
         return null;
+    }
+
+    /// <summary>
+    /// The <c>WWW-Authenticate</c> challenge of a refused token (RFC 6750 §3): the realm alone when
+    /// no bearer token was sent (§3.1), otherwise <c>error="invalid_token"</c> with the reason.
+    /// </summary>
+    internal static string BearerChallenge(GrantCheckStatus status, string reason)
+    {
+        const string Realm = "Bearer realm=\"portcullis\"";
+        if (status == GrantCheckStatus.MissingToken)
+        {
+            return Realm;
+        }
+
+        // error_description allows only %x20-21 / %x23-5B / %x5D-7E: no quote, backslash, control or non-ASCII character.
+        var description = new StringBuilder(reason.Length);
+        foreach (var c in reason)
+        {
+            description.Append(c switch
+            {
+                '"' => '\'',
+                '\\' => '/',
+                < ' ' or > '~' => '?',
+                _ => c,
+            });
+        }
+
+        return $"{Realm}, error=\"invalid_token\", error_description=\"{description}\"";
     }
 
     private async Task<StoredSession?> FindSessionAsync(HttpContext context, UpstreamServerConfig server, Grant grant)

@@ -24,6 +24,9 @@ internal sealed record ToolCallAdmission
     /// <summary>For a <c>tools/list</c> request, what filters the upstream's answer.</summary>
     public ToolsListRewriter? Rewriter { get; init; }
 
+    /// <summary>For an <c>initialize</c> request to a server whose instructions are dropped or replaced, what rewrites the answer.</summary>
+    public InstructionsRewriter? InitializeRewriter { get; init; }
+
     /// <summary>For a forwarded <c>tools/call</c>, its audit record, completed with the upstream's answer by <see cref="ToolCallGate.CompleteAsync"/>.</summary>
     public AuditRecord? PendingRecord { get; init; }
 

@@ -96,6 +96,8 @@ internal sealed class ToolCallGate
         {
             "tools/call" => await AdmitAsync(policy, message, grant, upstream, sessionId, startedAt, cancellationToken).ConfigureAwait(false),
             "tools/list" => new ToolCallAdmission { Rewriter = new ToolsListRewriter(policy.Policy) },
+            "initialize" when upstream.Server.Instructions.Mode != InstructionsMode.Keep =>
+                new ToolCallAdmission { InitializeRewriter = new InstructionsRewriter(upstream.Server.Instructions) },
             _ => new ToolCallAdmission(),
         };
     }

@@ -261,7 +261,7 @@ public sealed class StdioGateway : IAsyncDisposable
 
         var exchange = new UpstreamExchange();
         var filter = new AnswerFilter(message.Kind == JsonRpcKind.Request ? message.Id : default, admission.Rewriter, _gate.MethodsOf(_server),
-            _server.Limits.MaxResponseDepth);
+            _server.Limits.MaxResponseDepth, admission.InitializeRewriter);
         exchange.Start();
         var failure = await _guards.RunAsync(_server, async token =>
         {

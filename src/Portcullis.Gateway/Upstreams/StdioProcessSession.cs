@@ -23,13 +23,15 @@ internal sealed class StdioProcessSession : IAsyncDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ILogger _logger;
     private readonly string _serverId;
+    private readonly Task _pump;
+    private volatile bool _stopping;
 
     private StdioProcessSession(Process process, string serverId, ILogger logger)
     {
         _process = process;
         _serverId = serverId;
         _logger = logger;
-        _ = PumpOutputAsync();
+        _pump = PumpOutputAsync();
         _ = DrainErrorsAsync();
     }
 
@@ -39,6 +41,9 @@ internal sealed class StdioProcessSession : IAsyncDisposable
     public Channel<byte[]> Unsolicited { get; } = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest });
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>Completes once the process's output has ended and its waiting requests have been answered.</summary>
+    public Task Completion => _pump;
 
     public static StdioProcessSession Start(UpstreamServerConfig server, ILogger logger)
     {
@@ -111,9 +116,12 @@ internal sealed class StdioProcessSession : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
+            _stopping = true;
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync().ConfigureAwait(false);
         }
+
+        await _pump.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
         _process.Dispose();
         _writeLock.Dispose();
@@ -136,7 +144,15 @@ internal sealed class StdioProcessSession : IAsyncDisposable
             // The process went away: handled below like a normal exit.
         }
 
-        Log.UpstreamFailed(_logger, _serverId, "stdio process ended");
+        if (_stopping)
+        {
+            Log.StdioProcessStopped(_logger, _serverId);
+        }
+        else
+        {
+            Log.UpstreamFailed(_logger, _serverId, "stdio process exited unexpectedly" + await ExitCodeAsync().ConfigureAwait(false));
+        }
+
         foreach (var (id, channel) in _pending)
         {
             var error = "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"error\":{\"code\":-32003,\"message\":"
@@ -146,6 +162,20 @@ internal sealed class StdioProcessSession : IAsyncDisposable
         }
 
         Unsolicited.Writer.TryComplete();
+    }
+
+    private async Task<string> ExitCodeAsync()
+    {
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        try
+        {
+            await _process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+            return $" (exit code {_process.ExitCode})";
+        }
+        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException)
+        {
+            return "";
+        }
     }
 
     private void Route(byte[] message)

@@ -201,6 +201,34 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(null, InstructionsMode.Keep, null)]
+    [InlineData("\"keep\"", InstructionsMode.Keep, null)]
+    [InlineData("\"drop\"", InstructionsMode.Drop, null)]
+    [InlineData("{\"replace\": \"Use the echo tool.\"}", InstructionsMode.Replace, "Use the echo tool.")]
+    public void Load_ServerInstructions_ReadsTheSetting(string? setting, InstructionsMode mode, string? text)
+    {
+        var (config, errors) = Load("{\"servers\": [{\"id\": \"codex\", \"url\": \"http://127.0.0.1:9100/mcp\", \"policy\": \"codex.json\""
+            + (setting is null ? "" : ", \"instructions\": " + setting) + "}]}", []);
+
+        Assert.Empty(errors);
+        Assert.Equal(new UpstreamInstructions(mode, text), config!.Servers[0].Instructions);
+    }
+
+    [Theory]
+    [InlineData("\"hide\"", "/servers/0/instructions")]
+    [InlineData("true", "/servers/0/instructions")]
+    [InlineData("{\"replace\": 3}", "/servers/0/instructions/replace")]
+    [InlineData("{\"replace\": \"x\", \"extra\": 1}", "/servers/0/instructions/extra")]
+    public void Load_InvalidInstructions_NamesThePath(string setting, string path)
+    {
+        var (config, errors) = Load("{\"servers\": [{\"id\": \"codex\", \"url\": \"http://127.0.0.1:9100/mcp\", \"policy\": \"codex.json\", \"instructions\": "
+            + setting + "}]}", []);
+
+        Assert.Null(config);
+        Assert.Contains(errors, e => e.Path == path);
+    }
+
     private (GatewayConfig? Config, IReadOnlyList<ConfigError> Errors) Load(string text, Dictionary<string, string> env) =>
         ConfigLoader.Load(text, _directory, name => env.GetValueOrDefault(name));
 }

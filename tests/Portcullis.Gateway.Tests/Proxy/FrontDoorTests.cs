@@ -12,11 +12,12 @@ public sealed class FrontDoorTests(GatewayFixture gateway)
     private const string ToolsList = """{"jsonrpc":"2.0","id":2,"method":"tools/list"}""";
 
     [Theory]
-    [InlineData(null, "Missing bearer token")]
-    [InlineData("Basic dXNlcjpwYXNz", "Missing bearer token")]
-    [InlineData("Bearer ", "Missing bearer token")]
-    [InlineData("Bearer pcg_not-a-real-token-at-all-000000000", "does not belong to any grant")]
-    public async Task Post_WithoutAValidToken_Is401AndForwardsNothing(string? authorization, string message)
+    [InlineData(null, "Missing bearer token", "Bearer realm=\"portcullis\"")]
+    [InlineData("Basic dXNlcjpwYXNz", "Missing bearer token", "Bearer realm=\"portcullis\"")]
+    [InlineData("Bearer ", "Missing bearer token", "Bearer realm=\"portcullis\"")]
+    [InlineData("Bearer pcg_not-a-real-token-at-all-000000000", "does not belong to any grant",
+        "Bearer realm=\"portcullis\", error=\"invalid_token\", error_description=\"The token does not belong to any grant.\"")]
+    public async Task Post_WithoutAValidToken_Is401AndForwardsNothing(string? authorization, string message, string challenge)
     {
         var before = gateway.Recorder.Requests.Count;
 
@@ -24,9 +25,18 @@ public sealed class FrontDoorTests(GatewayFixture gateway)
             headers: h => { if (authorization is not null) { h.TryAddWithoutValidation("Authorization", authorization); } });
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal("Bearer realm=\"portcullis\"", response.Headers.WwwAuthenticate.ToString());
+        Assert.Equal(challenge, response.Headers.WwwAuthenticate.ToString());
         await AssertErrorAsync(response, -32001, message);
         Assert.Equal(before, gateway.Recorder.Requests.Count);
+    }
+
+    [Theory]
+    [InlineData("Grant 'a\"b' has expired.", "Grant 'a'b' has expired.")]
+    [InlineData("back\\slash\r\nand\u00e9", "back/slash??and?")]
+    public void BearerChallenge_ReasonWithCharactersRfc6750Forbids_ReplacesThem(string reason, string description)
+    {
+        Assert.Equal($"Bearer realm=\"portcullis\", error=\"invalid_token\", error_description=\"{description}\"",
+            Portcullis.Gateway.Proxy.McpProxyHandler.BearerChallenge(Portcullis.Gateway.Grants.GrantCheckStatus.Expired, reason));
     }
 
     [Fact]
@@ -40,6 +50,8 @@ public sealed class FrontDoorTests(GatewayFixture gateway)
         using var response = await gateway.PostAsync(ToolsList, token, "recorder", session);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal($"Bearer realm=\"portcullis\", error=\"invalid_token\", error_description=\"Grant '{grant.Name}' has been revoked.\"",
+            response.Headers.WwwAuthenticate.ToString());
         await AssertErrorAsync(response, -32001, $"Grant '{grant.Name}' has been revoked.");
     }
 
@@ -52,6 +64,7 @@ public sealed class FrontDoorTests(GatewayFixture gateway)
         using var response = await gateway.PostAsync(GatewayFixture.Initialize, token, "recorder");
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("error=\"invalid_token\", error_description=\"Grant 'expired-", response.Headers.WwwAuthenticate.ToString());
         await AssertErrorAsync(response, -32001, "has expired");
     }
 

@@ -48,13 +48,13 @@ internal static class ConfigFile
         var config = Load(path, error);
         if (config is null)
         {
-            return ExitCodes.Invalid;
+            return ExitCodes.UsageOrIo;
         }
 
         if (config.Store == StoreConfig.Memory)
         {
             error.WriteLine($"{path}: the store is 'memory', which keeps {memoryLacks} only inside the gateway process; set \"store\": \"sqlite:portcullis.db\".");
-            return ExitCodes.Invalid;
+            return ExitCodes.UsageOrIo;
         }
 
         await using var state = await OpenStateAsync(config, path, error, cancellationToken);

@@ -1,3 +1,3 @@
 using Portcullis.Cli;
 
-return PortcullisCommand.Create(TimeProvider.System).Parse(args).Invoke();
+return PortcullisCommand.Run(args, TimeProvider.System);

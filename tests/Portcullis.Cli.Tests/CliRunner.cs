@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Portcullis.Cli.Tests;
@@ -17,9 +16,7 @@ internal static class CliRunner
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var exitCode = PortcullisCommand.Create(new FakeTimeProvider(Now))
-            .Parse(args)
-            .Invoke(new InvocationConfiguration { Output = output, Error = error });
+        var exitCode = PortcullisCommand.Run(args, new FakeTimeProvider(Now), output, error);
         return (exitCode, output.ToString(), error.ToString());
     }
 

@@ -40,18 +40,20 @@ internal static class GrantsCommand
             var (output, error) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
             if (await OpenStoreAsync(parseResult.GetRequiredValue(configFile), error, cancellationToken) is not var (config, state))
             {
-                return ExitCodes.Invalid;
+                return ExitCodes.UsageOrIo;
             }
 
             await using var _ = state;
             var store = state.Grants!;
             var grantName = parseResult.GetRequiredValue(name);
             var grantServers = parseResult.GetRequiredValue(servers);
-            var problems = grantServers.Where(s => config.Servers.All(server => server.Id != s)).Select(s => $"--server: no server has id '{s}'.").ToList();
+            var unknown = grantServers.Where(s => config.Servers.All(server => server.Id != s)).Select(s => $"--server: no server has id '{s}'.").ToList();
             if (config.Grants.Any(g => g.Name == grantName))
             {
-                problems.Add($"--name: '{grantName}' is a grant of the configuration file.");
+                unknown.Add($"--name: '{grantName}' is a grant of the configuration file.");
             }
+
+            var problems = new List<string>();
 
             var labelsValid = ConfigFile.TryParsePairs(parseResult.GetValue(labels) ?? [], "--label", error, out var labelPairs);
 
@@ -68,10 +70,11 @@ internal static class GrantsCommand
                 }
             }
 
-            if (problems.Count > 0 || !labelsValid)
+            if (problems.Count > 0 || !labelsValid || unknown.Count > 0)
             {
+                unknown.ForEach(error.WriteLine);
                 problems.ForEach(error.WriteLine);
-                return ExitCodes.UsageOrIo;
+                return problems.Count > 0 || !labelsValid ? ExitCodes.UsageOrIo : ExitCodes.Invalid;
             }
 
             var token = GrantRegistry.NewToken();
@@ -106,7 +109,7 @@ internal static class GrantsCommand
             var (output, error) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
             if (await OpenStoreAsync(parseResult.GetRequiredValue(configFile), error, cancellationToken, requireStore: false) is not var (config, state))
             {
-                return ExitCodes.Invalid;
+                return ExitCodes.UsageOrIo;
             }
 
             await using var _ = state;
@@ -138,7 +141,7 @@ internal static class GrantsCommand
             var (output, error) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
             if (await OpenStoreAsync(parseResult.GetRequiredValue(configFile), error, cancellationToken) is not var (config, state))
             {
-                return ExitCodes.Invalid;
+                return ExitCodes.UsageOrIo;
             }
 
             await using var _ = state;
@@ -169,7 +172,7 @@ internal static class GrantsCommand
             var (output, error) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
             if (await OpenStoreAsync(parseResult.GetRequiredValue(configFile), error, cancellationToken) is not var (config, state))
             {
-                return ExitCodes.Invalid;
+                return ExitCodes.UsageOrIo;
             }
 
             await using var _ = state;

@@ -50,7 +50,7 @@ internal static class ServeCommand
         var config = ConfigFile.Load(path, error);
         if (config is null)
         {
-            return ExitCodes.Invalid;
+            return ExitCodes.UsageOrIo;
         }
 
         if (listen is not null)
@@ -72,7 +72,7 @@ internal static class ServeCommand
         {
             // A store schema newer than this build, or a stored policy version that no longer validates.
             error.WriteLine($"{path}: {e.Message}");
-            return ExitCodes.Invalid;
+            return ExitCodes.UsageOrIo;
         }
 
         await using var _ = app;

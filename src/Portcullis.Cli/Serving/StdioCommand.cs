@@ -26,7 +26,7 @@ internal static class StdioCommand
             var config = ConfigFile.Load(path, error);
             if (config is null)
             {
-                return ExitCodes.Invalid;
+                return ExitCodes.UsageOrIo;
             }
 
             var variable = parseResult.GetRequiredValue(tokenEnv);

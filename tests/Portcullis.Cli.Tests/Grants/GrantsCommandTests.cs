@@ -55,10 +55,10 @@ public sealed partial class GrantsCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--server", "nope", "no server has id 'nope'")]
-    [InlineData("--label", "novalue", "is not key=value")]
-    [InlineData("--expires", "soon", "is not a date and time")]
-    public void Create_BadOption_IsRefused(string option, string value, string message)
+    [InlineData("--server", "nope", 1, "no server has id 'nope'")]
+    [InlineData("--label", "novalue", 2, "is not key=value")]
+    [InlineData("--expires", "soon", 2, "is not a date and time")]
+    public void Create_BadOption_IsRefused(string option, string value, int exitCode, string message)
     {
         var args = new List<string> { "grants", "create", "--config", _config, "--name", "x" };
         if (option != "--server")
@@ -69,7 +69,7 @@ public sealed partial class GrantsCommandTests : IDisposable
         args.AddRange([option, value]);
         var result = CliRunner.Run([.. args]);
 
-        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(exitCode, result.ExitCode);
         Assert.Contains(message, result.Error, StringComparison.Ordinal);
     }
 

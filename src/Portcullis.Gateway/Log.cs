@@ -17,10 +17,7 @@ internal static partial class Log
     [LoggerMessage(2001, LogLevel.Debug, "{Decision} {Tool} on '{ServerId}' for grant '{Grant}' by {RuleId}: {Reason}")]
     public static partial void ToolCallDecided(ILogger logger, string decision, string tool, string serverId, string grant, string ruleId, string reason);
 
-    [LoggerMessage(2002, LogLevel.Warning, "Request to '{ServerId}' refused: {Status} (grant {Grant}).")]
-    public static partial void AuthRefused(ILogger logger, string serverId, string status, string? grant);
-
-    [LoggerMessage(2005, LogLevel.Information, "Refused {Action} request for '{ServerId}': {Reason}")]
+    [LoggerMessage(2005, LogLevel.Debug, "Refused {Action} request for '{ServerId}': {Reason}")]
     public static partial void RequestRefused(ILogger logger, string action, string serverId, string reason);
 
     [LoggerMessage(2006, LogLevel.Error, "Request {ReferenceId} to '{ServerId}' failed inside the gateway; the client was told -32603 with this reference.")]

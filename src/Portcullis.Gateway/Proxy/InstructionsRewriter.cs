@@ -1,52 +1,31 @@
-using System.Buffers;
 using System.Text.Json;
 using Portcullis.Gateway.Configuration;
 
 namespace Portcullis.Gateway.Proxy;
 
 /// <summary>Rewrites the upstream's answer to an <c>initialize</c> request: drops or replaces its <c>instructions</c>.</summary>
-internal sealed class InstructionsRewriter(UpstreamInstructions instructions)
+internal sealed class InstructionsRewriter(UpstreamInstructions instructions) : ResultRewriter
 {
-    /// <summary>The answer <paramref name="response"/> with its instructions rewritten, or null when its result is not an object.</summary>
-    public byte[]? Rewrite(JsonElement response)
+    /// <inheritdoc />
+    protected override bool CanRewrite(JsonElement result) => true;
+
+    /// <inheritdoc />
+    protected override void WriteResult(JsonElement result, Utf8JsonWriter writer)
     {
-        if (!response.TryGetProperty("result", out var result) || result.ValueKind != JsonValueKind.Object)
+        writer.WriteStartObject();
+        foreach (var field in result.EnumerateObject())
         {
-            return null;
-        }
-
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            foreach (var property in response.EnumerateObject())
+            if (!field.NameEquals("instructions"))
             {
-                if (!property.NameEquals("result"))
-                {
-                    property.WriteTo(writer);
-                    continue;
-                }
-
-                writer.WriteStartObject("result");
-                foreach (var field in result.EnumerateObject())
-                {
-                    if (!field.NameEquals("instructions"))
-                    {
-                        field.WriteTo(writer);
-                    }
-                }
-
-                if (instructions.Mode == InstructionsMode.Replace)
-                {
-                    writer.WriteString("instructions", instructions.Text);
-                }
-
-                writer.WriteEndObject();
+                field.WriteTo(writer);
             }
-
-            writer.WriteEndObject();
         }
 
-        return buffer.WrittenSpan.ToArray();
+        if (instructions.Mode == InstructionsMode.Replace)
+        {
+            writer.WriteString("instructions", instructions.Text);
+        }
+
+        writer.WriteEndObject();
     }
 }

@@ -18,6 +18,8 @@ internal sealed class CapturingLogger<T> : ILogger<T>
         }
     }
 
+    public IReadOnlyList<string> Messages => [.. Entries.Select(e => e.Message)];
+
     public IDisposable? BeginScope<TState>(TState state)
         where TState : notnull => null;
 

@@ -1,8 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Hosting;
 
 namespace Portcullis.Gateway.Tests;
@@ -41,10 +39,7 @@ internal sealed class ChangingToolsUpstream : IAsyncDisposable
 
     public static async Task<ChangingToolsUpstream> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackApp.Create();
         var self = new ChangingToolsUpstream(app);
         app.MapPost("/mcp", self.HandleAsync);
         app.MapGet("/mcp", context => { context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed; return Task.CompletedTask; });

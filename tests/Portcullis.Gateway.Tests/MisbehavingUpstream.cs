@@ -2,9 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Hosting;
 
 namespace Portcullis.Gateway.Tests;
@@ -119,10 +117,7 @@ internal sealed class MisbehavingUpstream : IAsyncDisposable
 
     public static async Task<MisbehavingUpstream> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackApp.Create();
         var self = new MisbehavingUpstream(app);
         app.MapPost("/mcp/{mode?}", self.HandleAsync);
         app.MapGet("/mcp/{mode?}", context => { context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed; return Task.CompletedTask; });

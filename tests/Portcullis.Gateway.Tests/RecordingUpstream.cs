@@ -1,10 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Hosting;
 
 namespace Portcullis.Gateway.Tests;
@@ -32,10 +30,7 @@ internal sealed class RecordingUpstream : IAsyncDisposable
 
     public static async Task<RecordingUpstream> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackApp.Create();
         RecordingUpstream? self = null;
         app.MapPost("/mcp", async context =>
         {

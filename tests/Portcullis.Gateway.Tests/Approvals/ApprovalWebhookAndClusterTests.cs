@@ -2,9 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Approvals;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Hosting;
@@ -25,10 +23,7 @@ public sealed class ApprovalWebhookAndClusterTests(RedisServer redis, PostgresSe
         const string Secret = "webhook-secret-for-tests-0123456789";
         Environment.SetEnvironmentVariable("PORTCULLIS_TEST_WEBHOOK_SECRET", Secret);
         var received = new TaskCompletionSource<(string Body, string Timestamp, string Signature)>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        await using var receiver = builder.Build();
+        await using var receiver = LoopbackApp.Create();
         receiver.MapPost("/hook", async (HttpContext context) =>
         {
             using var reader = new StreamReader(context.Request.Body);

@@ -1,9 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Approvals;
 using Portcullis.Gateway.Hosting;
 using Portcullis.Policy.Documents;
@@ -39,13 +37,13 @@ public sealed class ApprovalWebhookSenderTests
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
-        var logger = new ListLogger();
+        var logger = new CapturingLogger<ApprovalWebhookSender>();
         var sender = new ApprovalWebhookSender(TimeProvider.System, logger, Dns.GetHostAddressesAsync);
 
         await sender.SendAsync(Webhook(url.Replace("{port}", Port(listener), StringComparison.Ordinal), allowPrivate: false), s_request, Cancel);
 
         Assert.False(listener.Pending());
-        var line = Assert.Single(logger.Lines);
+        var line = Assert.Single(logger.Messages);
         Assert.Contains("was not sent", line, StringComparison.Ordinal);
         Assert.Contains(url.StartsWith("http:", StringComparison.Ordinal) ? "it uses http" : "a loopback address", line, StringComparison.Ordinal);
     }
@@ -57,24 +55,24 @@ public sealed class ApprovalWebhookSenderTests
     [InlineData("::ffff:127.0.0.1", "a loopback address")]
     public async Task SendAsync_HostResolvingToANonPublicAddress_IsNotSent(string address, string kind)
     {
-        var logger = new ListLogger();
+        var logger = new CapturingLogger<ApprovalWebhookSender>();
         var sender = new ApprovalWebhookSender(TimeProvider.System, logger, Resolve(IPAddress.Parse("93.184.215.14"), IPAddress.Parse(address)));
 
         await sender.SendAsync(Webhook("https://hooks.test/p", allowPrivate: false), s_request, Cancel);
 
-        var line = Assert.Single(logger.Lines);
+        var line = Assert.Single(logger.Messages);
         Assert.Contains($"hooks.test resolves to {IPAddress.Parse(address)}, {kind}", line, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task SendAsync_HttpToAPublicAddress_IsNotSentEvenWithAllowPrivate()
     {
-        var logger = new ListLogger();
+        var logger = new CapturingLogger<ApprovalWebhookSender>();
         var sender = new ApprovalWebhookSender(TimeProvider.System, logger, Resolve(IPAddress.Parse("93.184.215.14")));
 
         await sender.SendAsync(Webhook("http://hooks.test/p", allowPrivate: true), s_request, Cancel);
 
-        Assert.Contains("a public address, and the webhook uses http; use https", Assert.Single(logger.Lines), StringComparison.Ordinal);
+        Assert.Contains("a public address, and the webhook uses http; use https", Assert.Single(logger.Messages), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -82,13 +80,13 @@ public sealed class ApprovalWebhookSenderTests
     {
         // approvals.test never resolves through real DNS: delivery proves the connection used the checked address.
         await using var receiver = await Receiver.StartAsync(_ => Results.Ok());
-        var logger = new ListLogger();
+        var logger = new CapturingLogger<ApprovalWebhookSender>();
         var sender = new ApprovalWebhookSender(TimeProvider.System, logger, Resolve(IPAddress.Loopback));
 
         await sender.SendAsync(Webhook($"http://approvals.test:{receiver.Port}/hook", allowPrivate: true), s_request, Cancel);
 
         Assert.Equal(1, receiver.Requests);
-        Assert.Empty(logger.Lines);
+        Assert.Empty(logger.Messages);
     }
 
     [Fact]
@@ -96,13 +94,13 @@ public sealed class ApprovalWebhookSenderTests
     {
         await using var second = await Receiver.StartAsync(_ => Results.Ok());
         await using var first = await Receiver.StartAsync(_ => Results.Redirect($"http://127.0.0.1:{second.Port}/hook", permanent: false, preserveMethod: true));
-        var logger = new ListLogger();
+        var logger = new CapturingLogger<ApprovalWebhookSender>();
         var sender = new ApprovalWebhookSender(TimeProvider.System, logger, Dns.GetHostAddressesAsync);
 
         await sender.SendAsync(Webhook($"http://127.0.0.1:{first.Port}/hook", allowPrivate: true), s_request, Cancel);
 
         Assert.Equal((1, 0), (first.Requests, second.Requests));
-        Assert.Contains("HTTP 307; redirects are not followed", Assert.Single(logger.Lines), StringComparison.Ordinal);
+        Assert.Contains("HTTP 307; redirects are not followed", Assert.Single(logger.Messages), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -110,13 +108,13 @@ public sealed class ApprovalWebhookSenderTests
     {
         await using var second = await Receiver.StartAsync(_ => Results.Ok());
         await using var first = await Receiver.StartAsync(_ => Results.Redirect($"http://127.0.0.1:{second.Port}/hook"));
-        var logger = new ListLogger();
+        var logger = new CapturingLogger<ApprovalWebhookSender>();
         var sender = new ApprovalWebhookSender(TimeProvider.System, logger, Dns.GetHostAddressesAsync);
 
         await sender.SendAsync(Webhook($"http://127.0.0.1:{first.Port}/hook", allowPrivate: true), s_request, Cancel);
 
         Assert.Equal((1, 0), (first.Requests, second.Requests));
-        Assert.Contains("failed: HTTP 302; redirects are not followed", Assert.Single(logger.Lines), StringComparison.Ordinal);
+        Assert.Contains("failed: HTTP 302; redirects are not followed", Assert.Single(logger.Messages), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -169,10 +167,7 @@ public sealed class ApprovalWebhookSenderTests
 
         public static async Task<Receiver> StartAsync(Func<HttpContext, IResult> answer)
         {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.ClearProviders();
-            var app = builder.Build();
+            var app = LoopbackApp.Create();
             var receiver = new Receiver(app);
             app.MapPost("/hook", (HttpContext context) =>
             {
@@ -184,34 +179,5 @@ public sealed class ApprovalWebhookSenderTests
         }
 
         public ValueTask DisposeAsync() => _app.DisposeAsync();
-    }
-
-    private sealed class ListLogger : ILogger
-    {
-        private readonly List<string> _lines = [];
-
-        public IReadOnlyList<string> Lines
-        {
-            get
-            {
-                lock (_lines)
-                {
-                    return [.. _lines];
-                }
-            }
-        }
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (_lines)
-            {
-                _lines.Add(formatter(state, exception));
-            }
-        }
     }
 }

@@ -1,0 +1,18 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Portcullis.Gateway.Tests;
+
+/// <summary>The web application behind every test server of this project (upstreams, webhook receivers): Kestrel on a free loopback port, no logging.</summary>
+internal static class LoopbackApp
+{
+    /// <summary>A built application, not yet started, for the caller to map its endpoints on.</summary>
+    public static WebApplication Create()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        return builder.Build();
+    }
+}

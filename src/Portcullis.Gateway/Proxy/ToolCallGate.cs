@@ -173,7 +173,7 @@ internal sealed class ToolCallGate
             // of an unknown name, under default allow the unknown-tool error a server gives.
             await RefuseAsync(record, decision, startedAt).ConfigureAwait(false);
             return policy.Document.Default == DefaultAction.Deny
-                ? new ToolCallAdmission { Denial = PolicyDecision.Denied(RuleIds.DefaultDeny, $"Tool '{toolName}' is not allowed by this policy (default deny).") }
+                ? new ToolCallAdmission { Denial = policy.UnlistedDenial(toolName) }
                 : new ToolCallAdmission { Error = GatewayError.InvalidParams($"Unknown tool: {toolName}"), Audited = true };
         }
 

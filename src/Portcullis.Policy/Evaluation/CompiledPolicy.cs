@@ -134,7 +134,7 @@ public sealed class CompiledPolicy
             if (_defaultProgram is null)
             {
                 trace?.Add(new ExplainStep(RuleIds.DefaultDeny, $"'{call.ToolName}' has no entry under /tools", ExplainResult.Denied));
-                return Deny(RuleIds.DefaultDeny, $"Tool '{call.ToolName}' is not allowed by this policy (default deny).");
+                return UnlistedDenial(call.ToolName);
             }
 
             program = _defaultProgram;
@@ -290,6 +290,12 @@ public sealed class CompiledPolicy
 
         return result;
     }
+
+    /// <summary>
+    /// The denial of a tool with no rule under default deny. The gateway answers a hidden tool with
+    /// it too under default deny, so that the two cannot be told apart.
+    /// </summary>
+    public PolicyDecision UnlistedDenial(string toolName) => Deny(RuleIds.DefaultDeny, $"Tool '{toolName}' is not allowed by this policy (default deny).");
 
     private PolicyDecision Deny(string ruleId, string reason) => new(PolicyOutcome.Deny, ruleId, reason, _shadow);
 

@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Logging;
+using Portcullis.Gateway.Proxy;
 using Portcullis.Storage.Audit;
 
 namespace Portcullis.Gateway.Audit;
@@ -94,5 +95,5 @@ internal sealed class RefusalRecorder : IDisposable
 
     public void Dispose() => _ration.Dispose();
 
-    private static string? Cut(string? value) => value is { Length: > MaxFieldLength } ? value[..MaxFieldLength] + "…" : value;
+    private static string? Cut(string? value) => value is null ? null : Excerpt.Of(value, MaxFieldLength);
 }

@@ -84,7 +84,7 @@ internal sealed class AnswerFilter
             // such names are compared in the envelope and result, and in each tool of a tool list (not inside schemas).
             if (FoldedNames.FindCollision(message.Span, _maxDepth, _rewriter is null ? 2 : 3) is { } folded)
             {
-                throw Unreadable($"a message has two property names that differ only by case ('{Shorten(folded)}')");
+                throw Unreadable($"a message has two property names that differ only by case ('{Excerpt.Of(folded, 40)}')");
             }
 
             var hasId = root.TryGetProperty("id", out var id) && id.ValueKind is JsonValueKind.String or JsonValueKind.Number;
@@ -111,7 +111,7 @@ internal sealed class AnswerFilter
 
             if (_requestId is null || id.GetRawText() != _requestId)
             {
-                return Drop($"the server sent a response with id {Shorten(id.GetRawText())}, which answers no request on this stream");
+                return Drop($"the server sent a response with id {Excerpt.Of(id.GetRawText(), 40)}, which answers no request on this stream");
             }
 
             if (Answered)
@@ -181,5 +181,4 @@ internal sealed class AnswerFilter
         }
     }
 
-    private static string Shorten(string text) => text.Length > 40 ? text[..40] + "…" : text;
 }

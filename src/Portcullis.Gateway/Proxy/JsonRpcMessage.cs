@@ -81,7 +81,7 @@ internal sealed class JsonRpcMessage : IDisposable
         {
             document.Dispose();
             error = GatewayError.InvalidRequest(
-                $"The message has two property names in one object that differ only by case ('{Shorten(folded)}'); a server that reads names case-insensitively could act on the other one.");
+                $"The message has two property names in one object that differ only by case ('{Excerpt.Of(folded, 60)}'); a server that reads names case-insensitively could act on the other one.");
             return null;
         }
 
@@ -122,7 +122,7 @@ internal sealed class JsonRpcMessage : IDisposable
         {
             if (!s_members.Contains(member.Name))
             {
-                return GatewayError.InvalidRequest($"Unknown member '{Shorten(member.Name)}': a JSON-RPC message has only jsonrpc, id, method and params, or result or error.");
+                return GatewayError.InvalidRequest($"Unknown member '{Excerpt.Of(member.Name, 60)}': a JSON-RPC message has only jsonrpc, id, method and params, or result or error.");
             }
         }
 
@@ -243,7 +243,6 @@ internal sealed class JsonRpcMessage : IDisposable
         return deepest;
     }
 
-    private static string Shorten(string text) => text.Length > 60 ? text[..60] + "…" : text;
 
     private static string FirstSentence(string message)
     {

@@ -55,7 +55,7 @@ internal sealed partial class McpProxyHandler(
         var refusal = new Refusal("bad_request", "") { Server = server.Id, Grant = grant.Name, Client = ClientOf(context) };
         if (context.Request.Headers.TryGetValue(ProtocolVersions.HeaderName, out var version) && !ProtocolVersions.IsSupported(version.ToString()))
         {
-            await RefuseAsync(context, GatewayError.InvalidRequest($"Unsupported MCP-Protocol-Version '{Shorten(version.ToString())}'; supported: {ProtocolVersions.SupportedList}."),
+            await RefuseAsync(context, GatewayError.InvalidRequest($"Unsupported MCP-Protocol-Version '{Excerpt.Of(version.ToString(), 100)}'; supported: {ProtocolVersions.SupportedList}."),
                 refusal).ConfigureAwait(false);
             return;
         }
@@ -227,7 +227,7 @@ internal sealed partial class McpProxyHandler(
         var origin = context.Request.Headers.Origin.ToString();
         if (!_hosts.Allows(context.Request.Host.Host) || origin.Length == 0 || !_origins.Contains(origin))
         {
-            await RefuseAsync(context, GatewayError.Forbidden(origin.Length == 0 ? "A preflight needs an Origin." : $"Origin '{Shorten(origin)}' is not allowed."),
+            await RefuseAsync(context, GatewayError.Forbidden(origin.Length == 0 ? "A preflight needs an Origin." : $"Origin '{Excerpt.Of(origin, 100)}' is not allowed."),
                 new Refusal("origin", "CORS preflight refused") { Server = serverId, Client = ClientOf(context) }).ConfigureAwait(false);
             return;
         }
@@ -277,7 +277,7 @@ internal sealed partial class McpProxyHandler(
         var refusal = new Refusal("host", "") { Server = serverId, Client = ClientOf(context) };
         if (!_hosts.Allows(context.Request.Host.Host))
         {
-            await RefuseAsync(context, GatewayError.Forbidden($"Host '{Shorten(context.Request.Host.Host)}' is not allowed."), refusal).ConfigureAwait(false);
+            await RefuseAsync(context, GatewayError.Forbidden($"Host '{Excerpt.Of(context.Request.Host.Host, 100)}' is not allowed."), refusal).ConfigureAwait(false);
             return null;
         }
 
@@ -290,7 +290,7 @@ internal sealed partial class McpProxyHandler(
             }
             else if (!IsSameOrigin(context.Request, origin))
             {
-                await RefuseAsync(context, GatewayError.Forbidden($"Origin '{Shorten(origin)}' is not allowed."), refusal with { Action = "origin" }).ConfigureAwait(false);
+                await RefuseAsync(context, GatewayError.Forbidden($"Origin '{Excerpt.Of(origin, 100)}' is not allowed."), refusal with { Action = "origin" }).ConfigureAwait(false);
                 return null;
             }
         }
@@ -316,7 +316,7 @@ internal sealed partial class McpProxyHandler(
         if (check.Status is GrantCheckStatus.Accepted or GrantCheckStatus.WrongServer && !_servers.ContainsKey(serverId))
         {
             // Only a caller with a live grant learns whether a server id exists.
-            await RefuseAsync(context, new GatewayError(StatusCodes.Status404NotFound, -32600, $"Unknown server '{Shorten(serverId)}'."),
+            await RefuseAsync(context, new GatewayError(StatusCodes.Status404NotFound, -32600, $"Unknown server '{Excerpt.Of(serverId, 100)}'."),
                 refusal with { Action = "unknown_server" }).ConfigureAwait(false);
             return null;
         }
@@ -430,5 +430,4 @@ internal sealed partial class McpProxyHandler(
 
     private static string? ClientOf(HttpContext context) => context.Connection.RemoteIpAddress?.ToString();
 
-    private static string Shorten(string text) => text.Length > 100 ? text[..100] + "…" : text;
 }

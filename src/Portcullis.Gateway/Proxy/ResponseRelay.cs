@@ -37,7 +37,7 @@ internal static class ResponseRelay
 
         if (!string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase))
         {
-            throw filter.Unreadable($"the answer's content type is '{Shorten(mediaType ?? "none")}', not JSON or an event stream");
+            throw filter.Unreadable($"the answer's content type is '{Excerpt.Of(mediaType ?? "none", 60)}', not JSON or an event stream");
         }
 
         var body = await ReadCappedAsync(upstream.Content, maxBytes, cancellationToken).ConfigureAwait(false)
@@ -202,7 +202,6 @@ internal static class ResponseRelay
         }
     }
 
-    private static string Shorten(string text) => text.Length > 60 ? text[..60] + "…" : text;
 
     /// <summary>Reads a JSON body up to <paramref name="maxBytes"/>; null when it is larger.</summary>
     internal static async Task<byte[]?> ReadCappedAsync(HttpContent content, long maxBytes, CancellationToken cancellationToken)

@@ -42,11 +42,15 @@ internal static class ConfigFile
     /// nothing outside the gateway process — <paramref name="memoryLacks"/> says what —, an
     /// unreachable or failing store) to <paramref name="error"/> and returns the matching exit code.
     /// </summary>
+    /// <remarks>
+    /// A command that <paramref name="writesAudit"/> needs the audit checkpoint key when one is
+    /// configured; nothing else of the configuration's secrets or policy files concerns it.
+    /// </remarks>
     public static async Task<int> WithStateAsync(string path, TextWriter error, string memoryLacks, Func<GatewayConfig, GatewayState, Task<int>> action,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool writesAudit = false)
     {
         var config = Load(path, error);
-        if (config is null)
+        if (config is null || (writesAudit && !CanWriteAudit(config, path, error)))
         {
             return ExitCodes.UsageOrIo;
         }
@@ -72,6 +76,18 @@ internal static class ConfigFile
             error.WriteLine($"{path}: the store ({config.Store}) failed: {e.Message}");
             return ExitCodes.UsageOrIo;
         }
+    }
+
+    /// <summary>False after saying why, when the audit key is configured from a variable this process lacks.</summary>
+    public static bool CanWriteAudit(GatewayConfig config, string path, TextWriter error)
+    {
+        if (config.Audit.UnsetCheckpointKey is not { } unset)
+        {
+            return true;
+        }
+
+        WriteProblems(error, path, [$"{unset} This command writes audit records, whose checkpoints the key signs."]);
+        return false;
     }
 
     /// <summary>Who runs this command, as audit records name them.</summary>

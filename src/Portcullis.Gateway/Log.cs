@@ -41,6 +41,12 @@ internal static partial class Log
     [LoggerMessage(1006, LogLevel.Warning, "Could not check the store for policy changes: {Message}")]
     public static partial void PolicySyncFailed(ILogger logger, string message);
 
+    [LoggerMessage(1007, LogLevel.Warning, "Policy file {Path} for server '{ServerId}' is invalid; serving the newest stored version {Version} as asked (--if-policy-invalid use-stored). The file is imported once it is valid. Errors:\n{Errors}")]
+    public static partial void PolicyFileInvalidServingStored(ILogger logger, string serverId, string path, int version, string errors);
+
+    [LoggerMessage(1008, LogLevel.Warning, "Server '{ServerId}' serves policy version {Version} ({Source}: {Comment}), not its policy file {Path}, which {FileMatches}. The file takes over when it next changes; `portcullis policy history` shows both.")]
+    public static partial void PolicyFileNotInForce(ILogger logger, string serverId, int version, string source, string comment, string path, string fileMatches);
+
     [LoggerMessage(2003, LogLevel.Warning, "Allowed {Tool} on '{ServerId}' for grant '{Grant}' without reserving its limit {RuleId}: the counter store is unavailable and fail_mode is open.")]
     public static partial void FailOpenAllowed(ILogger logger, string tool, string serverId, string grant, string ruleId);
 

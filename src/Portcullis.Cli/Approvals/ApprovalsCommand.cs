@@ -97,16 +97,16 @@ internal static class ApprovalsCommand
                     error.WriteLine($"Approval '{approvalId}' is already {approval?.Status ?? "decided"}.");
                     return ExitCodes.Invalid;
             }
-        }, cancellationToken));
+        }, cancellationToken, writesAudit: true));
         return command;
     }
 
     private static Task<int> WithStateAsync(ParseResult parseResult, Option<string> configFile,
-        Func<GatewayConfig, GatewayState, TextWriter, TextWriter, Task<int>> action, CancellationToken cancellationToken)
+        Func<GatewayConfig, GatewayState, TextWriter, TextWriter, Task<int>> action, CancellationToken cancellationToken, bool writesAudit = false)
     {
         var (output, error) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
         return ConfigFile.WithStateAsync(parseResult.GetRequiredValue(configFile), error, "approvals",
-            (config, state) => action(config, state, output, error), cancellationToken);
+            (config, state) => action(config, state, output, error), cancellationToken, writesAudit);
     }
 
     private static string Time(DateTimeOffset time) => AuditCanonicalForm.FormatTime(time)[..19].Replace('T', ' ');

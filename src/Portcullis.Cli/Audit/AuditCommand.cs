@@ -79,6 +79,12 @@ internal static class AuditCommand
                     records.Add(record);
                 }
 
+                if (key is null && config.Audit.UnsetCheckpointKey is { } unset)
+                {
+                    ConfigFile.WriteProblems(error, configPath!, [$"{unset} Give the key with --key or set the variable: without it signatures cannot be checked."]);
+                    return ExitCodes.UsageOrIo;
+                }
+
                 return Report(AuditVerifier.Verify(records, KeyBytes(key ?? config.Audit.CheckpointKey)), output, error);
             }, cancellationToken);
         });

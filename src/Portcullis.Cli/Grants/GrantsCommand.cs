@@ -107,7 +107,7 @@ internal static class GrantsCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var (output, error) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
-            if (await OpenStoreAsync(parseResult.GetRequiredValue(configFile), error, cancellationToken, requireStore: false) is not var (config, state))
+            if (await OpenStoreAsync(parseResult.GetRequiredValue(configFile), error, cancellationToken, requireStore: false, writesAudit: false) is not var (config, state))
             {
                 return ExitCodes.UsageOrIo;
             }
@@ -199,11 +199,12 @@ internal static class GrantsCommand
         await audit.RecordAsync(new AuditRecord { Kind = AuditKinds.Admin, Actor = ConfigFile.Actor, Action = action, Target = "grant:" + grantName, After = after });
     }
 
+    /// <summary>The configuration and its opened store; every command but <c>list</c> changes a grant and writes an audit record.</summary>
     private static async Task<(GatewayConfig Config, GatewayState State)?> OpenStoreAsync(string path, TextWriter error, CancellationToken cancellationToken,
-        bool requireStore = true)
+        bool requireStore = true, bool writesAudit = true)
     {
         var config = ConfigFile.Load(path, error);
-        if (config is null)
+        if (config is null || (writesAudit && !ConfigFile.CanWriteAudit(config, path, error)))
         {
             return null;
         }

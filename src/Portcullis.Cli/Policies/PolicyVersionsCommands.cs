@@ -27,15 +27,37 @@ internal static class PolicyVersionsCommands
 
     private static Command History(Option<string> configFile, Option<string> server)
     {
-        var command = new Command("history", "List the stored versions of a server's policy, newest (in force) first.") { configFile, server };
+        var command = new Command("history", "List the stored versions of a server's policy, newest (in force) first, and which one the policy file matches.")
+        {
+            configFile, server,
+        };
         command.SetAction((parseResult, cancellationToken) => WithStoreAsync(parseResult, configFile, server, async (config, store, serverId, output, _) =>
         {
             var versions = await store.Policies.ListAsync(serverId, cancellationToken);
+            var policyServer = config.Servers.Single(s => s.Id == serverId);
+            var file = await PolicyFileState.ReadAsync(policyServer, versions, cancellationToken);
             output.WriteLine($"{"VERSION",-8} {"SAVED (UTC)",-20} {"SOURCE",-8} COMMENT");
             foreach (var version in versions)
             {
-                var inForce = version == versions[0] ? " (in force)" : "";
-                output.WriteLine($"{version.Version,-8} {Format(version.CreatedAt),-20} {version.Source,-8} {version.Comment}{inForce}");
+                var marks = new List<string>();
+                if (version == versions[0])
+                {
+                    marks.Add("in force");
+                }
+
+                if (version == file.Match)
+                {
+                    marks.Add("matches the file");
+                }
+
+                var note = marks.Count == 0 ? "" : $" ({string.Join(", ", marks)})";
+                output.WriteLine($"{version.Version,-8} {Format(version.CreatedAt),-20} {version.Source,-8} {version.Comment}{note}");
+            }
+
+            if (file.Explanation(versions.Count > 0 ? versions[0] : null) is { } explanation)
+            {
+                output.WriteLine();
+                output.WriteLine(explanation);
             }
 
             return ExitCodes.Success;
@@ -87,7 +109,7 @@ internal static class PolicyVersionsCommands
             var note = parseResult.GetValue(comment) ?? $"saved from {Path.GetFullPath(path)}";
             return await SaveAsync(config, store, new NewPolicyVersion(serverId, text, PolicyRegistry.FormatName(PolicyParser.FormatOf(path)), "cli", note,
                 timeProvider.GetUtcNow()), path, output, error, cancellationToken);
-        }, cancellationToken));
+        }, cancellationToken, writesAudit: true));
         return command;
     }
 
@@ -108,7 +130,7 @@ internal static class PolicyVersionsCommands
             var note = $"restored from version {number}" + (parseResult.GetValue(comment) is { } why ? ": " + why : "");
             return await SaveAsync(config, store, new NewPolicyVersion(serverId, old.Text, old.Format, "restore", note, timeProvider.GetUtcNow()),
                 $"version {number}", output, error, cancellationToken);
-        }, cancellationToken));
+        }, cancellationToken, writesAudit: true));
         return command;
     }
 
@@ -129,7 +151,7 @@ internal static class PolicyVersionsCommands
     }
 
     private static Task<int> WithStoreAsync(ParseResult parseResult, Option<string> configFile, Option<string> server,
-        Func<GatewayConfig, GatewayState, string, TextWriter, TextWriter, Task<int>> action, CancellationToken cancellationToken)
+        Func<GatewayConfig, GatewayState, string, TextWriter, TextWriter, Task<int>> action, CancellationToken cancellationToken, bool writesAudit = false)
     {
         var (output, error) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
         var serverId = parseResult.GetRequiredValue(server);
@@ -142,7 +164,7 @@ internal static class PolicyVersionsCommands
             }
 
             return await action(config, state, serverId, output, error);
-        }, cancellationToken);
+        }, cancellationToken, writesAudit);
     }
 
     private static string Format(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);

@@ -17,7 +17,8 @@ internal static class ServeCommand
         var configFile = new Option<string?>("--config") { Description = "The gateway configuration file (portcullis.json)." };
         var demo = new Option<bool>("--demo") { Description = "Run a self-contained demo: a built-in upstream, the brief's policy and a fresh grant." };
         var listen = new Option<string?>("--listen") { Description = "Override the listen URL, e.g. http://127.0.0.1:8787." };
-        var command = new Command("serve", "Run the gateway.") { configFile, demo, listen };
+        var ifPolicyInvalid = ServingOptions.IfPolicyInvalid();
+        var command = new Command("serve", "Run the gateway.") { configFile, demo, listen, ifPolicyInvalid };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var output = parseResult.InvocationConfiguration.Output;
@@ -40,19 +41,21 @@ internal static class ServeCommand
 
             return isDemo
                 ? await RunDemoAsync(listenOverride ?? new Uri("http://127.0.0.1:8787"), output, cancellationToken).ConfigureAwait(false)
-                : await RunConfigAsync(path!, listenOverride, output, error, cancellationToken).ConfigureAwait(false);
+                : await RunConfigAsync(path!, listenOverride, parseResult.GetValue(ifPolicyInvalid), output, error, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> RunConfigAsync(string path, Uri? listen, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> RunConfigAsync(string path, Uri? listen, InvalidPolicyFile onInvalidPolicy, TextWriter output, TextWriter error,
+        CancellationToken cancellationToken)
     {
         var config = ConfigFile.Load(path, error);
-        if (config is null)
+        if (config is null || ServingOptions.Prepare(config with { OnInvalidPolicyFile = onInvalidPolicy }, null, path, error) is not { } ready)
         {
             return ExitCodes.UsageOrIo;
         }
 
+        config = ready;
         if (listen is not null)
         {
             config = config with { Listen = listen };

@@ -18,17 +18,21 @@ internal static class StdioCommand
         var configFile = new Option<string>("--config") { Description = "The gateway configuration file.", Required = true };
         var server = new Option<string>("--server") { Description = "The id of the upstream server to front.", Required = true };
         var tokenEnv = new Option<string>("--token-env") { Description = "The environment variable holding the grant token.", Required = true };
-        var command = new Command("stdio", "Serve one upstream over stdio, as the grant whose token is in --token-env.") { configFile, server, tokenEnv };
+        var ifPolicyInvalid = ServingOptions.IfPolicyInvalid();
+        var command = new Command("stdio", "Serve one upstream over stdio, as the grant whose token is in --token-env.") { configFile, server, tokenEnv, ifPolicyInvalid };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var error = parseResult.InvocationConfiguration.Error;
             var path = parseResult.GetRequiredValue(configFile);
+            var serverId = parseResult.GetRequiredValue(server);
             var config = ConfigFile.Load(path, error);
-            if (config is null)
+            if (config is null
+                || ServingOptions.Prepare(config with { OnInvalidPolicyFile = parseResult.GetValue(ifPolicyInvalid) }, serverId, path, error) is not { } ready)
             {
                 return ExitCodes.UsageOrIo;
             }
 
+            config = ready;
             var variable = parseResult.GetRequiredValue(tokenEnv);
             var token = Environment.GetEnvironmentVariable(variable);
             if (string.IsNullOrEmpty(token))
@@ -46,7 +50,7 @@ internal static class StdioCommand
             string? refusal;
             try
             {
-                (gateway, refusal) = await StdioGateway.CreateAsync(config, parseResult.GetRequiredValue(server), token, output, loggers, TimeProvider.System, cancellationToken);
+                (gateway, refusal) = await StdioGateway.CreateAsync(config, serverId, token, output, loggers, TimeProvider.System, cancellationToken);
             }
             catch (StoreUnavailableException e)
             {

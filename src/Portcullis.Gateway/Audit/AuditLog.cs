@@ -25,6 +25,12 @@ public sealed class AuditLog : IAsyncDisposable
     public AuditLog(IEnumerable<IAuditSink> sinks, AuditConfig config, string spillDirectory, string role, TimeProvider timeProvider, ILogger<AuditLog> logger)
     {
         ArgumentNullException.ThrowIfNull(config);
+        if (config.UnsetCheckpointKey is { } unset)
+        {
+            // Records written now would carry unsigned checkpoints that verification later calls forged.
+            throw new InvalidOperationException($"Audit records cannot be written: {unset}");
+        }
+
         _chain = new AuditChain(AuditChain.NewId(role));
         _key = config.CheckpointKey is { } key ? System.Text.Encoding.UTF8.GetBytes(key) : [];
         _checkpointEvery = config.CheckpointEvery;

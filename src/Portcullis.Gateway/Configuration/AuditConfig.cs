@@ -20,6 +20,12 @@ public sealed record AuditConfig
     /// <summary>The key that signs checkpoints (HMAC-SHA256); without one checkpoints are unsigned.</summary>
     public string? CheckpointKey { get; init; }
 
+    /// <summary>
+    /// Set when the key is configured as <c>env:NAME</c> and the variable is not set here: records
+    /// cannot be written (their checkpoints would go unsigned) nor signatures checked.
+    /// </summary>
+    public ConfigError? UnsetCheckpointKey { get; init; }
+
     /// <summary>A checkpoint after every this many records (and when the writer stops).</summary>
     public int CheckpointEvery { get; init; } = 1000;
 

@@ -65,6 +65,7 @@ public static partial class ConfigLoader
                 audit = audit with { CheckpointEvery = (int?)PositiveNumber(every, "/audit/checkpoint_every", 1, 1_000_000) ?? audit.CheckpointEvery };
             }
 
+            var unsetBefore = unsetSecrets.Count;
             if (element.TryGetProperty("checkpoint_key", out var key) && Secret(key, "/audit/checkpoint_key") is { } keyText)
             {
                 if (keyText.Length < 32)
@@ -73,6 +74,11 @@ public static partial class ConfigLoader
                 }
 
                 audit = audit with { CheckpointKey = keyText };
+            }
+
+            if (unsetSecrets.Count != unsetBefore)
+            {
+                audit = audit with { UnsetCheckpointKey = unsetSecrets[^1] };
             }
 
             if (element.TryGetProperty("spill_dir", out var spill) && String(spill, "/audit/spill_dir") is { Length: > 0 } spillText)

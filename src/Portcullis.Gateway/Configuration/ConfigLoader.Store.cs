@@ -66,7 +66,7 @@ public static partial class ConfigLoader
             {
                 Error("/store", "The distributed store needs 'redis' (counters, sessions, change messages). " + StoreHint);
             }
-            else if (Secret(redisElement, "/store/redis") is { } redisText)
+            else if (Secret(redisElement, "/store/redis", required: true) is { } redisText)
             {
                 if (RedisConnection.TryValidate(redisText, out var problem))
                 {
@@ -82,7 +82,7 @@ public static partial class ConfigLoader
             {
                 Error("/store", "The distributed store needs 'postgres' (grants, policy versions). " + StoreHint);
             }
-            else if (Secret(postgresElement, "/store/postgres") is { } postgresText)
+            else if (Secret(postgresElement, "/store/postgres", required: true) is { } postgresText)
             {
                 if (PostgresDatabase.TryValidate(postgresText, out var problem))
                 {

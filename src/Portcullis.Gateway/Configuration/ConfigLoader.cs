@@ -8,7 +8,11 @@ namespace Portcullis.Gateway.Configuration;
 
 /// <summary>
 /// Reads <c>portcullis.json</c>: checks every key, resolves <c>env:NAME</c> secrets, and parses
-/// each server's policy file, reporting every problem at once.
+/// each server's policy file, reporting every problem at once. A secret whose variable is not set
+/// and a policy file with errors do not make the configuration invalid: they are kept as
+/// <see cref="GatewayConfig.UnsetSecrets"/> and <see cref="GatewayConfig.PolicyProblems"/>, so a
+/// command that does not use them (revoking a grant in an incident) still runs, and a command that
+/// does refuses with the precise reason.
 /// </summary>
 public static partial class ConfigLoader
 {
@@ -53,7 +57,9 @@ public static partial class ConfigLoader
 
         using (document)
         {
-            var reader = new Reader(errors, environment);
+            var unsetSecrets = new List<ConfigError>();
+            var policyProblems = new List<ConfigError>();
+            var reader = new Reader(errors, environment, unsetSecrets, policyProblems);
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
@@ -174,6 +180,8 @@ public static partial class ConfigLoader
                 Grants = grants.ToImmutable(),
                 MaxArgumentDepth = maxArgumentDepth,
                 SessionIdleTimeout = idleTimeout,
+                UnsetSecrets = [.. unsetSecrets],
+                PolicyProblems = [.. policyProblems],
             }, errors);
         }
     }
@@ -182,7 +190,7 @@ public static partial class ConfigLoader
     internal static partial Regex IdPattern();
 
     /// <summary>Field readers that record an error instead of throwing.</summary>
-    private sealed partial class Reader(List<ConfigError> errors, Func<string, string?> environment)
+    private sealed partial class Reader(List<ConfigError> errors, Func<string, string?> environment, List<ConfigError> unsetSecrets, List<ConfigError> policyProblems)
     {
         public void Error(string path, string message) => errors.Add(new ConfigError(path, message));
 
@@ -229,8 +237,13 @@ public static partial class ConfigLoader
             return builder.ToImmutable();
         }
 
-        /// <summary>A string that may be <c>env:NAME</c>, read from the environment.</summary>
-        public string? Secret(JsonElement element, string path)
+        /// <summary>
+        /// A string that may be <c>env:NAME</c>, read from the environment. An unset variable is an
+        /// error when <paramref name="required"/> (every command needs it, such as the store's
+        /// address); otherwise it is recorded in the unset secrets and null is returned, and the
+        /// part that holds it cannot be used.
+        /// </summary>
+        public string? Secret(JsonElement element, string path, bool required = false)
         {
             if (String(element, path) is not { } value)
             {
@@ -243,10 +256,16 @@ public static partial class ConfigLoader
             }
 
             var name = value[4..];
-            var resolved = name.Length == 0 ? null : environment(name);
+            if (name.Length == 0)
+            {
+                Error(path, "'env:' names no environment variable; write \"env:NAME\".");
+                return null;
+            }
+
+            var resolved = environment(name);
             if (string.IsNullOrEmpty(resolved))
             {
-                Error(path, $"Environment variable '{name}' is not set.");
+                (required ? errors : unsetSecrets).Add(new ConfigError(path, $"Environment variable '{name}' is not set."));
                 return null;
             }
 
@@ -284,6 +303,8 @@ public static partial class ConfigLoader
             }
 
             var before = errors.Count;
+            var unsetBefore = unsetSecrets.Count;
+            var problemsBefore = policyProblems.Count;
             CheckKeys(element, path, s_serverKeys);
             string? id = null;
             if (!element.TryGetProperty("id", out var idElement))
@@ -397,6 +418,8 @@ public static partial class ConfigLoader
                 Command = command,
                 Arguments = arguments,
                 Environment = environmentVariables,
+                UnsetSecrets = [.. unsetSecrets.Skip(unsetBefore)],
+                PolicyProblems = [.. policyProblems.Skip(problemsBefore)],
             };
         }
 
@@ -409,6 +432,7 @@ public static partial class ConfigLoader
             }
 
             var before = errors.Count;
+            var unsetBefore = unsetSecrets.Count;
             CheckKeys(element, path, s_grantKeys);
             string? name = null;
             if (!element.TryGetProperty("name", out var nameElement))
@@ -468,8 +492,9 @@ public static partial class ConfigLoader
                 }
             }
 
-            if (errors.Count != before)
+            if (errors.Count != before || unsetSecrets.Count != unsetBefore)
             {
+                // A grant whose token is not in this environment cannot authenticate anyone here.
                 return null;
             }
 
@@ -485,13 +510,13 @@ public static partial class ConfigLoader
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                Error(pointer, $"Cannot read policy file {path}: {e.Message}");
+                policyProblems.Add(new ConfigError(pointer, $"Cannot read policy file {path}: {e.Message}"));
                 return;
             }
 
             foreach (var error in PolicyParser.Parse(text, PolicyParser.FormatOf(path)).Errors)
             {
-                Error(pointer, $"{path}: {error}");
+                policyProblems.Add(new ConfigError(pointer, $"{path}: {error}"));
             }
         }
     }

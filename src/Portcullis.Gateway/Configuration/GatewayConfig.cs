@@ -55,6 +55,43 @@ public sealed record GatewayConfig
 
     /// <summary>How deeply a call's <c>arguments</c> may nest (the arguments object itself is level 1); deeper messages are refused.</summary>
     public int MaxArgumentDepth { get; init; } = DefaultArgumentDepth;
+
+    /// <summary>
+    /// <c>env:NAME</c> secrets whose variable is not set in this process. The parts that hold them
+    /// are left out (an admin, a grant) or refuse to run (a server, the audit log); serving needs none.
+    /// </summary>
+    public ImmutableArray<ConfigError> UnsetSecrets { get; init; } = [];
+
+    /// <summary>Errors in the servers' policy files: they stop serving, not commands that leave policies alone.</summary>
+    public ImmutableArray<ConfigError> PolicyProblems { get; init; } = [];
+
+    /// <summary>What serving does when a server's policy file has errors: refuse to start, or serve the newest stored version.</summary>
+    public InvalidPolicyFile OnInvalidPolicyFile { get; init; } = InvalidPolicyFile.Refuse;
+
+    /// <summary>
+    /// What stops serving one server (<paramref name="serverId"/>, as the stdio front does) or all of
+    /// them (null): the secrets they, the audit log and (for all) the admins and grants need, and
+    /// their policy files' errors unless stored versions may serve instead.
+    /// </summary>
+    public IReadOnlyList<ConfigError> ProblemsForServing(string? serverId = null)
+    {
+        var servers = Servers.Where(s => serverId is null || s.Id == serverId).ToList();
+        IEnumerable<ConfigError> secrets = serverId is null
+            ? UnsetSecrets
+            : [.. Audit.UnsetCheckpointKey is { } key ? [key] : Array.Empty<ConfigError>(), .. servers.SelectMany(s => s.UnsetSecrets)];
+        var policies = OnInvalidPolicyFile == InvalidPolicyFile.Refuse ? servers.SelectMany(s => s.PolicyProblems) : [];
+        return [.. secrets, .. policies];
+    }
+}
+
+/// <summary>What serving does at start-up when a server's policy file has errors.</summary>
+public enum InvalidPolicyFile
+{
+    /// <summary>Do not start; the errors are reported.</summary>
+    Refuse,
+
+    /// <summary>Start on the newest stored version of that server's policy, with a warning; the file is imported once it is valid.</summary>
+    UseStored,
 }
 
 /// <summary>One upstream MCP server, reached over Streamable HTTP or started as a command that speaks stdio.</summary>
@@ -92,6 +129,12 @@ public sealed record UpstreamServerConfig
 
     /// <summary>What the gateway tolerates from this server before it answers the client with an error itself.</summary>
     public UpstreamLimits Limits { get; init; } = new();
+
+    /// <summary>Header or environment secrets of this server whose variable is not set; the server cannot be reached until they are.</summary>
+    public ImmutableArray<ConfigError> UnsetSecrets { get; init; } = [];
+
+    /// <summary>Errors in this server's policy file (empty when it is valid).</summary>
+    public ImmutableArray<ConfigError> PolicyProblems { get; init; } = [];
 }
 
 /// <summary>

@@ -22,6 +22,11 @@ public static class GatewayApp
     public static async Task<WebApplication> BuildAsync(GatewayConfig config, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(config);
+        if (config.ProblemsForServing() is { Count: > 0 } problems)
+        {
+            throw new InvalidOperationException($"The gateway cannot serve: {string.Join("; ", problems)}");
+        }
+
         var state = await GatewayState.OpenAsync(config.Store, SessionRetention(config), TimeProvider.System, cancellationToken).ConfigureAwait(false);
         // The gateway reads no appsettings.json; watching for it would put a recursive file watcher
         // on the working directory, which wakes on every write to a SQLite store kept there.

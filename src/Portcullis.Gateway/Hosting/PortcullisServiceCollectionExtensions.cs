@@ -25,7 +25,7 @@ public static class PortcullisServiceCollectionExtensions
         services.AddSingleton(sp => new GrantRegistry(config.Grants, sp.GetRequiredService<TimeProvider>(), state.Grants));
         services.AddSingleton(sp => new SessionRegistry(state.Sessions, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SessionRegistry>>()));
         services.AddSingleton(sp => new PolicyRegistry(config.Servers, state.Policies, state.Changes, sp.GetRequiredService<AuditLog>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PolicyRegistry>>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PolicyRegistry>>(), config.OnInvalidPolicyFile));
         services.AddSingleton(sp => AuditSinks.OpenLog(config, state, "gateway", sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(sp => new ApprovalService(state.Approvals, state.Changes, sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ApprovalService>>()));

@@ -35,11 +35,13 @@ public sealed class PolicyRegistry : IDisposable
     private readonly List<FileSystemWatcher> _watchers = [];
     private readonly SemaphoreSlim _fileLock = new(1, 1);
     private readonly ConcurrentDictionary<string, long> _saveGenerations = new(StringComparer.Ordinal);
+    private readonly InvalidPolicyFile _onInvalidFile;
 
     /// <summary>Creates the registry; <see cref="InitializeAsync"/> loads the policies.</summary>
     public PolicyRegistry(IEnumerable<UpstreamServerConfig> servers, IPolicyStore store, IChangeFeed? changes, AuditLog? audit, TimeProvider timeProvider,
-        ILogger<PolicyRegistry> logger)
+        ILogger<PolicyRegistry> logger, InvalidPolicyFile onInvalidFile = InvalidPolicyFile.Refuse)
     {
+        _onInvalidFile = onInvalidFile;
         _servers = [.. servers];
         _store = store;
         _changes = changes;
@@ -69,17 +71,24 @@ public sealed class PolicyRegistry : IDisposable
             var text = server.PolicyText ?? await File.ReadAllTextAsync(server.PolicyPath!, cancellationToken).ConfigureAwait(false);
             var imported = await _store.LatestAsync(server.Id, source, cancellationToken).ConfigureAwait(false);
             (PolicyVersion Version, CompiledPolicy Policy)? saved = null;
+            var fileInvalid = false;
             if (imported?.Text != text)
             {
                 var format = server.PolicyPath is null ? PolicyFormat.Json : PolicyParser.FormatOf(server.PolicyPath);
                 var (version, compiled, errors) = await SaveCompiledAsync(_store, _changes, new NewPolicyVersion(server.Id, text, FormatName(format), source,
                     comment, _timeProvider.GetUtcNow()), _audit, "gateway", cancellationToken).ConfigureAwait(false);
-                if (version is null)
+                if (version is not null)
+                {
+                    saved = (version, compiled!);
+                }
+                else if (await ServeStoredInsteadAsync(server, errors, cancellationToken).ConfigureAwait(false))
+                {
+                    fileInvalid = true;
+                }
+                else
                 {
                     throw new InvalidOperationException($"Policy for server '{server.Id}' is invalid: {string.Join("; ", errors)}");
                 }
-
-                saved = (version, compiled!);
             }
 
             var latest = await _store.LatestAsync(server.Id, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -89,11 +98,49 @@ public sealed class PolicyRegistry : IDisposable
                 throw new InvalidOperationException($"The newest stored policy of server '{server.Id}' cannot be applied; see the log.");
             }
 
+            if (server.PolicyPath is { } file && latest.Source != "file" && saved is null && !fileInvalid)
+            {
+                await WarnFileNotInForceAsync(server.Id, file, text, latest, cancellationToken).ConfigureAwait(false);
+            }
+
             if (server.PolicyPath is { } watched)
             {
                 Watch(server.Id, watched);
             }
         }
+    }
+
+    /// <summary>
+    /// When asked to (<see cref="InvalidPolicyFile.UseStored"/>) and a stored version exists, logs
+    /// that the file is invalid and lets the newest stored version serve; false otherwise.
+    /// </summary>
+    private async Task<bool> ServeStoredInsteadAsync(UpstreamServerConfig server, IReadOnlyList<PolicyError> errors, CancellationToken cancellationToken)
+    {
+        if (_onInvalidFile != InvalidPolicyFile.UseStored || server.PolicyPath is not { } path
+            || await _store.LatestAsync(server.Id, cancellationToken: cancellationToken).ConfigureAwait(false) is not { } stored)
+        {
+            return false;
+        }
+
+        Log.PolicyFileInvalidServingStored(_logger, server.Id, path, stored.Version, string.Join(Environment.NewLine, errors));
+        return true;
+    }
+
+    /// <summary>
+    /// Says at start-up that a version saved or restored by an operator serves while the file says
+    /// otherwise: the file is imported only when its text changes, so a restart does not undo a restore.
+    /// </summary>
+    private async Task WarnFileNotInForceAsync(string serverId, string path, string fileText, PolicyVersion inForce, CancellationToken cancellationToken)
+    {
+        var versions = await _store.ListAsync(serverId, cancellationToken).ConfigureAwait(false);
+        var match = versions.FirstOrDefault(v => v.Text == fileText);
+        if (match?.Version == inForce.Version)
+        {
+            return;
+        }
+
+        var fileMatches = match is null ? "matches no stored version" : $"matches version {match.Version}";
+        Log.PolicyFileNotInForce(_logger, serverId, inForce.Version, inForce.Source, inForce.Comment, path, fileMatches);
     }
 
     /// <summary>Applies every server's newest stored version that is newer than the one in force.</summary>

@@ -81,6 +81,11 @@ public sealed class StdioGateway : IAsyncDisposable
             return (null, $"No server has id '{serverId}'. Servers: {string.Join(", ", config.Servers.Select(s => s.Id))}.");
         }
 
+        if (config.ProblemsForServing(serverId) is { Count: > 0 } problems)
+        {
+            return (null, $"Server '{serverId}' cannot be served: {string.Join("; ", problems)}");
+        }
+
         var state = await GatewayState.OpenAsync(config.Store, GatewayApp.SessionRetention(config), timeProvider, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -90,11 +95,14 @@ public sealed class StdioGateway : IAsyncDisposable
             if (problem is not null)
             {
                 await state.DisposeAsync().ConfigureAwait(false);
-                return (null, problem);
+                var notChecked = config.UnsetSecrets.Where(s => s.Path.StartsWith("/grants/", StringComparison.Ordinal)).ToList();
+                return (null, notChecked.Count == 0 ? problem
+                    : $"{problem} Grants of the configuration whose token variable is not set here were not checked: {string.Join("; ", notChecked)}");
             }
 
             var audit = AuditSinks.OpenLog(config, state, "stdio", timeProvider, loggerFactory);
-            var policies = new PolicyRegistry([server], state.Policies, state.Changes, audit, timeProvider, loggerFactory.CreateLogger<PolicyRegistry>());
+            var policies = new PolicyRegistry([server], state.Policies, state.Changes, audit, timeProvider, loggerFactory.CreateLogger<PolicyRegistry>(),
+                config.OnInvalidPolicyFile);
             await policies.InitializeAsync(cancellationToken).ConfigureAwait(false);
             var sync = new PolicySync(policies, state.Changes, loggerFactory.CreateLogger<PolicySync>());
             await sync.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -11,6 +11,13 @@ internal sealed class UpstreamClients : IDisposable
 
     public UpstreamClients(IEnumerable<UpstreamServerConfig> servers, ILoggerFactory loggerFactory)
     {
+        servers = [.. servers];
+        if (servers.SelectMany(s => s.UnsetSecrets).ToList() is { Count: > 0 } unset)
+        {
+            // Without its header or environment secret a server would be called without its credentials.
+            throw new InvalidOperationException($"An upstream's secrets are not set: {string.Join("; ", unset)}");
+        }
+
         _network = new HttpClient(new SocketsHttpHandler
         {
             AllowAutoRedirect = false,

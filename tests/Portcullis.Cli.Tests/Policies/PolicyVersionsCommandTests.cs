@@ -38,11 +38,36 @@ public sealed class PolicyVersionsCommandTests : IDisposable
         Assert.Equal((0, 0, 0), (first.ExitCode, second.ExitCode, restored.ExitCode));
         Assert.Contains("Saved version 3", restored.Output, StringComparison.Ordinal);
         var lines = history.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Matches(@"^3\s+2026-11-25 09:30:12\s+restore\s+restored from version 1 \(in force\)", lines[1]);
+        Assert.Matches(@"^3\s+2026-11-25 09:30:12\s+restore\s+restored from version 1 \(in force, matches the file\)$", lines[1]);
         Assert.Matches(@"^2\s+.*cli\s+open up for the demo", lines[2]);
         Assert.Matches(@"^1\s+.*cli\s+saved from ", lines[3]);
         Assert.Equal(Deny, CliRunner.Run("policy", "show", "--config", _config, "--server", "codex").Output.Trim());
         Assert.Equal("version: \"1\"\ndefault: allow", CliRunner.Run("policy", "show", "--config", _config, "--server", "codex", "--version", "2").Output.Trim());
+    }
+
+    [Fact]
+    public void History_SaysWhichVersionTheFileMatches_WhenAnotherIsInForce()
+    {
+        var allow = Path.Combine(_directory, "allow.json");
+        File.WriteAllText(allow, Allow);
+        CliRunner.Run("policy", "save", "--config", _config, "--server", "codex", Path.Combine(_directory, "codex.json"));
+        CliRunner.Run("policy", "save", "--config", _config, "--server", "codex", allow);
+
+        var afterSave = CliRunner.Run("policy", "history", "--config", _config, "--server", "codex").Output;
+        File.WriteAllText(Path.Combine(_directory, "codex.json"), """{"version": "1", "default": "deny", "hide": []}""");
+        var afterEdit = CliRunner.Run("policy", "history", "--config", _config, "--server", "codex").Output;
+        File.WriteAllText(Path.Combine(_directory, "codex.json"), """{"version": "1", "default": "maybe"}""");
+        var afterBreak = CliRunner.Run("policy", "history", "--config", _config, "--server", "codex");
+
+        Assert.Matches(@"(?m)^2\s+.*\(in force\)$", afterSave);
+        Assert.Matches(@"(?m)^1\s+.*\(matches the file\)$", afterSave);
+        Assert.Contains("Version 2 is in force, not the policy file", afterSave, StringComparison.Ordinal);
+        Assert.Contains("(which matches version 1): the file takes over again only when its text changes.", afterSave, StringComparison.Ordinal);
+        Assert.Contains("matches no stored version: a gateway imports it as a new version when it starts or sees the file change.", afterEdit,
+            StringComparison.Ordinal);
+        Assert.Equal(0, afterBreak.ExitCode);
+        Assert.Contains("is invalid (1 error(s); see `portcullis policy check", afterBreak.Output, StringComparison.Ordinal);
+        Assert.Contains("gateways keep serving version 2 and import the file once it is valid.", afterBreak.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -55,7 +80,7 @@ public sealed class PolicyVersionsCommandTests : IDisposable
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("/default", result.Error, StringComparison.Ordinal);
-        Assert.Single(CliRunner.Run("policy", "history", "--config", _config, "--server", "codex").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.DoesNotMatch(@"(?m)^\d", CliRunner.Run("policy", "history", "--config", _config, "--server", "codex").Output);
     }
 
     [Theory]

@@ -56,6 +56,30 @@ public sealed class StdioCommandTests : IAsyncLifetime
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Stdio_NeedsNeitherAdminTokens_NorOtherServersSecretsOrPolicies()
+    {
+        await File.WriteAllTextAsync(Path.Combine(_directory, "other.json"), """{"version": "1", "default": "maybe"}""", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(_directory, "portcullis.json"), $$"""
+            {
+              "admins": [{ "name": "ops", "token": "env:PORTCULLIS_TEST_UNSET_ADMIN" }],
+              "servers": [
+                { "id": "codex", "url": "{{_upstream.Url}}", "policy": "codex.json" },
+                { "id": "other", "url": "http://127.0.0.1:9/mcp", "policy": "other.json", "headers": { "Authorization": "env:PORTCULLIS_TEST_UNSET_HEADER" } }
+              ],
+              "grants": [
+                { "name": "desktop", "servers": ["codex"], "token": "{{Token}}" },
+                { "name": "elsewhere", "servers": ["other"], "token": "env:PORTCULLIS_TEST_UNSET_GRANT" }
+              ]
+            }
+            """, TestContext.Current.CancellationToken);
+
+        await using var client = await McpClient.CreateAsync(Transport(Token), cancellationToken: TestContext.Current.CancellationToken);
+        var tools = await client.ListToolsAsync(cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(["code_generate", "review_code"], tools.Select(t => t.Name).Order());
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Stdio_WrongToken_RefusesToStart()
     {
         using var process = StartStdio("not-the-token-0123456789abcdef");

@@ -127,13 +127,48 @@ public sealed class ConfigLoaderTests : IDisposable
         var paths = errors.Select(e => e.Path).ToList();
         string[] expected =
         [
-            "/listen", "/stor", "/servers/0/id", "/servers/1/url", "/servers/1/headers/Authorization2", "/servers/1/headers/Mcp-Session-Id",
-            "/servers/1/policy", "/servers/2", "/servers/2/env/KEY", "/servers/2/policy", "/grants/0/servers/0", "/grants/0/token", "/grants/1", "/grants/1/servers/0", "/grants/1/token",
+            "/listen", "/stor", "/servers/0/id", "/servers/1/url", "/servers/1/headers/Mcp-Session-Id",
+            "/servers/2", "/grants/0/servers/0", "/grants/0/token", "/grants/1", "/grants/1/servers/0", "/grants/1/token",
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), paths.Order(StringComparer.Ordinal));
-        Assert.Contains(errors, e => e.Path == "/servers/1/policy" && e.Message.Contains("'block' is not a valid value", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.Path == "/servers/1/headers/Authorization2" && e.Message == "Environment variable 'MISSING' is not set.");
+        Assert.Contains(errors, e => e.Path == "/grants/1/token" && e.Message.Contains("names no environment variable", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Path == "/servers/2" && e.Message == "A server has either a 'url' or a 'command', not both.");
+    }
+
+    [Fact]
+    public void Load_UnsetSecretsAndInvalidPolicies_AreKeptAside_ForThePartsThatUseThem()
+    {
+        var (config, errors) = Load("""
+            {
+              "audit": { "checkpoint_key": "env:UNSET_KEY" },
+              "admins": [{ "name": "ops", "token": "env:UNSET_ADMIN" }, { "name": "lead", "token": "env:ADMIN" }],
+              "servers": [
+                { "id": "a", "url": "http://127.0.0.1:9100/mcp", "policy": "codex.json" },
+                { "id": "b", "url": "http://127.0.0.1:9101/mcp", "policy": "bad.json", "headers": { "Authorization": "env:UNSET_HEADER" } }
+              ],
+              "grants": [
+                { "name": "g1", "servers": ["a"], "token": "env:UNSET_GRANT" },
+                { "name": "g2", "servers": ["a"], "token": "a-token-of-at-least-24-characters" }
+              ]
+            }
+            """, new Dictionary<string, string> { ["ADMIN"] = "an-admin-token-of-24-characters-or-more" });
+
+        Assert.Empty(errors);
+        Assert.Equal(["/admins/0/token", "/audit/checkpoint_key", "/grants/0/token", "/servers/1/headers/Authorization"],
+            config!.UnsetSecrets.Select(e => e.Path).Order(StringComparer.Ordinal));
+        Assert.Equal(["lead"], config.Admins.Select(a => a.Name));
+        Assert.Equal(["g2"], config.Grants.Select(g => g.Name));
+        Assert.Equal("/audit/checkpoint_key", config.Audit.UnsetCheckpointKey!.Path);
+        Assert.Equal("/servers/1/headers/Authorization", Assert.Single(config.Servers[1].UnsetSecrets).Path);
+        Assert.False(config.Servers[1].Headers.ContainsKey("Authorization"));
+        Assert.Contains("'block' is not a valid value", Assert.Single(config.Servers[1].PolicyProblems).Message, StringComparison.Ordinal);
+        Assert.Empty(config.Servers[0].PolicyProblems);
+
+        Assert.Equal(["/admins/0/token", "/audit/checkpoint_key", "/grants/0/token", "/servers/1/headers/Authorization", "/servers/1/policy"],
+            config.ProblemsForServing().Select(e => e.Path).Order(StringComparer.Ordinal));
+        Assert.Equal(["/audit/checkpoint_key"], config.ProblemsForServing("a").Select(e => e.Path));
+        Assert.Equal(["/audit/checkpoint_key", "/servers/1/headers/Authorization"],
+            (config with { OnInvalidPolicyFile = InvalidPolicyFile.UseStored }).ProblemsForServing("b").Select(e => e.Path));
     }
 
     [Fact]

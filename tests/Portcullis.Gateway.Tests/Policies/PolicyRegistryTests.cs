@@ -4,7 +4,7 @@ using Portcullis.Storage.Policies;
 
 namespace Portcullis.Gateway.Tests.Policies;
 
-/// <summary>The watched policy file is read only once a save has finished.</summary>
+/// <summary>How the registry starts from a server's policy file and the stored versions, and reads the watched file.</summary>
 public sealed class PolicyRegistryTests : IDisposable
 {
     private const string Initial = """{"version": "1", "default": "allow"}""";
@@ -46,6 +46,55 @@ public sealed class PolicyRegistryTests : IDisposable
         Assert.Equal(2, (await store.ListAsync("files", TestContext.Current.CancellationToken)).Count);
         Assert.Equal(FirstHalf + SecondHalf, (await store.LatestAsync("files", cancellationToken: TestContext.Current.CancellationToken))!.Text);
         Assert.DoesNotContain(logger.Entries, e => e.EventId is 1002 or 1003);
+    }
+
+    [Fact]
+    public async Task Initialize_InvalidFile_RefusesByDefault_AndServesTheNewestStoredVersionWhenAsked()
+    {
+        var path = Path.Combine(_directory, "files.json");
+        var store = new InMemoryPolicyStore();
+        await store.SaveAsync(new NewPolicyVersion("files", Initial, "json", "file", path, DateTimeOffset.UnixEpoch), TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(path, """{"version": "1", "default": "maybe"}""", TestContext.Current.CancellationToken);
+        var server = new UpstreamServerConfig { Id = "files", Url = new Uri("http://127.0.0.1:9/mcp"), PolicyPath = path };
+        var logger = new CapturingLogger<PolicyRegistry>();
+        using var refusing = new PolicyRegistry([server], store, changes: null, audit: null, TimeProvider.System, logger);
+        using var fallingBack = new PolicyRegistry([server], store, changes: null, audit: null, TimeProvider.System, logger, InvalidPolicyFile.UseStored);
+        using var nothingStored = new PolicyRegistry([server], new InMemoryPolicyStore(), changes: null, audit: null, TimeProvider.System, logger,
+            InvalidPolicyFile.UseStored);
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => refusing.InitializeAsync(TestContext.Current.CancellationToken));
+        await fallingBack.InitializeAsync(TestContext.Current.CancellationToken);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => nothingStored.InitializeAsync(TestContext.Current.CancellationToken));
+
+        Assert.Contains("/default", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(1, fallingBack.VersionOf("files"));
+        Assert.Single(await store.ListAsync("files", TestContext.Current.CancellationToken));
+        var warning = Assert.Single(logger.Entries, e => e.EventId == 1007);
+        Assert.Contains("serving the newest stored version 1", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Initialize_AfterASaveOrRestore_SaysTheStoredVersionServesInsteadOfTheFile()
+    {
+        var path = Path.Combine(_directory, "files.json");
+        await File.WriteAllTextAsync(path, Initial, TestContext.Current.CancellationToken);
+        var store = new InMemoryPolicyStore();
+        var server = new UpstreamServerConfig { Id = "files", Url = new Uri("http://127.0.0.1:9/mcp"), PolicyPath = path };
+        var logger = new CapturingLogger<PolicyRegistry>();
+        using (var first = new PolicyRegistry([server], store, changes: null, audit: null, TimeProvider.System, logger))
+        {
+            await first.InitializeAsync(TestContext.Current.CancellationToken);
+        }
+
+        await store.SaveAsync(new NewPolicyVersion("files", """{"version": "1", "default": "deny"}""", "json", "cli", "lock down", DateTimeOffset.UnixEpoch),
+            TestContext.Current.CancellationToken);
+        using var restarted = new PolicyRegistry([server], store, changes: null, audit: null, TimeProvider.System, logger);
+        await restarted.InitializeAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, restarted.VersionOf("files"));
+        var warning = Assert.Single(logger.Entries, e => e.EventId == 1008);
+        Assert.Contains("serves policy version 2 (cli: lock down), not its policy file", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("which matches version 1", warning.Message, StringComparison.Ordinal);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

@@ -16,7 +16,7 @@ namespace Portcullis.Gateway.Configuration;
 /// </summary>
 public static partial class ConfigLoader
 {
-    private static readonly string[] s_rootKeys = ["listen", "store", "fail_mode", "audit", "admins", "allowed_origins", "allowed_hosts", "servers", "grants", "max_argument_depth", "session_idle_timeout"];
+    private static readonly string[] s_rootKeys = ["listen", "store", "fail_mode", "audit", "admins", "allowed_origins", "allowed_hosts", "servers", "grants", "max_argument_depth", "session_idle_timeout", "telemetry"];
     private static readonly string[] s_serverKeys =
     [
         "id", "url", "headers", "command", "args", "env", "policy",
@@ -104,6 +104,12 @@ public static partial class ConfigLoader
                 ? (int)(reader.PositiveNumber(depthElement, "/max_argument_depth", 1, GatewayConfig.ArgumentDepthCeiling) ?? GatewayConfig.DefaultArgumentDepth)
                 : GatewayConfig.DefaultArgumentDepth;
 
+            var telemetry = root.TryGetProperty("telemetry", out var telemetryElement) ? reader.Telemetry(telemetryElement) : new TelemetryConfig();
+            if (telemetry.Prometheus?.Listen is { } scrape && scrape.Port == listen.Port)
+            {
+                reader.Error("/telemetry/prometheus/listen", $"Port {scrape.Port} is the gateway's own ('listen'); give the scrape listener another, or leave 'listen' out to scrape the gateway's.");
+            }
+
             var servers = ImmutableArray.CreateBuilder<UpstreamServerConfig>();
             if (!root.TryGetProperty("servers", out var serversElement) || serversElement.ValueKind != JsonValueKind.Array || serversElement.GetArrayLength() == 0)
             {
@@ -180,6 +186,7 @@ public static partial class ConfigLoader
                 Grants = grants.ToImmutable(),
                 MaxArgumentDepth = maxArgumentDepth,
                 SessionIdleTimeout = idleTimeout,
+                Telemetry = telemetry,
                 UnsetSecrets = [.. unsetSecrets],
                 PolicyProblems = [.. policyProblems],
             }, errors);

@@ -56,6 +56,9 @@ public sealed record GatewayConfig
     /// <summary>How deeply a call's <c>arguments</c> may nest (the arguments object itself is level 1); deeper messages are refused.</summary>
     public int MaxArgumentDepth { get; init; } = DefaultArgumentDepth;
 
+    /// <summary>Metrics and traces: a Prometheus scrape endpoint and an OTLP exporter.</summary>
+    public TelemetryConfig Telemetry { get; init; } = new();
+
     /// <summary>
     /// <c>env:NAME</c> secrets whose variable is not set in this process. The parts that hold them
     /// are left out (an admin, a grant) or refuse to run (a server, the audit log); serving needs none.

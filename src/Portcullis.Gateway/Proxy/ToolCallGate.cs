@@ -30,7 +30,7 @@ internal sealed class ToolCallGate
     /// <summary>The reason a limited call is denied while the counter store is down and fail_mode is closed.</summary>
     public const string StoreUnavailableReason = "rate-limit store unavailable";
 
-    private static readonly Meter s_meter = new("Portcullis.Gateway");
+    private static readonly Meter s_meter = new(Telemetry.GatewayTelemetry.Name);
     private static readonly Counter<long> s_failOpenAllowed = s_meter.CreateCounter<long>("portcullis.limits.fail_open_allowed", "{call}",
         "Calls let through without reserving their limit because the counter store was unavailable and fail_mode is open.");
 

@@ -226,7 +226,14 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("\"store\": {\"redis\": \"redis://127.0.0.1:6379\", \"postgres\": \"Nonsense Key=1\"}", "/store/postgres", "Not a PostgreSQL connection string")]
     [InlineData("\"store\": {\"redis\": \"env:NOPE\", \"postgres\": \"Host=x\"}", "/store/redis", "'NOPE' is not set")]
     [InlineData("\"fail_mode\": \"sometimes\"", "/fail_mode", "is not a fail mode")]
-    public void Load_BadStoreOrFailMode_IsRefusedWithItsPath(string setting, string path, string message)
+    [InlineData("\"telemetry\": {\"otlp\": {}}", "/telemetry/otlp", "needs the collector's 'endpoint'")]
+    [InlineData("\"telemetry\": {\"otlp\": {\"endpoint\": \"udp://x\"}}", "/telemetry/otlp/endpoint", "is not an http(s) URL")]
+    [InlineData("\"telemetry\": {\"otlp\": {\"endpoint\": \"http://x:4318\", \"protocol\": \"json\"}}", "/telemetry/otlp/protocol", "is not an OTLP protocol")]
+    [InlineData("\"telemetry\": {\"otlp\": {\"endpoint\": \"http://x:4318\", \"signals\": [\"logs\"]}}", "/telemetry/otlp/signals/0", "is not a signal")]
+    [InlineData("\"telemetry\": {\"prometheus\": {\"listen\": \"http://127.0.0.1:0\"}}", "/telemetry/prometheus/listen", "a port of its own")]
+    [InlineData("\"telemetry\": {\"prometheus\": true}", "/telemetry/prometheus", "'prometheus' is an object")]
+    [InlineData("\"telemetry\": {\"jaeger\": {}}", "/telemetry/jaeger", "Unknown key")]
+    public void Load_BadStoreFailModeOrTelemetry_IsRefusedWithItsPath(string setting, string path, string message)
     {
         var (config, errors) = Load("{" + setting + ", \"servers\": [{\"id\": \"codex\", \"url\": \"http://127.0.0.1:9100/mcp\", \"policy\": \"codex.json\"}]}", []);
 

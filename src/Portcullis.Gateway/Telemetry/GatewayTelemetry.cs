@@ -26,7 +26,6 @@ public sealed class GatewayTelemetry : IDisposable
     private readonly Histogram<double> _callDuration;
     private readonly Histogram<double> _upstreamDuration;
     private readonly Counter<long> _limitDenials;
-    private readonly Counter<long> _refusals;
     private readonly Histogram<double> _approvalWait;
 
     /// <summary>Creates the instruments on a meter of <paramref name="meters"/>.</summary>
@@ -43,8 +42,6 @@ public sealed class GatewayTelemetry : IDisposable
             "Time the upstream server took to answer a forwarded tools/call.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_buckets });
         _limitDenials = _meter.CreateCounter<long>("portcullis.limit_denials", "{call}", "Calls denied by a limit, by server, tool and rule.");
-        _refusals = _meter.CreateCounter<long>("portcullis.refusals", "{request}",
-            "Requests refused before any decision (authentication, origin, malformed input, unknown session…), by kind.");
         _approvalWait = _meter.CreateHistogram<double>("portcullis.approval.wait", "s",
             "How long held calls waited for a decision, by outcome (approved, denied, timed_out, withdrawn).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600] });
@@ -101,12 +98,6 @@ public sealed class GatewayTelemetry : IDisposable
     public void Recorded(AuditRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        if (record.Kind == AuditKinds.Refusal)
-        {
-            _refusals.Add(1, new KeyValuePair<string, object?>("portcullis.refusal", record.Action));
-            return;
-        }
-
         if (record.Kind != AuditKinds.Call || record.Decision is null)
         {
             return;

@@ -496,6 +496,9 @@ public static partial class ConfigLoader
         }
     }
 
+    /// <summary>Whether the gateway sets header <paramref name="name"/> itself, so no configuration may.</summary>
+    internal static bool IsReservedHeader(string name) => s_reservedHeaders.Contains(name);
+
     private static readonly HashSet<string> s_reservedHeaders = new(StringComparer.OrdinalIgnoreCase)
     {
         "Host", "Content-Type", "Content-Length", "Accept", "Mcp-Session-Id", "MCP-Protocol-Version", "Last-Event-ID", "Transfer-Encoding", "Connection",

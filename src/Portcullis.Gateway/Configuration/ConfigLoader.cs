@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Portcullis.Policy;
+using Portcullis.Policy.Risk;
 
 namespace Portcullis.Gateway.Configuration;
 
@@ -17,7 +18,7 @@ public static partial class ConfigLoader
     [
         "id", "url", "headers", "command", "args", "env", "policy",
         "allow_methods", "timeout", "max_response_bytes", "max_response_depth", "max_concurrent_calls", "max_processes", "max_processes_per_grant", "circuit_breaker",
-        "instructions",
+        "instructions", "description", "risk_overrides",
     ];
     private static readonly string[] s_grantKeys = ["name", "servers", "token", "labels", "expires"];
 
@@ -380,6 +381,15 @@ public static partial class ConfigLoader
             var instructions = element.TryGetProperty("instructions", out var instructionsElement)
                 ? Instructions(instructionsElement, path + "/instructions")
                 : UpstreamInstructions.Keep;
+            string? description = null;
+            if (element.TryGetProperty("description", out var descriptionElement) && String(descriptionElement, path + "/description") is { } descriptionText)
+            {
+                description = descriptionText.Length > 0 ? descriptionText : null;
+            }
+
+            var riskOverrides = element.TryGetProperty("risk_overrides", out var overridesElement)
+                ? RiskOverrides(overridesElement, path + "/risk_overrides")
+                : ImmutableDictionary<string, RiskOverride>.Empty;
             if (errors.Count != before)
             {
                 return null;
@@ -387,6 +397,8 @@ public static partial class ConfigLoader
 
             return new UpstreamServerConfig
             {
+                Description = description,
+                RiskOverrides = riskOverrides,
                 AllowMethods = allowMethods,
                 Instructions = instructions,
                 Limits = limits,

@@ -83,34 +83,32 @@ internal static class InventoryFile
             return [];
         }
 
+        ImmutableArray<JsonElement> list = [.. tools.EnumerateArray().Select(tool => tool.Clone())];
+        problems.AddRange(ToolProblems(list));
+        return list;
+    }
+
+    /// <summary>What is wrong with a tool list, each as <c>/tools/N…: message</c>: a tool that is no object or has no name, a name listed twice.</summary>
+    public static IEnumerable<string> ToolProblems(IReadOnlyList<JsonElement> tools)
+    {
         var names = new Dictionary<string, int>(StringComparer.Ordinal);
-        var builder = ImmutableArray.CreateBuilder<JsonElement>();
-        var index = 0;
-        foreach (var tool in tools.EnumerateArray())
+        for (var index = 0; index < tools.Count; index++)
         {
+            var tool = tools[index];
             var path = $"/tools/{index}";
             if (tool.ValueKind != JsonValueKind.Object)
             {
-                problems.Add($"{path}: expected a tool object with a name and an inputSchema.");
+                yield return $"{path}: expected a tool object with a name and an inputSchema.";
             }
             else if (!tool.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String || name.GetString() is not { Length: > 0 } nameText)
             {
-                problems.Add($"{path}/name: expected the tool's name, a non-empty string.");
+                yield return $"{path}/name: expected the tool's name, a non-empty string.";
             }
-            else if (names.TryGetValue(nameText, out var first))
+            else if (!names.TryAdd(nameText, index))
             {
-                problems.Add($"{path}/name: '{nameText}' is listed twice (first at /tools/{first}).");
+                yield return $"{path}/name: '{nameText}' is listed twice (first at /tools/{names[nameText]}).";
             }
-            else
-            {
-                names[nameText] = index;
-                builder.Add(tool.Clone());
-            }
-
-            index++;
         }
-
-        return builder.ToImmutable();
     }
 
     private static ToolInventory Server(JsonElement server, ToolInventory inventory, List<string> problems)

@@ -107,7 +107,7 @@ public static partial class PolicyYamlWriter
     {
         foreach (var line in comment.Split('\n'))
         {
-            emitter.Emit(new Comment(" " + line.TrimEnd('\r'), isInline: false));
+            emitter.Emit(new Comment(line.TrimEnd('\r'), isInline: false));
         }
     }
 

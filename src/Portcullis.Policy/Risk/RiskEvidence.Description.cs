@@ -19,9 +19,9 @@ internal sealed partial class RiskEvidence
     /// sentences little. A verb a negator precedes ("does not modify") points to Read instead.
     /// Returns the verbs of the first sentence that counted.
     /// </summary>
-    private List<WordSense> AddDescription()
+    private List<FoundVerb> AddDescription()
     {
-        var verbs = new List<WordSense>(2);
+        var verbs = new List<FoundVerb>(2);
         if (string.IsNullOrWhiteSpace(Tool.Description))
         {
             DescriptionEmpty = true;
@@ -60,8 +60,8 @@ internal sealed partial class RiskEvidence
                     Add(new RiskSignal(RiskSignalKinds.Description, word, weight, category));
                     if (sentence == 0)
                     {
-                        Note(verb.Traits & ~(WordTraits.RunsOnCli | WordTraits.FinancialInMoneyContext));
-                        verbs.Add(verb);
+                        Note(verb.Traits & ~(WordTraits.RunsOnCli | WordTraits.FinancialInMoneyContext | WordTraits.ExecutesCode), word);
+                        verbs.Add(new FoundVerb(_signals.Count - 1, word, verb));
                     }
                 }
 
@@ -74,7 +74,7 @@ internal sealed partial class RiskEvidence
                 // Only the first sentence's nouns say what the tool is about; later ones are often asides.
                 if (sentence == 0)
                 {
-                    Note(noun.Traits);
+                    Note(noun.Traits, word);
                 }
 
                 if (noun.Category is { } nounCategory && later[(int)nounCategory] + first[(int)nounCategory] < FirstSentenceCap)

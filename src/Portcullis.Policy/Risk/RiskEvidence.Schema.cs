@@ -26,7 +26,7 @@ internal sealed partial class RiskEvidence
             {
                 if (RiskVocabulary.Properties.TryGetValue(word, out var sense) && Fits(sense, property.Type))
                 {
-                    Note(sense.Traits);
+                    Note(sense.Traits, property.Name);
                     if (sense.Category is { } category)
                     {
                         AddCapped(budget, new RiskSignal(RiskSignalKinds.InputSchema, property.Name, PropertyWeight * sense.Strength, category));

@@ -100,14 +100,29 @@ internal static class Words
         return trimmed.Length <= max ? trimmed.ToString() : string.Concat(trimmed[..(max - 1)].TrimEnd(), "…");
     }
 
-    // A full stop, question or exclamation mark followed by a space or the end, or a line break;
-    // "e.g." and "v1.2" do not end a sentence because no space follows the inner dots.
+    // A full stop, question or exclamation mark followed by a space or the end, or a line break.
+    // "v1.2" does not end a sentence because no space follows the inner dot, nor does the last dot
+    // of "e.g." or "etc." because a one-letter word or a known abbreviation precedes it.
     private static bool IsSentenceEnd(ReadOnlySpan<char> text, int i) => text[i] switch
     {
         '\n' => true,
-        '.' or '!' or '?' or ';' => i + 1 >= text.Length || char.IsWhiteSpace(text[i + 1]),
+        '!' or '?' or ';' => i + 1 >= text.Length || char.IsWhiteSpace(text[i + 1]),
+        '.' => (i + 1 >= text.Length || char.IsWhiteSpace(text[i + 1])) && !EndsAbbreviation(text, i),
         _ => false,
     };
+
+    private static bool EndsAbbreviation(ReadOnlySpan<char> text, int dot)
+    {
+        var start = dot;
+        while (start > 0 && char.IsLetter(text[start - 1]))
+        {
+            start--;
+        }
+
+        var word = text[start..dot];
+        return word.Length == 1 || word.Equals("etc", StringComparison.OrdinalIgnoreCase) || word.Equals("vs", StringComparison.OrdinalIgnoreCase)
+            || word.Equals("approx", StringComparison.OrdinalIgnoreCase) || word.Equals("incl", StringComparison.OrdinalIgnoreCase);
+    }
 
     private static void Flush(string identifier, ref int start, int end, List<string> words)
     {

@@ -59,11 +59,12 @@ internal sealed partial class RiskEvidence
             return;
         }
 
-        foreach (var (word, _) in Words.OfProse(Tool.Title))
+        var words = Words.OfProse(Tool.Title);
+        for (var i = 0; i < words.Count; i++)
         {
-            if (RiskVocabulary.Verbs.TryGetValue(word, out var verb) && verb.Category is { } category)
+            if (RiskVocabulary.VerbSpans.TryGetValue(words[i], out var verb) && verb.Category is { } category)
             {
-                Add(new RiskSignal(RiskSignalKinds.Name, $"{word} (title \"{Tool.Title}\")", TitleVerbWeight * verb.Strength, category));
+                Add(new RiskSignal(RiskSignalKinds.Name, $"{words.WordAt(i)} (title \"{Tool.Title}\")", TitleVerbWeight * verb.Strength, category));
                 return;
             }
         }

@@ -65,16 +65,19 @@ const SERVERS = [
   { pkg: "mcp-server-sqlite-npx", version: "0.8.0", args: [join(work, "corpus.db")] },
   { pkg: "@kazuph/mcp-fetch", version: "1.6.3" },
   { pkg: "@heroku/mcp-server", version: "1.2.8", env: { HEROKU_API_KEY: "dummy" } },
+  { pkg: "@cyanheads/git-mcp-server", version: "2.15.3", env: { MCP_TRANSPORT_TYPE: "stdio", GIT_BASE_DIR: work } },
+  // Its first bin is a command-line tool; the MCP server is the package's main module.
+  { pkg: "@0xshariq/docker-mcp-server", version: "2.0.4", entry: "dist/index.js" },
 ];
 
 function safeName(pkg) {
   return pkg.replace(/^@/, "").replace(/\//g, "__");
 }
 
-function binOf(installDir, pkg) {
+function binOf(installDir, pkg, entry) {
   const manifestPath = join(installDir, "node_modules", pkg, "package.json");
   const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
-  const bin = typeof manifest.bin === "string" ? manifest.bin : Object.values(manifest.bin ?? {})[0];
+  const bin = entry ?? (typeof manifest.bin === "string" ? manifest.bin : Object.values(manifest.bin ?? {})[0]);
   if (!bin) throw new Error(`${pkg} has no bin in ${manifestPath}`);
   return { path: join(installDir, "node_modules", pkg, bin), version: manifest.version };
 }
@@ -102,7 +105,7 @@ class RecordingTransport {
 
 async function capture(server) {
   const installDir = join(scratch, safeName(server.pkg));
-  const bin = binOf(installDir, server.pkg);
+  const bin = binOf(installDir, server.pkg, server.entry);
   if (bin.version !== server.version) throw new Error(`${server.pkg}: installed ${bin.version}, pinned ${server.version}`);
   const nodeArgs = [bin.path, ...(server.args ?? [])];
   const isolate = canUnshare && !server.localRedis;

@@ -64,7 +64,6 @@ const SERVERS = [
   { pkg: "square-mcp-server", version: "0.1.2", args: ["start"], env: { ACCESS_TOKEN: "dummy", SANDBOX: "true" } },
   { pkg: "mcp-server-sqlite-npx", version: "0.8.0", args: [join(work, "corpus.db")] },
   { pkg: "@kazuph/mcp-fetch", version: "1.6.3" },
-  { pkg: "@heroku/mcp-server", version: "1.2.8", env: { HEROKU_API_KEY: "dummy" } },
   { pkg: "@cyanheads/git-mcp-server", version: "2.15.3", env: { MCP_TRANSPORT_TYPE: "stdio", GIT_BASE_DIR: work } },
   // Its first bin is a command-line tool; the MCP server is the package's main module.
   { pkg: "@0xshariq/docker-mcp-server", version: "2.0.4", entry: "dist/index.js" },

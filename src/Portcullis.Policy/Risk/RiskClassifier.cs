@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Portcullis.Policy.Risk;
@@ -9,6 +10,10 @@ namespace Portcullis.Policy.Risk;
 /// </summary>
 public static class RiskClassifier
 {
+    // A scan classifies every tool of a server with the same context; what the context says is
+    // read once per context object. Keyed by reference, so the table never keeps a context alive.
+    private static readonly ConditionalWeakTable<ServerContext, ServerProfile> s_profiles = [];
+
     /// <summary>Classifies one tool exactly as tools/list returns it.</summary>
     /// <param name="server">What is known about the tool's server.</param>
     /// <param name="tool">The tool's definition: name, title, description, inputSchema, outputSchema, annotations.</param>
@@ -18,7 +23,7 @@ public static class RiskClassifier
     {
         ArgumentNullException.ThrowIfNull(server);
         var definition = ToolDefinition.Parse(tool);
-        var evidence = RiskEvidence.Collect(definition, ServerProfile.Of(server));
+        var evidence = RiskEvidence.Collect(definition, s_profiles.GetValue(server, ServerProfile.Of));
         var verdict = RiskVerdict.Decide(evidence);
 
         // Strongest first; ties keep the order found, so the list is the same on every run.

@@ -19,9 +19,9 @@ internal sealed partial class RiskEvidence
     /// sentences little. A verb a negator precedes ("does not modify") points to Read instead.
     /// Returns the verbs of the first sentence that counted.
     /// </summary>
-    private List<WordSense> AddDescription()
+    private List<FoundVerb> AddDescription()
     {
-        var verbs = new List<WordSense>(2);
+        var verbs = new List<FoundVerb>(2);
         if (string.IsNullOrWhiteSpace(Tool.Description))
         {
             DescriptionEmpty = true;
@@ -31,18 +31,20 @@ internal sealed partial class RiskEvidence
         var words = Words.OfProse(Tool.Description);
         Span<double> first = stackalloc double[CategoryCount];
         Span<double> later = stackalloc double[CategoryCount];
+        Span<double> nouns = stackalloc double[CategoryCount];
         var firstVerbSeen = false;
         var negatedCategories = 0;
         for (var i = 0; i < words.Count; i++)
         {
-            var (word, sentence) = words[i];
+            var word = words[i];
+            var sentence = words.SentenceOf(i);
             if (IsReadOnlyStatement(words, i))
             {
-                AddNegation(words, i, i + 1, ReadOnlyStatementWeight, ref negatedCategories, RiskCategory.Write);
+                AddNegation(words, i, words.Is(i, "readonly") ? i : i + 1, ReadOnlyStatementWeight, ref negatedCategories, RiskCategory.Write);
                 continue;
             }
 
-            if (RiskVocabulary.Verbs.TryGetValue(word, out var verb) && verb.Category is { } category)
+            if (RiskVocabulary.VerbSpans.TryGetValue(word, out var verb) && verb.Category is { } category)
             {
                 if (category != RiskCategory.Read && NegatorBefore(words, i) is { } negator)
                 {
@@ -56,12 +58,13 @@ internal sealed partial class RiskEvidence
                 weight = Math.Min(weight * verb.Strength, cap - budget[(int)category]);
                 if (weight > 0)
                 {
+                    var text = words.WordAt(i);
                     budget[(int)category] += weight;
-                    Add(new RiskSignal(RiskSignalKinds.Description, word, weight, category));
+                    Add(new RiskSignal(RiskSignalKinds.Description, text, weight, category));
                     if (sentence == 0)
                     {
-                        Note(verb.Traits & ~(WordTraits.RunsOnCli | WordTraits.FinancialInMoneyContext));
-                        verbs.Add(verb);
+                        Note(verb.Traits & ~(WordTraits.RunsOnCli | WordTraits.FinancialInMoneyContext | WordTraits.ExecutesCode), text);
+                        verbs.Add(new FoundVerb(_signals.Count - 1, text, verb));
                     }
                 }
 
@@ -69,19 +72,22 @@ internal sealed partial class RiskEvidence
                 continue;
             }
 
-            if (RiskVocabulary.Nouns.TryGetValue(word, out var noun) && NegatorBefore(words, i) is null)
+            if (RiskVocabulary.NounSpans.TryGetValue(word, out var noun) && NegatorBefore(words, i) is null)
             {
                 // Only the first sentence's nouns say what the tool is about; later ones are often asides.
-                if (sentence == 0)
+                if (sentence == 0 && noun.Traits != WordTraits.None)
                 {
-                    Note(noun.Traits);
+                    Note(noun.Traits, words.WordAt(i));
                 }
 
-                if (noun.Category is { } nounCategory && later[(int)nounCategory] + first[(int)nounCategory] < FirstSentenceCap)
+                if (noun.Category is { } nounCategory)
                 {
-                    var weight = DescriptionNounWeight * noun.Strength * (sentence == 0 ? 1 : 0.5);
-                    first[(int)nounCategory] += weight;
-                    Add(new RiskSignal(RiskSignalKinds.Description, word, weight, nounCategory));
+                    var weight = Math.Min(DescriptionNounWeight * noun.Strength * (sentence == 0 ? 1 : 0.5), FirstSentenceCap - nouns[(int)nounCategory]);
+                    if (weight > 0)
+                    {
+                        nouns[(int)nounCategory] += weight;
+                        Add(new RiskSignal(RiskSignalKinds.Description, words.WordAt(i), weight, nounCategory));
+                    }
                 }
             }
         }
@@ -90,22 +96,17 @@ internal sealed partial class RiskEvidence
     }
 
     // "read-only", "read only", "readonly", "no side effects", "non-destructive".
-    private static bool IsReadOnlyStatement(List<(string Word, int Sentence)> words, int i)
-    {
-        var word = words[i].Word;
-        var next = i + 1 < words.Count ? words[i + 1].Word : null;
-        var previous = i > 0 ? words[i - 1].Word : null;
-        return (word == "read" && next == "only")
-            || word == "readonly"
-            || (word == "side" && next is "effects" or "effect" && previous is "no" or "without")
-            || (word == "destructive" && previous == "non");
-    }
+    private static bool IsReadOnlyStatement(Prose words, int i) =>
+        (words.Is(i, "read") && words.Is(i + 1, "only"))
+        || words.Is(i, "readonly")
+        || (words.Is(i, "side") && (words.Is(i + 1, "effects") || words.Is(i + 1, "effect")) && (words.Is(i - 1, "no") || words.Is(i - 1, "without")))
+        || (words.Is(i, "destructive") && words.Is(i - 1, "non"));
 
-    private static int? NegatorBefore(List<(string Word, int Sentence)> words, int i)
+    private static int? NegatorBefore(Prose words, int i)
     {
-        for (var j = i - 1; j >= 0 && j >= i - NegationReach && words[j].Sentence == words[i].Sentence; j--)
+        for (var j = i - 1; j >= 0 && j >= i - NegationReach && words.SentenceOf(j) == words.SentenceOf(i); j--)
         {
-            if (RiskVocabulary.Negators.Contains(words[j].Word))
+            if (RiskVocabulary.NegatorSpans.Contains(words[j]))
             {
                 return j;
             }
@@ -115,7 +116,7 @@ internal sealed partial class RiskEvidence
     }
 
     // One Read signal per negated category: saying "does not modify" twice is no more evidence.
-    private void AddNegation(List<(string Word, int Sentence)> words, int from, int to, double weight, ref int negatedCategories, RiskCategory negated)
+    private void AddNegation(Prose words, int from, int to, double weight, ref int negatedCategories, RiskCategory negated)
     {
         Negated = true;
         var bit = 1 << (int)negated;
@@ -125,10 +126,10 @@ internal sealed partial class RiskEvidence
         }
 
         negatedCategories |= bit;
-        var start = from > 0 && words[from - 1].Sentence == words[from].Sentence && IsAuxiliary(words[from - 1].Word) ? from - 1 : from;
-        var phrase = string.Join(' ', words.Skip(start).Take(to - start + 1).Select(w => w.Word));
-        Add(new RiskSignal(RiskSignalKinds.Negation, phrase, weight, RiskCategory.Read));
+        var start = from > 0 && words.SentenceOf(from - 1) == words.SentenceOf(from) && IsAuxiliary(words[from - 1]) ? from - 1 : from;
+        Add(new RiskSignal(RiskSignalKinds.Negation, words.Phrase(start, to), weight, RiskCategory.Read));
     }
 
-    private static bool IsAuxiliary(string word) => word is "does" or "do" or "will" or "can" or "should" or "is" or "are" or "it";
+    private static bool IsAuxiliary(ReadOnlySpan<char> word) =>
+        word is "does" or "do" or "will" or "can" or "should" or "is" or "are" or "it";
 }

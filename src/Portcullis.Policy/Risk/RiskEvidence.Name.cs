@@ -13,10 +13,10 @@ internal sealed partial class RiskEvidence
 
     /// <summary>The verb of the name (the first word the verb table knows) counts most; a second verb counts
     /// only when joined to it (get_or_create). Nouns say what it acts on. Returns the verbs found.</summary>
-    private List<WordSense> AddName()
+    private List<FoundVerb> AddName()
     {
         var words = SplitName(Tool.Name);
-        var verbs = new List<WordSense>(2);
+        var verbs = new List<FoundVerb>(2);
         var verbIndex = -1;
         for (var i = 0; i < words.Count; i++)
         {
@@ -27,8 +27,8 @@ internal sealed partial class RiskEvidence
                 if (verbIndex < 0 || joined)
                 {
                     Add(new RiskSignal(RiskSignalKinds.Name, word, (verbIndex < 0 ? NameVerbWeight : JoinedVerbWeight) * verb.Strength, category));
-                    Note(verb.Traits & ~(WordTraits.RunsOnCli | WordTraits.FinancialInMoneyContext));
-                    verbs.Add(verb);
+                    Note(verb.Traits & ~(WordTraits.RunsOnCli | WordTraits.FinancialInMoneyContext | WordTraits.ExecutesCode), word);
+                    verbs.Add(new FoundVerb(_signals.Count - 1, word, verb));
                     if (verbIndex < 0)
                     {
                         verbIndex = i;
@@ -41,7 +41,7 @@ internal sealed partial class RiskEvidence
 
             if (RiskVocabulary.Nouns.TryGetValue(word, out var noun))
             {
-                Note(noun.Traits);
+                Note(noun.Traits, word);
                 if (noun.Category is { } nounCategory)
                 {
                     Add(new RiskSignal(RiskSignalKinds.Name, word, NameNounWeight * noun.Strength, nounCategory));
@@ -59,11 +59,12 @@ internal sealed partial class RiskEvidence
             return;
         }
 
-        foreach (var (word, _) in Words.OfProse(Tool.Title))
+        var words = Words.OfProse(Tool.Title);
+        for (var i = 0; i < words.Count; i++)
         {
-            if (RiskVocabulary.Verbs.TryGetValue(word, out var verb) && verb.Category is { } category)
+            if (RiskVocabulary.VerbSpans.TryGetValue(words[i], out var verb) && verb.Category is { } category)
             {
-                Add(new RiskSignal(RiskSignalKinds.Name, $"{word} (title \"{Tool.Title}\")", TitleVerbWeight * verb.Strength, category));
+                Add(new RiskSignal(RiskSignalKinds.Name, $"{words.WordAt(i)} (title \"{Tool.Title}\")", TitleVerbWeight * verb.Strength, category));
                 return;
             }
         }

@@ -20,13 +20,16 @@ internal sealed partial class RiskEvidence
         }
 
         Span<double> budget = stackalloc double[CategoryCount];
+        Span<Range> ranges = stackalloc Range[Words.MaxIdentifierWords];
+        Span<char> buffer = stackalloc char[Words.MaxWordLength];
         foreach (var property in Tool.Properties)
         {
-            foreach (var word in Words.OfIdentifier(property.Name))
+            var count = Words.Split(property.Name, ranges);
+            for (var i = 0; i < count; i++)
             {
-                if (RiskVocabulary.Properties.TryGetValue(word, out var sense) && Fits(sense, property.Type))
+                if (RiskVocabulary.PropertySpans.TryGetValue(Words.Lower(property.Name.AsSpan()[ranges[i]], buffer), out var sense) && Fits(sense, property.Type))
                 {
-                    Note(sense.Traits);
+                    Note(sense.Traits, property.Name);
                     if (sense.Category is { } category)
                     {
                         AddCapped(budget, new RiskSignal(RiskSignalKinds.InputSchema, property.Name, PropertyWeight * sense.Strength, category));
@@ -36,22 +39,44 @@ internal sealed partial class RiskEvidence
                 }
             }
 
-            if (string.IsNullOrWhiteSpace(property.Description))
+            if (!string.IsNullOrEmpty(property.Description) && FirstCodeNoun(property.Description, buffer) is var (word, noun))
             {
+                Note(noun.Traits);
+                AddCapped(budget, new RiskSignal(RiskSignalKinds.InputSchema, $"{property.Name}: {word}", PropertyDescriptionWeight * noun.Strength, noun.Category!.Value));
+            }
+        }
+    }
+
+    // The first word of the description's first sentence that names code to run (a shell command, a script).
+    private static (string Word, WordSense Noun)? FirstCodeNoun(string description, Span<char> buffer)
+    {
+        var start = -1;
+        for (var i = 0; i <= description.Length; i++)
+        {
+            if (i < description.Length && char.IsLetterOrDigit(description[i]))
+            {
+                start = start < 0 ? i : start;
                 continue;
             }
 
-            foreach (var (word, sentence) in Words.OfProse(property.Description))
+            if (start >= 0)
             {
-                if (sentence == 0 && RiskVocabulary.Nouns.TryGetValue(word, out var noun) && noun.Category is { } category
-                    && noun.Has(WordTraits.Arbitrary))
+                var word = Words.Lower(description.AsSpan(start, i - start), buffer);
+                if (RiskVocabulary.NounSpans.TryGetValue(word, out var noun) && noun.Category is not null && noun.Has(WordTraits.Arbitrary))
                 {
-                    Note(noun.Traits);
-                    AddCapped(budget, new RiskSignal(RiskSignalKinds.InputSchema, $"{property.Name}: {word}", PropertyDescriptionWeight * noun.Strength, category));
-                    break;
+                    return (word.ToString(), noun);
                 }
+
+                start = -1;
+            }
+
+            if (i < description.Length && Words.IsSentenceEnd(description, i))
+            {
+                break;
             }
         }
+
+        return null;
     }
 
     // A "code" that is a number is a status code, a "force" that is a string is not a flag.

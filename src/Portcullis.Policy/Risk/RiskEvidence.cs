@@ -7,6 +7,7 @@ namespace Portcullis.Policy.Risk;
 /// </summary>
 internal sealed partial class RiskEvidence
 {
+    private const double NegatedFactor = 0.5;
     private const int CategoryCount = (int)RiskCategory.Financial + 1;
 
     private readonly List<RiskSignal> _signals = new(12);
@@ -37,6 +38,9 @@ internal sealed partial class RiskEvidence
     /// <summary>True when the description says the tool changes nothing (read-only, does not modify).</summary>
     public bool Negated { get; private set; }
 
+    /// <summary>The first word about money found (in the name, the first sentence or the input schema), if any.</summary>
+    public string? MoneyWord { get; private set; }
+
     /// <summary>The verb of the tool's name and the words after it, when the name has a verb.</summary>
     public string? NameVerb { get; private set; }
 
@@ -51,10 +55,35 @@ internal sealed partial class RiskEvidence
         evidence.AddTitle();
         var descriptionVerbs = evidence.AddDescription();
         evidence.AddSchema();
+        if (evidence.Negated)
+        {
+            evidence.DampenNegated();
+        }
+
         evidence.AddMoneyContext(nameVerbs, descriptionVerbs);
+        evidence.AddCodeContext(nameVerbs, descriptionVerbs);
         evidence.AddServer(nameVerbs, descriptionVerbs);
         evidence.AddAnnotations();
         return evidence;
+    }
+
+    /// <summary>
+    /// Once the description says the tool changes nothing, what its other sentences and its input
+    /// schema suggest about changing things counts half: "reads a file; does not write" mentions writing.
+    /// The name is left as it is.
+    /// </summary>
+    private void DampenNegated()
+    {
+        for (var i = 0; i < _signals.Count; i++)
+        {
+            var signal = _signals[i];
+            if (signal.Kind is RiskSignalKinds.Description or RiskSignalKinds.InputSchema
+                && signal.Points is RiskCategory.Write or RiskCategory.Execute or RiskCategory.Destructive)
+            {
+                _signals[i] = signal with { Weight = signal.Weight * NegatedFactor };
+                _scores[(int)signal.Points] -= signal.Weight * (1 - NegatedFactor);
+            }
+        }
     }
 
     /// <summary>Counts a lowering hint once the other signals have been found to agree with it.</summary>
@@ -66,5 +95,19 @@ internal sealed partial class RiskEvidence
         _scores[(int)signal.Points] += signal.Weight;
     }
 
-    private void Note(WordTraits traits) => Traits |= traits;
+    private void Note(WordTraits traits, string? word = null)
+    {
+        // A noun that is about money only among money (an order, a transfer, a card) counts as money
+        // only on a server whose context is about money.
+        if ((traits & WordTraits.FinancialInMoneyContext) != 0)
+        {
+            traits &= ~(WordTraits.FinancialInMoneyContext | (Server.IsFinancial ? WordTraits.None : WordTraits.Money));
+        }
+
+        Traits |= traits;
+        if (MoneyWord is null && word is not null && (traits & WordTraits.Money) != 0)
+        {
+            MoneyWord = word;
+        }
+    }
 }

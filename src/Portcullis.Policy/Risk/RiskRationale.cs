@@ -7,10 +7,11 @@ namespace Portcullis.Policy.Risk;
 internal static class RiskRationale
 {
     private const int EvidenceShown = 4;
+    private const int OtherEvidenceShown = 2;
 
     public static string Of(RiskEvidence evidence, RiskVerdict verdict, IReadOnlyList<RiskSignal> signals)
     {
-        var text = new StringBuilder(400);
+        var text = new StringBuilder(512);
         text.Append(CultureInfo.InvariantCulture, $"{verdict.Category}, {verdict.Severity} risk (confidence {verdict.Confidence:0.00}). ");
         if (verdict.Defaulted)
         {
@@ -19,14 +20,15 @@ internal static class RiskRationale
         }
         else
         {
-            var supporting = signals.Where(s => s.Points == verdict.Category && s.Weight > 0).Take(EvidenceShown).Select(Describe);
-            text.Append(CultureInfo.InvariantCulture, $"It points to {verdict.Category} because of {JoinList(supporting)}. ");
+            text.Append(CultureInfo.InvariantCulture, $"It points to {verdict.Category} because of ");
+            AppendEvidence(text, signals, verdict.Category, EvidenceShown);
+            text.Append(". ");
             AppendDisagreement(text, verdict, signals);
         }
 
         AppendSeverity(text, verdict, evidence.Traits);
         AppendConfidence(text, evidence, verdict);
-        return text.ToString().TrimEnd();
+        return text.ToString(0, text.Length - 1);
     }
 
     /// <summary>The paragraph of an overridden tool: the operator's verdict, then the classifier's own.</summary>
@@ -37,24 +39,75 @@ internal static class RiskRationale
             $"Overridden by the operator: {operatorOverride.Category}, {operatorOverride.Severity} risk{reason}. The classifier's own verdict was {classified.Rationale}");
     }
 
+    // Signals come strongest first, so the first few of a category are its best evidence.
+    private static void AppendEvidence(StringBuilder text, IReadOnlyList<RiskSignal> signals, RiskCategory category, int max)
+    {
+        var count = 0;
+        foreach (var signal in signals)
+        {
+            count += signal.Points == category && signal.Weight > 0 ? 1 : 0;
+        }
+
+        var shown = Math.Min(count, max);
+        var written = 0;
+        foreach (var signal in signals)
+        {
+            if (signal.Points != category || signal.Weight <= 0 || written == shown)
+            {
+                continue;
+            }
+
+            text.Append(written == 0 ? "" : written == shown - 1 ? (shown == 2 ? " and " : ", and ") : ", ");
+            Describe(text, signal);
+            written++;
+        }
+    }
+
     private static void AppendDisagreement(StringBuilder text, RiskVerdict verdict, IReadOnlyList<RiskSignal> signals)
     {
-        var others = signals
-            .Where(s => s.Points != verdict.Category && s.Weight > 0)
-            .GroupBy(s => s.Points)
-            .OrderByDescending(g => g.Sum(s => s.Weight))
-            .ThenByDescending(g => g.Key)
-            .Select(g => $"{g.Key} ({JoinList(g.Take(2).Select(Describe))})")
-            .ToList();
-        if (others.Count == 0)
+        Span<double> scores = stackalloc double[(int)RiskCategory.Financial + 1];
+        foreach (var signal in signals)
+        {
+            if (signal.Points != verdict.Category && signal.Weight > 0)
+            {
+                scores[(int)signal.Points] += signal.Weight;
+            }
+        }
+
+        var others = 0;
+        var higher = false;
+        foreach (var score in scores)
+        {
+            others += score > 0 ? 1 : 0;
+        }
+
+        if (others == 0)
         {
             return;
         }
 
-        text.Append(CultureInfo.InvariantCulture, $"Other signals pointed to {JoinList(others)}; ");
-        text.Append(signals.Any(s => s.Points > verdict.Category && s.Weight > 0)
-            ? "the higher-risk ones were too weak against the rest to decide. "
-            : "where signals disagree, the higher-risk category wins. ");
+        text.Append("Other signals pointed to ");
+        for (var written = 0; written < others; written++)
+        {
+            // The strongest other category first; ties go to the higher-risk one.
+            var next = 0;
+            for (var c = 1; c < scores.Length; c++)
+            {
+                next = scores[c] >= scores[next] ? c : next;
+            }
+
+            var category = (RiskCategory)next;
+            higher |= category > verdict.Category;
+            text.Append(written == 0 ? "" : written == others - 1 ? (others == 2 ? " and " : ", and ") : ", ");
+            text.Append(CultureInfo.InvariantCulture, $"{category} (");
+            AppendEvidence(text, signals, category, OtherEvidenceShown);
+            text.Append(')');
+            scores[next] = -1;
+        }
+
+        text.Append(higher
+            ? "; the higher-risk ones were too weak against the rest to decide. "
+            : "; where signals disagree, the higher-risk category wins. ");
     }
 
     private static void AppendSeverity(StringBuilder text, RiskVerdict verdict, WordTraits traits)
@@ -79,30 +132,35 @@ internal static class RiskRationale
 
     private static void AppendConfidence(StringBuilder text, RiskEvidence evidence, RiskVerdict verdict)
     {
-        var lowered = new List<string>(3);
+        var reasons = 0;
+        void Reason(StringBuilder text, string reason)
+        {
+            text.Append(reasons++ == 0 ? "Confidence is lowered because " : "; ").Append(reason);
+        }
+
         if (evidence.DescriptionEmpty)
         {
-            lowered.Add("the description is empty");
+            Reason(text, "the description is empty");
         }
 
         if (!verdict.Defaulted && evidence.ScoreOf(verdict.Category) < 0.75 * evidence.TotalScore)
         {
-            lowered.Add("the signals disagree");
+            Reason(text, "the signals disagree");
         }
 
         if (!verdict.Defaulted && evidence.TotalScore < RiskVerdict.EvidenceScale)
         {
-            lowered.Add("there is little evidence");
+            Reason(text, "there is little evidence");
         }
 
         foreach (var hint in verdict.IgnoredHints)
         {
-            lowered.Add($"the server's {hint.Evidence} was not trusted, as the other signals do not agree with it");
+            Reason(text, $"the server's {hint.Evidence} was not trusted, as the other signals do not agree with it");
         }
 
-        if (lowered.Count > 0)
+        if (reasons > 0)
         {
-            text.Append(CultureInfo.InvariantCulture, $"Confidence is lowered because {JoinList(lowered)}. ");
+            text.Append(". ");
         }
 
         if (evidence.Tool.Annotations.OpenWorld == true)
@@ -111,27 +169,33 @@ internal static class RiskRationale
         }
     }
 
-    private static string Describe(RiskSignal signal) => signal.Kind switch
+    private static void Describe(StringBuilder text, RiskSignal signal)
     {
-        RiskSignalKinds.Name => $"'{signal.Evidence}' in its name",
-        RiskSignalKinds.Description => $"'{signal.Evidence}' in its description",
-        RiskSignalKinds.Negation => $"its description saying \"{signal.Evidence}\"",
-        RiskSignalKinds.InputSchema => $"the input '{signal.Evidence}'",
-        RiskSignalKinds.Annotation => $"the server's hint {signal.Evidence}",
-        _ when signal.Points == RiskCategory.Execute => $"a server described as \"{signal.Evidence}\", which wraps a command line that this tool likely runs",
-        _ when signal.Points == RiskCategory.Financial => $"a server described as \"{signal.Evidence}\", which handles money",
-        _ => $"the server's context \"{signal.Evidence}\"",
-    };
-
-    private static string JoinList(IEnumerable<string> items)
-    {
-        var list = items as IList<string> ?? items.ToList();
-        return list.Count switch
+        switch (signal.Kind)
         {
-            0 => "",
-            1 => list[0],
-            2 => $"{list[0]} and {list[1]}",
-            _ => string.Join(", ", list.Take(list.Count - 1)) + ", and " + list[^1],
-        };
+            case RiskSignalKinds.Name:
+                text.Append('\'').Append(signal.Evidence).Append("' in its name");
+                break;
+            case RiskSignalKinds.Description:
+                text.Append('\'').Append(signal.Evidence).Append("' in its description");
+                break;
+            case RiskSignalKinds.Negation:
+                text.Append("its description saying \"").Append(signal.Evidence).Append('"');
+                break;
+            case RiskSignalKinds.InputSchema:
+                text.Append("the input '").Append(signal.Evidence).Append('\'');
+                break;
+            case RiskSignalKinds.Annotation:
+                text.Append("the server's hint ").Append(signal.Evidence);
+                break;
+            default:
+                text.Append("a server described as \"").Append(signal.Evidence).Append(signal.Points switch
+                {
+                    RiskCategory.Execute => "\", which wraps a command line that this tool likely runs",
+                    RiskCategory.Financial => "\", which handles money",
+                    _ => "\"",
+                });
+                break;
+        }
     }
 }

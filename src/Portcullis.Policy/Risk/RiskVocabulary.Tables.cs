@@ -59,18 +59,18 @@ internal static partial class RiskVocabulary
             "cancel");
         AddVerbs(table, RiskCategory.Financial, 1.0, MoneyOut,
             "pay", "payout", "withdraw", "purchase", "buy", "sell", "trade", "swap", "stake", "unstake", "tip", "donate",
-            "remit", "wire", "bridge", "lend", "borrow", "repay", "spend", "fund");
+            "remit", "wire", "bridge", "lend", "borrow", "repay", "spend", "fund", "refund");
         AddVerbs(table, RiskCategory.Financial, 1.0, Money,
-            "charge", "refund", "invoice", "bill", "checkout", "deposit", "mint", "redeem", "reimburse", "settle", "credit",
+            "charge", "invoice", "bill", "checkout", "deposit", "mint", "redeem", "reimburse", "settle", "credit",
             "debit");
 
         // Verbs the money context reinterprets (transfer funds, capture a payment) and the verbs that,
         // on a server wrapping a command line, run it (generate code there, run a task there).
         Retrait(table, WordTraits.FinancialInMoneyContext, "transfer", "capture", "send", "cancel", "void", "create", "issue",
             "place", "order", "approve", "submit", "execute", "confirm", "process", "authorize", "release", "finalize");
-        Retrait(table, WordTraits.RunsOnCli, "generate", "run", "execute", "refactor", "write", "fix", "build", "create",
-            "implement", "apply", "edit", "produce", "make", "test", "perform", "complete", "ask", "rewrite", "start",
-            "call", "invoke", "process", "convert", "compile", "deploy");
+        Retrait(table, WordTraits.RunsOnCli, "generate", "run", "execute", "refactor", "write", "fix", "build",
+            "implement", "produce", "test", "perform", "complete", "ask", "call", "invoke", "process", "compile", "deploy");
+        Retrait(table, WordTraits.ExecutesCode, "evaluate", "interpret", "test", "process", "run", "apply");
         AddIrregular(table, ("ran", "run"), ("sent", "send"), ("wrote", "write"), ("written", "write"), ("got", "get"),
             ("found", "find"), ("built", "build"), ("bought", "buy"), ("sold", "sell"), ("paid", "pay"), ("made", "make"),
             ("shown", "show"), ("begun", "start"), ("began", "start"), ("cancelled", "cancel"), ("cancelling", "cancel"),
@@ -83,14 +83,18 @@ internal static partial class RiskVocabulary
     {
         var table = new Dictionary<string, WordSense>(StringComparer.Ordinal);
         AddNouns(table, null, 0, Money,
-            "payment", "invoice", "refund", "payout", "charge", "price", "pricing", "subscription", "transaction", "balance",
-            "wallet", "fund", "money", "card", "bank", "coupon", "discount", "fee", "billing", "order", "cash", "loan",
-            "tax", "expense", "budget", "payroll", "salary", "ledger", "bill", "currency", "crypto", "token", "tokens",
-            "usdc", "usdt", "eth", "btc", "sol", "stock", "share", "position", "portfolio", "trade", "swap", "bid", "offer",
-            "quote", "deposit", "withdrawal", "transfer", "cart", "checkout", "credit", "debit", "account", "asset",
-            "nft", "gas", "fiat", "dollar", "dollars", "usd", "eur", "cents", "amount", "paymentintent", "intent", "sku",
-            "product", "plan", "receipt", "purchase", "sale", "revenue", "payable", "receivable", "journal", "escrow",
-            "collateral", "margin", "liquidity", "pool", "vault", "staking", "yield");
+            "payment", "invoice", "refund", "payout", "price", "pricing", "subscription", "transaction", "balance",
+            "wallet", "fund", "money", "bank", "coupon", "discount", "fee", "billing", "cash", "loan", "tax", "expense",
+            "budget", "payroll", "salary", "ledger", "bill", "currency", "crypto", "usdc", "usdt", "eth", "btc", "portfolio",
+            "deposit", "withdrawal", "checkout", "nft", "fiat", "dollar", "dollars", "usd", "eur", "cents", "amount",
+            "paymentintent", "receipt", "purchase", "sale", "revenue", "payable", "receivable", "escrow", "collateral",
+            "liquidity", "staking", "lamports", "wei", "gwei", "iban", "creditnote");
+
+        // About money only on a server whose context is about money.
+        AddNouns(table, null, 0, Money | InMoney,
+            "charge", "order", "card", "token", "tokens", "stock", "share", "position", "trade", "swap", "bid", "offer",
+            "quote", "transfer", "cart", "credit", "debit", "asset", "gas", "intent", "journal", "margin", "pool", "vault",
+            "yield", "bond");
         AddNouns(table, RiskCategory.Execute, 0.8, Arbitrary,
             "shell", "bash", "terminal", "command", "commands", "cmd", "script", "scripts", "powershell", "sql",
             "javascript", "js", "python", "eval", "repl", "subprocess", "process", "exec");

@@ -28,10 +28,22 @@ internal static partial class RiskVocabulary
     /// <summary>Words of input-schema property names.</summary>
     public static FrozenDictionary<string, WordSense> Properties { get; } = BuildProperties();
 
+    /// <summary>The verb table, looked up by a span of lower-case text.</summary>
+    public static FrozenDictionary<string, WordSense>.AlternateLookup<ReadOnlySpan<char>> VerbSpans { get; } = Verbs.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>The noun table, looked up by a span of lower-case text.</summary>
+    public static FrozenDictionary<string, WordSense>.AlternateLookup<ReadOnlySpan<char>> NounSpans { get; } = Nouns.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>The property table, looked up by a span of lower-case text.</summary>
+    public static FrozenDictionary<string, WordSense>.AlternateLookup<ReadOnlySpan<char>> PropertySpans { get; } = Properties.GetAlternateLookup<ReadOnlySpan<char>>();
+
     /// <summary>Words that negate the verb that follows them within a few words (not, never, without).</summary>
     public static FrozenSet<string> Negators { get; } = FrozenSet.Create(StringComparer.Ordinal,
         "not", "no", "never", "without", "non", "nor", "cannot", "can't", "doesn't", "don't", "won't", "isn't", "aren't",
         "wouldn't", "shouldn't", "nothing");
+
+    /// <summary>The negators, looked up by a span of lower-case text.</summary>
+    public static FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> NegatorSpans { get; } = Negators.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>Words that place a server among payments, accounting, banking or trading.</summary>
     public static FrozenSet<string> FinancialDomain { get; } = FrozenSet.Create(StringComparer.Ordinal,
@@ -44,4 +56,10 @@ internal static partial class RiskVocabulary
     public static FrozenSet<string> CliDomain { get; } = FrozenSet.Create(StringComparer.Ordinal,
         "cli", "shell", "terminal", "bash", "zsh", "powershell", "commandline", "repl", "interpreter", "subprocess",
         "sandbox", "codex", "docker", "container", "containers", "kubectl");
+
+    /// <summary>The financial domain words, looked up by a span of lower-case text.</summary>
+    public static FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> FinancialDomainSpans { get; } = FinancialDomain.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>The command-line domain words, looked up by a span of lower-case text.</summary>
+    public static FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> CliDomainSpans { get; } = CliDomain.GetAlternateLookup<ReadOnlySpan<char>>();
 }

@@ -27,17 +27,15 @@ internal sealed record ServerProfile(string? FinancialEvidence, string? CliEvide
             var words = Words.OfProse(text);
             for (var i = 0; i < words.Count && (financial is null || cli is null); i++)
             {
-                var word = words[i].Word;
-                if (financial is null && RiskVocabulary.FinancialDomain.Contains(word))
+                if (financial is null && RiskVocabulary.FinancialDomainSpans.Contains(words[i]))
                 {
-                    financial = Quote(text, word);
+                    financial = Quote(text, words.WordAt(i));
                 }
 
                 // "command line" and "command-line" are two words once split.
-                if (cli is null && (RiskVocabulary.CliDomain.Contains(word)
-                    || (word == "command" && i + 1 < words.Count && words[i + 1].Word == "line")))
+                if (cli is null && (RiskVocabulary.CliDomainSpans.Contains(words[i]) || (words.Is(i, "command") && words.Is(i + 1, "line"))))
                 {
-                    cli = Quote(text, word);
+                    cli = Quote(text, words.WordAt(i));
                 }
             }
         }

@@ -30,6 +30,9 @@ internal enum WordTraits
     /// <summary>Points to Financial only when money is in view (transfer, capture, cancel).</summary>
     FinancialInMoneyContext = 1 << 7,
 
+    /// <summary>A verb that runs what it is given when that is code (evaluate a script, test a function).</summary>
+    ExecutesCode = 1 << 9,
+
     /// <summary>Cannot be undone (permanently, irreversible).</summary>
     Irreversible = 1 << 8,
 }

@@ -9,14 +9,40 @@ internal static class Words
     /// </summary>
     public static List<string> OfIdentifier(string identifier)
     {
-        var words = new List<string>(4);
+        Span<Range> ranges = stackalloc Range[MaxIdentifierWords];
+        var count = Split(identifier, ranges);
+        var words = new List<string>(count);
+        Span<char> buffer = stackalloc char[MaxWordLength];
+        for (var i = 0; i < count; i++)
+        {
+            words.Add(Lower(identifier.AsSpan()[ranges[i]], buffer).ToString());
+        }
+
+        return words;
+    }
+
+    /// <summary>The words an identifier can have; the rest are not read.</summary>
+    public const int MaxIdentifierWords = 16;
+
+    /// <summary>The longest word looked up; a longer one is cut (no table word is that long).</summary>
+    public const int MaxWordLength = 40;
+
+    /// <summary>Writes where each word of <paramref name="identifier"/> is into <paramref name="ranges"/>; returns how many.</summary>
+    public static int Split(ReadOnlySpan<char> identifier, Span<Range> ranges)
+    {
+        var count = 0;
         var start = -1;
-        for (var i = 0; i < identifier.Length; i++)
+        for (var i = 0; i < identifier.Length && count < ranges.Length; i++)
         {
             var c = identifier[i];
             if (!char.IsLetterOrDigit(c))
             {
-                Flush(identifier, ref start, i, words);
+                if (start >= 0)
+                {
+                    ranges[count++] = new Range(start, i);
+                    start = -1;
+                }
+
                 continue;
             }
 
@@ -28,33 +54,57 @@ internal static class Words
                 // last capital of a run that a lower-case letter follows (HTTPResponse).
                 if (char.IsLower(previous) || char.IsDigit(previous) || (char.IsUpper(previous) && nextIsLower))
                 {
-                    Flush(identifier, ref start, i, words);
+                    ranges[count++] = new Range(start, i);
+                    start = -1;
                 }
             }
 
-            if (start < 0)
+            if (start < 0 && count < ranges.Length)
             {
                 start = i;
             }
         }
 
-        Flush(identifier, ref start, identifier.Length, words);
-        return words;
+        if (start >= 0 && count < ranges.Length)
+        {
+            ranges[count++] = new Range(start, identifier.Length);
+        }
+
+        return count;
+    }
+
+    /// <summary><paramref name="word"/> in lower case, in <paramref name="buffer"/> (cut to its length).</summary>
+    public static ReadOnlySpan<char> Lower(ReadOnlySpan<char> word, Span<char> buffer)
+    {
+        var length = Math.Min(word.Length, buffer.Length);
+        for (var i = 0; i < length; i++)
+        {
+            buffer[i] = word[i] == '’' ? '\'' : char.ToLowerInvariant(word[i]);
+        }
+
+        return buffer[..length];
     }
 
     /// <summary>
-    /// The words of a piece of prose, each with the sentence it is in (0 for the first). Apostrophes
-    /// stay inside words (doesn't), hyphens split them (read-only gives read, only).
+    /// The words of a piece of prose, each with its sentence. Apostrophes stay inside words
+    /// (doesn't), hyphens split them (read-only gives read, only).
     /// </summary>
-    public static List<(string Word, int Sentence)> OfProse(string text)
+    public static Prose OfProse(string text)
     {
-        var words = new List<(string, int)>(Math.Min(text.Length / 5 + 1, 256));
+        var lower = text.ToLowerInvariant();
+        if (lower.Contains('’', StringComparison.Ordinal))
+        {
+            lower = lower.Replace('’', '\'');
+        }
+
+        var words = new List<(int, int, int)>(Math.Min(text.Length / 5 + 1, 256));
         var sentence = 0;
         var start = -1;
-        for (var i = 0; i < text.Length; i++)
+        var sentenceHasWords = false;
+        for (var i = 0; i < lower.Length; i++)
         {
-            var c = text[i];
-            if (char.IsLetterOrDigit(c) || (start >= 0 && c is '\'' or '’' && i + 1 < text.Length && char.IsLetter(text[i + 1])))
+            var c = lower[i];
+            if (char.IsLetterOrDigit(c) || (start >= 0 && c == '\'' && i + 1 < lower.Length && char.IsLetter(lower[i + 1])))
             {
                 if (start < 0)
                 {
@@ -66,22 +116,24 @@ internal static class Words
 
             if (start >= 0)
             {
-                words.Add((Normalise(text.AsSpan(start, i - start)), sentence));
+                words.Add((start, i - start, sentence));
+                sentenceHasWords = true;
                 start = -1;
             }
 
-            if (IsSentenceEnd(text, i) && words.Count > 0 && words[^1].Item2 == sentence)
+            if (sentenceHasWords && IsSentenceEnd(lower, i))
             {
                 sentence++;
+                sentenceHasWords = false;
             }
         }
 
         if (start >= 0)
         {
-            words.Add((Normalise(text.AsSpan(start)), sentence));
+            words.Add((start, lower.Length - start, sentence));
         }
 
-        return words;
+        return new Prose(lower, words);
     }
 
     /// <summary>The first sentence of <paramref name="text"/>, cut to <paramref name="max"/> characters.</summary>
@@ -100,32 +152,27 @@ internal static class Words
         return trimmed.Length <= max ? trimmed.ToString() : string.Concat(trimmed[..(max - 1)].TrimEnd(), "…");
     }
 
-    // A full stop, question or exclamation mark followed by a space or the end, or a line break;
-    // "e.g." and "v1.2" do not end a sentence because no space follows the inner dots.
-    private static bool IsSentenceEnd(ReadOnlySpan<char> text, int i) => text[i] switch
+    // A full stop, question or exclamation mark followed by a space or the end, or a line break.
+    // "v1.2" does not end a sentence because no space follows the inner dot, nor does the last dot
+    // of "e.g." or "etc." because a one-letter word or a known abbreviation precedes it.
+    public static bool IsSentenceEnd(ReadOnlySpan<char> text, int i) => text[i] switch
     {
         '\n' => true,
-        '.' or '!' or '?' or ';' => i + 1 >= text.Length || char.IsWhiteSpace(text[i + 1]),
+        '!' or '?' or ';' => i + 1 >= text.Length || char.IsWhiteSpace(text[i + 1]),
+        '.' => (i + 1 >= text.Length || char.IsWhiteSpace(text[i + 1])) && !EndsAbbreviation(text, i),
         _ => false,
     };
 
-    private static void Flush(string identifier, ref int start, int end, List<string> words)
+    private static bool EndsAbbreviation(ReadOnlySpan<char> text, int dot)
     {
-        if (start >= 0)
+        var start = dot;
+        while (start > 0 && char.IsLetter(text[start - 1]))
         {
-            words.Add(Normalise(identifier.AsSpan(start, end - start)));
-            start = -1;
-        }
-    }
-
-    private static string Normalise(ReadOnlySpan<char> word)
-    {
-        Span<char> lower = word.Length <= 64 ? stackalloc char[word.Length] : new char[word.Length];
-        for (var i = 0; i < word.Length; i++)
-        {
-            lower[i] = word[i] == '’' ? '\'' : char.ToLowerInvariant(word[i]);
+            start--;
         }
 
-        return new string(lower);
+        var word = text[start..dot];
+        return word.Length == 1 || word.Equals("etc", StringComparison.OrdinalIgnoreCase) || word.Equals("vs", StringComparison.OrdinalIgnoreCase)
+            || word.Equals("approx", StringComparison.OrdinalIgnoreCase) || word.Equals("incl", StringComparison.OrdinalIgnoreCase);
     }
 }

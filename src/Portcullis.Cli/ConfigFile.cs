@@ -10,10 +10,10 @@ namespace Portcullis.Cli;
 /// <summary>Loading files for commands, with every problem written to the error stream in one format.</summary>
 internal static class ConfigFile
 {
-    /// <summary>The validated configuration, or null after writing every problem.</summary>
-    public static GatewayConfig? Load(string path, TextWriter error)
+    /// <summary>The validated configuration, or null after writing every problem; policy files are checked unless <paramref name="checkPolicyFiles"/> is false.</summary>
+    public static GatewayConfig? Load(string path, TextWriter error, bool checkPolicyFiles = true)
     {
-        var (config, errors) = ConfigLoader.LoadFile(path);
+        var (config, errors) = ConfigLoader.LoadFile(path, checkPolicyFiles: checkPolicyFiles);
         if (config is null)
         {
             WriteProblems(error, path, errors);

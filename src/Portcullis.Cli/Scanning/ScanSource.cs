@@ -66,7 +66,8 @@ internal sealed class ScanSource
         UpstreamServerConfig server;
         if (configPath is not null)
         {
-            if (ConfigFile.Load(configPath, error) is not { } config)
+            // The server's policy file may not exist yet: it may be the one this scan writes.
+            if (ConfigFile.Load(configPath, error, checkPolicyFiles: false) is not { } config)
             {
                 return (null, ExitCodes.UsageOrIo);
             }

@@ -23,7 +23,13 @@ public static partial class ConfigLoader
     private static readonly string[] s_grantKeys = ["name", "servers", "token", "labels", "expires"];
 
     /// <summary>Loads a configuration file; relative policy paths are resolved against the file's folder.</summary>
-    public static (GatewayConfig? Config, IReadOnlyList<ConfigError> Errors) LoadFile(string path, Func<string, string?>? environment = null)
+    /// <param name="path">The configuration file.</param>
+    /// <param name="environment">Reads <c>env:NAME</c> secrets; the process environment when null.</param>
+    /// <param name="checkPolicyFiles">
+    /// False for commands that do not enforce policies (a risk scan, which may be writing the very
+    /// policy file a server names): the files are then neither read nor checked.
+    /// </param>
+    public static (GatewayConfig? Config, IReadOnlyList<ConfigError> Errors) LoadFile(string path, Func<string, string?>? environment = null, bool checkPolicyFiles = true)
     {
         string text;
         try
@@ -35,11 +41,12 @@ public static partial class ConfigLoader
             return (null, [new ConfigError("", $"Cannot read {path}: {e.Message}")]);
         }
 
-        return Load(text, Path.GetDirectoryName(Path.GetFullPath(path))!, environment ?? Environment.GetEnvironmentVariable);
+        return Load(text, Path.GetDirectoryName(Path.GetFullPath(path))!, environment ?? Environment.GetEnvironmentVariable, checkPolicyFiles);
     }
 
-    /// <summary>Loads configuration text.</summary>
-    public static (GatewayConfig? Config, IReadOnlyList<ConfigError> Errors) Load(string text, string baseDirectory, Func<string, string?> environment)
+    /// <summary>Loads configuration text; see <see cref="LoadFile"/>.</summary>
+    public static (GatewayConfig? Config, IReadOnlyList<ConfigError> Errors) Load(string text, string baseDirectory, Func<string, string?> environment,
+        bool checkPolicyFiles = true)
     {
         var errors = new List<ConfigError>();
         JsonDocument document;
@@ -54,7 +61,7 @@ public static partial class ConfigLoader
 
         using (document)
         {
-            var reader = new Reader(errors, environment);
+            var reader = new Reader(errors, environment, checkPolicyFiles);
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
@@ -183,7 +190,7 @@ public static partial class ConfigLoader
     internal static partial Regex IdPattern();
 
     /// <summary>Field readers that record an error instead of throwing.</summary>
-    private sealed partial class Reader(List<ConfigError> errors, Func<string, string?> environment)
+    private sealed partial class Reader(List<ConfigError> errors, Func<string, string?> environment, bool checkPolicyFiles)
     {
         public void Error(string path, string message) => errors.Add(new ConfigError(path, message));
 
@@ -373,7 +380,10 @@ public static partial class ConfigLoader
             else if (String(policyElement, path + "/policy") is { } policyText)
             {
                 policyPath = Path.GetFullPath(Path.Combine(baseDirectory, policyText));
-                CheckPolicyFile(policyPath, path + "/policy");
+                if (checkPolicyFiles)
+                {
+                    CheckPolicyFile(policyPath, path + "/policy");
+                }
             }
 
             var allowMethods = element.TryGetProperty("allow_methods", out var methodsElement) ? AllowMethods(methodsElement, path + "/allow_methods") : [];

@@ -126,12 +126,10 @@ public sealed class ScanCommandTests : IAsyncLifetime
     }
 
     [Fact(Timeout = 120_000)]
-    public async Task Scan_DemoPolicy_LoadsInServe_AndTheGatewayEnforcesIt()
+    public async Task Scan_ConfiguredServer_WritesThePolicyItNames_WhichPassesCheckAndLoadsInServe()
     {
         var cancel = TestContext.Current.CancellationToken;
         var policy = Path.Combine(_directory, "codex.yaml");
-        var scan = await RunAsync("scan", "--url", _demo.Url.ToString(), "--policy", policy);
-        Assert.True(scan.ExitCode == 0, scan.Error);
         var port = FreePort();
         var config = Path.Combine(_directory, "portcullis.json");
         const string Token = "scan-serve-token-0123456789abcdef";
@@ -144,13 +142,19 @@ public sealed class ScanCommandTests : IAsyncLifetime
             }
             """, cancel);
 
+        var scan = await RunAsync("scan", "--config", config, "--server", "codex", "--policy", policy);
+        var check = await RunAsync("policy", "check", policy);
+
+        Assert.True(scan.ExitCode == 0, scan.Error);
+        Assert.True(check.ExitCode == 0, check.Error);
         await using var gateway = await ServedGateway.StartAsync(config, port, cancel);
         var session = await gateway.InitializeAsync(Token, cancel);
         var listed = await gateway.PostAsync(Token, session, """{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{}}""", cancel);
         var first = await gateway.PostAsync(Token, session, """{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"code_generate","arguments":{"description":"sort a list"}}}""", cancel);
         var invalid = await gateway.PostAsync(Token, session, """{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"code_generate","arguments":{"description":7}}}""", cancel);
 
-        Assert.Contains("\"code_generate\"", listed, StringComparison.Ordinal);
+        // Every tool has a rule in the recommended policy, so none is left out of the list.
+        Assert.All(new[] { "code_generate", "describe_codebase", "review_code" }, tool => Assert.Contains($"\"{tool}\"", listed, StringComparison.Ordinal));
         Assert.DoesNotContain("POLICY DENIED", first, StringComparison.Ordinal);
         Assert.Contains("[demo:o4-mini] Python code for", first, StringComparison.Ordinal);
         Assert.Contains("[POLICY DENIED] Invalid arguments for code_generate", invalid, StringComparison.Ordinal);

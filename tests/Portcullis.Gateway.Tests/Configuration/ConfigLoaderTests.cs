@@ -133,6 +133,20 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_WithoutCheckingPolicyFiles_AcceptsAPolicyFileNotWrittenYet()
+    {
+        const string Text = """{"store": "memory", "servers": [{ "id": "codex", "url": "http://127.0.0.1:9100/mcp", "policy": "not-yet.yaml" }]}""";
+
+        var (strict, strictErrors) = ConfigLoader.Load(Text, _directory, _ => null);
+        var (lenient, lenientErrors) = ConfigLoader.Load(Text, _directory, _ => null, checkPolicyFiles: false);
+
+        Assert.Null(strict);
+        Assert.Contains(strictErrors, e => e.Path == "/servers/0/policy" && e.Message.StartsWith("Cannot read policy file", StringComparison.Ordinal));
+        Assert.Empty(lenientErrors);
+        Assert.Equal(Path.Combine(_directory, "not-yet.yaml"), lenient!.Servers[0].PolicyPath);
+    }
+
+    [Fact]
     public void Load_BadRiskOverrides_NameEachProblemWithItsPath()
     {
         var (config, errors) = Load("""

@@ -59,7 +59,7 @@ internal static class ScanCommand
             {
                 var near = Suggestions.Near(explained, result.Tools.Select(t => t.Tool));
                 error.WriteLine(near.Count > 0
-                    ? $"--explain: the server lists no tool '{explained}'. Did you mean: {string.Join(", ", near)}?"
+                    ? $"--explain: the server lists no tool '{explained}'. Did you mean: {string.Join(", ", near.Select(ScanText.Printable))}?"
                     : $"--explain: the server lists no tool '{explained}' nor one named like it; it lists {result.Tools.Length} tool(s), shown by scan without --explain.");
                 return ExitCodes.Invalid;
             }

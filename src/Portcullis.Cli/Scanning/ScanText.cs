@@ -16,12 +16,12 @@ internal static class ScanText
 
     public static void WriteTable(TextWriter output, ScanResult result)
     {
-        output.WriteLine($"Server: {ServerName(result.Inventory)}{(result.Inventory.Version is { } version ? " " + version : "")} — {result.Tools.Length} tool(s), riskiest first");
+        output.WriteLine($"Server: {ServerName(result.Inventory)}{(result.Inventory.Version is { } version ? " " + Printable(version) : "")} — {result.Tools.Length} tool(s), riskiest first");
         var table = new Table().AddColumns("TOOL", "CATEGORY", "SEVERITY", "CONFIDENCE", "TOP SIGNALS");
         foreach (var tool in result.Tools)
         {
             table.AddRow(
-                TextTable.Cell(tool.Tool),
+                TextTable.Cell(Printable(tool.Tool)),
                 TextTable.Cell(tool.Overridden ? $"{tool.Category} (override)" : tool.Category.ToString()),
                 TextTable.Cell(tool.Severity.ToString()),
                 TextTable.Cell(Confidence(tool.Confidence)),
@@ -50,7 +50,7 @@ internal static class ScanText
 
     public static void WriteExplanation(TextWriter output, ScanResult result, RiskAssessment tool)
     {
-        output.WriteLine($"Tool:        {tool.Tool}");
+        output.WriteLine($"Tool:        {Printable(tool.Tool)}");
         output.WriteLine($"Server:      {ServerName(result.Inventory)}");
         output.WriteLine($"Category:    {tool.Category}{(tool.Overridden ? " (operator override)" : "")}");
         output.WriteLine($"Severity:    {tool.Severity}");
@@ -64,7 +64,7 @@ internal static class ScanText
         output.WriteLine("Rationale:");
         foreach (var line in tool.Rationale.Split('\n'))
         {
-            output.WriteLine($"  {line.TrimEnd('\r')}");
+            output.WriteLine($"  {Printable(line.TrimEnd('\r'))}");
         }
 
         output.WriteLine();
@@ -79,7 +79,7 @@ internal static class ScanText
             foreach (var signal in tool.Signals)
             {
                 table.AddRow(TextTable.Cell(signal.Weight.ToString("0.00", CultureInfo.InvariantCulture)), TextTable.Cell(signal.Points.ToString()),
-                    TextTable.Cell(signal.Kind), TextTable.Cell(signal.Evidence));
+                    TextTable.Cell(signal.Kind), TextTable.Cell(Printable(signal.Evidence)));
             }
 
             TextTable.Write(output, table);
@@ -90,7 +90,37 @@ internal static class ScanText
         output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, JsonElement> { [tool.Tool] = result.RuleOf(tool.Tool) }, s_json));
     }
 
-    public static string ServerName(ToolInventory inventory) => inventory.Title ?? inventory.Name ?? "an unnamed server";
+    public static string ServerName(ToolInventory inventory) => Printable(inventory.Title ?? inventory.Name ?? "an unnamed server");
+
+    /// <summary>
+    /// Text a server wrote, fit for a terminal: control characters and line separators are shown as
+    /// <c>\uXXXX</c>, so a hostile tool name or description cannot move the cursor, clear the screen
+    /// or fake a line of output.
+    /// </summary>
+    public static string Printable(string text)
+    {
+        if (!text.Any(IsUnprintable))
+        {
+            return text;
+        }
+
+        var builder = new System.Text.StringBuilder(text.Length + 16);
+        foreach (var c in text)
+        {
+            if (IsUnprintable(c))
+            {
+                builder.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    private static bool IsUnprintable(char c) => char.IsControl(c) || c is '\u2028' or '\u2029';
 
     private static object Json(RiskAssessment tool, ScanResult result) => new
     {
@@ -111,7 +141,7 @@ internal static class ScanText
             : null,
     };
 
-    private static string Signal(RiskSignal signal) => $"{signal.Kind}: {Cut(signal.Evidence, 40)}";
+    private static string Signal(RiskSignal signal) => $"{signal.Kind}: {Cut(Printable(signal.Evidence), 40)}";
 
     private static string Confidence(double confidence) => confidence.ToString("0.00", CultureInfo.InvariantCulture);
 

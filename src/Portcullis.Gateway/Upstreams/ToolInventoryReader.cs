@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Configuration;
@@ -84,7 +83,7 @@ internal static class ToolInventoryReader
 
             if (root.TryGetProperty("error", out var error))
             {
-                throw new ToolInventoryException($"the server refused initialize: {Describe(error)}");
+                throw new ToolInventoryException($"the server refused initialize: {Excerpt.Of(ToolListReader.Describe(error), 300)}");
             }
 
             if (!root.TryGetProperty("result", out var result) || result.ValueKind != JsonValueKind.Object)
@@ -144,16 +143,4 @@ internal static class ToolInventoryReader
     });
 
     private static byte[] Initialized() => """{"jsonrpc":"2.0","method":"notifications/initialized"}"""u8.ToArray();
-
-    private static string Describe(JsonElement error)
-    {
-        var text = new StringBuilder();
-        if (error.ValueKind == JsonValueKind.Object && error.TryGetProperty("code", out var code))
-        {
-            text.Append(code.GetRawText()).Append(' ');
-        }
-
-        text.Append(StringOf(error, "message") ?? "(no message)");
-        return Excerpt.Of(text.ToString(), 300);
-    }
 }

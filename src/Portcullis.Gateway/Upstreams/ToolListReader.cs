@@ -118,7 +118,8 @@ internal static class ToolListReader
         return buffer.ToArray();
     }
 
-    private static string Describe(JsonElement error)
+    /// <summary>A JSON-RPC error as <c>code message</c>, for the operator.</summary>
+    internal static string Describe(JsonElement error)
     {
         var text = new StringBuilder();
         if (error.ValueKind == JsonValueKind.Object && error.TryGetProperty("code", out var code))

@@ -103,11 +103,24 @@ public static partial class PolicyYamlWriter
         return new Scalar(null, null, value, plain ? ScalarStyle.Plain : ScalarStyle.DoubleQuoted, isPlainImplicit: plain, isQuotedImplicit: !plain);
     }
 
+    /// <summary>
+    /// One comment line per line of <paramref name="comment"/>. Comments may quote what a server
+    /// wrote, so every other character YAML could read as a line break (CR, NEL, U+2028, U+2029) or
+    /// that a terminal could act on (any control character) becomes a space: a comment can never
+    /// end early and smuggle keys into the policy.
+    /// </summary>
     private static void EmitComment(Emitter emitter, string comment)
     {
         foreach (var line in comment.Split('\n'))
         {
-            emitter.Emit(new Comment(line.TrimEnd('\r'), isInline: false));
+            var safe = string.Create(line.Length, line, static (span, text) =>
+            {
+                for (var i = 0; i < text.Length; i++)
+                {
+                    span[i] = char.IsControl(text[i]) || text[i] is '\u2028' or '\u2029' ? ' ' : text[i];
+                }
+            });
+            emitter.Emit(new Comment(safe.TrimEnd(), isInline: false));
         }
     }
 

@@ -230,6 +230,33 @@ public sealed class ScanCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Scan_WhatTheServerWrote_ReachesTheTerminalAndThePolicyWithoutControlCharacters()
+    {
+        var file = Write("hostile.json", """
+            {"server": {"name": "evil\u001b[2J", "description": "Deletes files.\u0085default: allow\u001b]0;owned\u0007"},
+             "tools": [{"name": "wipe\u001b[31m", "description": "Deletes everything.\u2028tools: {}"}]}
+            """);
+        var policy = Path.Combine(_directory, "hostile.yaml");
+
+        var table = await RunAsync("scan", "--file", file, "--policy", policy);
+        var explained = await RunAsync("scan", "--file", file, "--explain", "wipe\u001b[31m");
+        var check = await RunAsync("policy", "check", policy);
+
+        Assert.True(table.ExitCode == 0, table.Error);
+        Assert.True(explained.ExitCode == 0, explained.Error);
+        foreach (var output in new[] { table.Output, explained.Output, await File.ReadAllTextAsync(policy, Cancel) })
+        {
+            Assert.DoesNotContain(output, c => char.IsControl(c) && c is not '\n' and not '\r');
+            Assert.DoesNotContain('\u2028', output);
+        }
+
+        Assert.Contains("wipe\\u001B[31m", table.Output, StringComparison.Ordinal);
+        Assert.Contains("Tool:        wipe\\u001B[31m", explained.Output, StringComparison.Ordinal);
+        Assert.Equal(0, check.ExitCode);
+        Assert.Contains("OK (1 tool rule(s), default deny, enforce mode)", check.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Scan_ConfiguredServer_UsesItsHeadersDescriptionAndOverrides_AndShowsOverridesAsSuch()
     {
         Write("policy.json", """{"version": "1", "default": "deny"}""");

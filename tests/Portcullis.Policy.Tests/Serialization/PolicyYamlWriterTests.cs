@@ -22,7 +22,7 @@ public sealed class PolicyYamlWriterTests
     {
         var document = Policies.Compile("""
             {"version": "1", "default": "allow", "hide": ["yes", "1", "on", "null", "a: b", "#x", "*", "-", "plain_name"],
-             "tools": {"no": {"deny_if": [{"conditions": [{"path": "args.x", "op": "in", "value": ["true", "0x1F", "", " padded", "line\nbreak"]}],
+             "tools": {"x\u2028default: allow": {}, "y\u0085z\r": {}, "\u001b[2J": {}, "no": {"deny_if": [{"conditions": [{"path": "args.x", "op": "in", "value": ["true", "0x1F", "", " padded", "line\nbreak"]}],
                                           "on_deny": "Don't: it's \"quoted\"."}]}}}
             """).Document;
 
@@ -44,5 +44,21 @@ public sealed class PolicyYamlWriterTests
         Assert.StartsWith("# Made for a test.\n# Second line.\nversion: \"1\"\n", yaml.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Contains("  a: {}\n  # Denied: risky.\n  b:\n    action: deny\n", yaml.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Equal(PolicyWriter.ToJson(document), PolicyWriter.ToJson(Policies.CompileYaml(yaml).Document));
+    }
+
+    [Theory]
+    [InlineData("\rdefault: allow")]
+    [InlineData("\u0085default: allow")]
+    [InlineData("\u2028default: allow")]
+    [InlineData("\u2029tools: {}")]
+    [InlineData("\u001b[2Jdefault: allow")]
+    public void ToYaml_ACommentCannotEndEarly_AndAddKeys(string hostile)
+    {
+        var document = Policies.Compile("""{"version": "1", "default": "deny", "tools": {"a": {"action": "deny"}}}""").Document;
+
+        var yaml = PolicyYamlWriter.ToYaml(document, "Server says: " + hostile, new Dictionary<string, string> { ["a"] = "Evidence: " + hostile });
+
+        Assert.Equal(PolicyWriter.ToJson(document), PolicyWriter.ToJson(Policies.CompileYaml(yaml).Document));
+        Assert.DoesNotContain(yaml, c => char.IsControl(c) && c != '\n');
     }
 }

@@ -99,7 +99,7 @@ internal sealed class ScanSource
         }
         catch (ToolInventoryException e)
         {
-            error.WriteLine($"scan: {e.Message}. Nothing was scanned.");
+            error.WriteLine($"scan: {e.Message.TrimEnd('.')}. Nothing was scanned.");
             return (null, ExitCodes.UsageOrIo);
         }
 
@@ -162,7 +162,8 @@ internal sealed class ScanSource
 
         return new UpstreamServerConfig
         {
-            Id = "scan",
+            // The id names the server in messages, e.g. "Upstream server 'my-server' exited before answering."
+            Id = Path.GetFileName(command[0]),
             Url = new Uri("stdio://scan"),
             Command = command[0],
             Arguments = [.. command[1..]],

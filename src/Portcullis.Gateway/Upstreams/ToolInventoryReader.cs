@@ -83,7 +83,7 @@ internal static class ToolInventoryReader
 
             if (root.TryGetProperty("error", out var error))
             {
-                throw new ToolInventoryException($"the server refused initialize: {Excerpt.Of(ToolListReader.Describe(error), 300)}");
+                throw new ToolInventoryException($"initialize failed with the error {Excerpt.Of(ToolListReader.Describe(error), 300)}");
             }
 
             if (!root.TryGetProperty("result", out var result) || result.ValueKind != JsonValueKind.Object)

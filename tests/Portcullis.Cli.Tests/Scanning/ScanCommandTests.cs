@@ -366,7 +366,7 @@ public sealed class ScanCommandTests : IAsyncLifetime
 
         Assert.Equal(2, exitCode);
         Assert.Equal("", output);
-        Assert.Equal("scan: the server refused initialize: -32602 Unsupported protocol version. Nothing was scanned.", error.Trim());
+        Assert.Equal("scan: initialize failed with the error -32602 Unsupported protocol version. Nothing was scanned.", error.Trim());
         Assert.False(File.Exists(policy));
     }
 
@@ -401,6 +401,16 @@ public sealed class ScanCommandTests : IAsyncLifetime
 
         Assert.Equal(2, exitCode);
         Assert.StartsWith($"scan: cannot start '{Path.Combine(_directory, "no-such-server")}'", error.Trim(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Scan_CommandThatExitsBeforeAnswering_Exits2()
+    {
+        var (exitCode, output, error) = await RunAsync("scan", "--", "dotnet", "--version");
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal("", output);
+        Assert.Equal("scan: initialize failed with the error -32003 Upstream server 'dotnet' exited before answering. Nothing was scanned.", error.Trim());
     }
 
     [Theory]

@@ -6,6 +6,9 @@ namespace Portcullis.Policy.Risk;
 /// </summary>
 internal sealed class Prose
 {
+    // What separates the items of a list or the parts of a heading: "get, set / list", "Notion | Query".
+    private static readonly System.Buffers.SearchValues<char> s_separators = System.Buffers.SearchValues.Create(",/|:");
+
     private readonly string _lower;
     private readonly List<(int Start, int Length, int Sentence)> _words;
 
@@ -23,6 +26,19 @@ internal sealed class Prose
 
     /// <summary>True when <paramref name="index"/> is a word of the prose and equals <paramref name="word"/>.</summary>
     public bool Is(int index, string word) => index >= 0 && index < _words.Count && this[index].SequenceEqual(word);
+
+    /// <summary>True when a comma, slash, bar or colon stands between the word and the one before it (get, set / list).</summary>
+    public bool FollowsSeparator(int index)
+    {
+        if (index == 0)
+        {
+            return false;
+        }
+
+        var (start, length, _) = _words[index - 1];
+        var between = _lower.AsSpan(start + length, _words[index].Start - start - length);
+        return between.IndexOfAny(s_separators) >= 0;
+    }
 
     public string WordAt(int index) => this[index].ToString();
 

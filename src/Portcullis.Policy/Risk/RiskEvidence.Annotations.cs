@@ -2,8 +2,9 @@ namespace Portcullis.Policy.Risk;
 
 internal sealed partial class RiskEvidence
 {
-    private const double DestructiveHintWeight = 1.2;
-    private const double NotReadOnlyHintWeight = 0.6;
+    private const double DestructiveHintWeight = 0.8;
+    // A server that says its tool is not read-only claims against its own interest: enough for Write.
+    private const double NotReadOnlyHintWeight = 1.0;
     private const double ReadOnlyHintWeight = 1.0;
 
     /// <summary>
@@ -14,9 +15,15 @@ internal sealed partial class RiskEvidence
     private void AddAnnotations()
     {
         var hints = Tool.Annotations;
+        // destructiveHint says the tool may do more than add: it is no reader, and perhaps destroys.
+        // Servers set it on every tool that is not read-only, so alone it is not enough for Destructive.
         if (hints.Destructive == true)
         {
             Add(new RiskSignal(RiskSignalKinds.Annotation, "destructiveHint: true", DestructiveHintWeight, RiskCategory.Destructive));
+            if (hints.ReadOnly != false)
+            {
+                Add(new RiskSignal(RiskSignalKinds.Annotation, "destructiveHint: true (not read-only)", NotReadOnlyHintWeight, RiskCategory.Write));
+            }
         }
 
         if (hints.ReadOnly == false)

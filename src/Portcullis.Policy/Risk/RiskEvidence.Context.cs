@@ -11,7 +11,7 @@ internal sealed partial class RiskEvidence
     /// </summary>
     private void AddMoneyContext(List<FoundVerb> nameVerbs, List<FoundVerb> descriptionVerbs)
     {
-        if ((Traits & WordTraits.Money) == 0)
+        if ((Traits & WordTraits.Money) == 0 && !(Server.IsFinancial && MoneyMentioned))
         {
             return;
         }
@@ -21,6 +21,26 @@ internal sealed partial class RiskEvidence
             if (verb.Sense.Has(WordTraits.FinancialInMoneyContext))
             {
                 Repoint(verb, RiskCategory.Financial, verb.Word == MoneyWord ? verb.Word : $"{verb.Word} … {MoneyWord}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// A verb that destroys when a whole store is its object (drop) is read as Destructive when one
+    /// is in view (drop a table, drop all), and as a plain change otherwise (drop a file onto a page).
+    /// </summary>
+    private void AddStoreContext(List<FoundVerb> nameVerbs, List<FoundVerb> descriptionVerbs)
+    {
+        if ((Traits & WordTraits.Sweeping) == 0)
+        {
+            return;
+        }
+
+        foreach (var verb in nameVerbs.Concat(descriptionVerbs))
+        {
+            if (verb.Sense.Has(WordTraits.DestroysStores) && _signals[verb.Signal].Points < RiskCategory.Destructive)
+            {
+                Repoint(verb, RiskCategory.Destructive, verb.Word);
             }
         }
     }
@@ -53,9 +73,10 @@ internal sealed partial class RiskEvidence
     {
         if (Server.IsFinancial)
         {
-            var moneyVerb = nameVerbs.Concat(descriptionVerbs).Any(v => v.Sense.Category == RiskCategory.Financial || v.Sense.Has(WordTraits.FinancialInMoneyContext));
-            var changes = nameVerbs.Any(v => v.Sense.Category != RiskCategory.Read);
-            if (moneyVerb && changes && (Traits & WordTraits.Money) != 0)
+            // A tool that changes things on a money server, and whose name, description or input
+            // is about money, is taken to move it.
+            var changes = nameVerbs.Count > 0 ? nameVerbs.Any(v => _signals[v.Signal].Points != RiskCategory.Read) : descriptionVerbs.Any(v => _signals[v.Signal].Points != RiskCategory.Read);
+            if (changes && ((Traits & WordTraits.Money) != 0 || MoneyMentioned))
             {
                 Add(new RiskSignal(RiskSignalKinds.Server, Server.FinancialEvidence!, FinancialServerWeight, RiskCategory.Financial));
             }

@@ -3,7 +3,8 @@ namespace Portcullis.Policy.Risk;
 internal sealed partial class RiskEvidence
 {
     private const double PropertyWeight = 1.0;
-    private const double PropertyDescriptionWeight = 0.3;
+    private const double PropertyDescriptionWeight = 0.5;
+    private const double ActionWeight = 0.9;
     private const double SchemaCap = 1.5;
     private const double SchemaReadCap = 0.6;
 
@@ -24,10 +25,22 @@ internal sealed partial class RiskEvidence
         Span<char> buffer = stackalloc char[Words.MaxWordLength];
         foreach (var property in Tool.Properties)
         {
-            var count = Words.Split(property.Name, ranges);
-            for (var i = 0; i < count; i++)
+            var isAction = IsActionProperty(property.Name, ranges, buffer);
+            if (isAction)
             {
-                if (RiskVocabulary.PropertySpans.TryGetValue(Words.Lower(property.Name.AsSpan()[ranges[i]], buffer), out var sense) && Fits(sense, property.Type))
+                AddActions(budget, property, buffer);
+            }
+
+            var count = Words.Split(property.Name, ranges);
+            if (count > 1 && Words.Lower(property.Name.AsSpan()[ranges[count - 1]], buffer) is "id" or "ids" or "key" or "name" or "type" or "uuid")
+            {
+                // data_source_id names a thing; it is not data.
+                continue;
+            }
+
+            for (var i = 0; i < count && !isAction; i++)
+            {
+                if (RiskVocabulary.PropertySpans.TryGetValue(Words.Lower(property.Name.AsSpan()[ranges[i]], buffer), out var sense) && Fits(sense, property))
                 {
                     Note(sense.Traits, property.Name);
                     if (sense.Category is { } category)
@@ -39,12 +52,67 @@ internal sealed partial class RiskEvidence
                 }
             }
 
-            if (!string.IsNullOrEmpty(property.Description) && FirstCodeNoun(property.Description, buffer) is var (word, noun))
+            if (!isAction && property.Values.Count == 0 && !string.IsNullOrEmpty(property.Description)
+                && FirstCodeNoun(property.Description, buffer) is var (word, noun))
             {
                 Note(noun.Traits);
                 AddCapped(budget, new RiskSignal(RiskSignalKinds.InputSchema, $"{property.Name}: {word}", PropertyDescriptionWeight * noun.Strength, noun.Category!.Value));
             }
         }
+    }
+
+    // "action", "mode", "operation", "subcommand": a property that picks what the tool does.
+    private static bool IsActionProperty(string name, Span<Range> ranges, Span<char> buffer)
+    {
+        var count = Words.Split(name, ranges);
+        return count > 0 && Words.Lower(name.AsSpan()[ranges[count - 1]], buffer) is "action" or "mode" or "operation" or "op" or "subcommand"
+            or "command" or "cmd";
+    }
+
+    /// <summary>
+    /// The actions an action property offers, from its enum or, without one, the quoted words of its
+    /// description ('create', 'list', 'remove'): the tool can do each, so each counts as if it were the name's verb.
+    /// </summary>
+    private void AddActions(Span<double> budget, SchemaProperty property, Span<char> buffer)
+    {
+        var found = false;
+        if (property.Values.Count > 0)
+        {
+            foreach (var value in property.Values)
+            {
+                found |= AddAction(budget, property, value, buffer);
+            }
+        }
+        else if (property.Description is { } description)
+        {
+            var words = Words.OfProse(description);
+            for (var i = 0; i < words.Count; i++)
+            {
+                found |= AddAction(budget, property, words.WordAt(i), buffer);
+            }
+        }
+
+        if (!found && property.Values.Count == 0 && property.Name.Contains("command", StringComparison.OrdinalIgnoreCase))
+        {
+            // A free-form command is code to run, not a choice among actions.
+            Note(WordTraits.Arbitrary, property.Name);
+            AddCapped(budget, new RiskSignal(RiskSignalKinds.InputSchema, property.Name, PropertyWeight, RiskCategory.Execute));
+        }
+    }
+
+    private bool AddAction(Span<double> budget, SchemaProperty property, string value, Span<char> buffer)
+    {
+        Span<Range> ranges = stackalloc Range[4];
+        var count = Words.Split(value, ranges);
+        if (count == 0 || !RiskVocabulary.VerbSpans.TryGetValue(Words.Lower(value.AsSpan()[ranges[0]], buffer), out var verb)
+            || verb.Category is not { } category || category == RiskCategory.Read || verb.Has(WordTraits.Inflected))
+        {
+            return false;
+        }
+
+        Note(verb.Traits & ~VerbOnlyTraits, value);
+        AddCapped(budget, new RiskSignal(RiskSignalKinds.InputSchema, $"{property.Name}: {value}", ActionWeight * verb.Strength, category));
+        return true;
     }
 
     // The first word of the description's first sentence that names code to run (a shell command, a script).
@@ -79,11 +147,12 @@ internal sealed partial class RiskEvidence
         return null;
     }
 
-    // A "code" that is a number is a status code, a "force" that is a string is not a flag.
-    private static bool Fits(WordSense sense, string? type) => sense.Category switch
+    // A "code" that is a number is a status code, a "force" that is a string is not a flag, and a
+    // "script" chosen from a list is not code of the caller's.
+    private static bool Fits(WordSense sense, SchemaProperty property) => sense.Category switch
     {
-        RiskCategory.Execute => type is null or "string" or "array",
-        RiskCategory.Destructive => type is null or "boolean",
+        RiskCategory.Execute => property.Type is null or "string" or "array" && property.Values.Count == 0,
+        RiskCategory.Destructive => property.Type is null or "boolean",
         _ => true,
     };
 

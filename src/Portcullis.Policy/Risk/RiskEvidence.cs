@@ -35,6 +35,9 @@ internal sealed partial class RiskEvidence
     /// <summary>True when the tool's description is missing or blank.</summary>
     public bool DescriptionEmpty { get; private set; }
 
+    /// <summary>True when money is mentioned anywhere in the description.</summary>
+    public bool MoneyMentioned { get; private set; }
+
     /// <summary>True when the description says the tool changes nothing (read-only, does not modify).</summary>
     public bool Negated { get; private set; }
 
@@ -62,6 +65,7 @@ internal sealed partial class RiskEvidence
 
         evidence.AddMoneyContext(nameVerbs, descriptionVerbs);
         evidence.AddCodeContext(nameVerbs, descriptionVerbs);
+        evidence.AddStoreContext(nameVerbs, descriptionVerbs);
         evidence.AddServer(nameVerbs, descriptionVerbs);
         evidence.AddAnnotations();
         return evidence;

@@ -12,10 +12,10 @@ internal sealed record RiskVerdict(
     IReadOnlyList<RiskSignal> IgnoredHints)
 {
     /// <summary>A category qualifies with at least this share of the strongest category's score…</summary>
-    internal const double QualifyingShare = 0.5;
+    internal const double QualifyingShare = 0.3;
 
-    /// <summary>…and at least this much weight of its own.</summary>
-    internal const double QualifyingScore = 0.5;
+    /// <summary>…and at least this much weight of its own (a name's verb alone is 1.5), unless it is the strongest.</summary>
+    internal const double QualifyingScore = 1.0;
 
     /// <summary>The total weight at which evidence counts as plentiful (strength 1 − e⁻¹).</summary>
     internal const double EvidenceScale = 2.0;

@@ -17,65 +17,70 @@ internal static partial class RiskVocabulary
             "see", "observe", "audit", "review", "research", "crawl", "scrape", "map", "lint", "format", "test", "evaluate",
             "match", "filter", "sort", "rank", "classify", "answer", "ask", "think", "plan", "reason", "echo", "wait",
             "transcribe", "understand", "trace", "visualize", "visualise", "resolve", "locate", "examine", "determine",
-            "access", "open", "navigate", "export", "select", "hover", "snapshot", "obtain", "enumerate", "capture");
+            "access", "open", "export", "snapshot", "obtain", "enumerate", "capture", "print", "display");
         AddVerbs(table, RiskCategory.Read, 0.8, WordTraits.None,
             "status", "info", "information", "details", "detail", "stats", "statistics", "history", "logs", "log", "health",
             "metadata", "schema", "whoami", "me", "overview", "summary", "report", "usage", "version", "help", "docs",
-            "documentation", "context", "insights", "analytics", "metrics", "results", "content");
+            "documentation", "insights", "analytics", "metrics", "results");
         AddVerbs(table, RiskCategory.Write, 1.0, WordTraits.None,
             "create", "add", "update", "set", "edit", "write", "modify", "insert", "save", "upload", "rename", "move",
             "copy", "append", "patch", "put", "tag", "label", "assign", "unassign", "comment", "star", "unstar", "follow",
             "unfollow", "merge", "commit", "push", "schedule", "reschedule", "enable", "disable", "archive", "unarchive",
             "store", "register", "submit", "mark", "toggle", "configure", "apply", "change", "attach", "link",
-            "connect", "disconnect", "fork", "clone", "import", "sync", "approve", "reject", "close", "reopen", "lock",
-            "unlock", "pin", "unpin", "react", "like", "favorite", "favourite", "draft", "compose", "annotate", "fill",
-            "type", "click", "press", "drag", "upsert", "increment", "decrement", "reorder", "transition", "complete",
-            "make", "generate", "produce", "replace", "rewrite", "refactor", "fix", "implement", "duplicate",
-            "restore", "rollback", "revert", "initialize", "initialise", "init", "setup", "login", "logout",
+            "connect", "disconnect", "reconnect", "fork", "clone", "import", "sync", "approve", "reject", "close", "reopen",
+            "lock", "unlock", "pin", "unpin", "react", "favorite", "favourite", "draft", "compose", "annotate",
+            "fill", "type", "click", "press", "drag", "drop", "upsert", "increment", "decrement", "reorder", "transition",
+            "complete", "make", "generate", "produce", "replace", "rewrite", "refactor", "fix", "implement", "duplicate",
+            "restore", "rollback", "revert", "undo", "initialize", "initialise", "init", "setup", "login", "logout",
             "authenticate", "authorize", "grant", "rate", "vote", "upvote", "downvote", "bookmark", "remember", "memorize",
-            "note", "record", "track", "book", "reserve", "claim", "request", "enroll", "join", "leave", "accept",
+            "note", "record", "track", "book", "reserve", "claim", "enroll", "join", "leave", "accept",
             "decline", "dismiss", "resume", "pause", "suspend", "activate", "deactivate", "mute", "unmute", "block",
-            "unblock", "hide", "unhide", "retweet", "resize", "crop", "compress", "encode",
-            "mutate", "ingest", "index", "embed", "train", "tune", "optimize", "optimise", "sign", "transfer",
-            "mkdir", "touch", "chmod", "chown", "customize", "provide", "enter", "scroll", "focus",
-            "upgrade", "downgrade", "release", "tap", "swipe", "issue", "place", "order", "confirm", "process",
-            "finalize", "finalise");
+            "unblock", "hide", "unhide", "retweet", "resize", "crop", "compress", "encode", "mutate", "ingest", "index",
+            "embed", "train", "tune", "optimize", "optimise", "sign", "transfer", "mkdir", "touch", "chmod", "chown",
+            "customize", "provide", "enter", "scroll", "focus", "release", "tap", "swipe", "issue", "place", "order",
+            "confirm", "process", "finalize", "finalise", "navigate", "hover", "select", "start", "stop", "restart",
+            "reboot", "shutdown", "boot", "scale", "emulate", "handle", "checkout", "bridge", "swap", "stake", "unstake", "mint", "tip", "rebase", "stash", "switch",
+            "expose", "cordon", "uncordon", "drain", "rollout", "go", "back", "forward", "reload", "refresh", "pick");
+        AddVerbs(table, RiskCategory.Write, 0.5, WordTraits.None,
+            "request", "perform", "do", "manage", "use");
         AddVerbs(table, RiskCategory.Write, 1.0, Outbound,
             "send", "publish", "post", "reply", "respond", "invite", "notify", "broadcast", "announce", "email", "tweet");
         AddVerbs(table, RiskCategory.Execute, 1.0, WordTraits.None,
             "run", "execute", "exec", "invoke", "spawn", "launch", "deploy", "build", "compile", "install", "trigger",
-            "start", "restart", "reboot", "stop", "dispatch", "rerun", "retry", "call", "perform", "automate", "provision",
-            "scale", "migrate", "seed", "debug", "emulate", "simulate", "boot", "shutdown", "redeploy", "kick", "fire",
-            "orchestrate", "interpret", "instantiate");
+            "dispatch", "rerun", "retry", "call", "automate", "provision", "migrate", "seed", "debug", "simulate",
+            "redeploy", "kick", "fire", "orchestrate", "interpret", "instantiate", "upgrade", "downgrade");
         AddVerbs(table, RiskCategory.Execute, 1.0, Arbitrary,
             "eval", "shell", "bash", "sh", "cmd", "powershell", "terminal", "command", "script", "sql", "sudo", "ssh");
         AddVerbs(table, RiskCategory.Destructive, 1.0, WordTraits.None,
             "delete", "remove", "destroy", "erase", "truncate", "reset", "terminate", "kill", "uninstall", "revoke", "clear",
-            "overwrite", "rm", "rmdir", "unlink", "discard", "prune", "evict", "expunge", "unpublish", "drop", "trash",
-            "deregister", "unregister", "unsubscribe", "uninvite", "detach", "obliterate", "void", "abort");
+            "overwrite", "rm", "rmdir", "unlink", "discard", "prune", "evict", "expunge", "unpublish", "trash",
+            "deregister", "unregister", "unsubscribe", "uninvite", "detach", "obliterate", "void", "abort", "force", "clean",
+            "cleanup");
         AddVerbs(table, RiskCategory.Destructive, 1.0, Sweeping,
             "purge", "wipe", "flush", "nuke", "shred", "empty");
         AddVerbs(table, RiskCategory.Destructive, 0.8, InMoney,
             "cancel");
         AddVerbs(table, RiskCategory.Financial, 1.0, MoneyOut,
-            "pay", "payout", "withdraw", "purchase", "buy", "sell", "trade", "swap", "stake", "unstake", "tip", "donate",
-            "remit", "wire", "bridge", "lend", "borrow", "repay", "spend", "fund", "refund");
+            "pay", "payout", "withdraw", "purchase", "buy", "sell", "trade", "donate", "remit", "wire", "lend", "borrow",
+            "repay", "spend", "fund", "refund");
         AddVerbs(table, RiskCategory.Financial, 1.0, Money,
-            "charge", "invoice", "bill", "checkout", "deposit", "mint", "redeem", "reimburse", "settle", "credit",
-            "debit");
+            "charge", "invoice", "bill", "deposit", "redeem", "reimburse", "settle", "credit", "debit");
 
         // Verbs the money context reinterprets (transfer funds, capture a payment) and the verbs that,
         // on a server wrapping a command line, run it (generate code there, run a task there).
         Retrait(table, WordTraits.FinancialInMoneyContext, "transfer", "capture", "send", "cancel", "void", "create", "issue",
-            "place", "order", "approve", "submit", "execute", "confirm", "process", "authorize", "release", "finalize");
+            "place", "order", "approve", "submit", "execute", "confirm", "process", "authorize", "release", "finalize",
+            "checkout", "bridge", "swap", "stake", "unstake", "mint", "tip", "make");
+        Retrait(table, WordTraits.DestroysStores, "drop");
         Retrait(table, WordTraits.RunsOnCli, "generate", "run", "execute", "refactor", "write", "fix", "build",
-            "implement", "produce", "test", "perform", "complete", "ask", "call", "invoke", "process", "compile", "deploy");
+            "implement", "produce", "test", "perform", "complete", "ask", "call", "invoke", "process", "compile", "deploy",
+            "do", "use");
         Retrait(table, WordTraits.ExecutesCode, "evaluate", "interpret", "test", "process", "run", "apply");
         AddIrregular(table, ("ran", "run"), ("sent", "send"), ("wrote", "write"), ("written", "write"), ("got", "get"),
             ("found", "find"), ("built", "build"), ("bought", "buy"), ("sold", "sell"), ("paid", "pay"), ("made", "make"),
             ("shown", "show"), ("begun", "start"), ("began", "start"), ("cancelled", "cancel"), ("cancelling", "cancel"),
-            ("transferred", "transfer"), ("transferring", "transfer"), ("setup", "setup"), ("lookup", "lookup"),
-            ("rerun", "rerun"), ("upsert", "upsert"), ("fetches", "fetch"), ("kills", "kill"));
+            ("transferred", "transfer"), ("transferring", "transfer"), ("fetches", "fetch"), ("did", "do"), ("does", "do"),
+            ("done", "do"), ("went", "go"), ("gone", "go"));
         return table.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
@@ -97,7 +102,7 @@ internal static partial class RiskVocabulary
             "yield", "bond");
         AddNouns(table, RiskCategory.Execute, 0.8, Arbitrary,
             "shell", "bash", "terminal", "command", "commands", "cmd", "script", "scripts", "powershell", "sql",
-            "javascript", "js", "python", "eval", "repl", "subprocess", "process", "exec");
+            "javascript", "js", "python", "eval", "repl", "subprocess", "exec", "statement", "statements");
         AddNouns(table, RiskCategory.Execute, 0.5, WordTraits.None,
             "code", "job", "workflow", "pipeline", "task", "container", "lambda", "function", "action", "build",
             "deployment", "playbook", "macro", "automation", "notebook", "cell", "program", "binary", "executable");
@@ -120,7 +125,7 @@ internal static partial class RiskVocabulary
             "command", "commands", "cmd", "script", "shell", "bash", "exec", "eval", "expression", "javascript", "js",
             "python", "snippet", "argv", "program", "statement");
         AddNouns(table, RiskCategory.Execute, 0.7, WordTraits.None,
-            "code", "sql", "function", "entrypoint", "workflow", "job", "image", "dockerfile");
+            "code", "sql", "function", "entrypoint", "workflow", "job", "dockerfile");
         AddNouns(table, RiskCategory.Financial, 1.0, Money,
             "amount", "currency", "price", "cost", "fee", "iban", "swift", "bic", "routing", "payment", "payee", "payer",
             "wallet", "lamports", "wei", "gwei", "slippage", "invoice", "refund", "charge", "balance", "unit_amount",
@@ -150,10 +155,9 @@ internal static partial class RiskVocabulary
     {
         foreach (var verb in verbs)
         {
-            var sense = new WordSense(category, strength, traits);
-            foreach (var form in Inflections(verb))
+            foreach (var (form, marker) in Inflections(verb))
             {
-                table.TryAdd(form, sense);
+                table.TryAdd(form, new WordSense(category, strength, traits | marker));
             }
         }
     }
@@ -184,9 +188,9 @@ internal static partial class RiskVocabulary
         foreach (var verb in verbs)
         {
             var sense = table[verb];
-            foreach (var form in Inflections(verb))
+            foreach (var (form, marker) in Inflections(verb))
             {
-                if (table.TryGetValue(form, out var current) && current == sense)
+                if (table.TryGetValue(form, out var current) && current == sense with { Traits = sense.Traits | marker })
                 {
                     table[form] = current with { Traits = current.Traits | trait };
                 }
@@ -198,42 +202,48 @@ internal static partial class RiskVocabulary
     {
         foreach (var (form, verb) in forms)
         {
-            table[form] = table[verb];
+            table[form] = table[verb] with { Traits = table[verb].Traits | (form.EndsWith("ing", StringComparison.Ordinal) ? WordTraits.Gerund : form.EndsWith('s') ? WordTraits.ThirdPerson : WordTraits.Past) };
         }
     }
 
-    /// <summary>The verb and its regular inflections: -s/-es/-ies, -ed/-d/-ied, -ing, with e dropped or a consonant doubled.</summary>
-    private static IEnumerable<string> Inflections(string verb)
+    /// <summary>
+    /// The verb and its regular inflections, each with the trait that marks its form: -s/-es/-ies,
+    /// -ed/-d/-ied, -ing, with e dropped or a consonant doubled.
+    /// </summary>
+    private static IEnumerable<(string Form, WordTraits Marker)> Inflections(string verb)
     {
-        yield return verb;
+        const WordTraits S = WordTraits.ThirdPerson;
+        const WordTraits Ed = WordTraits.Past;
+        const WordTraits Ing = WordTraits.Gerund;
+        yield return (verb, WordTraits.None);
         var last = verb[^1];
         if (last == 'y' && verb.Length > 2 && !IsVowel(verb[^2]))
         {
             var stem = verb[..^1];
-            yield return stem + "ies";
-            yield return stem + "ied";
-            yield return verb + "ing";
+            yield return (stem + "ies", S);
+            yield return (stem + "ied", Ed);
+            yield return (verb + "ing", Ing);
             yield break;
         }
 
-        yield return verb.EndsWith('s') || verb.EndsWith('x') || verb.EndsWith('z') || verb.EndsWith("ch", StringComparison.Ordinal) || verb.EndsWith("sh", StringComparison.Ordinal)
+        yield return (verb.EndsWith('s') || verb.EndsWith('x') || verb.EndsWith('z') || verb.EndsWith("ch", StringComparison.Ordinal) || verb.EndsWith("sh", StringComparison.Ordinal)
             ? verb + "es"
-            : verb + "s";
+            : verb + "s", S);
         if (last == 'e')
         {
-            yield return verb + "d";
-            yield return verb[..^1] + "ing";
+            yield return (verb + "d", Ed);
+            yield return (verb[..^1] + "ing", Ing);
             yield break;
         }
 
         if (IsShortClosed(verb))
         {
-            yield return verb + last + "ed";
-            yield return verb + last + "ing";
+            yield return (verb + last + "ed", Ed);
+            yield return (verb + last + "ing", Ing);
         }
 
-        yield return verb + "ed";
-        yield return verb + "ing";
+        yield return (verb + "ed", Ed);
+        yield return (verb + "ing", Ing);
     }
 
     // run → running, stop → stopped, commit → committed: one short vowel before a final consonant.

@@ -2,9 +2,12 @@ using System.Text.Json;
 
 namespace Portcullis.Policy.Risk;
 
-/// <summary>One property of a tool's input schema: its name, JSON type and description.</summary>
-internal sealed record SchemaProperty(string Name, string? Type, string? Description)
+/// <summary>One property of a tool's input schema: its name, JSON type, description and the strings its enum allows.</summary>
+internal sealed record SchemaProperty(string Name, string? Type, string? Description, IReadOnlyList<string> Values)
 {
+    // An enum longer than this is a list of names, not of actions; its first values are enough.
+    private const int MaxValues = 16;
+
     // Nested objects are read a little way down (an "options" object holding "force"), not without end.
     private const int MaxDepth = 2;
 
@@ -20,11 +23,11 @@ internal sealed record SchemaProperty(string Name, string? Type, string? Descrip
         {
             if (property.Value.ValueKind != JsonValueKind.Object)
             {
-                into.Add(new SchemaProperty(property.Name, null, null));
+                into.Add(new SchemaProperty(property.Name, null, null, []));
                 continue;
             }
 
-            into.Add(new SchemaProperty(property.Name, TypeOf(property.Value), ToolDefinition.StringOf(property.Value, "description")));
+            into.Add(new SchemaProperty(property.Name, TypeOf(property.Value), ToolDefinition.StringOf(property.Value, "description"), ValuesOf(property.Value)));
             if (depth < MaxDepth)
             {
                 Collect(property.Value, into, depth + 1);
@@ -34,6 +37,30 @@ internal sealed record SchemaProperty(string Name, string? Type, string? Descrip
                 }
             }
         }
+    }
+
+    private static List<string> ValuesOf(JsonElement property)
+    {
+        if (!property.TryGetProperty("enum", out var values) || values.ValueKind != JsonValueKind.Array)
+        {
+            return [];
+        }
+
+        var strings = new List<string>(Math.Min(values.GetArrayLength(), MaxValues));
+        foreach (var value in values.EnumerateArray())
+        {
+            if (strings.Count == MaxValues)
+            {
+                break;
+            }
+
+            if (value.ValueKind == JsonValueKind.String)
+            {
+                strings.Add(value.GetString()!);
+            }
+        }
+
+        return strings;
     }
 
     private static string? TypeOf(JsonElement property)

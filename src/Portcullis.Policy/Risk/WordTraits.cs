@@ -33,6 +33,21 @@ internal enum WordTraits
     /// <summary>A verb that runs what it is given when that is code (evaluate a script, test a function).</summary>
     ExecutesCode = 1 << 9,
 
+    /// <summary>A verb that destroys when a whole store is its object (drop a table), and otherwise only moves things.</summary>
+    DestroysStores = 1 << 10,
+
+    /// <summary>The -s form of a verb (deletes), also the plural of a noun (updates).</summary>
+    ThirdPerson = 1 << 11,
+
+    /// <summary>The -ed form of a verb (deleted), most often an adjective in a description.</summary>
+    Past = 1 << 12,
+
+    /// <summary>The -ing form of a verb (deleting), often an adjective (existing, pending).</summary>
+    Gerund = 1 << 13,
+
+    /// <summary>The forms of a verb other than its base.</summary>
+    Inflected = ThirdPerson | Past | Gerund,
+
     /// <summary>Cannot be undone (permanently, irreversible).</summary>
     Irreversible = 1 << 8,
 }

@@ -99,7 +99,7 @@ public sealed class RiskClassifierTests
     public void Classify_SchemaProperty_PointsToItsCategory(string property, RiskCategory category, RiskSeverity severity)
     {
         var type = property == "force" ? "boolean" : property == "amount" ? "integer" : "string";
-        var tool = Tools.Json("{\"name\": \"do_it\", \"inputSchema\": {\"type\": \"object\", \"properties\": {\"" + property + "\": {\"type\": \"" + type + "\"}}}}");
+        var tool = Tools.Json("{\"name\": \"acme_tool\", \"inputSchema\": {\"type\": \"object\", \"properties\": {\"" + property + "\": {\"type\": \"" + type + "\"}}}}");
 
         var assessment = RiskClassifier.Classify(ServerContext.Unknown, tool);
 
@@ -124,7 +124,7 @@ public sealed class RiskClassifierTests
     [Fact]
     public void Classify_SchemaPropertyDescription_IsWeighed()
     {
-        var tool = Tools.Json("""{"name": "do_it", "inputSchema": {"type": "object", "properties": {"input": {"type": "string", "description": "The shell command to run."}}}}""");
+        var tool = Tools.Json("""{"name": "acme_tool", "inputSchema": {"type": "object", "properties": {"input": {"type": "string", "description": "The shell command to run."}}}}""");
 
         var assessment = RiskClassifier.Classify(ServerContext.Unknown, tool);
 
@@ -133,7 +133,7 @@ public sealed class RiskClassifierTests
     }
 
     [Theory]
-    [InlineData("""{"destructiveHint": true}""", RiskCategory.Destructive)]
+    [InlineData("""{"destructiveHint": true}""", RiskCategory.Write)]
     [InlineData("""{"readOnlyHint": false}""", RiskCategory.Write)]
     public void Classify_RaisingHint_RaisesTheCategory(string annotations, RiskCategory expected)
     {
@@ -143,6 +143,17 @@ public sealed class RiskClassifierTests
         Assert.Equal(RiskCategory.Read, without.Category);
         Assert.Equal(expected, with.Category);
         Assert.Contains(with.Signals, s => s.Kind == RiskSignalKinds.Annotation && s.Points == expected && s.Weight > 0);
+    }
+
+    [Fact]
+    public void Classify_DestructiveHint_TipsWeakDestructiveEvidenceOver()
+    {
+        // A force flag alone is not enough for Destructive; the server's own destructiveHint with it is.
+        var tool = Tools.Json("""{"name": "sync_branch", "description": "Syncs a branch with its remote.", "inputSchema": {"type": "object", "properties": {"force": {"type": "boolean"}}}}""");
+        var hinted = Tools.Json("""{"name": "sync_branch", "description": "Syncs a branch with its remote.", "inputSchema": {"type": "object", "properties": {"force": {"type": "boolean"}}}, "annotations": {"destructiveHint": true}}""");
+
+        Assert.Equal(RiskCategory.Write, RiskClassifier.Classify(ServerContext.Unknown, tool).Category);
+        Assert.Equal(RiskCategory.Destructive, RiskClassifier.Classify(ServerContext.Unknown, hinted).Category);
     }
 
     [Theory]

@@ -46,8 +46,9 @@ public sealed class ScanCommandTests : IAsyncLifetime
         Assert.Equal("code_generate", codeGenerate.GetProperty("name").GetString());
         Assert.Equal("Execute", codeGenerate.GetProperty("category").GetString());
         Assert.Equal("High", codeGenerate.GetProperty("severity").GetString());
-        Assert.InRange(codeGenerate.GetProperty("confidence").GetDouble(), 0.05, 0.6);
-        Assert.Contains("description is empty", codeGenerate.GetProperty("rationale").GetString(), StringComparison.Ordinal);
+        // Lowered, as the brief has it: the tool says nothing of itself, only its name and its server do.
+        Assert.InRange(codeGenerate.GetProperty("confidence").GetDouble(), 0.05, 0.75);
+        Assert.Matches("Confidence is lowered because [^.]*the description is empty", codeGenerate.GetProperty("rationale").GetString());
         Assert.True(JsonElement.DeepEquals(JsonDocument.Parse("""
             {"limits": [{"counter": "code_generate_rate", "window": "minute", "max": 10, "scope": "grant"}], "validate_args": true}
             """).RootElement, codeGenerate.GetProperty("recommended")), codeGenerate.GetProperty("recommended").GetRawText());

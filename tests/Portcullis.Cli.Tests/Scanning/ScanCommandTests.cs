@@ -66,8 +66,8 @@ public sealed class ScanCommandTests : IAsyncLifetime
         Assert.All(rows.Values, index => Assert.True(index > 0, output));
         Assert.True(rows["transfer_funds"] < rows["delete_repository"] && rows["delete_repository"] < rows["run_shell_command"]
             && rows["run_shell_command"] < rows["write_file"] && rows["write_file"] < rows["read_file"], output);
-        Assert.Contains("Financial", output, StringComparison.Ordinal);
-        Assert.Contains("description: ", output, StringComparison.Ordinal);
+        Assert.Matches(@"│ TOOL\s+│ CATEGORY\s+│ SEVERITY\s+│ CONFIDENCE\s+│ TOP SIGNALS\s+│", output);
+        Assert.Matches(@"│ transfer_funds\s+│ Financial\s+│ \w+\s+│ [01]\.\d\d\s+│ (name|description|inputSchema|annotation|server|negation): ", output);
     }
 
     [Fact]
@@ -191,6 +191,10 @@ public sealed class ScanCommandTests : IAsyncLifetime
         Assert.Matches(@"Signals \(\d+, strongest first\)", output);
         Assert.Contains("Wraps the OpenAI Codex CLI", output, StringComparison.Ordinal);
         Assert.Contains("\"counter\": \"code_generate_rate\"", output, StringComparison.Ordinal);
+
+        var json = await RunAsync("scan", "--url", _demo.Url.ToString(), "--explain", "code_generate", "--json");
+        using var document = JsonDocument.Parse(json.Output);
+        Assert.Equal(("code_generate", "Execute"), (document.RootElement.GetProperty("name").GetString(), document.RootElement.GetProperty("category").GetString()));
     }
 
     [Fact]

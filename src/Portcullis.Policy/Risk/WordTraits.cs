@@ -12,7 +12,7 @@ internal enum WordTraits
     /// <summary>Moves money out (pay, transfer, payout): Financial at its most severe.</summary>
     MoneyOut = 1 << 1,
 
-    /// <summary>Runs whatever it is given (shell, command, eval): Execute at its most severe.</summary>
+    /// <summary>Runs code it is given (a script, SQL, an expression).</summary>
     Arbitrary = 1 << 2,
 
     /// <summary>Reaches people beyond the server (send, publish, email).</summary>
@@ -44,6 +44,15 @@ internal enum WordTraits
 
     /// <summary>The -ing form of a verb (deleting), often an adjective (existing, pending).</summary>
     Gerund = 1 << 13,
+
+    /// <summary>A shell or command line: Execute at its most severe.</summary>
+    Shell = 1 << 14,
+
+    /// <summary>A whole store (a database, a table, a repository): what "drop" destroys.</summary>
+    Store = 1 << 15,
+
+    /// <summary>Content people wrote or that is about them (files, messages, profiles): reading it is not harmless.</summary>
+    Personal = 1 << 16,
 
     /// <summary>The forms of a verb other than its base.</summary>
     Inflected = ThirdPerson | Past | Gerund,

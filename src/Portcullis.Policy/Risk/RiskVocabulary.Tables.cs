@@ -121,9 +121,6 @@ internal static partial class RiskVocabulary
             "file", "content", "contents", "logs", "log", "message", "messages", "history", "user", "users", "profile",
             "screenshot", "snapshot", "page", "graph", "node", "customer", "comment", "thread", "replies", "conversation",
             "email", "member", "people", "block", "media", "body", "source", "inbox", "chat", "document", "note");
-        AddNouns(table, null, 0, Irreversible,
-            "permanently", "permanent", "irreversible", "irreversibly", "irrecoverable", "unrecoverable", "undone",
-            "destructive", "dangerous", "forever");
         return table.ToFrozenDictionary(StringComparer.Ordinal);
     }
 

@@ -20,7 +20,6 @@ internal static partial class RiskVocabulary
     private const WordTraits Personal = WordTraits.Personal;
     private const WordTraits Cli = WordTraits.RunsOnCli;
     private const WordTraits InMoney = WordTraits.FinancialInMoneyContext;
-    private const WordTraits Irreversible = WordTraits.Irreversible;
 
     /// <summary>Verbs, and the nouns that stand for an action when a name is just that word (search, status).</summary>
     public static FrozenDictionary<string, WordSense> Verbs { get; } = BuildVerbs();

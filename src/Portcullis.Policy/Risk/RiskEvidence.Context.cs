@@ -31,7 +31,7 @@ internal sealed partial class RiskEvidence
     /// </summary>
     private void AddStoreContext(List<FoundVerb> nameVerbs, List<FoundVerb> descriptionVerbs)
     {
-        if ((Traits & WordTraits.Sweeping) == 0)
+        if ((Traits & (WordTraits.Sweeping | WordTraits.Store)) == 0)
         {
             return;
         }

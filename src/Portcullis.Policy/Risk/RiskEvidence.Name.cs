@@ -41,7 +41,6 @@ internal sealed partial class RiskEvidence
                     if (verbIndex < 0)
                     {
                         verbIndex = i;
-                        NameVerb = string.Join(' ', words.Skip(i));
                     }
 
                     continue;

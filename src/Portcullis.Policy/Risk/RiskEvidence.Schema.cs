@@ -95,7 +95,7 @@ internal sealed partial class RiskEvidence
         if (!found && property.Values.Count == 0 && property.Name.Contains("command", StringComparison.OrdinalIgnoreCase))
         {
             // A free-form command is code to run, not a choice among actions.
-            Note(WordTraits.Arbitrary, property.Name);
+            Note(WordTraits.Arbitrary | WordTraits.Shell, property.Name);
             AddCapped(budget, new RiskSignal(RiskSignalKinds.InputSchema, property.Name, PropertyWeight, RiskCategory.Execute));
         }
     }

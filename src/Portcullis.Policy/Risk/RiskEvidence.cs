@@ -44,9 +44,6 @@ internal sealed partial class RiskEvidence
     /// <summary>The first word about money found (in the name, the first sentence or the input schema), if any.</summary>
     public string? MoneyWord { get; private set; }
 
-    /// <summary>The verb of the tool's name and the words after it, when the name has a verb.</summary>
-    public string? NameVerb { get; private set; }
-
     public double ScoreOf(RiskCategory category) => _scores[(int)category];
 
     public double TotalScore => _scores.Sum();

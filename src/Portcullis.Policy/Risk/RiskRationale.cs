@@ -115,14 +115,15 @@ internal static class RiskRationale
         bool Has(WordTraits trait) => (traits & trait) != 0;
         var why = (verdict.Category, verdict.Severity) switch
         {
-            (RiskCategory.Execute, RiskSeverity.Critical) => "it runs whatever command, script or code it is given",
-            (RiskCategory.Destructive, RiskSeverity.Critical) => "it acts on many things at once, on a whole store, or past safeguards",
+            (RiskCategory.Execute, RiskSeverity.Critical) => "it runs whatever shell command it is given",
+            (RiskCategory.Execute, RiskSeverity.Medium) => "its description says it changes nothing",
+            (RiskCategory.Destructive, RiskSeverity.Critical) => "it acts on many things at once or past safeguards",
             (RiskCategory.Financial, RiskSeverity.Critical) => "it moves money out",
             (RiskCategory.Write, RiskSeverity.High) when Has(WordTraits.Outbound) => "what it writes reaches people beyond the server",
-            (RiskCategory.Write, RiskSeverity.High) when Has(WordTraits.Sensitive) => "it handles secrets or personal data",
-            (RiskCategory.Write, RiskSeverity.High) when Has(WordTraits.Money) => "it changes records about money",
-            (RiskCategory.Write, RiskSeverity.High) => "it acts on many things at once or past safeguards",
-            (RiskCategory.Read, RiskSeverity.Medium) => Has(WordTraits.Sensitive) ? "what it reads may include secrets or personal data" : "what it reads is about money",
+            (RiskCategory.Write, RiskSeverity.High) when Has(WordTraits.Sensitive) => "it handles secrets",
+            (RiskCategory.Write, RiskSeverity.High) => "it changes records about money",
+            (RiskCategory.Read, RiskSeverity.Medium) => Has(WordTraits.Sensitive) ? "what it reads may include secrets"
+                : Has(WordTraits.Personal) ? "what it reads is content people wrote or data about them" : "what it reads is about money",
             _ => null,
         };
         text.Append(why is null

@@ -49,7 +49,7 @@ internal sealed record RiskVerdict(
             }
         }
 
-        return new RiskVerdict(category, SeverityOf(category, evidence.Traits), ConfidenceOf(evidence, category, defaulted), defaulted, ignored);
+        return new RiskVerdict(category, SeverityOf(category, evidence.Traits, evidence.Negated), ConfidenceOf(evidence, category, defaulted), defaulted, ignored);
     }
 
     private static RiskCategory Strongest(RiskEvidence evidence)
@@ -72,14 +72,14 @@ internal sealed record RiskVerdict(
         return RiskCategory.Read;
     }
 
-    private static RiskSeverity SeverityOf(RiskCategory category, WordTraits traits)
+    private static RiskSeverity SeverityOf(RiskCategory category, WordTraits traits, bool negated)
     {
         bool Has(WordTraits trait) => (traits & trait) != 0;
         return category switch
         {
-            RiskCategory.Read => Has(WordTraits.Sensitive | WordTraits.Money) ? RiskSeverity.Medium : RiskSeverity.Low,
-            RiskCategory.Write => Has(WordTraits.Outbound | WordTraits.Sweeping | WordTraits.Sensitive | WordTraits.Money) ? RiskSeverity.High : RiskSeverity.Medium,
-            RiskCategory.Execute => Has(WordTraits.Arbitrary) ? RiskSeverity.Critical : RiskSeverity.High,
+            RiskCategory.Read => Has(WordTraits.Sensitive | WordTraits.Personal | WordTraits.Money) ? RiskSeverity.Medium : RiskSeverity.Low,
+            RiskCategory.Write => Has(WordTraits.Outbound | WordTraits.Sensitive | WordTraits.Money) ? RiskSeverity.High : RiskSeverity.Medium,
+            RiskCategory.Execute => Has(WordTraits.Shell) ? RiskSeverity.Critical : negated ? RiskSeverity.Medium : RiskSeverity.High,
             RiskCategory.Destructive => Has(WordTraits.Sweeping) ? RiskSeverity.Critical : RiskSeverity.High,
             _ => Has(WordTraits.MoneyOut) ? RiskSeverity.Critical : RiskSeverity.High,
         };

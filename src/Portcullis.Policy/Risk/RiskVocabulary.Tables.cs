@@ -49,8 +49,10 @@ internal static partial class RiskVocabulary
             "run", "execute", "exec", "invoke", "spawn", "launch", "deploy", "build", "compile", "install", "trigger",
             "dispatch", "rerun", "retry", "call", "automate", "provision", "migrate", "seed", "debug", "simulate",
             "redeploy", "kick", "fire", "orchestrate", "interpret", "instantiate", "upgrade", "downgrade");
+        AddVerbs(table, RiskCategory.Execute, 1.0, Arbitrary | Shell,
+            "shell", "bash", "sh", "cmd", "powershell", "terminal", "command", "sudo", "ssh");
         AddVerbs(table, RiskCategory.Execute, 1.0, Arbitrary,
-            "eval", "shell", "bash", "sh", "cmd", "powershell", "terminal", "command", "script", "sql", "sudo", "ssh");
+            "eval", "script", "sql");
         AddVerbs(table, RiskCategory.Destructive, 1.0, WordTraits.None,
             "delete", "remove", "destroy", "erase", "truncate", "reset", "terminate", "kill", "uninstall", "revoke", "clear",
             "overwrite", "rm", "rmdir", "unlink", "discard", "prune", "evict", "expunge", "unpublish", "trash",
@@ -100,30 +102,35 @@ internal static partial class RiskVocabulary
             "charge", "order", "card", "token", "tokens", "stock", "share", "position", "trade", "swap", "bid", "offer",
             "quote", "transfer", "cart", "credit", "debit", "asset", "gas", "intent", "journal", "margin", "pool", "vault",
             "yield", "bond");
+        AddNouns(table, RiskCategory.Execute, 0.8, Arbitrary | Shell,
+            "shell", "bash", "terminal", "command", "commands", "cmd", "powershell", "subprocess", "exec", "repl");
         AddNouns(table, RiskCategory.Execute, 0.8, Arbitrary,
-            "shell", "bash", "terminal", "command", "commands", "cmd", "script", "scripts", "powershell", "sql",
-            "javascript", "js", "python", "eval", "repl", "subprocess", "exec", "statement", "statements");
+            "script", "scripts", "sql", "javascript", "js", "python", "eval", "statement", "statements");
         AddNouns(table, RiskCategory.Execute, 0.5, WordTraits.None,
             "code", "job", "workflow", "pipeline", "task", "container", "lambda", "function", "action", "build",
             "deployment", "playbook", "macro", "automation", "notebook", "cell", "program", "binary", "executable");
         AddNouns(table, null, 0, Sweeping,
-            "all", "bulk", "batch", "mass", "everything", "recursive", "recursively", "force", "forcefully", "entire",
-            "database", "db", "table", "bucket", "repository", "repo", "cluster", "namespace", "project", "schema", "index");
+            "all", "bulk", "batch", "mass", "everything", "recursive", "recursively", "force", "forcefully", "entire");
+        AddNouns(table, null, 0, Store,
+            "database", "db", "table", "bucket", "repository", "repo", "cluster", "namespace", "project", "schema", "index",
+            "collection", "keyspace");
         AddNouns(table, null, 0, Sensitive,
-            "secret", "secrets", "password", "passwords", "credential", "credentials", "apikey", "api_key", "key", "private",
-            "personal", "pii", "ssn", "env", "environment", "keychain", "vault", "cookie", "cookies", "session", "auth");
-        AddNouns(table, null, 0, Irreversible,
-            "permanently", "permanent", "irreversible", "irreversibly", "irrecoverable", "unrecoverable", "undone",
-            "destructive", "dangerous", "forever");
+            "secret", "secrets", "password", "passwords", "credential", "credentials", "apikey", "private", "personal", "pii",
+            "ssn", "env", "keychain", "cookie", "cookies");
+        AddNouns(table, null, 0, Personal,
+            "file", "content", "contents", "logs", "log", "message", "messages", "history", "user", "users", "profile",
+            "screenshot", "snapshot", "page", "graph", "node", "customer", "comment", "thread", "replies", "conversation",
+            "email", "member", "people", "block", "media", "body", "source", "inbox", "chat", "document", "note");
         return table.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
     private static FrozenDictionary<string, WordSense> BuildProperties()
     {
         var table = new Dictionary<string, WordSense>(StringComparer.Ordinal);
+        AddNouns(table, RiskCategory.Execute, 1.0, Arbitrary | Shell,
+            "command", "commands", "cmd", "shell", "bash", "exec", "argv");
         AddNouns(table, RiskCategory.Execute, 1.0, Arbitrary,
-            "command", "commands", "cmd", "script", "shell", "bash", "exec", "eval", "expression", "javascript", "js",
-            "python", "snippet", "argv", "program", "statement");
+            "script", "eval", "expression", "javascript", "js", "python", "snippet", "program", "statement");
         AddNouns(table, RiskCategory.Execute, 0.7, WordTraits.None,
             "code", "sql", "function", "entrypoint", "workflow", "job", "dockerfile");
         AddNouns(table, RiskCategory.Financial, 1.0, Money,
@@ -131,7 +138,7 @@ internal static partial class RiskVocabulary
             "wallet", "lamports", "wei", "gwei", "slippage", "invoice", "refund", "charge", "balance", "unit_amount",
             "cents", "total", "subtotal", "tip", "tax", "budget", "funds", "card", "bid", "leverage");
         AddNouns(table, RiskCategory.Write, 0.6, Outbound,
-            "recipient", "recipients", "to", "cc", "bcc", "subject", "receiver", "addressee", "channel", "webhook",
+            "recipient", "recipients", "cc", "bcc", "subject", "receiver", "addressee", "channel", "webhook",
             "phone", "chat");
         AddNouns(table, RiskCategory.Write, 0.5, WordTraits.None,
             "content", "body", "data", "message", "text", "contents", "patch", "changes", "update", "updates", "values",

@@ -15,9 +15,11 @@ internal static partial class RiskVocabulary
     private const WordTraits Outbound = WordTraits.Outbound;
     private const WordTraits Sweeping = WordTraits.Sweeping;
     private const WordTraits Sensitive = WordTraits.Sensitive;
+    private const WordTraits Shell = WordTraits.Shell;
+    private const WordTraits Store = WordTraits.Store;
+    private const WordTraits Personal = WordTraits.Personal;
     private const WordTraits Cli = WordTraits.RunsOnCli;
     private const WordTraits InMoney = WordTraits.FinancialInMoneyContext;
-    private const WordTraits Irreversible = WordTraits.Irreversible;
 
     /// <summary>Verbs, and the nouns that stand for an action when a name is just that word (search, status).</summary>
     public static FrozenDictionary<string, WordSense> Verbs { get; } = BuildVerbs();

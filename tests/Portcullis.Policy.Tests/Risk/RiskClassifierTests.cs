@@ -91,7 +91,7 @@ public sealed class RiskClassifierTests
 
     [Theory]
     [InlineData("command", RiskCategory.Execute, RiskSeverity.Critical)]
-    [InlineData("script", RiskCategory.Execute, RiskSeverity.Critical)]
+    [InlineData("script", RiskCategory.Execute, RiskSeverity.High)]
     [InlineData("sql", RiskCategory.Execute, RiskSeverity.High)]
     [InlineData("amount", RiskCategory.Financial, RiskSeverity.High)]
     [InlineData("recipient", RiskCategory.Write, RiskSeverity.High)]

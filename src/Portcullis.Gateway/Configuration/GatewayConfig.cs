@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Portcullis.Policy.Risk;
 
 namespace Portcullis.Gateway.Configuration;
 
@@ -138,6 +139,12 @@ public sealed record UpstreamServerConfig
 
     /// <summary>Errors in this server's policy file (empty when it is valid).</summary>
     public ImmutableArray<ConfigError> PolicyProblems { get; init; } = [];
+
+    /// <summary>The operator's description of the server, which the risk classifier weighs with what the server says of itself.</summary>
+    public string? Description { get; init; }
+
+    /// <summary>The operator's verdicts on tools of this server, by exact tool name, which replace the risk classifier's.</summary>
+    public ImmutableDictionary<string, RiskOverride> RiskOverrides { get; init; } = ImmutableDictionary<string, RiskOverride>.Empty;
 }
 
 /// <summary>

@@ -15,7 +15,9 @@ public sealed class RiskClassifierTests
 
         Assert.Equal(RiskCategory.Execute, assessment.Category);
         Assert.Equal(RiskSeverity.High, assessment.Severity);
-        Assert.InRange(assessment.Confidence, 0.05, 0.6);
+        var described = RiskClassifier.Classify(Tools.Codex, Tools.Json(Tools.CodeGenerate.GetRawText().Replace("\"description\": \"\"", "\"description\": \"Generates code for the given description.\"", StringComparison.Ordinal)));
+        Assert.Equal(RiskCategory.Execute, described.Category);
+        Assert.True(assessment.Confidence < described.Confidence, $"{assessment.Confidence} should be below {described.Confidence}");
         Assert.Contains("description is empty", assessment.Rationale, StringComparison.Ordinal);
         Assert.Contains("OpenAI Codex CLI", assessment.Rationale, StringComparison.Ordinal);
         Assert.Contains("'generate' in its name", assessment.Rationale, StringComparison.Ordinal);

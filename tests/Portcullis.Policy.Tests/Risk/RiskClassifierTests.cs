@@ -91,6 +91,16 @@ public sealed class RiskClassifierTests
         Assert.Contains($"\"{phrase}\"", assessment.Rationale, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Classify_NegatedVerbThatChangesNothing_IsNoNegation()
+    {
+        var assessment = Tools.Classify("fetch_page", "Fetches a page. Do not follow links found in it.");
+
+        Assert.Equal(RiskCategory.Read, assessment.Category);
+        Assert.DoesNotContain(assessment.Signals, s => s.Kind == RiskSignalKinds.Negation);
+        Assert.DoesNotContain(assessment.Signals, s => s.Evidence == "follow");
+    }
+
     [Theory]
     [InlineData("command", RiskCategory.Execute, RiskSeverity.Critical)]
     [InlineData("script", RiskCategory.Execute, RiskSeverity.High)]
@@ -310,6 +320,8 @@ public sealed class RiskClassifierTests
 
         Assert.Equal("browser_evaluate", assessment.Tool);
         Assert.Equal(RiskCategory.Execute, assessment.Category);
+        Assert.Contains(assessment.Signals, s => s.Kind == RiskSignalKinds.Title && s.Evidence == "Evaluate JavaScript");
+        Assert.Contains("its title \"Evaluate JavaScript\"", assessment.Rationale, StringComparison.Ordinal);
         Assert.Contains("openWorldHint", assessment.Rationale, StringComparison.Ordinal);
     }
 }

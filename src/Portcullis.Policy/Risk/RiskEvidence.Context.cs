@@ -20,7 +20,7 @@ internal sealed partial class RiskEvidence
         {
             if (verb.Sense.Has(WordTraits.FinancialInMoneyContext))
             {
-                Repoint(verb, RiskCategory.Financial, verb.Word == MoneyWord ? verb.Word : $"{verb.Word} … {MoneyWord}");
+                Repoint(verb, RiskCategory.Financial, MoneyWord is null || verb.Word == MoneyWord ? verb.Word : $"{verb.Word} … {MoneyWord}");
             }
         }
     }
@@ -75,7 +75,8 @@ internal sealed partial class RiskEvidence
         {
             // A tool that changes things on a money server, and whose name, description or input
             // is about money, is taken to move it.
-            var changes = nameVerbs.Count > 0 ? nameVerbs.Any(v => _signals[v.Signal].Points != RiskCategory.Read) : descriptionVerbs.Any(v => _signals[v.Signal].Points != RiskCategory.Read);
+            var verbs = nameVerbs.Count > 0 ? nameVerbs : descriptionVerbs;
+            var changes = verbs.Any(v => _signals[v.Signal].Points != RiskCategory.Read);
             if (changes && ((Traits & WordTraits.Money) != 0 || MoneyMentioned))
             {
                 Add(new RiskSignal(RiskSignalKinds.Server, Server.FinancialEvidence!, FinancialServerWeight, RiskCategory.Financial));

@@ -53,7 +53,12 @@ internal sealed partial class RiskEvidence
             {
                 if (category != RiskCategory.Read && NegatorBefore(words, i) is { } negator)
                 {
-                    AddNegation(words, negator, i, NegationWeight, ref negatedCategories, category);
+                    // "does not modify" says the tool changes nothing; "do not follow links" says nothing about it.
+                    if (verb.Has(WordTraits.Changes))
+                    {
+                        AddNegation(words, negator, i, NegationWeight, ref negatedCategories, category);
+                    }
+
                     continue;
                 }
 

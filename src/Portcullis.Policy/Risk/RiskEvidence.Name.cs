@@ -9,7 +9,7 @@ internal sealed partial class RiskEvidence
 
     // Traits that say how to read a verb, not what the tool does.
     private const WordTraits VerbOnlyTraits = WordTraits.RunsOnCli | WordTraits.FinancialInMoneyContext | WordTraits.ExecutesCode
-        | WordTraits.DestroysStores | WordTraits.Inflected;
+        | WordTraits.DestroysStores | WordTraits.Changes | WordTraits.Inflected;
 
     // Verbs a run-together lower-case name (listfiles, getuser) may begin with.
     private static readonly string[] s_runTogetherPrefixes =
@@ -80,7 +80,7 @@ internal sealed partial class RiskEvidence
             if (RiskVocabulary.VerbSpans.TryGetValue(words[i], out var verb) && verb.Category is { } category
                 && !(IsHttpMethod(words[i]) && i + 1 < words.Count && RiskVocabulary.VerbSpans.ContainsKey(words[i + 1])))
             {
-                Add(new RiskSignal(RiskSignalKinds.Name, $"{words.WordAt(i)} (title \"{Tool.Title}\")", TitleVerbWeight * verb.Strength, category));
+                Add(new RiskSignal(RiskSignalKinds.Title, Tool.Title, TitleVerbWeight * verb.Strength, category));
                 return;
             }
         }

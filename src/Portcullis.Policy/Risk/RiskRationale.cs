@@ -177,6 +177,9 @@ internal static class RiskRationale
             case RiskSignalKinds.Name:
                 text.Append('\'').Append(signal.Evidence).Append("' in its name");
                 break;
+            case RiskSignalKinds.Title:
+                text.Append("its title \"").Append(signal.Evidence).Append('"');
+                break;
             case RiskSignalKinds.Description:
                 text.Append('\'').Append(signal.Evidence).Append("' in its description");
                 break;

@@ -3,8 +3,11 @@ namespace Portcullis.Policy.Risk;
 /// <summary>The values of <see cref="RiskSignal.Kind"/>.</summary>
 public static class RiskSignalKinds
 {
-    /// <summary>A word of the tool's name (or title).</summary>
+    /// <summary>A word of the tool's name.</summary>
     public const string Name = "name";
+
+    /// <summary>The tool's title (or annotations.title), by its first verb.</summary>
+    public const string Title = "title";
 
     /// <summary>A word of the tool's description.</summary>
     public const string Description = "description";

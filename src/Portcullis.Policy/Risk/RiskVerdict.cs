@@ -34,11 +34,12 @@ internal sealed record RiskVerdict(
         var defaulted = evidence.TotalScore <= 0;
         var category = defaulted ? DefaultCategory : Strongest(evidence);
 
-        // Hints that lower the risk count only when the other signals already agree with them.
+        // Hints that lower the risk count only when the other signals already agree with them:
+        // readOnlyHint with a Read verdict, destructiveHint: false with anything but Destructive.
         var ignored = new List<RiskSignal>(0);
         foreach (var hint in evidence.LoweringHints)
         {
-            var agrees = !defaulted && (hint.Points == category || (hint.Points == RiskCategory.Write && category < RiskCategory.Destructive));
+            var agrees = !defaulted && (hint.Points == category || (hint.Points == RiskCategory.Write && category != RiskCategory.Destructive));
             if (agrees)
             {
                 evidence.Accept(hint with { Points = category });

@@ -23,7 +23,7 @@ internal static partial class RiskVocabulary
             "metadata", "schema", "whoami", "me", "overview", "summary", "report", "usage", "version", "help", "docs",
             "documentation", "insights", "analytics", "metrics", "results");
         AddVerbs(table, RiskCategory.Write, 1.0, WordTraits.None,
-            "create", "add", "update", "set", "edit", "write", "modify", "insert", "save", "upload", "rename", "move",
+            "create", "add", "update", "set", "edit", "write", "modify", "alter", "insert", "save", "upload", "rename", "move",
             "copy", "append", "patch", "put", "tag", "label", "assign", "unassign", "comment", "star", "unstar", "follow",
             "unfollow", "merge", "commit", "push", "schedule", "reschedule", "enable", "disable", "archive", "unarchive",
             "store", "register", "submit", "mark", "toggle", "configure", "apply", "change", "attach", "link",
@@ -74,6 +74,9 @@ internal static partial class RiskVocabulary
             "place", "order", "approve", "submit", "execute", "confirm", "process", "authorize", "release", "finalize",
             "checkout", "bridge", "swap", "stake", "unstake", "mint", "tip", "make");
         Retrait(table, WordTraits.DestroysStores, "drop");
+        Retrait(table, WordTraits.Changes, "modify", "change", "write", "alter", "delete", "remove", "update", "create",
+            "execute", "run", "edit", "overwrite", "mutate", "touch", "save", "store", "send", "destroy", "erase", "commit",
+            "push", "make", "add", "insert", "clear", "reset", "drop", "install", "deploy", "publish", "post");
         Retrait(table, WordTraits.RunsOnCli, "generate", "run", "execute", "refactor", "write", "fix", "build",
             "implement", "produce", "test", "perform", "complete", "ask", "call", "invoke", "process", "compile", "deploy",
             "do", "use");

@@ -54,6 +54,9 @@ internal enum WordTraits
     /// <summary>Content people wrote or that is about them (files, messages, profiles): reading it is not harmless.</summary>
     Personal = 1 << 15,
 
+    /// <summary>A verb whose negation says the tool changes nothing (does not modify, never deletes).</summary>
+    Changes = 1 << 16,
+
     /// <summary>The forms of a verb other than its base.</summary>
     Inflected = ThirdPerson | Past | Gerund,
 

@@ -15,7 +15,9 @@ public sealed class RiskClassifierTests
 
         Assert.Equal(RiskCategory.Execute, assessment.Category);
         Assert.Equal(RiskSeverity.High, assessment.Severity);
-        Assert.InRange(assessment.Confidence, 0.05, 0.6);
+        var described = RiskClassifier.Classify(Tools.Codex, Tools.Json(Tools.CodeGenerate.GetRawText().Replace("\"description\": \"\"", "\"description\": \"Generates code for the given description.\"", StringComparison.Ordinal)));
+        Assert.Equal(RiskCategory.Execute, described.Category);
+        Assert.True(assessment.Confidence < described.Confidence, $"{assessment.Confidence} should be below {described.Confidence}");
         Assert.Contains("description is empty", assessment.Rationale, StringComparison.Ordinal);
         Assert.Contains("OpenAI Codex CLI", assessment.Rationale, StringComparison.Ordinal);
         Assert.Contains("'generate' in its name", assessment.Rationale, StringComparison.Ordinal);
@@ -87,6 +89,16 @@ public sealed class RiskClassifierTests
         Assert.Equal(phrase, negation.Evidence);
         Assert.Equal(RiskCategory.Read, negation.Points);
         Assert.Contains($"\"{phrase}\"", assessment.Rationale, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Classify_NegatedVerbThatChangesNothing_IsNoNegation()
+    {
+        var assessment = Tools.Classify("fetch_page", "Fetches a page. Do not follow links found in it.");
+
+        Assert.Equal(RiskCategory.Read, assessment.Category);
+        Assert.DoesNotContain(assessment.Signals, s => s.Kind == RiskSignalKinds.Negation);
+        Assert.DoesNotContain(assessment.Signals, s => s.Evidence == "follow");
     }
 
     [Theory]
@@ -308,6 +320,8 @@ public sealed class RiskClassifierTests
 
         Assert.Equal("browser_evaluate", assessment.Tool);
         Assert.Equal(RiskCategory.Execute, assessment.Category);
+        Assert.Contains(assessment.Signals, s => s.Kind == RiskSignalKinds.Title && s.Evidence == "Evaluate JavaScript");
+        Assert.Contains("its title \"Evaluate JavaScript\"", assessment.Rationale, StringComparison.Ordinal);
         Assert.Contains("openWorldHint", assessment.Rationale, StringComparison.Ordinal);
     }
 }

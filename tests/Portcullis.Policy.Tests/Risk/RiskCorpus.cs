@@ -73,9 +73,3 @@ internal static class RiskCorpus
 
     private sealed record Capture(string File, string Package, ServerContext Server, JsonElement[] Tools);
 }
-
-/// <summary>One tool of the corpus: its server, its label and what the classifier made of it.</summary>
-internal sealed record LabelledTool(string Package, RiskCategory Category, RiskSeverity Severity, RiskAssessment Assessment)
-{
-    public bool Agrees => Assessment.Category == Category;
-}

@@ -44,6 +44,9 @@ internal static partial class Log
     [LoggerMessage(1007, LogLevel.Warning, "Policy file {Path} for server '{ServerId}' is invalid; serving the newest stored version {Version} as asked (--if-policy-invalid use-stored). The file is imported once it is valid. Errors:\n{Errors}")]
     public static partial void PolicyFileInvalidServingStored(ILogger logger, string serverId, string path, int version, string errors);
 
+    [LoggerMessage(1009, LogLevel.Warning, "Policy version {Version} of server '{ServerId}' {Path}: {Warning}")]
+    public static partial void PolicyNamesUnknownTool(ILogger logger, string serverId, int version, string path, string warning);
+
     [LoggerMessage(1008, LogLevel.Warning, "Server '{ServerId}' serves policy version {Version} ({Source}: {Comment}), not its policy file {Path}, which {FileMatches}. The file takes over when it next changes; `portcullis policy history` shows both.")]
     public static partial void PolicyFileNotInForce(ILogger logger, string serverId, int version, string source, string comment, string path, string fileMatches);
 

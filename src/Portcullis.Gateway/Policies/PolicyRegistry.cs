@@ -4,6 +4,7 @@ using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Policy;
 using Portcullis.Policy.Evaluation;
+using Portcullis.Policy.Validation;
 using Portcullis.Storage.Audit;
 using Portcullis.Storage.Events;
 using Portcullis.Storage.Policies;
@@ -36,12 +37,20 @@ public sealed class PolicyRegistry : IDisposable
     private readonly SemaphoreSlim _fileLock = new(1, 1);
     private readonly ConcurrentDictionary<string, long> _saveGenerations = new(StringComparer.Ordinal);
     private readonly InvalidPolicyFile _onInvalidFile;
+    private readonly Func<string, CancellationToken, ValueTask<IReadOnlyCollection<string>>>? _knownTools;
+    private readonly ConcurrentDictionary<string, int> _checkedVersions = new(StringComparer.Ordinal);
 
     /// <summary>Creates the registry; <see cref="InitializeAsync"/> loads the policies.</summary>
+    /// <param name="knownTools">
+    /// The tool names a server is known to list (none when nothing was seen yet): each version put in
+    /// force is checked against them, and rules or hides that name no listed tool are logged.
+    /// </param>
     public PolicyRegistry(IEnumerable<UpstreamServerConfig> servers, IPolicyStore store, IChangeFeed? changes, AuditLog? audit, TimeProvider timeProvider,
-        ILogger<PolicyRegistry> logger, InvalidPolicyFile onInvalidFile = InvalidPolicyFile.Refuse)
+        ILogger<PolicyRegistry> logger, InvalidPolicyFile onInvalidFile = InvalidPolicyFile.Refuse,
+        Func<string, CancellationToken, ValueTask<IReadOnlyCollection<string>>>? knownTools = null)
     {
         _onInvalidFile = onInvalidFile;
+        _knownTools = knownTools;
         _servers = [.. servers];
         _store = store;
         _changes = changes;
@@ -103,6 +112,8 @@ public sealed class PolicyRegistry : IDisposable
                 await WarnFileNotInForceAsync(server.Id, file, text, latest, cancellationToken).ConfigureAwait(false);
             }
 
+            await CheckToolNamesAsync(server.Id, cancellationToken).ConfigureAwait(false);
+
             if (server.PolicyPath is { } watched)
             {
                 Watch(server.Id, watched);
@@ -143,6 +154,42 @@ public sealed class PolicyRegistry : IDisposable
         Log.PolicyFileNotInForce(_logger, serverId, inForce.Version, inForce.Source, inForce.Comment, path, fileMatches);
     }
 
+    /// <summary>
+    /// Logs, once per version in force, the rules and hides of a server's policy that name no tool
+    /// the server is known to list (with the closest name): valid, but almost always a typo, and a
+    /// hide that matches nothing leaves visible the tool it meant to hide. Nothing is logged while
+    /// the server's tools are unknown; a failure to learn them only skips the check.
+    /// </summary>
+    private async Task CheckToolNamesAsync(string serverId, CancellationToken cancellationToken)
+    {
+        if (_knownTools is null || Current(serverId) is not { } served
+            || _checkedVersions.TryGetValue(serverId, out var checkedVersion) && checkedVersion == served.Version)
+        {
+            return;
+        }
+
+        IReadOnlyCollection<string> tools;
+        try
+        {
+            tools = await _knownTools(serverId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Portcullis.Storage.StoreUnavailableException)
+        {
+            return;
+        }
+
+        if (tools.Count == 0)
+        {
+            return;
+        }
+
+        _checkedVersions[serverId] = served.Version;
+        foreach (var warning in ToolNameWarnings.Check(served.Policy.Document, tools))
+        {
+            Log.PolicyNamesUnknownTool(_logger, serverId, served.Version, warning.Path, warning.Message);
+        }
+    }
+
     /// <summary>Applies every server's newest stored version that is newer than the one in force.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
@@ -150,9 +197,10 @@ public sealed class PolicyRegistry : IDisposable
         foreach (var server in _servers)
         {
             if (latest.TryGetValue(server.Id, out var version) && version > VersionOf(server.Id)
-                && await _store.GetAsync(server.Id, version, cancellationToken).ConfigureAwait(false) is { } stored)
+                && await _store.GetAsync(server.Id, version, cancellationToken).ConfigureAwait(false) is { } stored
+                && Apply(stored))
             {
-                Apply(stored);
+                await CheckToolNamesAsync(server.Id, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -249,7 +297,13 @@ public sealed class PolicyRegistry : IDisposable
                 return false;
             }
 
-            return Apply(saved, compiled);
+            if (!Apply(saved, compiled))
+            {
+                return false;
+            }
+
+            await CheckToolNamesAsync(serverId, cancellationToken).ConfigureAwait(false);
+            return true;
         }
         finally
         {

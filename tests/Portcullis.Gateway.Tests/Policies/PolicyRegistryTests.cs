@@ -97,5 +97,33 @@ public sealed class PolicyRegistryTests : IDisposable
         Assert.Contains("which matches version 1", warning.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task RulesAndHidesNamingNoListedTool_AreWarnedOncePerVersion_WithTheClosestName()
+    {
+        var path = Path.Combine(_directory, "everything.json");
+        await File.WriteAllTextAsync(path, """{"version": "1", "default": "deny", "hide": ["*Long*"], "tools": {"ecoh": {}}}""", TestContext.Current.CancellationToken);
+        var store = new InMemoryPolicyStore();
+        var server = new UpstreamServerConfig { Id = "everything", Url = new Uri("http://127.0.0.1:9/mcp"), PolicyPath = path };
+        var logger = new CapturingLogger<PolicyRegistry>();
+        var asked = 0;
+        using var registry = new PolicyRegistry([server], store, changes: null, audit: null, TimeProvider.System, logger,
+            knownTools: (_, _) =>
+            {
+                Interlocked.Increment(ref asked);
+                return ValueTask.FromResult<IReadOnlyCollection<string>>(["echo", "longRunningOperation"]);
+            });
+
+        await registry.InitializeAsync(TestContext.Current.CancellationToken);
+        await registry.RefreshAsync(TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(path, """{"version": "1", "default": "deny", "tools": {"echo": {}}}""", TestContext.Current.CancellationToken);
+        await registry.ReloadAsync("everything", path, TestContext.Current.CancellationToken);
+
+        var warnings = logger.Entries.Where(e => e.EventId == 1009).Select(e => e.Message).ToList();
+        Assert.Equal(2, warnings.Count);
+        Assert.Contains(warnings, w => w.Contains("/tools/ecoh", StringComparison.Ordinal) && w.EndsWith("Did you mean 'echo'?", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.Contains("/hide/0", StringComparison.Ordinal) && w.Contains("ignoring case it would match 'longRunningOperation'", StringComparison.Ordinal));
+        Assert.Equal(2, asked);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

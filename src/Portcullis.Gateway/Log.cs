@@ -85,4 +85,10 @@ internal static partial class Log
 
     [LoggerMessage(7003, LogLevel.Information, "Server {ServerId} announced a change to its tools; their definitions are read again on the next validated call.")]
     public static partial void ToolListChanged(ILogger logger, string serverId);
+
+    [LoggerMessage(7004, LogLevel.Information, "Tool {Tool} of server {ServerId} seen for the first time (sha256 {HashPrefix}…): {State}.")]
+    public static partial void ToolPinned(ILogger logger, string serverId, string tool, string hashPrefix, string state);
+
+    [LoggerMessage(7005, LogLevel.Warning, "The definition of tool {Tool} of server {ServerId} changed since it was approved ({Changes}); the tool is quarantined until an operator approves it.")]
+    public static partial void ToolDefinitionChanged(ILogger logger, string serverId, string tool, string changes);
 }

@@ -92,6 +92,9 @@ public sealed record UpstreamServerConfig
 
     /// <summary>What the gateway tolerates from this server before it answers the client with an error itself.</summary>
     public UpstreamLimits Limits { get; init; } = new();
+
+    /// <summary>How the server's tool definitions are pinned; trust on first use by default.</summary>
+    public PinningMode Pinning { get; init; } = PinningMode.Tofu;
 }
 
 /// <summary>

@@ -5,6 +5,7 @@ using Portcullis.Gateway.Approvals;
 using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
+using Portcullis.Gateway.Pinning;
 using Portcullis.Gateway.Policies;
 using Portcullis.Gateway.Proxy;
 using Portcullis.Gateway.Sessions;
@@ -30,7 +31,9 @@ public static class PortcullisServiceCollectionExtensions
         services.AddSingleton(sp => new ApprovalService(state.Approvals, state.Changes, sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ApprovalService>>()));
         services.AddSingleton(sp => new ApprovalWebhookSender(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ApprovalWebhookSender>>()));
-        services.AddSingleton(sp => new ToolCatalog(state.Changes, sp.GetRequiredService<ILogger<ToolCatalog>>()));
+        services.AddSingleton(sp => new ToolPins(state.Pins, sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ToolPins>>()));
+        services.AddSingleton(sp => new ToolCatalog(state.Changes, sp.GetRequiredService<ToolPins>(), sp.GetRequiredService<ILogger<ToolCatalog>>()));
         services.AddSingleton(sp => new ToolCallGate(state.Counters, config.FailMode, sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<ApprovalService>(),
             sp.GetRequiredService<ApprovalWebhookSender>(), ApprovalService.CanBeDecided(config), sp.GetRequiredService<ToolCatalog>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ToolCallGate>>()));

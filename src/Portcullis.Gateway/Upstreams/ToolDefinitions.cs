@@ -1,43 +1,54 @@
 using System.Collections.Frozen;
 using System.Text.Json;
+using Portcullis.Gateway.Pinning;
 using Portcullis.Policy.Validation;
 
 namespace Portcullis.Gateway.Upstreams;
 
 /// <summary>
-/// One upstream's tools as its <c>tools/list</c> advertised them, each input schema compiled once,
-/// when it is first needed. Immutable: a change on the server replaces the whole set.
+/// One upstream's tools as its <c>tools/list</c> advertised them: each definition in pinned form,
+/// each input schema compiled once, when it is first needed. Immutable: a change on the server
+/// replaces the whole set.
 /// </summary>
 internal sealed class ToolDefinitions
 {
     private readonly FrozenDictionary<string, Lazy<ServerToolSchema>> _schemas;
+    private readonly FrozenDictionary<string, PinnedDefinition> _definitions;
 
-    private ToolDefinitions(FrozenDictionary<string, Lazy<ServerToolSchema>> schemas)
+    private ToolDefinitions(FrozenDictionary<string, Lazy<ServerToolSchema>> schemas, FrozenDictionary<string, PinnedDefinition> definitions)
     {
         _schemas = schemas;
+        _definitions = definitions;
     }
 
     public int Count => _schemas.Count;
+
+    /// <summary>Every tool's definition in pinned form.</summary>
+    public IEnumerable<PinnedDefinition> Definitions => _definitions.Values;
+
+    /// <summary>The tool's definition in pinned form, or null when the server lists no such tool.</summary>
+    public PinnedDefinition? DefinitionOf(string toolName) => _definitions.GetValueOrDefault(toolName);
 
     /// <summary>Builds the set from every page's <c>tools</c> entries; a name listed twice keeps its first definition.</summary>
     public static ToolDefinitions From(IEnumerable<JsonElement> tools)
     {
         var schemas = new Dictionary<string, Lazy<ServerToolSchema>>(StringComparer.Ordinal);
+        var definitions = new Dictionary<string, PinnedDefinition>(StringComparer.Ordinal);
         foreach (var tool in tools)
         {
-            if (tool.ValueKind != JsonValueKind.Object
-                || !tool.TryGetProperty("name", out var nameElement) || nameElement.ValueKind != JsonValueKind.String
-                || nameElement.GetString() is not { Length: > 0 } name
-                || schemas.ContainsKey(name))
+            if (PinnedDefinition.From(tool) is not { } definition || schemas.ContainsKey(definition.Name))
             {
                 continue;
             }
+
+            var name = definition.Name;
+            definitions[name] = definition;
 
             var schema = tool.TryGetProperty("inputSchema", out var inputSchema) ? inputSchema.GetRawText() : null;
             schemas[name] = new Lazy<ServerToolSchema>(() => Compile(name, schema), LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
-        return new ToolDefinitions(schemas.ToFrozenDictionary(StringComparer.Ordinal));
+        return new ToolDefinitions(schemas.ToFrozenDictionary(StringComparer.Ordinal), definitions.ToFrozenDictionary(StringComparer.Ordinal));
     }
 
     /// <summary>The tool's schema, or why there is none.</summary>

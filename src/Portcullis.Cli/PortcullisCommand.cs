@@ -4,6 +4,7 @@ using Portcullis.Cli.Audit;
 using Portcullis.Cli.Grants;
 using Portcullis.Cli.Policies;
 using Portcullis.Cli.Serving;
+using Portcullis.Cli.Tools;
 
 namespace Portcullis.Cli;
 
@@ -48,6 +49,6 @@ internal static class PortcullisCommand
         }
 
         return new RootCommand("Portcullis: an MCP policy gateway.") { ServeCommand.Create(), StdioCommand.Create(), GrantsCommand.Create(timeProvider), policy,
-            AuditCommand.Create(timeProvider), ApprovalsCommand.Create(timeProvider) };
+            AuditCommand.Create(timeProvider), ApprovalsCommand.Create(timeProvider), ToolsCommand.Create(timeProvider) };
     }
 }

@@ -42,7 +42,7 @@ public static class PortcullisServiceCollectionExtensions
         services.AddSingleton<McpProxyHandler>();
         services.AddSingleton(_ => new AdminAuthenticator(config.Admins));
         services.AddSingleton(sp => new AdminApi(config, sp.GetRequiredService<AdminAuthenticator>(), state.Audit, sp.GetRequiredService<ApprovalService>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<ToolPins>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<IdleSessionSweeper>();
         services.AddSingleton(sp => new AuditRetention(config, state.Audit, sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<AuditRetention>>()));

@@ -11,7 +11,7 @@ using Portcullis.Storage.Pins;
 namespace Portcullis.Gateway.Pinning;
 
 /// <summary>How an approval of a tool's definition ended.</summary>
-internal enum PinApprovalResult
+public enum PinApprovalResult
 {
     /// <summary>The definition awaiting review is now the approved one.</summary>
     Approved,
@@ -32,7 +32,7 @@ internal enum PinApprovalResult
 /// asked quarantines the tool. Definitions already found approved are remembered here, so a call
 /// of a pinned tool costs no store round trip, until the server's tools change.
 /// </summary>
-internal sealed class ToolPins(IToolPinStore store, AuditLog audit, TimeProvider timeProvider, ILogger logger)
+public sealed class ToolPins(IToolPinStore store, AuditLog audit, TimeProvider timeProvider, ILogger logger)
 {
     /// <summary>The rule id of a denial for a quarantined tool.</summary>
     public const string RuleId = "(quarantined)";
@@ -47,7 +47,7 @@ internal sealed class ToolPins(IToolPinStore store, AuditLog audit, TimeProvider
     public IToolPinStore Store => store;
 
     /// <summary>The verdict on one tool as <paramref name="server"/> advertises it now.</summary>
-    public async ValueTask<PinVerdict> CheckAsync(UpstreamServerConfig server, PinnedDefinition tool, CancellationToken cancellationToken)
+    internal async ValueTask<PinVerdict> CheckAsync(UpstreamServerConfig server, PinnedDefinition tool, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(tool);
@@ -83,7 +83,7 @@ internal sealed class ToolPins(IToolPinStore store, AuditLog audit, TimeProvider
     }
 
     /// <summary>The names among <paramref name="tools"/> that are quarantined (each checked as by <see cref="CheckAsync"/>).</summary>
-    public async ValueTask<HashSet<string>> QuarantinedAsync(UpstreamServerConfig server, IEnumerable<PinnedDefinition> tools, CancellationToken cancellationToken)
+    internal async ValueTask<HashSet<string>> QuarantinedAsync(UpstreamServerConfig server, IEnumerable<PinnedDefinition> tools, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tools);
         var quarantined = new HashSet<string>(StringComparer.Ordinal);
@@ -102,7 +102,7 @@ internal sealed class ToolPins(IToolPinStore store, AuditLog audit, TimeProvider
     public void Forget(string serverId) => _approved.TryRemove(serverId, out _);
 
     /// <summary>The denial of a call of a quarantined tool.</summary>
-    public static PolicyDecision Denial(string tool, PinVerdict verdict) => PolicyDecision.Denied(RuleId, verdict switch
+    internal static PolicyDecision Denial(string tool, PinVerdict verdict) => PolicyDecision.Denied(RuleId, verdict switch
     {
         PinVerdict.Changed => $"The definition of {tool} changed since it was approved; an operator must review it.",
         PinVerdict.Unapproved => $"The definition of {tool} has not been approved yet (pinning: strict); an operator must review it.",

@@ -24,8 +24,21 @@ internal static class ToolPinJson
             ["advertised_sha256"] = pin.PendingHash ?? pin.ApprovedHash,
             ["changed_at"] = Time(pin.PendingSince),
             ["first_seen"] = Time(pin.FirstSeen),
+            ["risk"] = Risk(pin.PendingDefinition ?? pin.ApprovedDefinition),
             ["changes"] = pin.PendingDefinition is { } pending ? DefinitionChanges.Summary(DefinitionChanges.Between(pin.ApprovedDefinition, pending)) : null,
         };
+    }
+
+    /// <summary>The classifier's category and severity of the definition the server advertises now.</summary>
+    private static Dictionary<string, string>? Risk(string? canonical)
+    {
+        if (canonical is null)
+        {
+            return null;
+        }
+
+        var risk = DefinitionRisk.Classify(canonical);
+        return new Dictionary<string, string> { ["category"] = DefinitionRisk.Name(risk.Category), ["severity"] = DefinitionRisk.Name(risk.Severity) };
     }
 
     private static string? Time(DateTimeOffset? time) => time is { } value ? AuditCanonicalForm.FormatTime(value) : null;

@@ -142,8 +142,8 @@ public sealed class ToolPins(IToolPinStore store, AuditLog audit, TimeProvider t
                 Target = "server:" + server,
                 Server = server,
                 Tool = tool,
-                Before = pin.ApprovedHash is { } old ? HashJson(old) : null,
-                After = HashJson(pending),
+                Before = pin.ApprovedHash is { } old ? DefinitionRisk.Describe(old, pin.ApprovedDefinition!) : null,
+                After = DefinitionRisk.Describe(pending, pin.PendingDefinition!),
                 Reason = DefinitionChanges.Summary(DefinitionChanges.Between(pin.ApprovedDefinition, pin.PendingDefinition!)),
             }).ConfigureAwait(false);
             Forget(server);
@@ -208,15 +208,12 @@ public sealed class ToolPins(IToolPinStore store, AuditLog audit, TimeProvider t
                 Target = "server:" + server.Id,
                 Server = server.Id,
                 Tool = tool.Name,
-                Before = HashJson(pin.ApprovedHash),
-                After = HashJson(tool.Hash),
+                Before = DefinitionRisk.Describe(pin.ApprovedHash, pin.ApprovedDefinition!),
+                After = DefinitionRisk.Describe(tool.Hash, tool.Canonical),
                 Reason = DefinitionChanges.Summary(changes),
             }).ConfigureAwait(false);
         }
 
         return PinVerdict.Changed;
     }
-
-    /// <summary>A definition's description in an audit record's before/after: an object, so its classification can sit beside the hash.</summary>
-    private static string HashJson(string hash) => $$"""{"sha256":"{{hash}}"}""";
 }

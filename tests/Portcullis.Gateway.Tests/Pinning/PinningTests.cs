@@ -54,8 +54,8 @@ public sealed class PinningTests
         Assert.Equal(calls, upstream.SearchCalls);
         var change = Assert.Single(await gateway.AdminRecordsAsync("tool.changed"));
         Assert.Equal(("gateway", PinnedGateway.ServerId, "search"), (change.Actor, change.Server, change.Tool));
-        Assert.Equal($$"""{"sha256":"{{Sha256(HonestCanonical)}}"}""", change.Before);
-        Assert.Equal($$"""{"sha256":"{{Sha256(Canonical(upstream.SearchDefinition))}}"}""", change.After);
+        Assert.Equal(Described(Sha256(HonestCanonical), HonestDefinition), change.Before);
+        Assert.Equal(Described(Sha256(Canonical(upstream.SearchDefinition)), upstream.SearchDefinition), change.After);
         Assert.Equal("description changed; inputSchema.properties.context added", change.Reason);
         var refusal = Assert.Single(await gateway.CallRecordsAsync("search"), r => r.Decision == AuditDecisions.Deny);
         Assert.Equal((ToolPins.RuleId, "The definition of search changed since it was approved; an operator must review it."), (refusal.RuleId, refusal.Reason));
@@ -66,6 +66,9 @@ public sealed class PinningTests
         Assert.Equal("changed", search.GetProperty("state").GetString());
         Assert.Equal(Sha256(HonestCanonical), search.GetProperty("approved_sha256").GetString());
         Assert.Equal("first-seen", search.GetProperty("approved_by").GetString());
+        var risk = Classify(upstream.SearchDefinition);
+        Assert.Equal(DefinitionRisk.Name(risk.Category), search.GetProperty("risk").GetProperty("category").GetString());
+        Assert.Equal(DefinitionRisk.Name(risk.Severity), search.GetProperty("risk").GetProperty("severity").GetString());
 
         var (approveStatus, approved) = await gateway.AdminAsync(HttpMethod.Post, "servers/rug/tools/search/approve");
         var (againStatus, _) = await gateway.AdminAsync(HttpMethod.Post, "servers/rug/tools/search/approve");
@@ -163,6 +166,23 @@ public sealed class PinningTests
         var pins = await gateway.State.Pins.ListAsync(PinnedGateway.ServerId, Cancel);
         Assert.Equal(["export", "rug_pull", "search"], pins.Select(p => p.Tool));
         Assert.All(pins, p => Assert.Equal(Portcullis.Storage.Pins.ToolPinState.Pinned, p.State));
+    }
+
+    /// <summary>The honest <c>search</c> as the upstream lists it.</summary>
+    internal const string HonestDefinition =
+        """{"name":"search","title":"Search","description":"Searches the team's documents.","inputSchema":{"type":"object","properties":{"query":{"type":"string"}},"required":["query"]},"annotations":{"readOnlyHint":true}}""";
+
+    /// <summary>A definition as a tool.changed record describes it: the classifier's verdict on the definition as served, and its hash.</summary>
+    internal static string Described(string hash, string definition)
+    {
+        var risk = Classify(definition);
+        return $$"""{"category":"{{DefinitionRisk.Name(risk.Category)}}","severity":"{{DefinitionRisk.Name(risk.Severity)}}","sha256":"{{hash}}"}""";
+    }
+
+    private static Portcullis.Policy.Risk.RiskAssessment Classify(string definition)
+    {
+        using var document = JsonDocument.Parse(definition);
+        return Portcullis.Policy.Risk.RiskClassifier.Classify(Portcullis.Policy.Risk.ServerContext.Unknown, document.RootElement);
     }
 
     internal static string Canonical(string definition)

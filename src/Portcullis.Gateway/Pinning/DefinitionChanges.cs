@@ -85,24 +85,17 @@ public static class DefinitionChanges
         return properties;
     }
 
-    /// <summary>The schema's canonical JSON without <c>properties</c> (canonical input stays canonical: members are copied in order).</summary>
+    /// <summary>The schema's canonical JSON without <c>properties</c> (its members are canonical already, and stay in order).</summary>
     private static string WithoutProperties(JsonElement schema)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        var text = new System.Text.StringBuilder("{");
+        foreach (var property in schema.EnumerateObject().Where(p => !p.NameEquals("properties")))
         {
-            writer.WriteStartObject();
-            foreach (var property in schema.EnumerateObject())
-            {
-                if (!property.NameEquals("properties"))
-                {
-                    property.WriteTo(writer);
-                }
-            }
-
-            writer.WriteEndObject();
+            text.Append(text.Length > 1 ? "," : "");
+            PinnedDefinition.AppendString(text, property.Name);
+            text.Append(':').Append(property.Value.GetRawText());
         }
 
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+        return text.Append('}').ToString();
     }
 }

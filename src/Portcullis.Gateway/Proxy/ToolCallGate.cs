@@ -348,6 +348,11 @@ internal sealed class ToolCallGate
             return PolicyDecision.Denied(ToolPins.RuleId, $"The definition of {toolName} cannot be checked against its pin: the server's tool list could not be read ({problem}).");
         }
 
+        if (definitions.IsUnpinnable(toolName))
+        {
+            return PolicyDecision.Denied(ToolPins.RuleId, $"The definition of {toolName} cannot be pinned: a string in it is not valid Unicode.");
+        }
+
         if (definitions.DefinitionOf(toolName) is not { } definition)
         {
             // Nothing to pin: under tofu the call goes on (the server answers for a tool it does not list); strict approves only listed definitions.

@@ -28,7 +28,8 @@ internal sealed class ToolsListRewriter(CompiledPolicy policy, UpstreamServerCon
             return;
         }
 
-        List<PinnedDefinition> listed;
+        var listed = new List<PinnedDefinition>();
+        var unpinnable = new List<string>();
         try
         {
             using var document = JsonDocument.Parse(message, new JsonDocumentOptions { MaxDepth = maxDepth });
@@ -38,15 +39,44 @@ internal sealed class ToolsListRewriter(CompiledPolicy policy, UpstreamServerCon
                 return;
             }
 
-            listed = [.. page.EnumerateArray().Select(PinnedDefinition.From).OfType<PinnedDefinition>()];
+            foreach (var tool in page.EnumerateArray())
+            {
+                try
+                {
+                    if (PinnedDefinition.From(tool) is { } definition)
+                    {
+                        listed.Add(definition);
+                    }
+                }
+                catch (InvalidOperationException) when (NameOf(tool) is { } name)
+                {
+                    // Not valid Unicode, so not pinnable: withheld. (A name that is not valid Unicode fails the whole list when it is filtered.)
+                    unpinnable.Add(name);
+                }
+            }
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // Not a tool list this filter can read: the inspection that follows refuses it.
             return;
         }
 
         tools.Notice(server.Id, listed);
-        _quarantined = await tools.Pins.QuarantinedAsync(server, listed, cancellationToken).ConfigureAwait(false);
+        var quarantined = await tools.Pins.QuarantinedAsync(server, listed, cancellationToken).ConfigureAwait(false);
+        quarantined.UnionWith(unpinnable);
+        _quarantined = quarantined;
+    }
+
+    private static string? NameOf(JsonElement tool)
+    {
+        try
+        {
+            return tool.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String ? name.GetString() : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <inheritdoc />

@@ -5,6 +5,7 @@ using Portcullis.Cli.Grants;
 using Portcullis.Cli.Policies;
 using Portcullis.Cli.Scanning;
 using Portcullis.Cli.Serving;
+using Portcullis.Cli.Tools;
 
 namespace Portcullis.Cli;
 
@@ -49,6 +50,6 @@ internal static class PortcullisCommand
         }
 
         return new RootCommand("Portcullis: an MCP policy gateway.") { ServeCommand.Create(), StdioCommand.Create(), GrantsCommand.Create(timeProvider), policy,
-            AuditCommand.Create(timeProvider), ApprovalsCommand.Create(timeProvider), ScanCommand.Create() };
+            AuditCommand.Create(timeProvider), ApprovalsCommand.Create(timeProvider), ToolsCommand.Create(timeProvider), ScanCommand.Create() };
     }
 }

@@ -86,14 +86,20 @@ internal static partial class Log
     [LoggerMessage(6003, LogLevel.Warning, "The approval webhook for {ApprovalId} at {Url} was not sent: {Message}. The approval still waits for a decision.")]
     public static partial void ApprovalWebhookRefused(ILogger logger, string approvalId, string url, string message);
 
-    [LoggerMessage(7001, LogLevel.Information, "Read {Count} tool definitions from server {ServerId} for argument validation.")]
+    [LoggerMessage(7001, LogLevel.Information, "Read {Count} tool definitions from server {ServerId} (for argument validation and pinning).")]
     public static partial void ToolListRead(ILogger logger, string serverId, int count);
 
-    [LoggerMessage(7002, LogLevel.Warning, "The tool list of server {ServerId} could not be read: {Message}. Calls it would validate are denied.")]
+    [LoggerMessage(7002, LogLevel.Warning, "The tool list of server {ServerId} could not be read: {Message}. Calls it would validate or check against their pins are denied.")]
     public static partial void ToolListFailed(ILogger logger, string serverId, string message);
 
-    [LoggerMessage(7003, LogLevel.Information, "Server {ServerId} announced a change to its tools; their definitions are read again on the next validated call.")]
+    [LoggerMessage(7003, LogLevel.Information, "Server {ServerId} announced a change to its tools; their definitions are read again (at once where the server's tools are pinned).")]
     public static partial void ToolListChanged(ILogger logger, string serverId);
+
+    [LoggerMessage(7004, LogLevel.Information, "Tool {Tool} of server {ServerId} seen for the first time (sha256 {HashPrefix}…): {State}.")]
+    public static partial void ToolPinned(ILogger logger, string serverId, string tool, string hashPrefix, string state);
+
+    [LoggerMessage(7005, LogLevel.Warning, "The definition of tool {Tool} of server {ServerId} changed since it was approved ({Changes}); the tool is quarantined until an operator approves it.")]
+    public static partial void ToolDefinitionChanged(ILogger logger, string serverId, string tool, string changes);
 
     [LoggerMessage(8001, LogLevel.Warning, "Not ready: the {Part} check failed: {Problem}")]
     public static partial void NotReady(ILogger logger, string part, string problem);

@@ -66,6 +66,20 @@ public sealed class PostgresDatabase : IAsyncDisposable
         CREATE INDEX approvals_status ON approvals (status, requested_at);
         CREATE INDEX approvals_remember ON approvals (grant_name, server_id, tool, arguments_hash, status);
         """,
+        """
+        CREATE TABLE tool_pins (
+            server_id text NOT NULL,
+            tool text NOT NULL,
+            approved_hash text NULL,
+            approved_definition text NULL,
+            approved_by text NULL,
+            approved_at timestamptz NULL,
+            pending_hash text NULL,
+            pending_definition text NULL,
+            pending_since timestamptz NULL,
+            first_seen timestamptz NOT NULL,
+            PRIMARY KEY (server_id, tool));
+        """,
     ];
 
     private PostgresDatabase(NpgsqlDataSource dataSource) => DataSource = dataSource;

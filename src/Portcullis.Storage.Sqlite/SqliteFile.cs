@@ -91,6 +91,20 @@ internal static class SqliteFile
         CREATE INDEX sliding_counters_by_key ON sliding_counters (key, at_ms);
         CREATE INDEX sliding_counters_by_expiry ON sliding_counters (expires_ms);
         """,
+        """
+        CREATE TABLE tool_pins (
+            server_id TEXT NOT NULL,
+            tool TEXT NOT NULL,
+            approved_hash TEXT NULL,
+            approved_definition TEXT NULL,
+            approved_by TEXT NULL,
+            approved_at INTEGER NULL,
+            pending_hash TEXT NULL,
+            pending_definition TEXT NULL,
+            pending_since INTEGER NULL,
+            first_seen INTEGER NOT NULL,
+            PRIMARY KEY (server_id, tool));
+        """,
     ];
 
     /// <summary>A pooled, read-write connection string for the file at <paramref name="path"/>.</summary>

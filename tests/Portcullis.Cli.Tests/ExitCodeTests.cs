@@ -91,6 +91,13 @@ public sealed class ExitCodeTests : IDisposable
     [InlineData("scan --config {config} --server nosuch", 1)]
     [InlineData("scan --config {dir}/invalid-config.json --server codex", 2)]
     [InlineData("scan --config {config} --server codex", 2)]
+
+    // tools
+    [InlineData("tools list --config {config} --server nosuch", 1)]
+    [InlineData("tools diff --config {config} --server codex nosuch", 1)]
+    [InlineData("tools approve --config {config} --server codex nosuch", 1)]
+    [InlineData("tools list --config {dir}/memory.json --server codex", 2)]
+    [InlineData("tools list --config {config}", 2)]
     public void Command_Failure_ExitsWithTheDocumentedCode(string commandLine, int expected)
     {
         var result = Run(commandLine);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Portcullis.Gateway.Approvals;
 using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
+using Portcullis.Gateway.Pinning;
 using Portcullis.Gateway.Proxy;
 using Portcullis.Storage;
 using Portcullis.Storage.Approvals;
@@ -15,7 +16,7 @@ namespace Portcullis.Gateway.Admin;
 /// checks as the MCP endpoints, then an admin token (never a grant token). Without configured
 /// admins it does not exist (404).
 /// </summary>
-internal sealed class AdminApi(GatewayConfig config, AdminAuthenticator admins, IAuditStore audit, ApprovalService approvals, TimeProvider timeProvider)
+internal sealed class AdminApi(GatewayConfig config, AdminAuthenticator admins, IAuditStore audit, ApprovalService approvals, ToolPins pins, TimeProvider timeProvider)
 {
     private const int MaxLimit = 1000;
     private readonly HostAllowList _hosts = HostAllowList.For(config);
@@ -181,7 +182,67 @@ internal sealed class AdminApi(GatewayConfig config, AdminAuthenticator admins, 
         }).ConfigureAwait(false);
     }
 
-    private static async Task WithStoreAsync(HttpContext context, Func<Task> action)
+    /// <summary><c>GET /admin/api/servers/{id}/tools</c>: the server's pinned tools and where each stands (admins).</summary>
+    public async Task ListToolsAsync(HttpContext context, string serverId)
+    {
+        if (await AuthorizeAsync(context, AdminRole.Admin).ConfigureAwait(false) is null
+            || await ServerAsync(context, serverId).ConfigureAwait(false) is not { } server)
+        {
+            return;
+        }
+
+        await WithStoreAsync(context, async () =>
+        {
+            var list = await pins.Store.ListAsync(server.Id, context.RequestAborted).ConfigureAwait(false);
+            await JsonAsync(context, StatusCodes.Status200OK, new Dictionary<string, object>
+            {
+                ["server"] = server.Id,
+                ["pinning"] = server.Pinning.ToString().ToLowerInvariant(),
+                ["tools"] = list.Select(ToolPinJson.From).ToList(),
+            }).ConfigureAwait(false);
+        }, "pin store").ConfigureAwait(false);
+    }
+
+    /// <summary><c>POST /admin/api/servers/{id}/tools/{name}/approve</c>: approves the definition the server advertises now (admins).</summary>
+    public async Task ApproveToolAsync(HttpContext context, string serverId, string toolName)
+    {
+        if (await AuthorizeAsync(context, AdminRole.Admin).ConfigureAwait(false) is not { } admin
+            || await ServerAsync(context, serverId).ConfigureAwait(false) is not { } server)
+        {
+            return;
+        }
+
+        await WithStoreAsync(context, async () =>
+        {
+            var (result, pin) = await pins.ApproveAsync(server.Id, toolName, admin, context.RequestAborted).ConfigureAwait(false);
+            switch (result)
+            {
+                case PinApprovalResult.Approved:
+                    await JsonAsync(context, StatusCodes.Status200OK, ToolPinJson.From(pin!)).ConfigureAwait(false);
+                    break;
+                case PinApprovalResult.NotFound:
+                    await ProblemAsync(context, StatusCodes.Status404NotFound, $"Server '{server.Id}' has no pinned tool named '{toolName}'.").ConfigureAwait(false);
+                    break;
+                default:
+                    await ProblemAsync(context, StatusCodes.Status409Conflict,
+                        $"Nothing awaits approval for {toolName} on '{server.Id}': the approved definition is the one advertised.").ConfigureAwait(false);
+                    break;
+            }
+        }, "pin store").ConfigureAwait(false);
+    }
+
+    private async Task<UpstreamServerConfig?> ServerAsync(HttpContext context, string serverId)
+    {
+        if (config.Servers.FirstOrDefault(s => s.Id == serverId) is { } server)
+        {
+            return server;
+        }
+
+        await ProblemAsync(context, StatusCodes.Status404NotFound, $"No server has id '{serverId}'.").ConfigureAwait(false);
+        return null;
+    }
+
+    private static async Task WithStoreAsync(HttpContext context, Func<Task> action, string store = "approval store")
     {
         try
         {
@@ -189,7 +250,7 @@ internal sealed class AdminApi(GatewayConfig config, AdminAuthenticator admins, 
         }
         catch (StoreUnavailableException)
         {
-            await ProblemAsync(context, StatusCodes.Status503ServiceUnavailable, "The approval store is unavailable; try again shortly.").ConfigureAwait(false);
+            await ProblemAsync(context, StatusCodes.Status503ServiceUnavailable, $"The {store} is unavailable; try again shortly.").ConfigureAwait(false);
         }
     }
 

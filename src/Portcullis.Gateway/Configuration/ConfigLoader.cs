@@ -22,7 +22,7 @@ public static partial class ConfigLoader
     [
         "id", "url", "headers", "command", "args", "env", "policy",
         "allow_methods", "timeout", "max_response_bytes", "max_response_depth", "max_concurrent_calls", "max_processes", "max_processes_per_grant", "circuit_breaker",
-        "instructions", "description", "risk_overrides",
+        "instructions", "description", "risk_overrides", "pinning",
     ];
     private static readonly string[] s_grantKeys = ["name", "servers", "token", "labels", "expires"];
 
@@ -408,6 +408,7 @@ public static partial class ConfigLoader
 
             var allowMethods = element.TryGetProperty("allow_methods", out var methodsElement) ? AllowMethods(methodsElement, path + "/allow_methods") : [];
             var limits = UpstreamLimits(element, path);
+            var pinning = Pinning(element, path);
             var instructions = element.TryGetProperty("instructions", out var instructionsElement)
                 ? Instructions(instructionsElement, path + "/instructions")
                 : UpstreamInstructions.Keep;
@@ -432,6 +433,7 @@ public static partial class ConfigLoader
                 AllowMethods = allowMethods,
                 Instructions = instructions,
                 Limits = limits,
+                Pinning = pinning,
                 Id = id!,
                 Url = url!,
                 Headers = headers,

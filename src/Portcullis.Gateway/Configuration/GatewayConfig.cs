@@ -145,6 +145,9 @@ public sealed record UpstreamServerConfig
 
     /// <summary>The operator's verdicts on tools of this server, by exact tool name, which replace the risk classifier's.</summary>
     public ImmutableDictionary<string, RiskOverride> RiskOverrides { get; init; } = ImmutableDictionary<string, RiskOverride>.Empty;
+
+    /// <summary>How the server's tool definitions are pinned; trust on first use by default.</summary>
+    public PinningMode Pinning { get; init; } = PinningMode.Tofu;
 }
 
 /// <summary>

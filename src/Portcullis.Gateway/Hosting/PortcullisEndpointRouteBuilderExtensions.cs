@@ -28,6 +28,8 @@ public static class PortcullisEndpointRouteBuilderExtensions
         endpoints.MapGet("/admin/api/approvals/{id}", (HttpContext context, string id) => admin.GetApprovalAsync(context, id));
         endpoints.MapPost("/admin/api/approvals/{id}/approve", (HttpContext context, string id) => admin.DecideApprovalAsync(context, id, approve: true));
         endpoints.MapPost("/admin/api/approvals/{id}/deny", (HttpContext context, string id) => admin.DecideApprovalAsync(context, id, approve: false));
+        endpoints.MapGet("/admin/api/servers/{id}/tools", (HttpContext context, string id) => admin.ListToolsAsync(context, id));
+        endpoints.MapPost("/admin/api/servers/{id}/tools/{name}/approve", (HttpContext context, string id, string name) => admin.ApproveToolAsync(context, id, name));
         return endpoints;
     }
 }

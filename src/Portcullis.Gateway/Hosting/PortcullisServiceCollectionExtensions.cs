@@ -5,6 +5,7 @@ using Portcullis.Gateway.Approvals;
 using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
+using Portcullis.Gateway.Pinning;
 using Portcullis.Gateway.Policies;
 using Portcullis.Gateway.Proxy;
 using Portcullis.Gateway.Sessions;
@@ -29,15 +30,18 @@ public static class PortcullisServiceCollectionExtensions
         services.AddSingleton(sp => new SessionRegistry(state.Sessions, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SessionRegistry>>()));
         services.AddSingleton(sp => new PolicyRegistry(config.Servers, state.Policies, state.Changes, sp.GetRequiredService<AuditLog>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PolicyRegistry>>(), config.OnInvalidPolicyFile));
-        services.AddSingleton(sp => AuditSinks.OpenLog(config, state, "gateway", sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(),
-            sp.GetRequiredService<GatewayTelemetry>().Recorded));
+        // Resolving the state first makes the container dispose it after the audit log, whose last records go to it.
+        services.AddSingleton(sp => AuditSinks.OpenLog(config, sp.GetRequiredService<GatewayState>(), "gateway", sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<GatewayTelemetry>().Recorded));
         services.AddSingleton(sp => new ApprovalService(state.Approvals, state.Changes, sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ApprovalService>>())
         {
             Waited = sp.GetRequiredService<GatewayTelemetry>().ApprovalWaited,
         });
         services.AddSingleton(sp => new ApprovalWebhookSender(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ApprovalWebhookSender>>()));
-        services.AddSingleton(sp => new ToolCatalog(state.Changes, sp.GetRequiredService<ILogger<ToolCatalog>>()));
+        services.AddSingleton(sp => new ToolPins(state.Pins, sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ToolPins>>()));
+        services.AddSingleton(sp => new ToolCatalog(state.Changes, sp.GetRequiredService<ToolPins>(), sp.GetRequiredService<ILogger<ToolCatalog>>()));
         services.AddSingleton(sp => new ToolCallGate(state.Counters, config.FailMode, sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<ApprovalService>(),
             sp.GetRequiredService<ApprovalWebhookSender>(), ApprovalService.CanBeDecided(config), sp.GetRequiredService<ToolCatalog>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ToolCallGate>>()));
@@ -46,7 +50,7 @@ public static class PortcullisServiceCollectionExtensions
         services.AddSingleton<McpProxyHandler>();
         services.AddSingleton(_ => new AdminAuthenticator(config.Admins));
         services.AddSingleton(sp => new AdminApi(config, sp.GetRequiredService<AdminAuthenticator>(), state.Audit, sp.GetRequiredService<ApprovalService>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<ToolPins>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<IdleSessionSweeper>();
         services.AddSingleton(sp => new AuditRetention(config, state.Audit, sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<AuditRetention>>()));

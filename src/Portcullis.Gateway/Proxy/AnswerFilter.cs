@@ -51,6 +51,13 @@ internal sealed class AnswerFilter
     /// <summary>Why the last message was dropped.</summary>
     public string? DropReason { get; private set; }
 
+    /// <summary>
+    /// Does the store work the inspection of <paramref name="message"/> needs: for the answer to a
+    /// <c>tools/list</c>, checking its tools against their pins. Call it before <see cref="Inspect"/>.
+    /// </summary>
+    public ValueTask PrepareAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken) =>
+        _rewriter is null || Answered ? ValueTask.CompletedTask : _rewriter.PrepareAsync(message, _maxDepth, cancellationToken);
+
     /// <summary>Judges one message; throws <see cref="UpstreamAnswerException"/> when the answer cannot be relayed at all.</summary>
     public AnswerVerdict Inspect(ReadOnlyMemory<byte> message)
     {

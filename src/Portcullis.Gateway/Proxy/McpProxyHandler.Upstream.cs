@@ -30,8 +30,8 @@ internal sealed partial class McpProxyHandler
     /// failure becomes an error of the gateway's own, as the answer or, when the client's event
     /// stream is already open, as its next event.
     /// </summary>
-    private async Task SendAndRelayAsync(HttpContext context, UpstreamServerConfig server, HttpRequestMessage request, AnswerFilter filter, JsonElement id,
-        bool isInitialize, Grant grant, StoredSession? session, UpstreamExchange exchange)
+    private async Task SendAndRelayAsync(HttpContext context, UpstreamServerConfig server, HttpRequestMessage request, AnswerFilter filter, Action<string> observe,
+        JsonElement id, bool isInitialize, Grant grant, StoredSession? session, UpstreamExchange exchange)
     {
         exchange.Start();
         var failure = await upstreamGuards.RunAsync(server, async token =>
@@ -86,7 +86,7 @@ internal sealed partial class McpProxyHandler
                 return;
             }
 
-            await ResponseRelay.RelayAsync(response, context, filter, tools.ObserverFor(server.Id), server.Limits.MaxResponseBytes, logger, server.Id, token)
+            await ResponseRelay.RelayAsync(response, context, filter, observe, server.Limits.MaxResponseBytes, logger, server.Id, token)
                 .ConfigureAwait(false);
         }, context.RequestAborted).ConfigureAwait(false);
         exchange.Stop();
@@ -141,7 +141,9 @@ internal sealed partial class McpProxyHandler
             var filter = new AnswerFilter(default, rewriter: null, gate.MethodsOf(server), server.Limits.MaxResponseDepth);
             try
             {
-                await ResponseRelay.RelayAsync(response, context, filter, tools.ObserverFor(server.Id), server.Limits.MaxResponseBytes, logger, server.Id,
+                var version = context.Request.Headers.TryGetValue(ProtocolVersions.HeaderName, out var values) ? values.ToString() : null;
+                var upstream = new UpstreamHttpSession(upstreamClients.For(server), server, session.UpstreamSessionId, version);
+                await ResponseRelay.RelayAsync(response, context, filter, tools.ObserverFor(upstream), server.Limits.MaxResponseBytes, logger, server.Id,
                     context.RequestAborted).ConfigureAwait(false);
             }
             catch (Exception e) when (e is UpstreamAnswerException or HttpRequestException or IOException && !context.RequestAborted.IsCancellationRequested)

@@ -158,7 +158,8 @@ internal sealed partial class McpProxyHandler(
         {
             var filter = new AnswerFilter(message.Kind == JsonRpcKind.Request ? message.Id : default, admission.Rewriter, gate.MethodsOf(server),
                 server.Limits.MaxResponseDepth, admission.InitializeRewriter);
-            await SendAndRelayAsync(context, server, request, filter, message.Id, isInitialize, grant, session, exchange).ConfigureAwait(false);
+            await SendAndRelayAsync(context, server, request, filter, tools.ObserverFor(upstream), message.Id, isInitialize, grant, session, exchange)
+                .ConfigureAwait(false);
         }
         catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
         {

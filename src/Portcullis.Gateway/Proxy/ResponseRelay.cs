@@ -48,6 +48,11 @@ internal static class ResponseRelay
             return;
         }
 
+        if (body.Length > 0)
+        {
+            await filter.PrepareAsync(body, cancellationToken).ConfigureAwait(false);
+        }
+
         if (body.Length == 0 || filter.Inspect(body) == AnswerVerdict.Drop)
         {
             if (filter.ExpectsAnswer)
@@ -99,6 +104,7 @@ internal static class ResponseRelay
             if (sseEvent.Data.Length > 0)
             {
                 var data = Encoding.UTF8.GetBytes(sseEvent.Data);
+                await filter.PrepareAsync(data, cancellationToken).ConfigureAwait(false);
                 if (filter.Inspect(data) == AnswerVerdict.Drop)
                 {
                     Log.AnswerDropped(logger, serverId, filter.DropReason ?? "");

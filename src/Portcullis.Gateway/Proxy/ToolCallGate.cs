@@ -7,6 +7,7 @@ using Portcullis.Gateway.Approvals;
 using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
+using Portcullis.Gateway.Pinning;
 using Portcullis.Gateway.State;
 using Portcullis.Storage;
 using Portcullis.Policy.Documents;
@@ -95,7 +96,7 @@ internal sealed class ToolCallGate
         return message.Method switch
         {
             "tools/call" => await AdmitAsync(policy, message, grant, upstream, sessionId, startedAt, cancellationToken).ConfigureAwait(false),
-            "tools/list" => new ToolCallAdmission { Rewriter = new ToolsListRewriter(policy.Policy) },
+            "tools/list" => new ToolCallAdmission { Rewriter = new ToolsListRewriter(policy.Policy, upstream.Server, _tools) },
             "initialize" when upstream.Server.Instructions.Mode != InstructionsMode.Keep =>
                 new ToolCallAdmission { InitializeRewriter = new InstructionsRewriter(upstream.Server.Instructions) },
             _ => new ToolCallAdmission(),
@@ -175,6 +176,12 @@ internal sealed class ToolCallGate
             return policy.Document.Default == DefaultAction.Deny
                 ? new ToolCallAdmission { Denial = policy.UnlistedDenial(toolName) }
                 : new ToolCallAdmission { Error = GatewayError.InvalidParams($"Unknown tool: {toolName}"), Audited = true };
+        }
+
+        if (upstream.Server.Pinning != PinningMode.Off && await QuarantineAsync(upstream, toolName, cancellationToken).ConfigureAwait(false) is { } quarantined)
+        {
+            await RefuseAsync(record, quarantined, startedAt).ConfigureAwait(false);
+            return new ToolCallAdmission { Denial = quarantined };
         }
 
         ApprovalRequest? hold = null;
@@ -339,6 +346,36 @@ internal sealed class ToolCallGate
         }
 
         return new ToolCallAdmission { Leases = leases, PendingRecord = record, StartedAt = startedAt };
+    }
+
+    /// <summary>
+    /// The denial of a call whose tool is quarantined by pinning, or null when it may go on: the
+    /// server's definition of the tool (its list read first if this instance has none) must be the
+    /// approved one. A list that cannot be read, or a pin store that cannot be asked, refuses the call.
+    /// </summary>
+    private async ValueTask<PolicyDecision?> QuarantineAsync(UpstreamHttpSession upstream, string toolName, CancellationToken cancellationToken)
+    {
+        var (definitions, problem) = await _tools.DefinitionsAsync(upstream, cancellationToken).ConfigureAwait(false);
+        if (definitions is null)
+        {
+            return PolicyDecision.Denied(ToolPins.RuleId, $"The definition of {toolName} cannot be checked against its pin: the server's tool list could not be read ({problem}).");
+        }
+
+        if (definitions.IsUnpinnable(toolName))
+        {
+            return PolicyDecision.Denied(ToolPins.RuleId, $"The definition of {toolName} cannot be pinned: a string in it is not valid Unicode.");
+        }
+
+        if (definitions.DefinitionOf(toolName) is not { } definition)
+        {
+            // Nothing to pin: under tofu the call goes on (the server answers for a tool it does not list); strict approves only listed definitions.
+            return upstream.Server.Pinning == PinningMode.Strict
+                ? PolicyDecision.Denied(ToolPins.RuleId, $"The server does not list {toolName}, so no definition of it has been approved (pinning: strict).")
+                : null;
+        }
+
+        var verdict = await _tools.Pins.CheckAsync(upstream.Server, definition, cancellationToken).ConfigureAwait(false);
+        return verdict == PinVerdict.Approved ? null : ToolPins.Denial(toolName, verdict);
     }
 
     /// <summary>

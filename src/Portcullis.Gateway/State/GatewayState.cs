@@ -4,6 +4,7 @@ using Portcullis.Storage.Audit;
 using Portcullis.Storage.Events;
 using Portcullis.Storage.Grants;
 using Portcullis.Storage.Limits;
+using Portcullis.Storage.Pins;
 using Portcullis.Storage.Policies;
 using Portcullis.Storage.Postgres;
 using Portcullis.Storage.Redis;
@@ -14,8 +15,8 @@ namespace Portcullis.Gateway.State;
 
 /// <summary>
 /// Every store a gateway uses, opened from the configuration: all in memory, all in one SQLite
-/// file, or counters, sessions and change messages in Redis with grants and policy versions in
-/// PostgreSQL (schema migrated at opening).
+/// file, or counters, sessions and change messages in Redis with grants, policy versions,
+/// approvals, pinned tool definitions and audit in PostgreSQL (schema migrated at opening).
 /// </summary>
 public sealed class GatewayState : IAsyncDisposable
 {
@@ -25,8 +26,9 @@ public sealed class GatewayState : IAsyncDisposable
     private readonly IAsyncDisposable[] _connections;
 
     private GatewayState(IGrantStore? grants, ICounterStore counters, ISessionStore sessions, IPolicyStore policies, IAuditStore audit, IApprovalStore approvals,
-        IChangeFeed? changes, params IAsyncDisposable[] connections)
+        IToolPinStore pins, IChangeFeed? changes, params IAsyncDisposable[] connections)
     {
+        Pins = pins;
         Audit = audit;
         Approvals = approvals;
         Grants = grants;
@@ -52,6 +54,9 @@ public sealed class GatewayState : IAsyncDisposable
     /// <summary>Approvals of held calls.</summary>
     public IApprovalStore Approvals { get; }
 
+    /// <summary>Pinned tool definitions.</summary>
+    public IToolPinStore Pins { get; }
+
     /// <summary>Audit records.</summary>
     public IAuditStore Audit { get; }
 
@@ -73,13 +78,14 @@ public sealed class GatewayState : IAsyncDisposable
         if (store.SqlitePath is { } path)
         {
             return new GatewayState(new SqliteGrantStore(path), new SqliteCounterStore(path, timeProvider), new SqliteSessionStore(path),
-                new SqlitePolicyStore(path), new SqliteAuditStore(path), new SqliteApprovalStore(path), changes: null);
+                new SqlitePolicyStore(path), new SqliteAuditStore(path), new SqliteApprovalStore(path),
+                new SqliteToolPinStore(path), changes: null);
         }
 
         if (!store.IsDistributed)
         {
             return new GatewayState(null, new InMemoryCounterStore(timeProvider), new InMemorySessionStore(), new InMemoryPolicyStore(), new InMemoryAuditStore(),
-                new InMemoryApprovalStore(), changes: null);
+                new InMemoryApprovalStore(), new InMemoryToolPinStore(), changes: null);
         }
 
         var database = await PostgresDatabase.OpenAsync(store.PostgresUrl!, cancellationToken).ConfigureAwait(false);
@@ -96,7 +102,7 @@ public sealed class GatewayState : IAsyncDisposable
 
         return new GatewayState(new PostgresGrantStore(database), new RedisCounterStore(redis), new RedisSessionStore(redis, sessionRetention),
             new PostgresPolicyStore(database), new PostgresAuditStore(database), new PostgresApprovalStore(database),
-            new RedisChangeFeed(redis), redis, database);
+            new PostgresToolPinStore(database), new RedisChangeFeed(redis), redis, database);
     }
 
     /// <inheritdoc />

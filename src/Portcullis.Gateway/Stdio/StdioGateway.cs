@@ -11,6 +11,7 @@ using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Hosting;
+using Portcullis.Gateway.Pinning;
 using Portcullis.Storage.Limits;
 using Portcullis.Gateway.Policies;
 using Portcullis.Gateway.Proxy;
@@ -107,7 +108,8 @@ public sealed class StdioGateway : IAsyncDisposable
             var sync = new PolicySync(policies, state.Changes, loggerFactory.CreateLogger<PolicySync>());
             await sync.StartAsync(cancellationToken).ConfigureAwait(false);
             var approvals = new ApprovalService(state.Approvals, state.Changes, audit, timeProvider, loggerFactory.CreateLogger<ApprovalService>());
-            var tools = new ToolCatalog(state.Changes, loggerFactory.CreateLogger<ToolCatalog>());
+            var pins = new ToolPins(state.Pins, audit, timeProvider, loggerFactory.CreateLogger<ToolPins>());
+            var tools = new ToolCatalog(state.Changes, pins, loggerFactory.CreateLogger<ToolCatalog>());
             var gate = new ToolCallGate(state.Counters, config.FailMode, audit, approvals,
                 new ApprovalWebhookSender(timeProvider, loggerFactory.CreateLogger<ApprovalWebhookSender>()), ApprovalService.CanBeDecided(config), tools,
                 timeProvider, loggerFactory.CreateLogger<ToolCallGate>());
@@ -277,13 +279,14 @@ public sealed class StdioGateway : IAsyncDisposable
             await foreach (var answer in _upstream.SendAsync(line, message.Method == "initialize", token).ConfigureAwait(false))
             {
                 exchange.Answered(StatusCodes.Status200OK);
+                await filter.PrepareAsync(answer, token).ConfigureAwait(false);
                 if (filter.Inspect(answer) == AnswerVerdict.Drop)
                 {
                     Log.AnswerDropped(_logger, _server.Id, filter.DropReason ?? "");
                     continue;
                 }
 
-                _tools.Observe(_server.Id, answer);
+                _tools.Observe(_upstream, answer);
                 await WriteRawAsync(filter.Output, token).ConfigureAwait(false);
                 if (filter.ExpectsAnswer && filter.Answered)
                 {
@@ -365,7 +368,7 @@ public sealed class StdioGateway : IAsyncDisposable
                     continue;
                 }
 
-                _tools.Observe(_server.Id, message);
+                _tools.Observe(_upstream, message);
                 await WriteRawAsync(message, cancellationToken).ConfigureAwait(false);
             }
         }

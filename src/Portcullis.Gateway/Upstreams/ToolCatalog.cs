@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Portcullis.Gateway.Pinning;
 using Portcullis.Policy.Validation;
 using Portcullis.Storage;
 using Portcullis.Storage.Events;
@@ -8,30 +9,44 @@ using Portcullis.Storage.Events;
 namespace Portcullis.Gateway.Upstreams;
 
 /// <summary>
-/// Each upstream's tool definitions, for <c>validate_args</c>: read over the calling session the
-/// first time a validated call needs them (every page), kept until the server announces
-/// <c>notifications/tools/list_changed</c> on any session this gateway relays, then read afresh
-/// by the next validated call. Instances sharing a store tell each other of the announcement.
+/// Each upstream's tool definitions, for <c>validate_args</c> and pinning: read over the calling
+/// session the first time a call needs them (every page), kept until the server announces
+/// <c>notifications/tools/list_changed</c> on any session this gateway relays, then read afresh.
+/// Every list read is checked against the server's pins (<see cref="ToolPins"/>); for a server
+/// that pins, an announced change is read at once over the session it was announced on, so a
+/// changed definition is quarantined and recorded before anyone asks. Instances sharing a store
+/// tell each other of the announcement.
 /// </summary>
-internal sealed class ToolCatalog(IChangeFeed? changes, ILogger<ToolCatalog> logger) : IDisposable
+internal sealed class ToolCatalog(IChangeFeed? changes, ToolPins pins, ILogger<ToolCatalog> logger) : IDisposable
 {
     public const string ChangeTopic = "tools";
 
     private static readonly TimeSpan s_readTimeout = TimeSpan.FromSeconds(30);
 
     private readonly ConcurrentDictionary<string, ServerTools> _servers = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Action<string>> _observers = new(StringComparer.Ordinal);
     private int _subscribed;
+    private volatile bool _disposed;
+
+    /// <summary>The pins every list read is checked against.</summary>
+    public ToolPins Pins => pins;
 
     /// <summary>The tool's input schema as the server advertises it now, or why there is none.</summary>
     public async ValueTask<ServerToolSchema> SchemaOfAsync(UpstreamHttpSession upstream, string toolName, CancellationToken cancellationToken)
     {
+        var (definitions, problem) = await DefinitionsAsync(upstream, cancellationToken).ConfigureAwait(false);
+        return definitions?.SchemaOf(toolName) ?? ServerToolSchema.Unavailable($"the server's tool list could not be read ({problem})");
+    }
+
+    /// <summary>The server's tool definitions as it advertises them now (read if none are kept), or why they could not be read.</summary>
+    public async ValueTask<(ToolDefinitions? Definitions, string? Problem)> DefinitionsAsync(UpstreamHttpSession upstream, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(upstream);
         await SubscribeOnceAsync(cancellationToken).ConfigureAwait(false);
         var serverId = upstream.Server.Id;
         var tools = _servers.GetOrAdd(serverId, _ => new ServerTools());
         if (tools.Current is { } current)
         {
-            return current.SchemaOf(toolName);
+            return (current, null);
         }
 
         await tools.Reading.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -39,7 +54,7 @@ internal sealed class ToolCatalog(IChangeFeed? changes, ILogger<ToolCatalog> log
         {
             if (tools.Current is { } readMeanwhile)
             {
-                return readMeanwhile.SchemaOf(toolName);
+                return (readMeanwhile, null);
             }
 
             var generation = Volatile.Read(ref tools.Generation);
@@ -50,20 +65,23 @@ internal sealed class ToolCatalog(IChangeFeed? changes, ILogger<ToolCatalog> log
             }
             catch (ToolListException e)
             {
-                // Not kept: the next validated call tries again.
+                // Not kept: the next call tries again.
                 Log.ToolListFailed(logger, serverId, e.Message);
-                return ServerToolSchema.Unavailable($"the server's tool list could not be read ({e.Message})");
+                return (null, e.Message);
             }
 
             Log.ToolListRead(logger, serverId, definitions.Count);
-            // A change announced while reading may not be in what was read: use it for this
-            // call, but let the next one read again.
+            // Checked here so a change is recorded (and quarantined) whoever asked for the list.
+            await pins.QuarantinedAsync(upstream.Server, definitions.Definitions, cancellationToken).ConfigureAwait(false);
+
+            // A change announced while reading may not be in what was read: use it for this call,
+            // but let the next one read again.
             if (Volatile.Read(ref tools.Generation) == generation)
             {
                 tools.Current = definitions;
             }
 
-            return definitions.SchemaOf(toolName);
+            return (definitions, null);
         }
         finally
         {
@@ -74,10 +92,30 @@ internal sealed class ToolCatalog(IChangeFeed? changes, ILogger<ToolCatalog> log
     /// <summary>Forgets the server's definitions here; the next validated call reads them again.</summary>
     public void Forget(string serverId)
     {
+        pins.Forget(serverId);
         if (_servers.TryGetValue(serverId, out var tools))
         {
             Interlocked.Increment(ref tools.Generation);
             tools.Current = null;
+        }
+    }
+
+    /// <summary>
+    /// Looks at the tools a relayed <c>tools/list</c> page shows: when one differs from the
+    /// definitions kept here (a server that changed without announcing it), they are forgotten, so
+    /// the next call is judged by what the server advertises now.
+    /// </summary>
+    public void Notice(string serverId, IEnumerable<PinnedDefinition> listed)
+    {
+        ArgumentNullException.ThrowIfNull(listed);
+        if (!_servers.TryGetValue(serverId, out var tools) || tools.Current is not { } current)
+        {
+            return;
+        }
+
+        if (listed.Any(tool => current.DefinitionOf(tool.Name)?.Hash != tool.Hash))
+        {
+            Forget(serverId);
         }
     }
 
@@ -87,7 +125,7 @@ internal sealed class ToolCatalog(IChangeFeed? changes, ILogger<ToolCatalog> log
     /// </summary>
     public void Observe(string serverId, ReadOnlySpan<byte> message)
     {
-        if (message.IndexOf("notifications/tools/list_changed"u8) < 0 || !IsToolsListChanged(message))
+        if (!IsToolsListChanged(message))
         {
             return;
         }
@@ -100,18 +138,67 @@ internal sealed class ToolCatalog(IChangeFeed? changes, ILogger<ToolCatalog> log
         }
     }
 
-    /// <summary>An observer of the server's SSE messages for the relay, made once per server.</summary>
-    public Action<string> ObserverFor(string serverId) =>
-        _observers.GetOrAdd(serverId, id => message =>
+    /// <summary>
+    /// Looks at one message the server sent on a client's session <paramref name="upstream"/>:
+    /// after a <c>notifications/tools/list_changed</c>, a server that pins has its list read again
+    /// at once over that session (once, however many announcements arrive meanwhile).
+    /// </summary>
+    public void Observe(UpstreamHttpSession upstream, ReadOnlySpan<byte> message)
+    {
+        ArgumentNullException.ThrowIfNull(upstream);
+        if (!IsToolsListChanged(message))
         {
-            if (message.Contains("notifications/tools/list_changed", StringComparison.Ordinal))
+            return;
+        }
+
+        Observe(upstream.Server.Id, message);
+        if (upstream.Server.Pinning != Configuration.PinningMode.Off)
+        {
+            var tools = _servers.GetOrAdd(upstream.Server.Id, _ => new ServerTools());
+            if (Interlocked.CompareExchange(ref tools.Refreshing, 1, 0) == 0)
             {
-                Observe(id, System.Text.Encoding.UTF8.GetBytes(message));
+                _ = RefreshAsync(upstream, tools);
             }
-        });
+        }
+    }
+
+    /// <summary>An observer of the server's SSE messages on one client's session, for the relay.</summary>
+    public Action<string> ObserverFor(UpstreamHttpSession upstream) => message =>
+    {
+        if (message.Contains("notifications/tools/list_changed", StringComparison.Ordinal))
+        {
+            Observe(upstream, System.Text.Encoding.UTF8.GetBytes(message));
+        }
+    };
+
+    private async Task RefreshAsync(UpstreamHttpSession upstream, ServerTools tools)
+    {
+        try
+        {
+            await Task.Yield();
+            await DefinitionsAsync(upstream, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException or StoreUnavailableException)
+        {
+            // Shutting down, or the store is down: the next call or list checks again.
+            if (!_disposed)
+            {
+                Log.ToolListFailed(logger, upstream.Server.Id, "refreshing after a change: " + e.Message);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref tools.Refreshing, 0);
+        }
+    }
 
     private static bool IsToolsListChanged(ReadOnlySpan<byte> message)
     {
+        if (message.IndexOf("notifications/tools/list_changed"u8) < 0)
+        {
+            return false;
+        }
+
         var reader = new Utf8JsonReader(message);
         try
         {
@@ -159,6 +246,7 @@ internal sealed class ToolCatalog(IChangeFeed? changes, ILogger<ToolCatalog> log
 
     public void Dispose()
     {
+        _disposed = true;
         foreach (var tools in _servers.Values)
         {
             tools.Dispose();
@@ -171,6 +259,7 @@ internal sealed class ToolCatalog(IChangeFeed? changes, ILogger<ToolCatalog> log
         public readonly SemaphoreSlim Reading = new(1, 1);
         public volatile ToolDefinitions? Current;
         public int Generation;
+        public int Refreshing;
 
         public void Dispose() => Reading.Dispose();
     }

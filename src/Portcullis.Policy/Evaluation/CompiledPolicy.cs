@@ -61,11 +61,12 @@ public sealed class CompiledPolicy
         !IsHidden(toolName) && (_programs.ContainsKey(toolName) || _defaultProgram is not null);
 
     /// <summary>
-    /// Writes a <c>tools/list</c> result with the tools this policy does not show removed; every
-    /// other property (e.g. <c>nextCursor</c>, <c>_meta</c>) is copied unchanged.
+    /// Writes a <c>tools/list</c> result with the tools this policy does not show removed, and those
+    /// <paramref name="withheld"/> names (quarantined by the gateway); every other property (e.g.
+    /// <c>nextCursor</c>, <c>_meta</c>) is copied unchanged.
     /// </summary>
     /// <returns>How many tools were removed.</returns>
-    public int WriteFilteredToolsList(JsonElement result, Utf8JsonWriter writer)
+    public int WriteFilteredToolsList(JsonElement result, Utf8JsonWriter writer, Func<string, bool>? withheld = null)
     {
         ArgumentNullException.ThrowIfNull(writer);
         var removed = 0;
@@ -85,7 +86,8 @@ public sealed class CompiledPolicy
                 if (tool.ValueKind == JsonValueKind.Object
                     && tool.TryGetProperty("name", out var name)
                     && name.ValueKind == JsonValueKind.String
-                    && IsVisible(name.GetString()!))
+                    && IsVisible(name.GetString()!)
+                    && withheld?.Invoke(name.GetString()!) != true)
                 {
                     tool.WriteTo(writer);
                 }

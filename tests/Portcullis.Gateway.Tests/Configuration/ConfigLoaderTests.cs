@@ -345,6 +345,37 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Contains(errors, e => e.Path == path);
     }
 
+    [Theory]
+    [InlineData(null, PinningMode.Tofu)]
+    [InlineData("\"tofu\"", PinningMode.Tofu)]
+    [InlineData("\"strict\"", PinningMode.Strict)]
+    [InlineData("\"off\"", PinningMode.Off)]
+    public void Load_ServerPinning_ReadsTheSetting_TofuByDefault(string? setting, PinningMode mode)
+    {
+        var (config, errors) = Load("{\"servers\": [{\"id\": \"codex\", \"url\": \"http://127.0.0.1:9100/mcp\", \"policy\": \"codex.json\""
+            + (setting is null ? "" : ", \"pinning\": " + setting) + "}]}", []);
+
+        Assert.Empty(errors);
+        Assert.Equal(mode, config!.Servers[0].Pinning);
+    }
+
+    [Theory]
+    [InlineData("\"TOFU\"", "'TOFU' is not a pinning mode")]
+    [InlineData("\"on\"", "'on' is not a pinning mode")]
+    [InlineData("true", "true is not a pinning mode")]
+    [InlineData("{\"mode\": \"strict\"}", "{\"mode\": \"strict\"} is not a pinning mode")]
+    public void Load_InvalidPinning_NamesThePathAndTheModes(string setting, string message)
+    {
+        var (config, errors) = Load("{\"servers\": [{\"id\": \"codex\", \"url\": \"http://127.0.0.1:9100/mcp\", \"policy\": \"codex.json\"}, "
+            + "{\"id\": \"other\", \"url\": \"http://127.0.0.1:9100/mcp\", \"policy\": \"codex.json\", \"pinning\": " + setting + "}]}", []);
+
+        Assert.Null(config);
+        var error = Assert.Single(errors);
+        Assert.Equal("/servers/1/pinning", error.Path);
+        Assert.StartsWith(message + "; use \"tofu\" (pin each tool when first seen, the default), \"strict\" (quarantine each tool until an operator approves it) or \"off\".",
+            error.Message, StringComparison.Ordinal);
+    }
+
     private (GatewayConfig? Config, IReadOnlyList<ConfigError> Errors) Load(string text, Dictionary<string, string> env) =>
         ConfigLoader.Load(text, _directory, name => env.GetValueOrDefault(name));
 }

@@ -1,8 +1,14 @@
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Portcullis.Gateway.Audit;
+using Portcullis.Gateway.Configuration;
+using Portcullis.Gateway.Pinning;
 using Portcullis.Gateway.Proxy;
 using Portcullis.Gateway.Upstreams;
 using Portcullis.Policy;
+using Portcullis.Storage.Audit;
+using Portcullis.Storage.Pins;
 
 namespace Portcullis.Gateway.Tests.Proxy;
 
@@ -35,6 +41,40 @@ public sealed class AnswerFilterTests
         var failure = Assert.Throws<UpstreamAnswerException>(() => ToolsListFilter().Inspect(Encoding.UTF8.GetBytes(answer)));
 
         Assert.Equal(UpstreamFault.ToolListUnreadable, failure.Fault);
+    }
+
+    [Fact]
+    public async Task PrepareAsync_ToolsQuarantinedByPinningOrNotPinnable_AreWithheldFromTheList()
+    {
+        var directory = Directory.CreateTempSubdirectory("portcullis-answer-pins-").FullName;
+        var store = new InMemoryAuditStore();
+        var audit = new AuditLog([store], new AuditConfig(), directory, "gateway", TimeProvider.System, NullLogger<AuditLog>.Instance);
+        try
+        {
+            var pins = new ToolPins(new InMemoryToolPinStore(), audit, TimeProvider.System, NullLogger.Instance);
+            using var tools = new ToolCatalog(changes: null, pins, NullLogger<ToolCatalog>.Instance);
+            var server = new UpstreamServerConfig { Id = "docs", Url = new Uri("http://127.0.0.1:1/mcp") };
+            var policy = PolicyParser.Parse("""{"version": "1", "default": "allow"}""", PolicyFormat.Json).Policy!;
+            async Task<string> ShownAsync(string answer)
+            {
+                var filter = new AnswerFilter(s_requestId, new ToolsListRewriter(policy, server, tools), McpMethods.Protocol, 128);
+                var bytes = Encoding.UTF8.GetBytes(answer);
+                await filter.PrepareAsync(bytes, TestContext.Current.CancellationToken);
+                Assert.Equal(AnswerVerdict.Relay, filter.Inspect(bytes));
+                return Encoding.UTF8.GetString(filter.Output.Span);
+            }
+
+            var first = await ShownAsync("""{"jsonrpc":"2.0","id":7,"result":{"tools":[{"name":"search","description":"a"},{"name":"odd","description":"\ud800"}]}}""");
+            var changed = await ShownAsync("""{"jsonrpc":"2.0","id":7,"result":{"tools":[{"name":"search","description":"b"}],"nextCursor":"2"}}""");
+
+            Assert.Equal("""{"jsonrpc":"2.0","id":7,"result":{"tools":[{"name":"search","description":"a"}]}}""", first);
+            Assert.Equal("""{"jsonrpc":"2.0","id":7,"result":{"tools":[],"nextCursor":"2"}}""", changed);
+        }
+        finally
+        {
+            await audit.DisposeAsync();
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     private static AnswerFilter ToolsListFilter()

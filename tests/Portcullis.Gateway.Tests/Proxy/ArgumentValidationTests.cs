@@ -51,9 +51,11 @@ public sealed class ArgumentValidationFixture : IAsyncLifetime
             Listen = new Uri("http://127.0.0.1:0"),
             Servers =
             [
-                new UpstreamServerConfig { Id = "changing", Url = Changing.Url, PolicyText = ChangingPolicy },
+                // These tests change add's schema on purpose to see validation follow it; pinning would quarantine the changed
+                // tool (PinningTests covers that) and read the list again at each announcement, so it is off here.
+                new UpstreamServerConfig { Id = "changing", Url = Changing.Url, PolicyText = ChangingPolicy, Pinning = PinningMode.Off },
                 // The same upstream under a second id: its tool definitions are kept apart.
-                new UpstreamServerConfig { Id = "unlisted", Url = Changing.Url, PolicyText = UnlistedPolicy },
+                new UpstreamServerConfig { Id = "unlisted", Url = Changing.Url, PolicyText = UnlistedPolicy, Pinning = PinningMode.Off },
                 new UpstreamServerConfig { Id = "demo", Url = Demo.Url, PolicyText = DemoConfig.DemoPolicy },
             ],
             Grants = [new GrantConfig { Name = "validator", Servers = ["changing", "unlisted", "demo"], Token = Token }],

@@ -75,11 +75,12 @@ public static class PolicyTestFileParser
             }
 
             var cases = ImmutableArray.CreateBuilder<PolicyTestCase>();
-            var previous = (Time: DateTimeOffset.MinValue, Path: "");
+            // A case without 'at' happens when the case before it did: time moves only when a case says so.
+            var previous = (Time: at, Path: "/at");
             for (var i = 0; i < casesNode.Items.Count; i++)
             {
                 var path = JsonPointer.Append("/cases", i);
-                if (ReadCase(casesNode.Items[i], path, i, server, at, grant, session) is not { } testCase)
+                if (ReadCase(casesNode.Items[i], path, i, server, previous.Time, grant, session) is not { } testCase)
                 {
                     continue;
                 }
@@ -144,7 +145,7 @@ public static class PolicyTestFileParser
             else if (expectNode.Kind != SourceNodeKind.String || !PolicyOutcomeNames.TryParse(expectNode.Text!, out var outcome))
             {
                 var shown = expectNode.Kind == SourceNodeKind.String ? expectNode.Text! : expectNode.KindName;
-                Error(path + "/expect", expectNode, $"'{shown}' is not a decision.", Suggestions.Hint(shown, [.. PolicyOutcomeNames.All]));
+                Error(path + "/expect", expectNode, $"'{shown}' is not a decision.", DecisionHint(shown));
             }
             else
             {
@@ -199,6 +200,20 @@ public static class PolicyTestFileParser
                 Rule = rule,
                 ReasonContains = reason,
                 Visible = visible,
+            };
+        }
+
+        /// <summary>"Did you mean", also for the words people use for a decision rather than its name.</summary>
+        private static string DecisionHint(string typed)
+        {
+            var expected = $"Expected one of: {string.Join(", ", PolicyOutcomeNames.All)}.";
+            return typed.ToLowerInvariant() switch
+            {
+                "allowed" or "allows" or "permit" or "pass" => $"Did you mean 'allow'? {expected}",
+                "denied" or "denies" or "refuse" or "refused" or "block" or "blocked" => $"Did you mean 'deny'? {expected}",
+                "approval" or "approve" or "held" or "hold" or "requires_approval" or "approval_required" => $"Did you mean 'require_approval'? {expected}",
+                "hidden" or "hide" => $"A hidden tool's calls are denied: write expect: deny with rule: \"(hidden)\", and visible: false to check tools/list. {expected}",
+                _ => Suggestions.Hint(typed, [.. PolicyOutcomeNames.All]),
             };
         }
 

@@ -11,4 +11,7 @@ public sealed record PolicyFormatResult(string? Text, ImmutableArray<PolicyError
     /// <summary>True when <see cref="Text"/> is set.</summary>
     [MemberNotNullWhen(true, nameof(Text))]
     public bool Succeeded => Text is not null;
+
+    /// <summary>Where the first comment formatting would lose is, when that is why it was refused.</summary>
+    public SourcePosition? LostComment { get; init; }
 }

@@ -69,7 +69,7 @@ public static class PolicyFormatter
             [
                 new PolicyError("", comment, "The file has comments below its opening comment block, which formatting cannot keep in place.",
                     "Move them into the comment block at the top of the file, which is kept, or drop them explicitly."),
-            ]);
+            ]) { LostComment = comment };
         }
 
         return new PolicyFormatResult(header + WriteYaml(canonical), []);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Portcullis.Gateway.Policies;
 using Portcullis.Policy;
 using Portcullis.Policy.Differences;
 using Portcullis.Policy.Documents;
@@ -98,7 +99,7 @@ internal static class PolicyDiffCommand
                 var documents = new List<PolicyDocument>();
                 foreach (var version in new[] { fromVersion!, toVersion! })
                 {
-                    var parsed = PolicyParser.Parse(version.Text, version.Format == "yaml" ? PolicyFormat.Yaml : PolicyFormat.Json);
+                    var parsed = PolicyParser.Parse(version.Text, PolicyRegistry.ParseFormat(version.Format));
                     if (!parsed.Succeeded)
                     {
                         ConfigFile.WriteProblems(error, $"version {version.Version} of server '{serverId}'", parsed.Errors);

@@ -37,6 +37,9 @@ public static class PolicyTestFileParser
 
     private sealed class Reader(List<PolicyError> errors)
     {
+        /// <summary>Keys that a misspelt key was taken for, already reported: their absence is not reported again.</summary>
+        private readonly HashSet<(SourceNode, string)> _suggested = [];
+
         public PolicyTestFile? ReadFile(SourceNode root)
         {
             if (root.Kind != SourceNodeKind.Object)
@@ -113,7 +116,10 @@ public static class PolicyTestFileParser
             string? tool = null;
             if (!keys.TryGetValue("tool", out var toolNode))
             {
-                Error(path, node, "The case has no 'tool'.", "Add tool: <the tool's name>.");
+                if (!_suggested.Contains((node, "tool")))
+                {
+                    Error(path, node, "The case has no 'tool'.", "Add tool: <the tool's name>.");
+                }
             }
             else if ((tool = String(path + "/tool", toolNode)) is { Length: 0 })
             {
@@ -140,7 +146,10 @@ public static class PolicyTestFileParser
             PolicyOutcome? expect = null;
             if (!keys.TryGetValue("expect", out var expectNode))
             {
-                Error(path, node, "The case has no 'expect'.", $"Add expect: with one of {string.Join(", ", PolicyOutcomeNames.All)}.");
+                if (!_suggested.Contains((node, "expect")))
+                {
+                    Error(path, node, "The case has no 'expect'.", $"Add expect: with one of {string.Join(", ", PolicyOutcomeNames.All)}.");
+                }
             }
             else if (expectNode.Kind != SourceNodeKind.String || !PolicyOutcomeNames.TryParse(expectNode.Text!, out var outcome))
             {
@@ -287,6 +296,11 @@ public static class PolicyTestFileParser
                 var propertyPath = JsonPointer.Append(path, property.Name);
                 if (!known.Contains(property.Name))
                 {
+                    if (Suggestions.Closest(property.Name, known) is { } meant)
+                    {
+                        _suggested.Add((node, meant));
+                    }
+
                     errors.Add(new PolicyError(propertyPath, property.NamePosition, $"Unknown key '{property.Name}'.", Suggestions.Hint(property.Name, known)));
                 }
                 else if (!found.TryAdd(property.Name, property.Value))

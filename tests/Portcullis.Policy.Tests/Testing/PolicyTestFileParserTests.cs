@@ -120,6 +120,14 @@ public sealed class PolicyTestFileParserTests
     }
 
     [Fact]
+    public void Parse_AMisspeltRequiredKey_IsReportedOnce()
+    {
+        var result = PolicyTestFileParser.Parse("cases:\n  - { tol: t, expct: allow }\n", PolicyFormat.Yaml);
+
+        Assert.Equal(["Unknown key 'tol'.", "Unknown key 'expct'."], result.Errors.Select(e => e.Message));
+    }
+
+    [Fact]
     public void Parse_InvalidYaml_IsOneError()
     {
         var result = PolicyTestFileParser.Parse("cases: [\n", PolicyFormat.Yaml);

@@ -83,7 +83,7 @@ internal static class PolicyFmtCommand
 
         if (check)
         {
-            output.WriteLine($"{path}: not formatted (run: portcullis policy fmt {path})");
+            error.WriteLine($"{path}: not formatted (run: portcullis policy fmt {path})");
             return ExitCodes.Invalid;
         }
 

@@ -74,7 +74,13 @@ internal static class PolicyTestCommand
                 }
             }
 
-            return failed == 0 ? ExitCodes.Success : ExitCodes.Invalid;
+            if (failed > 0)
+            {
+                error.WriteLine($"{casesPath}: {failed} of {results.Length} case(s) failed.");
+                return ExitCodes.Invalid;
+            }
+
+            return ExitCodes.Success;
         });
         return command;
     }

@@ -25,7 +25,7 @@ public sealed class PolicyFmtCommandTests : IDisposable
         Assert.Equal(0, result.ExitCode);
         Assert.Equal($"{path}: formatted\n", result.Output.Replace("\r\n", "\n", StringComparison.Ordinal));
         Assert.Equal(Formatted, File.ReadAllText(path));
-        Assert.Equal((0, ""), (check.ExitCode, check.Output));
+        Assert.Equal((0, "", ""), (check.ExitCode, check.Output, check.Error));
         if (!OperatingSystem.IsWindows())
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
@@ -43,7 +43,8 @@ public sealed class PolicyFmtCommandTests : IDisposable
         var result = CliRunner.Run("policy", "fmt", "--check", messy, clean);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Equal($"{messy}: not formatted (run: portcullis policy fmt {messy})\n", result.Output.Replace("\r\n", "\n", StringComparison.Ordinal));
+        Assert.Equal($"{messy}: not formatted (run: portcullis policy fmt {messy})\n", result.Error.Replace("\r\n", "\n", StringComparison.Ordinal));
+        Assert.Equal("", result.Output);
         Assert.Equal(Unformatted, File.ReadAllText(messy));
     }
 

@@ -68,6 +68,7 @@ public sealed class PolicyTestCommandTests : IDisposable
         Assert.Contains("decision: deny by /tools/describe_codebase/action: Reads arbitrary local paths.", result.Output, StringComparison.Ordinal);
         Assert.Contains("PASS  case 2 (review_code, line 3)", result.Output, StringComparison.Ordinal);
         Assert.Contains("1 passed, 1 failed", result.Output, StringComparison.Ordinal);
+        Assert.Contains("cases.json: 1 of 2 case(s) failed.", result.Error, StringComparison.Ordinal);
         var suite = XDocument.Load(junit).Root!.Element("testsuite")!;
         Assert.Equal(("2", "1"), (suite.Attribute("tests")!.Value, suite.Attribute("failures")!.Value));
         var failure = suite.Elements("testcase").First().Element("failure")!;

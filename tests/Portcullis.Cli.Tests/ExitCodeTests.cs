@@ -88,6 +88,7 @@ public sealed class ExitCodeTests : IDisposable
     [InlineData("policy shadow-report --config {config} --server nosuch", 1)]
     [InlineData("policy shadow-report --config {config} --server codex --since whenever", 2)]
     [InlineData("policy shadow-report --config {dir}/memory.json --server codex", 2)]
+    [InlineData("policy shadow-report --config {config} --server codex --examples -1", 2)]
     // audit (verify keeps docs/audit.md's table: 1 tampered, 2 nothing verified, 3 torn tail only)
     [InlineData("audit verify --file {dir}/tampered.jsonl", 1)]
     [InlineData("audit verify --file {dir}/torn.jsonl", 3)]

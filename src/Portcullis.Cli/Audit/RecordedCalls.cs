@@ -23,6 +23,8 @@ internal static class RecordedCalls
     /// <summary>What the gateway writes for a value it masked (<c>audit_args: redacted</c>).</summary>
     private const string RedactionMark = "[REDACTED:";
 
+    private static readonly JsonElement s_noArguments = JsonDocument.Parse("{}").RootElement.Clone();
+
     public static async Task<IReadOnlyList<RecordedCallEntry>> ReadAsync(GatewayConfig config, GatewayState state, string? serverId, DateTimeOffset? since,
         CancellationToken cancellationToken)
     {
@@ -104,7 +106,7 @@ internal static class RecordedCalls
     {
         if (recorded is null)
         {
-            return (JsonDocument.Parse("{}").RootElement.Clone(), false);
+            return (s_noArguments, false);
         }
 
         JsonDocument document;
@@ -122,7 +124,7 @@ internal static class RecordedCalls
         return root.ValueKind switch
         {
             JsonValueKind.Object => (root.Clone(), recorded.Contains(RedactionMark, StringComparison.Ordinal)),
-            JsonValueKind.Array when root.GetArrayLength() == 0 => (JsonDocument.Parse("{}").RootElement.Clone(), false),
+            JsonValueKind.Array when root.GetArrayLength() == 0 => (s_noArguments, false),
             _ => (null, false),
         };
     }

@@ -35,7 +35,7 @@ public static class PolicyFormatter
     private static readonly string[] s_approvalKeys = ["when", "timeout", "on_timeout", "remember", "webhook"];
     private static readonly string[] s_webhookKeys = ["url", "secret", "allow_private"];
 
-    private static readonly JsonWriterOptions s_json = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonWriterOptions s_json = new() { Indented = true, NewLine = "\n", Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>
     /// The canonical text of <paramref name="text"/>, or its errors. A YAML file with comments below

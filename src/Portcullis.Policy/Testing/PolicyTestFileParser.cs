@@ -21,6 +21,8 @@ public static class PolicyTestFileParser
     private static readonly string[] s_caseKeys = ["name", "tool", "arguments", "grant", "session", "server", "at", "repeat", "expect", "rule", "reason_contains", "visible"];
     private static readonly string[] s_grantKeys = ["name", "labels"];
 
+    private static readonly JsonElement s_noArguments = JsonDocument.Parse("{}").RootElement.Clone();
+
     /// <summary>The most a case may repeat its call: enough for any limit a test needs, small enough to stay quick.</summary>
     public const int MaxRepeat = 100_000;
 
@@ -140,7 +142,7 @@ public static class PolicyTestFileParser
             }
             else
             {
-                arguments = JsonDocument.Parse("{}").RootElement.Clone();
+                arguments = s_noArguments;
             }
 
             PolicyOutcome? expect = null;

@@ -7,7 +7,10 @@ using Portcullis.Storage.Sqlite;
 namespace Portcullis.Benchmarks;
 
 /// <summary>
-/// One reservation on a counter that never fills, per store. The Redis row runs only when
+/// One reservation on a counter that never fills, per store, on a fixed window and on a sliding
+/// one. A sliding log keeps one entry per call for a window; here the window is 10 ms, so the log
+/// stays short and the rows measure the fixed cost (SQLite and Redis also scan the window's
+/// entries, a cost that grows with the calls a window holds). The Redis rows run only when
 /// <c>PORTCULLIS_BENCH_REDIS</c> names a server (e.g. <c>redis://127.0.0.1:6379</c>); it
 /// includes the loopback round trip.
 /// </summary>
@@ -47,6 +50,19 @@ public class CounterReservationBenchmark
 
     [Benchmark(Description = "SQLite (WAL, one file)")]
     public ValueTask<CounterLease?> Sqlite() => _sqlite.TryReserveAsync("srv:codex|grant:alice|counter:calls", s_start, s_start.AddDays(1), long.MaxValue, 1);
+
+    [Benchmark(Description = "memory, sliding")]
+    public ValueTask<SlidingReservation> MemorySliding() =>
+        _memory.TryReserveSlidingAsync("srv:codex|grant:alice|counter:sliding", DateTimeOffset.UtcNow, TimeSpan.FromMilliseconds(10), long.MaxValue, 1);
+
+    [Benchmark(Description = "SQLite (WAL, one file), sliding")]
+    public ValueTask<SlidingReservation> SqliteSliding() =>
+        _sqlite.TryReserveSlidingAsync("srv:codex|grant:alice|counter:sliding", DateTimeOffset.UtcNow, TimeSpan.FromMilliseconds(10), long.MaxValue, 1);
+
+    [Benchmark(Description = "Redis (Lua script, loopback), sliding")]
+    public ValueTask<SlidingReservation> RedisSliding() =>
+        _redis?.TryReserveSlidingAsync("bench|counter:sliding", DateTimeOffset.UtcNow, TimeSpan.FromMilliseconds(10), long.MaxValue, 1)
+        ?? throw new InvalidOperationException("Set PORTCULLIS_BENCH_REDIS to a Redis address to run this row.");
 
     [Benchmark(Description = "Redis (Lua script, loopback)")]
     public ValueTask<CounterLease?> Redis() =>

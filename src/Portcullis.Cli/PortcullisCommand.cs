@@ -3,6 +3,7 @@ using Portcullis.Cli.Approvals;
 using Portcullis.Cli.Audit;
 using Portcullis.Cli.Grants;
 using Portcullis.Cli.Policies;
+using Portcullis.Cli.Scanning;
 using Portcullis.Cli.Serving;
 
 namespace Portcullis.Cli;
@@ -52,6 +53,6 @@ internal static class PortcullisCommand
         }
 
         return new RootCommand("Portcullis: an MCP policy gateway.") { ServeCommand.Create(), StdioCommand.Create(), GrantsCommand.Create(timeProvider), policy,
-            AuditCommand.Create(timeProvider), ApprovalsCommand.Create(timeProvider) };
+            AuditCommand.Create(timeProvider), ApprovalsCommand.Create(timeProvider), ScanCommand.Create() };
     }
 }

@@ -91,4 +91,7 @@ internal static partial class Log
 
     [LoggerMessage(7003, LogLevel.Information, "Server {ServerId} announced a change to its tools; their definitions are read again on the next validated call.")]
     public static partial void ToolListChanged(ILogger logger, string serverId);
+
+    [LoggerMessage(8001, LogLevel.Warning, "Not ready: the {Part} check failed: {Problem}")]
+    public static partial void NotReady(ILogger logger, string part, string problem);
 }

@@ -14,6 +14,9 @@ public sealed class RedisCounterStore(RedisConnection connection) : ICounterStor
     /// <summary>The prefix of every counter key.</summary>
     public const string KeyPrefix = "portcullis:counter:";
 
+    /// <summary>The prefix of every sliding counter's sorted set.</summary>
+    public const string SlidingPrefix = "portcullis:sliding:";
+
     // The hash holds the window's end (ms) and the count; a stale window is replaced, not added to.
     private const string ReserveScript = """
         local t = redis.call('TIME')
@@ -29,6 +32,32 @@ public sealed class RedisCounterStore(RedisConnection connection) : ICounterStor
         redis.call('HSET', KEYS[1], 'end', window_end, 'n', current + amount)
         redis.call('PEXPIREAT', KEYS[1], window_end)
         return {1, window_end}
+        """;
+
+    // A sorted set per sliding counter: one member "entry:amount" per reservation, scored by when it
+    // was made (Redis's clock, ms). Members that have left the window are trimmed first; on a refusal
+    // the script also works out when the amount fits: the oldest members leave first.
+    private const string ReserveSlidingScript = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local window = tonumber(ARGV[1])
+        local max = tonumber(ARGV[2])
+        local amount = tonumber(ARGV[3])
+        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+        local members = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+        local total = 0
+        for i = 1, #members, 2 do total = total + tonumber(string.match(members[i], ':(%d+)$')) end
+        if amount <= max and total + amount <= max then
+          redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. amount)
+          redis.call('PEXPIRE', KEYS[1], window)
+          return {1, window}
+        end
+        if amount > max then return {0, -1} end
+        for i = 1, #members, 2 do
+          total = total - tonumber(string.match(members[i], ':(%d+)$'))
+          if total + amount <= max then return {0, tonumber(members[i + 1]) + window - now} end
+        end
+        return {0, 0}
         """;
 
     private const string RollbackScript = """
@@ -53,9 +82,32 @@ public sealed class RedisCounterStore(RedisConnection connection) : ICounterStor
     }
 
     /// <inheritdoc />
+    public async ValueTask<SlidingReservation> TryReserveSlidingAsync(string key, DateTimeOffset now, TimeSpan window, long max, long amount,
+        CancellationToken cancellationToken = default)
+    {
+        var entry = Guid.NewGuid().ToString("N");
+        var result = await RedisConnection.GuardAsync(connection.Database.ScriptEvaluateAsync(ReserveSlidingScript,
+            [SlidingPrefix + key], [(long)window.TotalMilliseconds, max, amount, entry])).ConfigureAwait(false);
+        var values = (RedisResult[])result!;
+        var milliseconds = (long)values[1];
+        if ((long)values[0] == 1)
+        {
+            return new SlidingReservation(new CounterLease(key, amount, now + window) { Entry = entry + ":" + amount.ToString(System.Globalization.CultureInfo.InvariantCulture) }, null);
+        }
+
+        return new SlidingReservation(null, milliseconds < 0 ? null : TimeSpan.FromMilliseconds(Math.Max(0, milliseconds)));
+    }
+
+    /// <inheritdoc />
     public async ValueTask RollbackAsync(CounterLease lease, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
+        if (lease.Entry is { } member)
+        {
+            await RedisConnection.GuardAsync(connection.Database.SortedSetRemoveAsync(SlidingPrefix + lease.Key, member)).ConfigureAwait(false);
+            return;
+        }
+
         await RedisConnection.GuardAsync(connection.Database.ScriptEvaluateAsync(RollbackScript,
             [KeyPrefix + lease.Key], [lease.WindowEnd.ToUnixTimeMilliseconds(), lease.Amount])).ConfigureAwait(false);
     }

@@ -5,8 +5,9 @@ namespace Portcullis.Storage.Sqlite;
 
 /// <summary>
 /// Counters in one SQLite file, exact across every process that opens it: a reservation is a
-/// single conditional UPSERT … RETURNING, so the check and the increment are one atomic write
-/// under SQLite's write lock, never a read followed by a write.
+/// single conditional UPSERT … RETURNING (a sliding one a single conditional INSERT … SELECT), so
+/// the check and the increment are one atomic write under SQLite's write lock, never a read
+/// followed by a write. A sliding counter is a log of its reservations, one row each.
 /// </summary>
 public sealed class SqliteCounterStore : ICounterStore
 {
@@ -31,6 +32,11 @@ public sealed class SqliteCounterStore : ICounterStore
     }
 
     /// <inheritdoc />
+    public async ValueTask<SlidingReservation> TryReserveSlidingAsync(string key, DateTimeOffset now, TimeSpan window, long max, long amount,
+        CancellationToken cancellationToken = default) =>
+        await SqliteFile.GuardAsync(() => ReserveSlidingAsync(key, now, window, max, amount, cancellationToken)).ConfigureAwait(false);
+
+    /// <inheritdoc />
     public async ValueTask RollbackAsync(CounterLease lease, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
@@ -38,11 +44,68 @@ public sealed class SqliteCounterStore : ICounterStore
         {
             using var connection = SqliteFile.Open(_connectionString);
             using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE counters SET value = max(0, value - $amount) WHERE key = $key";
-            command.Parameters.AddWithValue("$key", lease.Key);
-            command.Parameters.AddWithValue("$amount", lease.Amount);
+            if (lease.Entry is { } entry)
+            {
+                command.CommandText = "DELETE FROM sliding_counters WHERE entry = $entry";
+                command.Parameters.AddWithValue("$entry", entry);
+            }
+            else
+            {
+                command.CommandText = "UPDATE counters SET value = max(0, value - $amount) WHERE key = $key";
+                command.Parameters.AddWithValue("$key", lease.Key);
+                command.Parameters.AddWithValue("$amount", lease.Amount);
+            }
+
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }).ConfigureAwait(false);
+    }
+
+    private async Task<SlidingReservation> ReserveSlidingAsync(string key, DateTimeOffset now, TimeSpan window, long max, long amount,
+        CancellationToken cancellationToken)
+    {
+        using var connection = SqliteFile.Open(_connectionString);
+        await SweepExpiredAsync(connection, cancellationToken).ConfigureAwait(false);
+        var nowMs = now.ToUnixTimeMilliseconds();
+        var windowMs = (long)window.TotalMilliseconds;
+        var entry = Guid.NewGuid().ToString("N");
+        using (var insert = connection.CreateCommand())
+        {
+            // One statement: the sum over the window and the insert happen under one write lock.
+            insert.CommandText = """
+                INSERT INTO sliding_counters (entry, key, at_ms, amount, expires_ms)
+                SELECT $entry, $key, $now, $amount, $now + $window
+                WHERE $amount <= $max
+                  AND (SELECT COALESCE(SUM(amount), 0) FROM sliding_counters WHERE key = $key AND at_ms > $now - $window) + $amount <= $max
+                RETURNING entry
+                """;
+            insert.Parameters.AddWithValue("$entry", entry);
+            insert.Parameters.AddWithValue("$key", key);
+            insert.Parameters.AddWithValue("$now", nowMs);
+            insert.Parameters.AddWithValue("$window", windowMs);
+            insert.Parameters.AddWithValue("$amount", amount);
+            insert.Parameters.AddWithValue("$max", max);
+            if (await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null)
+            {
+                return new SlidingReservation(new CounterLease(key, amount, now + window) { Entry = entry }, null);
+            }
+        }
+
+        // Refused: read the window's reservations to say when the call fits (advice, not a decision).
+        using var read = connection.CreateCommand();
+        read.CommandText = "SELECT at_ms, amount FROM sliding_counters WHERE key = $key AND at_ms > $now - $window ORDER BY at_ms";
+        read.Parameters.AddWithValue("$key", key);
+        read.Parameters.AddWithValue("$now", nowMs);
+        read.Parameters.AddWithValue("$window", windowMs);
+        var entries = new List<(DateTimeOffset, long)>();
+        using (var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                entries.Add((DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), reader.GetInt64(1)));
+            }
+        }
+
+        return new SlidingReservation(null, SlidingReservation.RetryAfterFor(entries, now, window, max, amount));
     }
 
     private async Task<CounterLease?> ReserveAsync(string key, DateTimeOffset windowEnd, long max, long amount, CancellationToken cancellationToken)
@@ -77,7 +140,7 @@ public sealed class SqliteCounterStore : ICounterStore
         }
 
         using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM counters WHERE window_end <= $now";
+        command.CommandText = "DELETE FROM counters WHERE window_end <= $now; DELETE FROM sliding_counters WHERE expires_ms <= $now;";
         command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -81,6 +81,16 @@ internal static class SqliteFile
         CREATE INDEX approvals_status ON approvals (status, requested_at);
         CREATE INDEX approvals_remember ON approvals (grant_name, server_id, tool, arguments_hash, status);
         """,
+        """
+        CREATE TABLE sliding_counters (
+            entry TEXT PRIMARY KEY,
+            key TEXT NOT NULL,
+            at_ms INTEGER NOT NULL,
+            amount INTEGER NOT NULL,
+            expires_ms INTEGER NOT NULL);
+        CREATE INDEX sliding_counters_by_key ON sliding_counters (key, at_ms);
+        CREATE INDEX sliding_counters_by_expiry ON sliding_counters (expires_ms);
+        """,
     ];
 
     /// <summary>A pooled, read-write connection string for the file at <paramref name="path"/>.</summary>

@@ -109,6 +109,13 @@ public sealed class ExitCodeTests : IDisposable
     [InlineData("approvals approve --config {config} apr_nosuch", 1)]
     [InlineData("approvals deny --config {config} apr_nosuch", 1)]
     [InlineData("approvals list --config {dir}/invalid-config.json", 2)]
+    // scan (unreachable servers, refused initialize and endless tool lists: ScanCommandTests)
+    [InlineData("scan", 2)]
+    [InlineData("scan --file {dir}/missing.json", 2)]
+    [InlineData("scan --file {dir}/tampered.jsonl", 2)]
+    [InlineData("scan --config {config} --server nosuch", 1)]
+    [InlineData("scan --config {dir}/invalid-config.json --server codex", 2)]
+    [InlineData("scan --config {config} --server codex", 2)]
     public void Command_Failure_ExitsWithTheDocumentedCode(string commandLine, int expected)
     {
         var result = Run(commandLine);

@@ -73,6 +73,20 @@ public sealed class ApprovalService(IApprovalStore store, IChangeFeed? changes, 
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(heartbeat);
+        var decided = await WaitUntilDecidedAsync(request, heartbeat, heartbeatInterval, cancellationToken).ConfigureAwait(false);
+        Waited?.Invoke(timeProvider.GetUtcNow() - request.RequestedAt, decided.Status);
+        return decided;
+    }
+
+    /// <summary>Told how long each held call waited and its final status.</summary>
+    public Action<TimeSpan, string>? Waited { get; init; }
+
+    /// <summary>Calls held on this instance now.</summary>
+    public int Waiting => _waiting.Count;
+
+    private async Task<ApprovalRequest> WaitUntilDecidedAsync(ApprovalRequest request, Func<Task> heartbeat, TimeSpan heartbeatInterval,
+        CancellationToken cancellationToken)
+    {
         var signal = _waiting.GetOrAdd(request.Id, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         var nextHeartbeat = timeProvider.GetUtcNow() + heartbeatInterval;
         try

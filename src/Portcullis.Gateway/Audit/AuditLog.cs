@@ -38,6 +38,9 @@ public sealed class AuditLog : IAsyncDisposable
         _pumps = [.. sinks.Select(sink => new AuditSinkPump(sink, spillDirectory, _chain.Id, timeProvider, logger))];
     }
 
+    /// <summary>Told of every record once it is queued, outside the log's lock (the gateway's metrics count decisions from it).</summary>
+    public Action<AuditRecord>? Recorded { get; init; }
+
     /// <summary>This writer's chain id.</summary>
     public string ChainId => _chain.Id;
 
@@ -57,12 +60,14 @@ public sealed class AuditLog : IAsyncDisposable
     public async ValueTask RecordAsync(AuditRecord draft)
     {
         ArgumentNullException.ThrowIfNull(draft);
+        AuditRecord appended;
         await _order.WaitAsync().ConfigureAwait(false);
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var now = _timeProvider.GetUtcNow();
-            await EnqueueAsync(_chain.Append(draft.Time == default ? draft with { Time = now } : draft)).ConfigureAwait(false);
+            appended = _chain.Append(draft.Time == default ? draft with { Time = now } : draft);
+            await EnqueueAsync(appended).ConfigureAwait(false);
             if (_checkpointEvery > 0 && _chain.Count % _checkpointEvery == _checkpointEvery - 1)
             {
                 await EnqueueAsync(_chain.AppendCheckpoint(now, _key)).ConfigureAwait(false);
@@ -72,6 +77,8 @@ public sealed class AuditLog : IAsyncDisposable
         {
             _order.Release();
         }
+
+        Recorded?.Invoke(appended);
     }
 
     /// <summary>Waits until every queued record has been written or spilled.</summary>

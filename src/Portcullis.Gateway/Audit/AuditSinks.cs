@@ -9,7 +9,8 @@ namespace Portcullis.Gateway.Audit;
 public static class AuditSinks
 {
     /// <summary>An audit log for <paramref name="role"/> writing to the configured sinks.</summary>
-    public static AuditLog OpenLog(GatewayConfig config, GatewayState state, string role, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    public static AuditLog OpenLog(GatewayConfig config, GatewayState state, string role, TimeProvider timeProvider, ILoggerFactory loggerFactory,
+        Action<AuditRecord>? recorded = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(state);
@@ -21,7 +22,7 @@ public static class AuditSinks
         }
 
         sinks.AddRange(config.Audit.JsonlDirectories.Select(directory => new JsonlAuditSink(directory, config.Audit.JsonlMaxBytes, timeProvider)));
-        return new AuditLog(sinks, config.Audit, SpillDirectory(config), role, timeProvider, loggerFactory.CreateLogger<AuditLog>());
+        return new AuditLog(sinks, config.Audit, SpillDirectory(config), role, timeProvider, loggerFactory.CreateLogger<AuditLog>()) { Recorded = recorded };
     }
 
     /// <summary>Where records wait while a sink is down: as configured, else beside the SQLite store, else in the temp directory.</summary>

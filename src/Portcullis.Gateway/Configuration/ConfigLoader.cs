@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Portcullis.Policy;
+using Portcullis.Policy.Risk;
 
 namespace Portcullis.Gateway.Configuration;
 
@@ -16,16 +17,18 @@ namespace Portcullis.Gateway.Configuration;
 /// </summary>
 public static partial class ConfigLoader
 {
-    private static readonly string[] s_rootKeys = ["listen", "store", "fail_mode", "audit", "admins", "allowed_origins", "allowed_hosts", "servers", "grants", "max_argument_depth", "session_idle_timeout"];
+    private static readonly string[] s_rootKeys = ["listen", "store", "fail_mode", "audit", "admins", "allowed_origins", "allowed_hosts", "servers", "grants", "max_argument_depth", "session_idle_timeout", "telemetry"];
     private static readonly string[] s_serverKeys =
     [
         "id", "url", "headers", "command", "args", "env", "policy",
         "allow_methods", "timeout", "max_response_bytes", "max_response_depth", "max_concurrent_calls", "max_processes", "max_processes_per_grant", "circuit_breaker",
-        "instructions",
+        "instructions", "description", "risk_overrides",
     ];
     private static readonly string[] s_grantKeys = ["name", "servers", "token", "labels", "expires"];
 
     /// <summary>Loads a configuration file; relative policy paths are resolved against the file's folder.</summary>
+    /// <param name="path">The configuration file.</param>
+    /// <param name="environment">Reads <c>env:NAME</c> secrets; the process environment when null.</param>
     public static (GatewayConfig? Config, IReadOnlyList<ConfigError> Errors) LoadFile(string path, Func<string, string?>? environment = null)
     {
         string text;
@@ -41,7 +44,7 @@ public static partial class ConfigLoader
         return Load(text, Path.GetDirectoryName(Path.GetFullPath(path))!, environment ?? Environment.GetEnvironmentVariable);
     }
 
-    /// <summary>Loads configuration text.</summary>
+    /// <summary>Loads configuration text; see <see cref="LoadFile"/>.</summary>
     public static (GatewayConfig? Config, IReadOnlyList<ConfigError> Errors) Load(string text, string baseDirectory, Func<string, string?> environment)
     {
         var errors = new List<ConfigError>();
@@ -103,6 +106,12 @@ public static partial class ConfigLoader
             var maxArgumentDepth = root.TryGetProperty("max_argument_depth", out var depthElement)
                 ? (int)(reader.PositiveNumber(depthElement, "/max_argument_depth", 1, GatewayConfig.ArgumentDepthCeiling) ?? GatewayConfig.DefaultArgumentDepth)
                 : GatewayConfig.DefaultArgumentDepth;
+
+            var telemetry = root.TryGetProperty("telemetry", out var telemetryElement) ? reader.Telemetry(telemetryElement) : new TelemetryConfig();
+            if (telemetry.Prometheus?.Listen is { } scrape && scrape.Port == listen.Port)
+            {
+                reader.Error("/telemetry/prometheus/listen", $"Port {scrape.Port} is the gateway's own ('listen'); give the scrape listener another, or leave 'listen' out to scrape the gateway's.");
+            }
 
             var servers = ImmutableArray.CreateBuilder<UpstreamServerConfig>();
             if (!root.TryGetProperty("servers", out var serversElement) || serversElement.ValueKind != JsonValueKind.Array || serversElement.GetArrayLength() == 0)
@@ -180,6 +189,7 @@ public static partial class ConfigLoader
                 Grants = grants.ToImmutable(),
                 MaxArgumentDepth = maxArgumentDepth,
                 SessionIdleTimeout = idleTimeout,
+                Telemetry = telemetry,
                 UnsetSecrets = [.. unsetSecrets],
                 PolicyProblems = [.. policyProblems],
             }, errors);
@@ -401,6 +411,15 @@ public static partial class ConfigLoader
             var instructions = element.TryGetProperty("instructions", out var instructionsElement)
                 ? Instructions(instructionsElement, path + "/instructions")
                 : UpstreamInstructions.Keep;
+            string? description = null;
+            if (element.TryGetProperty("description", out var descriptionElement) && String(descriptionElement, path + "/description") is { } descriptionText)
+            {
+                description = descriptionText.Length > 0 ? descriptionText : null;
+            }
+
+            var riskOverrides = element.TryGetProperty("risk_overrides", out var overridesElement)
+                ? RiskOverrides(overridesElement, path + "/risk_overrides")
+                : ImmutableDictionary<string, RiskOverride>.Empty;
             if (errors.Count != before)
             {
                 return null;
@@ -408,6 +427,8 @@ public static partial class ConfigLoader
 
             return new UpstreamServerConfig
             {
+                Description = description,
+                RiskOverrides = riskOverrides,
                 AllowMethods = allowMethods,
                 Instructions = instructions,
                 Limits = limits,
@@ -520,6 +541,9 @@ public static partial class ConfigLoader
             }
         }
     }
+
+    /// <summary>Whether the gateway sets header <paramref name="name"/> itself, so no configuration may.</summary>
+    internal static bool IsReservedHeader(string name) => s_reservedHeaders.Contains(name);
 
     private static readonly HashSet<string> s_reservedHeaders = new(StringComparer.OrdinalIgnoreCase)
     {

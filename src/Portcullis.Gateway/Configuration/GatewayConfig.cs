@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Portcullis.Policy.Risk;
 
 namespace Portcullis.Gateway.Configuration;
 
@@ -55,6 +56,9 @@ public sealed record GatewayConfig
 
     /// <summary>How deeply a call's <c>arguments</c> may nest (the arguments object itself is level 1); deeper messages are refused.</summary>
     public int MaxArgumentDepth { get; init; } = DefaultArgumentDepth;
+
+    /// <summary>Metrics and traces: a Prometheus scrape endpoint and an OTLP exporter.</summary>
+    public TelemetryConfig Telemetry { get; init; } = new();
 
     /// <summary>
     /// <c>env:NAME</c> secrets whose variable is not set in this process. The parts that hold them
@@ -135,6 +139,12 @@ public sealed record UpstreamServerConfig
 
     /// <summary>Errors in this server's policy file (empty when it is valid).</summary>
     public ImmutableArray<ConfigError> PolicyProblems { get; init; } = [];
+
+    /// <summary>The operator's description of the server, which the risk classifier weighs with what the server says of itself.</summary>
+    public string? Description { get; init; }
+
+    /// <summary>The operator's verdicts on tools of this server, by exact tool name, which replace the risk classifier's.</summary>
+    public ImmutableDictionary<string, RiskOverride> RiskOverrides { get; init; } = ImmutableDictionary<string, RiskOverride>.Empty;
 }
 
 /// <summary>

@@ -5,13 +5,14 @@ using ModelContextProtocol.Server;
 namespace Portcullis.Gateway.Demo;
 
 /// <summary>
-/// The demo upstream's tools: CodexMCP-like names and arguments with harmless, deterministic
-/// results, so the demo works offline and tests can assert on exact output.
+/// The demo upstream's tools: CodexMCP's names, arguments and descriptions (<c>code_generate</c>
+/// has none, as there), with harmless, deterministic results, so the demo works offline and tests
+/// can assert on exact output.
 /// </summary>
 [McpServerToolType]
 internal sealed class CodexDemoTools(DemoToolCalls calls)
 {
-    [McpServerTool(Name = "code_generate"), Description("Generate source code that fulfils a description.")]
+    [McpServerTool(Name = "code_generate"), Description("")]
     public string CodeGenerate(
         [Description("What the code must do.")] string description,
         [Description("Programming language.")] string language = "Python",

@@ -7,13 +7,20 @@ using Portcullis.Gateway.Hosting;
 namespace Portcullis.Gateway.Demo;
 
 /// <summary>
-/// The built-in demo MCP server, on its own loopback port so it is reachable only through the
+/// The built-in demo MCP server, resembling CodexMCP (a server wrapping the OpenAI Codex CLI), on its own loopback port so it is reachable only through the
 /// gateway's upstream client, never on the gateway's public listener.
 /// </summary>
 public sealed class DemoUpstream : IAsyncDisposable
 {
     /// <summary>The demo server's id on the gateway.</summary>
     public const string ServerId = "codex";
+
+    /// <summary>The name the demo server gives itself in <c>serverInfo</c>.</summary>
+    public const string ServerName = "codex-mcp";
+
+    /// <summary>What the demo server says it is (<c>serverInfo.description</c> and <c>instructions</c>), as CodexMCP describes itself.</summary>
+    public const string ServerDescription =
+        "Wraps the OpenAI Codex CLI to provide AI-powered code generation, refactoring, and documentation.";
 
     private readonly WebApplication _app;
     private readonly DemoToolCalls _calls;
@@ -40,7 +47,11 @@ public sealed class DemoUpstream : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddMcpServer(options => options.ServerInfo = new() { Name = "codex-demo", Version = "1.0.0" })
+        builder.Services.AddMcpServer(options =>
+            {
+                options.ServerInfo = new() { Name = ServerName, Title = "CodexMCP (demo)", Version = "1.0.0", Description = ServerDescription };
+                options.ServerInstructions = ServerDescription + " Use code_generate to write code, describe_codebase to explain a codebase and review_code to review code.";
+            })
             .WithHttpTransport()
             .WithTools<CodexDemoTools>();
         var calls = new DemoToolCalls();

@@ -7,6 +7,8 @@ using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Policies;
 using Portcullis.Gateway.State;
+using Portcullis.Gateway.Telemetry;
+using Portcullis.Gateway.Approvals;
 using Portcullis.Storage.Audit;
 
 namespace Portcullis.Gateway.Hosting;
@@ -34,7 +36,8 @@ public static class GatewayApp
         // ASP.NET Core logs four lines per request at Information; every call is in the audit log, so the
         // console keeps its warnings only, unless the operator's configuration (Logging__LogLevel__...) says otherwise.
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = [new("Logging:LogLevel:Microsoft.AspNetCore", "Warning")] });
-        builder.WebHost.UseUrls(config.Listen.GetLeftPart(UriPartial.Authority));
+        builder.WebHost.UseUrls([config.Listen.GetLeftPart(UriPartial.Authority),
+            .. config.Telemetry.Prometheus?.Listen is { } scrape ? [scrape.GetLeftPart(UriPartial.Authority)] : Array.Empty<string>()]);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -47,7 +50,13 @@ public static class GatewayApp
         }
 
         builder.Services.AddPortcullis(config, state);
+        builder.Services.AddPortcullisTelemetry(config.Telemetry);
         var app = builder.Build();
+        app.Services.GetRequiredService<GatewayTelemetry>().Observe(
+            () => app.Services.GetRequiredService<ApprovalService>().Waiting,
+            () => app.Services.GetRequiredService<AuditLog>().Pending,
+            () => app.Services.GetRequiredService<AuditLog>().Spilling,
+            () => app.Services.GetRequiredService<Sessions.SessionRegistry>().LocalCount);
         try
         {
             var audit = app.Services.GetRequiredService<AuditLog>();
@@ -67,6 +76,7 @@ public static class GatewayApp
             throw;
         }
 
+        app.MapPortcullisTelemetry(config.Telemetry);
         app.MapPortcullis();
         return app;
     }

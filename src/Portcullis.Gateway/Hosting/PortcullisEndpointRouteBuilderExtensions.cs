@@ -20,6 +20,8 @@ public static class PortcullisEndpointRouteBuilderExtensions
         endpoints.MapMethods("/mcp/{serverId}", [HttpMethods.Options],
             (HttpContext context, string serverId) => handler.GuardAsync(context, serverId, handler.HandlePreflightAsync));
         endpoints.MapGet("/healthz", () => Results.Text("ok"));
+        var readiness = endpoints.ServiceProvider.GetRequiredService<ReadinessProbe>();
+        endpoints.MapGet("/readyz", (Func<HttpContext, Task<IResult>>)(context => readiness.HandleAsync(context.RequestAborted)));
         var admin = endpoints.ServiceProvider.GetRequiredService<AdminApi>();
         endpoints.MapGet("/admin/api/audit", admin.GetAuditAsync);
         endpoints.MapGet("/admin/api/approvals", admin.ListApprovalsAsync);

@@ -9,6 +9,7 @@ using Portcullis.Gateway.Policies;
 using Portcullis.Gateway.Proxy;
 using Portcullis.Gateway.Sessions;
 using Portcullis.Gateway.State;
+using Portcullis.Gateway.Telemetry;
 using Portcullis.Gateway.Upstreams;
 
 namespace Portcullis.Gateway.Hosting;
@@ -22,13 +23,19 @@ public static class PortcullisServiceCollectionExtensions
         services.AddSingleton(config);
         services.AddSingleton(_ => state);
         services.TryAddTimeProvider();
+        services.AddMetrics();
+        services.AddSingleton<GatewayTelemetry>();
         services.AddSingleton(sp => new GrantRegistry(config.Grants, sp.GetRequiredService<TimeProvider>(), state.Grants));
         services.AddSingleton(sp => new SessionRegistry(state.Sessions, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SessionRegistry>>()));
         services.AddSingleton(sp => new PolicyRegistry(config.Servers, state.Policies, state.Changes, sp.GetRequiredService<AuditLog>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PolicyRegistry>>(), config.OnInvalidPolicyFile));
-        services.AddSingleton(sp => AuditSinks.OpenLog(config, state, "gateway", sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => AuditSinks.OpenLog(config, state, "gateway", sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<GatewayTelemetry>().Recorded));
         services.AddSingleton(sp => new ApprovalService(state.Approvals, state.Changes, sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<ApprovalService>>()));
+            sp.GetRequiredService<ILogger<ApprovalService>>())
+        {
+            Waited = sp.GetRequiredService<GatewayTelemetry>().ApprovalWaited,
+        });
         services.AddSingleton(sp => new ApprovalWebhookSender(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ApprovalWebhookSender>>()));
         services.AddSingleton(sp => new ToolCatalog(state.Changes, sp.GetRequiredService<ILogger<ToolCatalog>>()));
         services.AddSingleton(sp => new ToolCallGate(state.Counters, config.FailMode, sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<ApprovalService>(),
@@ -46,6 +53,8 @@ public static class PortcullisServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<AuditRetention>());
         services.AddHostedService(sp => new PolicySync(sp.GetRequiredService<PolicyRegistry>(), state.Changes, sp.GetRequiredService<ILogger<PolicySync>>()));
         services.AddSingleton(sp => new UpstreamClients(config.Servers, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => new ReadinessProbe(config, state, sp.GetRequiredService<UpstreamClients>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ReadinessProbe>>()));
         return services;
     }
 

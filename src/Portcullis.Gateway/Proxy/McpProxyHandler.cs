@@ -12,6 +12,7 @@ using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Policies;
 using Portcullis.Gateway.Sessions;
+using Portcullis.Gateway.Telemetry;
 using Portcullis.Gateway.Upstreams;
 using Portcullis.Storage;
 using Portcullis.Storage.Sessions;
@@ -115,6 +116,7 @@ internal sealed partial class McpProxyHandler(
         }
 
         var upstream = new UpstreamHttpSession(upstreamClients.For(server), server, session?.UpstreamSessionId, version.Count > 0 ? version.ToString() : null);
+        using var span = message.Method == "tools/call" ? GatewayTelemetry.StartToolCall(message, server.Id, session?.Id) : null;
         var admission = await gate.AdmitMessageAsync(policy, message, grant, upstream, session?.Id, startedAt, context.RequestAborted).ConfigureAwait(false);
         if (admission.Hold is not null)
         {

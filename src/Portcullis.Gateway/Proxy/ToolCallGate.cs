@@ -30,7 +30,7 @@ internal sealed class ToolCallGate
     /// <summary>The reason a limited call is denied while the counter store is down and fail_mode is closed.</summary>
     public const string StoreUnavailableReason = "rate-limit store unavailable";
 
-    private static readonly Meter s_meter = new("Portcullis.Gateway");
+    private static readonly Meter s_meter = new(Telemetry.GatewayTelemetry.Name);
     private static readonly Counter<long> s_failOpenAllowed = s_meter.CreateCounter<long>("portcullis.limits.fail_open_allowed", "{call}",
         "Calls let through without reserving their limit because the counter store was unavailable and fail_mode is open.");
 
@@ -243,10 +243,21 @@ internal sealed class ToolCallGate
         {
             var reservation = decision.Limits[i];
             CounterLease? lease;
+            TimeSpan? slidingRetryAfter = null;
             try
             {
-                lease = await _counters.TryReserveAsync(reservation.CounterKey, reservation.WindowStart, reservation.WindowEnd, reservation.Max, reservation.Amount,
-                    cancellationToken).ConfigureAwait(false);
+                if (reservation.IsSliding)
+                {
+                    var sliding = await _counters.TryReserveSlidingAsync(reservation.CounterKey, call.Time, reservation.Window, reservation.Max, reservation.Amount,
+                        cancellationToken).ConfigureAwait(false);
+                    (lease, slidingRetryAfter) = (sliding.Lease, sliding.RetryAfter);
+                }
+                else
+                {
+                    lease = await _counters.TryReserveAsync(reservation.CounterKey, reservation.WindowStart, reservation.WindowEnd, reservation.Max, reservation.Amount,
+                        cancellationToken).ConfigureAwait(false);
+                }
+
                 _outage.Succeeded();
             }
             catch (StoreUnavailableException e)
@@ -277,7 +288,9 @@ internal sealed class ToolCallGate
                 continue;
             }
 
-            var exceeded = PolicyDecision.LimitExceeded(reservation, call.Time, decision.IsShadow);
+            var exceeded = reservation.IsSliding
+                ? PolicyDecision.SlidingLimitExceeded(reservation, call.Time, slidingRetryAfter, decision.IsShadow)
+                : PolicyDecision.LimitExceeded(reservation, call.Time, decision.IsShadow);
             if (!decision.IsShadow)
             {
                 await RollbackAsync(leases, CancellationToken.None).ConfigureAwait(false);

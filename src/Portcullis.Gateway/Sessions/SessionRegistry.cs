@@ -22,6 +22,9 @@ public sealed class SessionRegistry
     private readonly StoreOutage _outage;
     private readonly ConcurrentDictionary<string, LocalSession> _local = new(StringComparer.Ordinal);
 
+    /// <summary>Sessions this instance has served and not seen end.</summary>
+    public int LocalCount => _local.Count;
+
     /// <summary>Creates the registry over a store.</summary>
     public SessionRegistry(ISessionStore store, TimeProvider timeProvider, ILogger<SessionRegistry> logger)
     {

@@ -241,6 +241,7 @@ public sealed class StdioGateway : IAsyncDisposable
             return;
         }
 
+        using var span = message.Method == "tools/call" ? Telemetry.GatewayTelemetry.StartToolCall(message, _server.Id, _sessionId) : null;
         var admission = await _gate.AdmitMessageAsync(policy, message, _grant, _upstream, _sessionId, startedAt, cancellationToken).ConfigureAwait(false);
         if (admission.Hold is { } hold)
         {

@@ -17,7 +17,12 @@ internal static class ToolListReader
     /// <summary>A server that keeps handing out cursors is cut off here rather than followed forever.</summary>
     public const int MaxPages = 100;
 
-    public static async Task<ToolDefinitions> ReadAsync(UpstreamHttpSession upstream, TimeSpan timeout, Action<byte[]> observeOther, CancellationToken cancellationToken)
+    public static async Task<ToolDefinitions> ReadAsync(UpstreamHttpSession upstream, TimeSpan timeout, Action<byte[]> observeOther, CancellationToken cancellationToken) =>
+        ToolDefinitions.From(await ReadAllAsync(upstream, timeout, observeOther, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Every page's <c>tools</c> entries, in the order the server listed them.</summary>
+    public static async Task<IReadOnlyList<JsonElement>> ReadAllAsync(UpstreamHttpSession upstream, TimeSpan timeout, Action<byte[]> observeOther,
+        CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
@@ -31,7 +36,7 @@ internal static class ToolListReader
                 cursor = await ReadPageAsync(upstream, cursor, tools, observeOther, deadline.Token).ConfigureAwait(false);
                 if (cursor is null)
                 {
-                    return ToolDefinitions.From(tools);
+                    return tools;
                 }
 
                 if (!cursors.Add(cursor))
@@ -113,7 +118,8 @@ internal static class ToolListReader
         return buffer.ToArray();
     }
 
-    private static string Describe(JsonElement error)
+    /// <summary>A JSON-RPC error as <c>code message</c>, for the operator.</summary>
+    internal static string Describe(JsonElement error)
     {
         var text = new StringBuilder();
         if (error.ValueKind == JsonValueKind.Object && error.TryGetProperty("code", out var code))

@@ -62,6 +62,16 @@ public enum LimitScope
     Global,
 }
 
+/// <summary>How a limit's window is measured.</summary>
+public enum LimitAlgorithm
+{
+    /// <summary>Windows aligned to the UTC epoch (12:00:00–12:00:59): cheap, but a caller can use the limit twice across a boundary.</summary>
+    Fixed,
+
+    /// <summary>Any window-long interval ending now holds at most the maximum: no burst at a boundary.</summary>
+    Sliding,
+}
+
 /// <summary>What happens when nobody decides a held call in time.</summary>
 public enum TimeoutAction
 {

@@ -1,6 +1,6 @@
 namespace Portcullis.Policy.Documents;
 
-/// <summary>A fixed-window counter: at most <see cref="Max"/> per window, per scope.</summary>
+/// <summary>A counter: at most <see cref="Max"/> per window (fixed or sliding), per scope.</summary>
 public sealed record LimitRule
 {
     /// <summary>The counter's name; limits with the same name share one counter.</summary>
@@ -17,4 +17,7 @@ public sealed record LimitRule
 
     /// <summary>An <c>args.…</c> path whose number is added instead of 1: a value quota.</summary>
     public string? IncrementFrom { get; init; }
+
+    /// <summary>Fixed windows aligned to the clock (the default), or a sliding window.</summary>
+    public LimitAlgorithm Algorithm { get; init; } = LimitAlgorithm.Fixed;
 }

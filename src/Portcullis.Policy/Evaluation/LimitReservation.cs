@@ -5,7 +5,9 @@ namespace Portcullis.Policy.Evaluation;
 
 /// <summary>
 /// What one call must reserve on one counter: the key for its scope and window, the window's
-/// bounds (fixed, aligned to the UTC epoch), the most it may reach and how much the call adds.
+/// bounds, the most it may reach and how much the call adds. A fixed window is aligned to the
+/// UTC epoch; a sliding one is the window-long interval ending at the call, and the call's own
+/// reservation counts until <see cref="WindowEnd"/>.
 /// </summary>
 public readonly struct LimitReservation
 {
@@ -13,10 +15,19 @@ public readonly struct LimitReservation
     {
         Limit = limit;
         Amount = amount;
-        var seconds = call.Time.ToUnixTimeSeconds();
-        var start = seconds - (((seconds % limit.WindowSeconds) + limit.WindowSeconds) % limit.WindowSeconds);
-        WindowStart = DateTimeOffset.FromUnixTimeSeconds(start);
-        WindowEnd = WindowStart.AddSeconds(limit.WindowSeconds);
+        if (limit.Algorithm == LimitAlgorithm.Sliding)
+        {
+            WindowStart = call.Time;
+            WindowEnd = call.Time.AddSeconds(limit.WindowSeconds);
+        }
+        else
+        {
+            var seconds = call.Time.ToUnixTimeSeconds();
+            var start = seconds - (((seconds % limit.WindowSeconds) + limit.WindowSeconds) % limit.WindowSeconds);
+            WindowStart = DateTimeOffset.FromUnixTimeSeconds(start);
+            WindowEnd = WindowStart.AddSeconds(limit.WindowSeconds);
+        }
+
         CounterKey = BuildCounterKey(limit, call);
     }
 
@@ -29,11 +40,17 @@ public readonly struct LimitReservation
     /// <summary>The counter key and the window start (Unix seconds); unique per window.</summary>
     public string Key => CounterKey + "|" + WindowStart.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Start of the current window (inclusive).</summary>
+    /// <summary>Start of the current fixed window (inclusive); for a sliding window, the call's time.</summary>
     public DateTimeOffset WindowStart { get; }
 
-    /// <summary>End of the current window (exclusive); the counter resets then.</summary>
+    /// <summary>End of the current fixed window (exclusive), when the counter resets; for a sliding window, when this call stops counting.</summary>
     public DateTimeOffset WindowEnd { get; }
+
+    /// <summary>Whether the counter slides (see <see cref="LimitAlgorithm.Sliding"/>).</summary>
+    public bool IsSliding => Limit.Algorithm == LimitAlgorithm.Sliding;
+
+    /// <summary>The window's length.</summary>
+    public TimeSpan Window => TimeSpan.FromSeconds(Limit.WindowSeconds);
 
     /// <summary>How much the call adds to the counter.</summary>
     public long Amount { get; }

@@ -67,6 +67,26 @@ public readonly struct PolicyDecision
         return new PolicyDecision(PolicyOutcome.Deny, limit.RuleId, reason, isShadow, retryAfter: retryAfter);
     }
 
+    /// <summary>
+    /// A sliding limit the call would exceed: <paramref name="retryAfter"/> is how long until enough
+    /// earlier calls have left the window for this one to fit, null when it never can (its amount alone is over the maximum).
+    /// </summary>
+    public static PolicyDecision SlidingLimitExceeded(in LimitReservation reservation, DateTimeOffset now, TimeSpan? retryAfter, bool isShadow = false)
+    {
+        var limit = reservation.Limit;
+        var scope = limit.Scope.ToString().ToLowerInvariant();
+        var head = $"Rate limit '{limit.Counter}' reached: at most {limit.Max} {limit.UnitText} {limit.WindowText} per {scope}.";
+        if (retryAfter is not { } wait)
+        {
+            return new PolicyDecision(PolicyOutcome.Deny, limit.RuleId, $"{head} This call's {reservation.Amount} {limit.UnitText} alone exceed it.", isShadow);
+        }
+
+        wait = wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+        var at = now + wait;
+        var reason = $"{head} The next call fits at {at.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} (in {(long)Math.Ceiling(wait.TotalSeconds)} s).";
+        return new PolicyDecision(PolicyOutcome.Deny, limit.RuleId, reason, isShadow, retryAfter: wait);
+    }
+
     /// <inheritdoc />
     public override string ToString() => $"{Outcome}{(IsShadow ? " (shadow)" : "")} by {RuleId}: {Reason}";
 }

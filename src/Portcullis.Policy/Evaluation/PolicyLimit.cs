@@ -12,6 +12,7 @@ public sealed class PolicyLimit
         WindowSeconds = rule.WindowSeconds;
         Max = rule.Max;
         Scope = rule.Scope;
+        Algorithm = rule.Algorithm;
         RuleId = ruleId;
         IncrementFrom = rule.IncrementFrom is { } path && ConditionPath.TryParse(path, out var parsed, out _) ? parsed : null;
         InvalidAmountReason = rule.IncrementFrom is null
@@ -30,6 +31,9 @@ public sealed class PolicyLimit
 
     /// <summary>Whose calls count together.</summary>
     public LimitScope Scope { get; }
+
+    /// <summary>Fixed windows aligned to the clock, or a sliding window.</summary>
+    public LimitAlgorithm Algorithm { get; }
 
     /// <summary>JSON Pointer of the limit in the policy, e.g. <c>/tools/code_generate/limits/0</c>.</summary>
     public string RuleId { get; }
@@ -66,13 +70,13 @@ public sealed class PolicyLimit
     /// <summary>What the counter counts: "calls", or "units" for a value quota.</summary>
     internal string UnitText => IncrementFrom is null ? "calls" : "units";
 
-    /// <summary>"per minute", "per hour", or "per 90 s".</summary>
-    internal string WindowText => WindowSeconds switch
+    /// <summary>"per minute", "per hour", or "per 90 s"; "in any minute" and so on for a sliding window.</summary>
+    internal string WindowText => (Algorithm == LimitAlgorithm.Sliding ? "in any " : "per ") + (WindowSeconds switch
     {
-        1 => "per second",
-        60 => "per minute",
-        3600 => "per hour",
-        86400 => "per day",
-        _ => $"per {WindowSeconds} s",
-    };
+        1 => "second",
+        60 => "minute",
+        3600 => "hour",
+        86400 => "day",
+        _ => $"{WindowSeconds} s",
+    });
 }

@@ -6,12 +6,13 @@ namespace Portcullis.Policy.Parsing;
 /// <summary>Limits: counters, windows, maxima, scopes and value quotas.</summary>
 internal sealed partial class PolicyBinder
 {
-    private static readonly string[] s_limitKeys = ["counter", "window", "max", "scope", "increment_from"];
-    private static readonly string[] s_rateLimitKeys = ["max", "window", "scope", "counter"];
+    private static readonly string[] s_limitKeys = ["counter", "window", "max", "scope", "increment_from", "algorithm"];
+    private static readonly string[] s_rateLimitKeys = ["max", "window", "scope", "counter", "algorithm"];
+    private static readonly string[] s_algorithms = ["fixed", "sliding"];
     private static readonly string[] s_scopes = ["grant", "session", "server", "global"];
 
-    /// <summary>Each counter name's window and where it was first declared: one counter has one window.</summary>
-    private readonly Dictionary<string, (long Window, string Path)> _counters = new(StringComparer.Ordinal);
+    /// <summary>Each counter name's window, algorithm and where it was first declared: one counter has one window, measured one way.</summary>
+    private readonly Dictionary<string, (long Window, LimitAlgorithm Algorithm, string Path)> _counters = new(StringComparer.Ordinal);
 
     private LimitRule? BindLimit(SourceNode node, string path)
     {
@@ -107,6 +108,12 @@ internal sealed partial class PolicyBinder
             scope = parsedScope;
         }
 
+        var algorithm = LimitAlgorithm.Fixed;
+        if (keys.TryGetValue("algorithm", out var algorithmNode) && Enum<LimitAlgorithm>(path + "/algorithm", algorithmNode.Value, s_algorithms) is { } parsedAlgorithm)
+        {
+            algorithm = parsedAlgorithm;
+        }
+
         if (counter is not null && window is { } seconds)
         {
             if (_counters.TryGetValue(counter, out var first) && first.Window != seconds)
@@ -115,9 +122,15 @@ internal sealed partial class PolicyBinder
                     $"Counter '{counter}' is declared with a window of {seconds} s here and {first.Window} s at {first.Path}.",
                     "A counter has one window: use the same window or another counter name.");
             }
+            else if (first.Path is not null && first.Algorithm != algorithm)
+            {
+                Error(path + (algorithmNode is null ? "" : "/algorithm"), algorithmNode?.Value ?? node,
+                    $"Counter '{counter}' is {Name(algorithm)} here and {Name(first.Algorithm)} at {first.Path}.",
+                    "A counter is measured one way: give both limits the same \"algorithm\", or use another counter name.");
+            }
             else
             {
-                _counters.TryAdd(counter, (seconds, path));
+                _counters.TryAdd(counter, (seconds, algorithm, path));
             }
         }
 
@@ -126,6 +139,8 @@ internal sealed partial class PolicyBinder
             return null;
         }
 
-        return new LimitRule { Counter = counter, WindowSeconds = window.Value, Max = max, Scope = scope, IncrementFrom = incrementFrom };
+        return new LimitRule { Counter = counter, WindowSeconds = window.Value, Max = max, Scope = scope, IncrementFrom = incrementFrom, Algorithm = algorithm };
     }
+
+    private static string Name(LimitAlgorithm algorithm) => algorithm == LimitAlgorithm.Sliding ? "sliding" : "fixed";
 }

@@ -21,6 +21,22 @@ internal static class Suggestions
         return bestDistance <= allowed ? best : null;
     }
 
+    /// <summary>Every candidate close to <paramref name="typed"/> by edit distance, or containing it, or contained in it (ignoring case), closest first.</summary>
+    public static IReadOnlyList<string> Near(string typed, IEnumerable<string> candidates)
+    {
+        var lowered = typed.ToLowerInvariant();
+        var allowed = Math.Max(2, typed.Length / 3);
+        return candidates
+            .Select(candidate => (Candidate: candidate, Lowered: candidate.ToLowerInvariant()))
+            .Select(c => (c.Candidate, Distance: Distance(lowered, c.Lowered), Contains: c.Lowered.Contains(lowered, StringComparison.Ordinal)
+                || (lowered.Length > 0 && lowered.Contains(c.Lowered, StringComparison.Ordinal))))
+            .Where(c => c.Distance <= allowed || c.Contains)
+            .OrderBy(c => c.Distance)
+            .ThenBy(c => c.Candidate, StringComparer.Ordinal)
+            .Select(c => c.Candidate)
+            .ToList();
+    }
+
     public static string Hint(string typed, IReadOnlyCollection<string> candidates)
     {
         var closest = Closest(typed, candidates);

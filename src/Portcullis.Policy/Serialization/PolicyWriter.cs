@@ -108,6 +108,10 @@ public static class PolicyWriter
             WriteWindow(writer, rateLimit.WindowSeconds);
             writer.WriteString("scope", Name(rateLimit.Scope));
             writer.WriteString("counter", rateLimit.Counter);
+            if (rateLimit.Algorithm == LimitAlgorithm.Sliding)
+            {
+                writer.WriteString("algorithm", "sliding");
+            }
             writer.WriteEndObject();
         }
 
@@ -124,6 +128,11 @@ public static class PolicyWriter
                 if (limit.IncrementFrom is { } incrementFrom)
                 {
                     writer.WriteString("increment_from", incrementFrom);
+                }
+
+                if (limit.Algorithm == LimitAlgorithm.Sliding)
+                {
+                    writer.WriteString("algorithm", "sliding");
                 }
 
                 writer.WriteEndObject();

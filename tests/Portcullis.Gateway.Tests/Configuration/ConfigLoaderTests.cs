@@ -1,4 +1,5 @@
 using Portcullis.Gateway.Configuration;
+using Portcullis.Policy.Risk;
 
 namespace Portcullis.Gateway.Tests.Configuration;
 
@@ -102,6 +103,79 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Contains(errors, e => e.Path == "/servers/0/allow_methods/0" && e.Message.Contains("'tools/call'", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Path == "/servers/0/circuit_breaker/failure_ratio");
         Assert.Contains(errors, e => e.Path == "/servers/0/circuit_breaker/break");
+    }
+
+    [Fact]
+    public void Load_DescriptionAndRiskOverrides_AreRead()
+    {
+        var (config, errors) = Load("""
+            {
+              "store": "memory",
+              "servers": [
+                { "id": "codex", "url": "http://127.0.0.1:9100/mcp", "policy": "codex.json",
+                  "description": "Wraps the Codex CLI.",
+                  "risk_overrides": {
+                    "code_generate": { "category": "Execute", "severity": "Critical", "reason": "Runs code on the build host." },
+                    "review_code": { "category": "read", "severity": "low" }
+                  } },
+                { "id": "plain", "url": "http://127.0.0.1:9101/mcp", "policy": "codex.json" }
+              ]
+            }
+            """, []);
+
+        Assert.Empty(errors);
+        var codex = config!.Servers[0];
+        Assert.Equal("Wraps the Codex CLI.", codex.Description);
+        Assert.Equal(new RiskOverride(RiskCategory.Execute, RiskSeverity.Critical, "Runs code on the build host."), codex.RiskOverrides["code_generate"]);
+        Assert.Equal(new RiskOverride(RiskCategory.Read, RiskSeverity.Low, null), codex.RiskOverrides["review_code"]);
+        Assert.Null(config.Servers[1].Description);
+        Assert.Empty(config.Servers[1].RiskOverrides);
+    }
+
+    [Fact]
+    public void Load_APolicyFileNotWrittenYet_IsAProblemForServingOnly()
+    {
+        const string Text = """{"store": "memory", "servers": [{ "id": "codex", "url": "http://127.0.0.1:9100/mcp", "policy": "not-yet.yaml" }]}""";
+
+        var (config, errors) = ConfigLoader.Load(Text, _directory, _ => null);
+
+        Assert.Empty(errors);
+        Assert.Equal(Path.Combine(_directory, "not-yet.yaml"), config!.Servers[0].PolicyPath);
+        var problem = Assert.Single(config.ProblemsForServing());
+        Assert.Equal("/servers/0/policy", problem.Path);
+        Assert.StartsWith("Cannot read policy file", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_BadRiskOverrides_NameEachProblemWithItsPath()
+    {
+        var (config, errors) = Load("""
+            {
+              "store": "memory",
+              "servers": [
+                { "id": "codex", "url": "http://127.0.0.1:9100/mcp", "policy": "codex.json", "description": 7,
+                  "risk_overrides": {
+                    "code_generate": { "category": "Exec", "severity": "High" },
+                    "a/b": { "severity": "Severe", "why": "x" },
+                    "review_code": "Read",
+                    "": { "category": "Read", "severity": "Low" }
+                  } },
+                { "id": "other", "url": "http://127.0.0.1:9101/mcp", "policy": "codex.json", "risk_overrides": ["code_generate"] }
+              ]
+            }
+            """, []);
+
+        Assert.Null(config);
+        Assert.Contains(errors, e => e.Path == "/servers/0/description" && e.Message.Contains("string", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Path == "/servers/0/risk_overrides/code_generate/category"
+            && e.Message == "Unknown category 'Exec'. Expected one of: Read, Write, Execute, Destructive, Financial.");
+        Assert.Contains(errors, e => e.Path == "/servers/0/risk_overrides/a~1b" && e.Message.Contains("no 'category'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Path == "/servers/0/risk_overrides/a~1b/severity"
+            && e.Message == "Unknown severity 'Severe'. Expected one of: Low, Medium, High, Critical.");
+        Assert.Contains(errors, e => e.Path == "/servers/0/risk_overrides/a~1b/why" && e.Message.Contains("Unknown key", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Path == "/servers/0/risk_overrides/review_code" && e.Message.Contains("An override is", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Path == "/servers/0/risk_overrides/" && e.Message == "The tool name is empty.");
+        Assert.Contains(errors, e => e.Path == "/servers/1/risk_overrides" && e.Message.Contains("maps tool names", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -226,7 +300,14 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("\"store\": {\"redis\": \"redis://127.0.0.1:6379\", \"postgres\": \"Nonsense Key=1\"}", "/store/postgres", "Not a PostgreSQL connection string")]
     [InlineData("\"store\": {\"redis\": \"env:NOPE\", \"postgres\": \"Host=x\"}", "/store/redis", "'NOPE' is not set")]
     [InlineData("\"fail_mode\": \"sometimes\"", "/fail_mode", "is not a fail mode")]
-    public void Load_BadStoreOrFailMode_IsRefusedWithItsPath(string setting, string path, string message)
+    [InlineData("\"telemetry\": {\"otlp\": {}}", "/telemetry/otlp", "needs the collector's 'endpoint'")]
+    [InlineData("\"telemetry\": {\"otlp\": {\"endpoint\": \"udp://x\"}}", "/telemetry/otlp/endpoint", "is not an http(s) URL")]
+    [InlineData("\"telemetry\": {\"otlp\": {\"endpoint\": \"http://x:4318\", \"protocol\": \"json\"}}", "/telemetry/otlp/protocol", "is not an OTLP protocol")]
+    [InlineData("\"telemetry\": {\"otlp\": {\"endpoint\": \"http://x:4318\", \"signals\": [\"logs\"]}}", "/telemetry/otlp/signals/0", "is not a signal")]
+    [InlineData("\"telemetry\": {\"prometheus\": {\"listen\": \"http://127.0.0.1:0\"}}", "/telemetry/prometheus/listen", "a port of its own")]
+    [InlineData("\"telemetry\": {\"prometheus\": true}", "/telemetry/prometheus", "'prometheus' is an object")]
+    [InlineData("\"telemetry\": {\"jaeger\": {}}", "/telemetry/jaeger", "Unknown key")]
+    public void Load_BadStoreFailModeOrTelemetry_IsRefusedWithItsPath(string setting, string path, string message)
     {
         var (config, errors) = Load("{" + setting + ", \"servers\": [{\"id\": \"codex\", \"url\": \"http://127.0.0.1:9100/mcp\", \"policy\": \"codex.json\"}]}", []);
 

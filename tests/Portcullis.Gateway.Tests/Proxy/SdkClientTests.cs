@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ModelContextProtocol.Protocol;
+using Portcullis.Gateway.Demo;
 
 namespace Portcullis.Gateway.Tests.Proxy;
 
@@ -16,7 +17,20 @@ public sealed class SdkClientTests(GatewayFixture gateway)
         var tools = await client.ListToolsAsync(cancellationToken: Cancel);
 
         Assert.Equal(["code_generate", "describe_codebase", "review_code"], tools.Select(t => t.Name).Order());
-        Assert.Equal("codex-demo", client.ServerInfo?.Name);
+        Assert.Equal("codex-mcp", client.ServerInfo?.Name);
+    }
+
+    [Fact]
+    public async Task Initialize_TheDemoDescribesItselfAsCodexMcp_AndCodeGenerateHasAnEmptyDescription()
+    {
+        await using var client = await gateway.ConnectAsync(gateway.NewGrant());
+
+        var tools = await client.ListToolsAsync(cancellationToken: Cancel);
+
+        Assert.Equal(DemoUpstream.ServerDescription, client.ServerInfo?.Description);
+        Assert.StartsWith("Wraps the OpenAI Codex CLI", client.ServerInstructions, StringComparison.Ordinal);
+        Assert.Equal("", tools.Single(t => t.Name == "code_generate").Description);
+        Assert.All(tools.Where(t => t.Name != "code_generate"), t => Assert.False(string.IsNullOrEmpty(t.Description)));
     }
 
     [Fact]

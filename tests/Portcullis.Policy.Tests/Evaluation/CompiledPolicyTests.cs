@@ -296,6 +296,25 @@ public sealed class CompiledPolicyTests
     }
 
     [Fact]
+    public void SlidingLimit_ReservesFromTheCallsTime_AndItsDenialSaysWhenTheNextCallFits()
+    {
+        var policy = Policies.CompileYaml(Policies.Example("spend-quota.yaml"));
+        var call = Policies.Call("list_invoices", "{}");
+
+        var reservation = policy.Evaluate(call).Limits[0];
+        var denial = PolicyDecision.SlidingLimitExceeded(reservation, call.Time, TimeSpan.FromSeconds(12.5));
+        var never = PolicyDecision.SlidingLimitExceeded(reservation, call.Time, retryAfter: null);
+
+        Assert.True(reservation.IsSliding);
+        Assert.Equal((call.Time, call.Time.AddMinutes(1)), (reservation.WindowStart, reservation.WindowEnd));
+        Assert.StartsWith("Rate limit 'list_invoices.rate_limit' reached: at most 10 calls in any minute per session. The next call fits at ", denial.Reason,
+            StringComparison.Ordinal);
+        Assert.EndsWith("(in 13 s).", denial.Reason, StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromSeconds(12.5), denial.RetryAfter);
+        Assert.EndsWith("This call's 1 calls alone exceed it.", never.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void LimitExceeded_ForAValueQuota_SpeaksOfUnits()
     {
         var policy = Policies.CompileYaml(Policies.Example("spend-quota.yaml"));

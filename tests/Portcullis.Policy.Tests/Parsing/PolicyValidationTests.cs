@@ -149,6 +149,33 @@ public sealed class PolicyValidationTests
     }
 
     [Fact]
+    public void Parse_SameCounterMeasuredTwoWays_IsReported()
+    {
+        var errors = Policies.Errors("""
+            {
+              "version": "1",
+              "tools": {
+                "a": { "limits": [ { "counter": "shared", "window": "minute", "max": 10 } ] },
+                "b": { "limits": [ { "counter": "shared", "window": "minute", "max": 10, "algorithm": "sliding" } ] }
+              }
+            }
+            """);
+
+        var error = Assert.Single(errors);
+        Assert.Equal("/tools/b/limits/0/algorithm", error.Path);
+        Assert.Contains("Counter 'shared' is sliding here and fixed at /tools/a/limits/0.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_UnknownAlgorithm_NamesTheOnesThereAre()
+    {
+        var error = Assert.Single(Policies.Errors("""{"version": "1", "tools": {"a": {"rate_limit": {"max": 1, "window": 60, "algorithm": "slidng"}}}}"""));
+
+        Assert.Equal("/tools/a/rate_limit/algorithm", error.Path);
+        Assert.Contains("sliding", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_SameCounterWithSameWindow_IsAccepted()
     {
         Policies.Compile("""

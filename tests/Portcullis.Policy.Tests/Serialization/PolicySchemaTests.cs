@@ -33,7 +33,7 @@ public sealed class PolicySchemaTests
     {
         var all = string.Concat(ExampleNames().Select(Policies.Example));
         foreach (var key in new[] { "version", "default", "mode", "hide", "all_tools", "tools", "action", "reason", "require", "deny_if",
-                     "on_deny", "rate_limit", "limits", "increment_from", "approval", "when", "timeout", "on_timeout" })
+                     "on_deny", "rate_limit", "limits", "increment_from", "algorithm", "approval", "when", "timeout", "on_timeout" })
         {
             Assert.Contains(key, all, StringComparison.Ordinal);
         }
@@ -50,6 +50,7 @@ public sealed class PolicySchemaTests
     [InlineData("""{"version": "1", "tools": {"t": {"require": [{"path": "args.x", "op": "exists", "value": 1}]}}}""")]
     [InlineData("""{"version": "1", "tools": {"t": {"limits": [{"counter": "c", "window": "fortnight", "max": 1}]}}}""")]
     [InlineData("""{"version": "1", "tools": {"t": {"limits": [{"counter": "c", "window": "day", "max": 1, "increment_from": "tool.name"}]}}}""")]
+    [InlineData("""{"version": "1", "tools": {"t": {"limits": [{"counter": "c", "window": "day", "max": 1, "algorithm": "leaky"}]}}}""")]
     public void BadPolicy_IsRejectedByBothSchemaAndParser(string text)
     {
         Assert.False(Evaluate(text).IsValid);

@@ -27,6 +27,8 @@ public sealed class RedisCounterStoreTests(RedisServer redis) : CounterStoreCont
     protected override (ICounterStore First, ICounterStore Second) CreatePair() =>
         (new RedisCounterStore(_connections[0]), new RedisCounterStore(_connections[1]));
 
+    protected override bool HasItsOwnClock => true;
+
     [Fact]
     public async Task TheWindowIsPlacedByRedisTime_NotByTheGatewayClock()
     {

@@ -250,7 +250,8 @@ public static class PolicyDiffer
             }
 
             var units = limit.IncrementFrom is null ? "calls" : $"units of {limit.IncrementFrom}";
-            result[key] = $"'{limit.Counter}' at most {limit.Max.ToString(CultureInfo.InvariantCulture)} {units} per {Window(limit.WindowSeconds)} per {Name(limit.Scope)}";
+            var per = limit.Algorithm == LimitAlgorithm.Sliding ? "in any" : "per";
+            result[key] = $"'{limit.Counter}' at most {limit.Max.ToString(CultureInfo.InvariantCulture)} {units} {per} {Window(limit.WindowSeconds)} per {Name(limit.Scope)}";
         }
 
         return result;

@@ -30,8 +30,8 @@ public static class PolicyFormatter
     private static readonly string[] s_ruleKeys = ["action", "reason", "require", "deny_if", "rate_limit", "limits", "approval", "validate_args"];
     private static readonly string[] s_conditionKeys = ["path", "op", "value"];
     private static readonly string[] s_denyIfKeys = ["conditions", "on_deny"];
-    private static readonly string[] s_rateLimitKeys = ["max", "window", "scope", "counter"];
-    private static readonly string[] s_limitKeys = ["counter", "window", "max", "scope", "increment_from"];
+    private static readonly string[] s_rateLimitKeys = ["max", "window", "scope", "counter", "algorithm"];
+    private static readonly string[] s_limitKeys = ["counter", "window", "max", "scope", "increment_from", "algorithm"];
     private static readonly string[] s_approvalKeys = ["when", "timeout", "on_timeout", "remember", "webhook"];
     private static readonly string[] s_webhookKeys = ["url", "secret", "allow_private"];
 

@@ -79,6 +79,17 @@ public sealed class PolicyDifferTests
     }
 
     [Fact]
+    public void Compare_AWindowThatStartsToSlide_IsALimitChange()
+    {
+        var before = Policies.Compile("""{"version": "1", "tools": {"a": {"limits": [{"counter": "c", "window": 60, "max": 5}]}}}""").Document;
+        var after = Policies.Compile("""{"version": "1", "tools": {"a": {"limits": [{"counter": "c", "window": 60, "max": 5, "algorithm": "sliding"}]}}}""").Document;
+
+        var change = Assert.Single(PolicyDiffer.Compare(before, after).Changes);
+
+        Assert.Equal("limit changed: 'c' at most 5 calls per minute per grant → 'c' at most 5 calls in any minute per grant", change.Detail);
+    }
+
+    [Fact]
     public void Compare_ToolNewlyDenied_AndAReasonThatChanged()
     {
         var before = Policies.Compile("""{"version": "1", "tools": {"a": {"limits": [{"counter": "c", "window": 60, "max": 1}]}, "b": {"action": "deny", "reason": "Old."}}}""").Document;

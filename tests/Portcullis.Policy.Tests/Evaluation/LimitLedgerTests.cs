@@ -15,11 +15,11 @@ public sealed class LimitLedgerTests
 
         var first = ledger.Reserve(policy.Evaluate(Policies.Call("a")), Policies.Noon);
         var second = ledger.Reserve(policy.Evaluate(Policies.Call("a")), Policies.Noon);
-        var key = policy.Evaluate(Policies.Call("a")).Limits[0].Key;
+        var reservation = policy.Evaluate(Policies.Call("a")).Limits[1];
 
         Assert.Equal(PolicyOutcome.Allow, first.Outcome);
         Assert.Equal("/tools/a/limits/0", second.RuleId);
-        Assert.Equal(1, ledger.Used(key));
+        Assert.Equal(1, ledger.Used(reservation, Policies.Noon));
         Assert.Equal(PolicyOutcome.Allow, ledger.Reserve(policy.Evaluate(Policies.Call("b")), Policies.Noon).Outcome);
         Assert.Equal(PolicyOutcome.Allow, ledger.Reserve(policy.Evaluate(Policies.Call("b")), Policies.Noon).Outcome);
         Assert.Equal("/all_tools/limits/0", ledger.Reserve(policy.Evaluate(Policies.Call("b")), Policies.Noon).RuleId);
@@ -39,6 +39,23 @@ public sealed class LimitLedgerTests
         var later = Policies.Noon.AddMinutes(1);
         Assert.Equal(PolicyOutcome.Allow,
             ledger.Reserve(policy.Evaluate(Policies.Call("pay", """{"amount": 100}""", time: later)), later).Outcome);
+    }
+
+    [Fact]
+    public void Reserve_ASlidingWindow_CountsTheLastWindowLongInterval_AndSaysWhenTheNextCallFits()
+    {
+        var policy = Policies.Compile("""
+            {"version": "1", "tools": {"a": {"limits": [{"counter": "a", "window": "minute", "max": 2, "algorithm": "sliding"}]}}}
+            """);
+        var ledger = new LimitLedger();
+        PolicyDecision At(int seconds) => ledger.Reserve(policy.Evaluate(Policies.Call("a", time: Policies.Noon.AddSeconds(seconds))), Policies.Noon.AddSeconds(seconds));
+
+        Assert.Equal(PolicyOutcome.Allow, At(50).Outcome);
+        Assert.Equal(PolicyOutcome.Allow, At(70).Outcome);
+        var denied = At(100);
+        Assert.Equal(PolicyOutcome.Deny, denied.Outcome);
+        Assert.Contains("The next call fits at 2026-11-25T12:01:50Z (in 10 s).", denied.Reason, StringComparison.Ordinal);
+        Assert.Equal(PolicyOutcome.Allow, At(110).Outcome);
     }
 
     [Theory]

@@ -43,6 +43,10 @@ internal static class PortcullisCommand
         {
             PolicyCheckCommand.Create(),
             PolicyExplainCommand.Create(timeProvider),
+            PolicyTestCommand.Create(),
+            PolicyDiffCommand.Create(),
+            PolicyFmtCommand.Create(),
+            PolicyShadowReportCommand.Create(timeProvider),
         };
         foreach (var command in PolicyVersionsCommands.Create(timeProvider))
         {

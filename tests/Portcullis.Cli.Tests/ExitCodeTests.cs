@@ -24,6 +24,10 @@ public sealed class ExitCodeTests : IDisposable
         Write("invalid-config.json", """{"servers": [{"id": "codex", "url": "not a url", "policy": "codex.json"}]}""");
         Write("tampered.jsonl", "not a record\nnot a record either\n");
         Write("torn.jsonl", "{\"time\":");
+        Write("cases.yaml", "policy: codex.json\ncases: [{ tool: review_code, expect: deny }]\n");
+        Write("failing-cases.yaml", "policy: codex.json\ncases: [{ tool: review_code, expect: allow }]\n");
+        Write("typo-cases.yaml", "policy: codex.json\ncases: [{ tool: review_code, expct: deny }]\n");
+        Write("unformatted.json", """{"default": "deny", "version": "1"}""");
         Assert.Equal(0, Run("grants create --config {config} --name existing --server codex").ExitCode);
     }
 
@@ -69,6 +73,22 @@ public sealed class ExitCodeTests : IDisposable
     [InlineData("policy save --config {config} --server codex {dir}/missing.json", 2)]
     [InlineData("policy restore --config {config} --server codex --version 9", 1)]
     [InlineData("policy history --config {dir}/memory.json --server codex", 2)]
+    [InlineData("policy test {dir}/failing-cases.yaml", 1)]
+    [InlineData("policy test {dir}/typo-cases.yaml", 1)]
+    [InlineData("policy test {dir}/cases.yaml --policy {dir}/invalid-policy.json", 1)]
+    [InlineData("policy test {dir}/missing.yaml", 2)]
+    [InlineData("policy test {dir}/cases.yaml --policy {dir}/missing.json", 2)]
+    [InlineData("policy diff {dir}/codex.json {dir}/invalid-policy.json", 1)]
+    [InlineData("policy diff --config {config} --server codex --from 9", 1)]
+    [InlineData("policy diff {dir}/codex.json", 2)]
+    [InlineData("policy diff --config {dir}/memory.json --server codex --from 1", 2)]
+    [InlineData("policy fmt --check {dir}/unformatted.json", 1)]
+    [InlineData("policy fmt {dir}/invalid-policy.json", 1)]
+    [InlineData("policy fmt {dir}/missing.json", 2)]
+    [InlineData("policy shadow-report --config {config} --server nosuch", 1)]
+    [InlineData("policy shadow-report --config {config} --server codex --since whenever", 2)]
+    [InlineData("policy shadow-report --config {dir}/memory.json --server codex", 2)]
+    [InlineData("policy shadow-report --config {config} --server codex --examples -1", 2)]
     // audit (verify keeps docs/audit.md's table: 1 tampered, 2 nothing verified, 3 torn tail only)
     [InlineData("audit verify --file {dir}/tampered.jsonl", 1)]
     [InlineData("audit verify --file {dir}/torn.jsonl", 3)]
@@ -79,6 +99,11 @@ public sealed class ExitCodeTests : IDisposable
     [InlineData("audit query --config {config} --since yesterday-ish", 2)]
     [InlineData("audit export --config {dir}/memory.json", 2)]
     [InlineData("audit export --config {config} --format xml", 2)]
+    [InlineData("audit replay --config {config} --policy {dir}/codex.json --server nosuch", 1)]
+    [InlineData("audit replay --config {config} --policy {dir}/invalid-policy.json", 1)]
+    [InlineData("audit replay --config {config} --policy {dir}/missing.json", 2)]
+    [InlineData("audit replay --config {config} --policy {dir}/codex.json --since whenever", 2)]
+    [InlineData("audit replay --config {dir}/memory.json --policy {dir}/codex.json", 2)]
     // approvals
     [InlineData("approvals show --config {config} apr_nosuch", 1)]
     [InlineData("approvals approve --config {config} apr_nosuch", 1)]

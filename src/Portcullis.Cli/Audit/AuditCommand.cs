@@ -8,15 +8,16 @@ using Spectre.Console;
 
 namespace Portcullis.Cli.Audit;
 
-/// <summary><c>portcullis audit verify|query|export</c>: reading and checking the audit log.</summary>
+/// <summary><c>portcullis audit verify|query|export|replay</c>: reading and checking the audit log.</summary>
 internal static class AuditCommand
 {
     public static Command Create(TimeProvider timeProvider)
     {
-        var command = new Command("audit", "Verify, query and export the audit log.");
+        var command = new Command("audit", "Verify, query, export and replay the audit log.");
         command.Subcommands.Add(Verify());
         command.Subcommands.Add(Query(timeProvider));
         command.Subcommands.Add(Export(timeProvider));
+        command.Subcommands.Add(AuditReplayCommand.Create(timeProvider));
         return command;
     }
 

@@ -152,7 +152,7 @@ internal static class PolicyExplainCommand
         };
     }
 
-    private static string ResultText(ExplainResult result) => result switch
+    public static string ResultText(ExplainResult result) => result switch
     {
         ExplainResult.Passed => "passed",
         ExplainResult.Denied => "DENIED",

@@ -56,6 +56,14 @@ public sealed class CompiledPolicy
     public bool ValidatesArguments(string toolName) =>
         !IsHidden(toolName) && Program(toolName) is { Denial: null, Validation: not null };
 
+    /// <summary>
+    /// What deciding a call of <paramref name="toolName"/> reads beyond its name, time, grant name and
+    /// session. <see cref="CallInputs.None"/> when an earlier step (hidden, default deny, action deny)
+    /// decides every call of the tool.
+    /// </summary>
+    public CallInputs InputsOf(string toolName) =>
+        IsHidden(toolName) || Program(toolName) is not { Denial: null } program ? CallInputs.None : program.Inputs;
+
     /// <summary>Whether a tool appears in <c>tools/list</c>: not hidden, and either named in the policy or allowed by default.</summary>
     public bool IsVisible(string toolName) =>
         !IsHidden(toolName) && (_programs.ContainsKey(toolName) || _defaultProgram is not null);

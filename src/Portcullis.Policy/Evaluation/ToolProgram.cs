@@ -42,4 +42,37 @@ internal sealed class ToolProgram
     public PolicyLimit[] Limits { get; init; } = [];
 
     public ApprovalRequirement[] Approvals { get; init; } = [];
+
+    /// <summary>What of a call the checks after <see cref="Denial"/> read.</summary>
+    public CallInputs Inputs
+    {
+        get
+        {
+            var conditions = Require.Select(r => r.Condition)
+                .Concat(DenyIf.SelectMany(d => d.Conditions))
+                .Concat(Approvals.SelectMany(a => a.When));
+            var inputs = CallInputs.None;
+            foreach (var condition in conditions)
+            {
+                inputs |= condition.Path.Root switch
+                {
+                    PathRoot.Args => CallInputs.Arguments,
+                    PathRoot.GrantLabel => CallInputs.GrantLabels,
+                    _ => CallInputs.None,
+                };
+            }
+
+            if (Limits.Any(l => l.IncrementFrom is not null))
+            {
+                inputs |= CallInputs.Arguments;
+            }
+
+            if (Validation is not null)
+            {
+                inputs |= CallInputs.Arguments | CallInputs.InputSchema;
+            }
+
+            return inputs;
+        }
+    }
 }

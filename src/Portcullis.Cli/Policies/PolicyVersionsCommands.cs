@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using Portcullis.Gateway.Configuration;
+using Portcullis.Gateway.Pinning;
 using Portcullis.Gateway.Policies;
 using Portcullis.Gateway.State;
 using Portcullis.Policy;
+using Portcullis.Policy.Validation;
 using Portcullis.Storage.Policies;
 
 namespace Portcullis.Cli.Policies;
@@ -147,7 +149,26 @@ internal static class PolicyVersionsCommands
         }
 
         output.WriteLine($"Saved version {saved.Version} of the policy of server '{saved.ServerId}'; running gateways apply it within a few seconds.");
+        await WarnAboutToolNamesAsync(store, policy, error, cancellationToken);
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// Warns (after saving: the policy is valid) about rules and hides naming no tool the server is
+    /// known to list, when the gateway has seen its tools (they are pinned).
+    /// </summary>
+    private static async Task WarnAboutToolNamesAsync(GatewayState store, NewPolicyVersion policy, TextWriter error, CancellationToken cancellationToken)
+    {
+        var tools = await PinnedToolNames.From(store.Pins)(policy.ServerId, cancellationToken);
+        if (tools.Count == 0 || PolicyParser.Parse(policy.Text, PolicyRegistry.ParseFormat(policy.Format)).Policy is not { } parsed)
+        {
+            return;
+        }
+
+        foreach (var warning in ToolNameWarnings.Check(parsed.Document, tools))
+        {
+            error.WriteLine($"warning: {warning}");
+        }
     }
 
     private static Task<int> WithStoreAsync(ParseResult parseResult, Option<string> configFile, Option<string> server,

@@ -29,7 +29,7 @@ public static class PortcullisServiceCollectionExtensions
         services.AddSingleton(sp => new GrantRegistry(config.Grants, sp.GetRequiredService<TimeProvider>(), state.Grants));
         services.AddSingleton(sp => new SessionRegistry(state.Sessions, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SessionRegistry>>()));
         services.AddSingleton(sp => new PolicyRegistry(config.Servers, state.Policies, state.Changes, sp.GetRequiredService<AuditLog>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PolicyRegistry>>(), config.OnInvalidPolicyFile));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PolicyRegistry>>(), config.OnInvalidPolicyFile, PinnedToolNames.From(state.Pins)));
         // Resolving the state first makes the container dispose it after the audit log, whose last records go to it.
         services.AddSingleton(sp => AuditSinks.OpenLog(config, sp.GetRequiredService<GatewayState>(), "gateway", sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<GatewayTelemetry>().Recorded));

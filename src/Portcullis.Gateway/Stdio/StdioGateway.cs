@@ -103,7 +103,7 @@ public sealed class StdioGateway : IAsyncDisposable
 
             var audit = AuditSinks.OpenLog(config, state, "stdio", timeProvider, loggerFactory);
             var policies = new PolicyRegistry([server], state.Policies, state.Changes, audit, timeProvider, loggerFactory.CreateLogger<PolicyRegistry>(),
-                config.OnInvalidPolicyFile);
+                config.OnInvalidPolicyFile, Pinning.PinnedToolNames.From(state.Pins));
             await policies.InitializeAsync(cancellationToken).ConfigureAwait(false);
             var sync = new PolicySync(policies, state.Changes, loggerFactory.CreateLogger<PolicySync>());
             await sync.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -71,6 +71,28 @@ public sealed class PolicyVersionsCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Save_WarnsAboutRulesAndHidesNamingNoToolTheServerLists_OnceItsToolsAreKnown()
+    {
+        var typo = Path.Combine(_directory, "typo.json");
+        File.WriteAllText(typo, """{"version": "1", "default": "deny", "hide": ["*Long*"], "tools": {"ecoh": {}}}""");
+        var beforeTheToolsAreKnown = CliRunner.Run("policy", "save", "--config", _config, "--server", "codex", typo);
+        var pins = new Portcullis.Storage.Sqlite.SqliteToolPinStore(Path.Combine(_directory, "state.db"));
+        foreach (var tool in new[] { "echo", "longRunningOperation" })
+        {
+            await pins.AddAsync(new Portcullis.Storage.Pins.ToolPin { Server = "codex", Tool = tool, FirstSeen = DateTimeOffset.UnixEpoch },
+                TestContext.Current.CancellationToken);
+        }
+
+        var saved = CliRunner.Run("policy", "save", "--config", _config, "--server", "codex", typo);
+
+        Assert.Equal((0, ""), (beforeTheToolsAreKnown.ExitCode, beforeTheToolsAreKnown.Error));
+        Assert.Equal(0, saved.ExitCode);
+        Assert.Contains("Saved version 2", saved.Output, StringComparison.Ordinal);
+        Assert.Contains("warning: /tools/ecoh: The server lists no tool 'ecoh'; this rule never applies. Did you mean 'echo'?", saved.Error, StringComparison.Ordinal);
+        Assert.Contains("warning: /hide/0: '*Long*' matches none of the server's 2 tool(s)", saved.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Save_AnInvalidPolicy_SavesNothing_AndNamesTheProblem()
     {
         var invalid = Path.Combine(_directory, "invalid.json");

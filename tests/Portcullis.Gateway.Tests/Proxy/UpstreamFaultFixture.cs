@@ -16,7 +16,7 @@ namespace Portcullis.Gateway.Tests.Proxy;
 /// of two <see cref="MisbehavingUpstream"/>s. Several server entries lead to the first one, each
 /// with its own limits, so that the failures one test provokes (which count against a server's
 /// circuit breaker) do not change what another sees:
-/// <c>faulty</c> (1 s, 1 MiB, no breaker), <c>narrow</c> (two calls at once), <c>fragile</c>
+/// <c>faulty</c> (2 s, 1 MiB, no breaker), <c>narrow</c> (two calls at once), <c>fragile</c>
 /// (a breaker that opens quickly), <c>list-*</c> (a broken <c>tools/list</c>); <c>steady</c>
 /// leads to the second upstream.
 /// </summary>
@@ -60,7 +60,7 @@ public sealed class UpstreamFaultFixture : IAsyncLifetime
               "store": "memory",
               "servers": [
                 { "id": "faulty", "url": "{{Upstream.Url}}", "policy": "policy.json",
-                  "timeout": "1s", "max_response_bytes": {{MaxResponseBytes}}, "max_concurrent_calls": 8, "circuit_breaker": false },
+                  "timeout": "2s", "max_response_bytes": {{MaxResponseBytes}}, "max_concurrent_calls": 8, "circuit_breaker": false },
                 { "id": "narrow", "url": "{{Upstream.Url}}", "policy": "narrow.json", "timeout": "5s", "max_concurrent_calls": 2, "circuit_breaker": false },
                 { "id": "fragile", "url": "{{Upstream.Url}}", "policy": "policy.json", "timeout": "1s",
                   "circuit_breaker": { "failure_ratio": 0.5, "minimum_throughput": 2, "sampling_duration": "30s", "break_duration": "{{BreakDuration.TotalMilliseconds}}ms" } },

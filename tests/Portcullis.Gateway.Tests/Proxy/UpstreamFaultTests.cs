@@ -25,7 +25,7 @@ public sealed class UpstreamFaultTests(UpstreamFaultFixture gateway) : IClassFix
         $$"""{"jsonrpc":"2.0","id":{{id}},"method":"tools/call","params":{"name":"{{tool}}","arguments":""" + arguments + "}}";
 
     [Theory]
-    [InlineData("hang", 504, -32003, "Upstream server 'faulty' did not answer in time (no complete answer within 1 s).", "no complete answer within 1 s")]
+    [InlineData("hang", 504, -32003, "Upstream server 'faulty' did not answer in time (no complete answer within 2 s).", "no complete answer within 2 s")]
     [InlineData("html", 502, -32603, NotJsonRpc, "the answer's content type is 'text/html', not JSON or an event stream")]
     [InlineData("truncated", 502, -32603, NotJsonRpc, "a message is not JSON")]
     [InlineData("wrong_id", 502, -32603, NotJsonRpc, "the server sent a response with id \"not-7\", which answers no request on this stream")]
@@ -68,13 +68,13 @@ public sealed class UpstreamFaultTests(UpstreamFaultFixture gateway) : IClassFix
         // The keep-alives opened the client's event stream, so the error is its last event.
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(ErrorJson(8, -32003, "Upstream server 'faulty' did not answer in time (no complete answer within 1 s)."), Assert.Single(DataOf(body)));
+        Assert.Equal(ErrorJson(8, -32003, "Upstream server 'faulty' did not answer in time (no complete answer within 2 s)."), Assert.Single(DataOf(body)));
         // Each keep-alive arrived as a bare comment: neither its text nor the field the format does not define came along.
         Assert.StartsWith(":\n\n:\n\n", body, StringComparison.Ordinal);
         Assert.DoesNotContain("Internal.Secret", body, StringComparison.Ordinal);
         Assert.DoesNotContain("x-trace", body, StringComparison.Ordinal);
         Assert.InRange(clock.Elapsed, s_timeout, s_timeout * 3);
-        AssertOneUpstreamError(await gateway.CallRecordsAsync(grant), "drip", "no complete answer within 1 s");
+        AssertOneUpstreamError(await gateway.CallRecordsAsync(grant), "drip", "no complete answer within 2 s");
     }
 
     [Fact]

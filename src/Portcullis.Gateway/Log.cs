@@ -103,4 +103,7 @@ internal static partial class Log
 
     [LoggerMessage(8001, LogLevel.Warning, "Not ready: the {Part} check failed: {Problem}")]
     public static partial void NotReady(ILogger logger, string part, string problem);
+
+    [LoggerMessage(8002, LogLevel.Warning, "Telemetry export failed ({Source}): {Problem}. The gateway keeps serving; this batch is dropped and later ones are tried (said at most once a minute).")]
+    public static partial void TelemetryExportFailed(ILogger logger, string source, string problem);
 }

@@ -52,6 +52,8 @@ public static class GatewayApp
         builder.Services.AddPortcullis(config, state);
         builder.Services.AddPortcullisTelemetry(config.Telemetry);
         var app = builder.Build();
+        // Started with the application so exporter failures are logged from the first batch on.
+        _ = app.Services.GetService<ExportFailureLog>();
         app.Services.GetRequiredService<GatewayTelemetry>().Observe(
             () => app.Services.GetRequiredService<ApprovalService>().Waiting,
             () => app.Services.GetRequiredService<AuditLog>().Pending,

@@ -40,6 +40,11 @@ public static class TelemetryRegistration
                 metrics.AddOtlpExporter(exporter => Configure(exporter, otlp, "v1/metrics"));
             }
         });
+        if (telemetry.Otlp is not null)
+        {
+            services.AddSingleton<ExportFailureLog>();
+        }
+
         if (telemetry.Otlp is { Traces: true } otlpTraces)
         {
             openTelemetry.WithTracing(tracing => tracing

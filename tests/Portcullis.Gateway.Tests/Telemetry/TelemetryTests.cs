@@ -87,11 +87,12 @@ public sealed partial class TelemetryTests
     }
 
     [Fact]
-    public async Task Traces_ToAnUnreachableCollector_LeaveServingUntouched()
+    public async Task Traces_ToAnUnreachableCollector_LeaveServingUntouched_AndAreLoggedPlainly()
     {
         await using var recorder = await RecordingUpstream.StartAsync();
         var otlp = new OtlpConfig { Endpoint = new Uri($"http://127.0.0.1:{FreePort()}") };
-        await using var app = await StartAsync(recorder, "untraced", new TelemetryConfig { Otlp = otlp });
+        var logs = new CapturingLoggerProvider();
+        await using var app = await StartAsync(recorder, "untraced", new TelemetryConfig { Otlp = otlp }, logs);
         using var http = new HttpClient();
         var url = app.ListeningAddress() + "/mcp/untraced";
         var session = await McpHttp.OpenSessionAsync(http, url, Token, Cancel);
@@ -99,6 +100,14 @@ public sealed partial class TelemetryTests
         var answer = await CallAsync(http, url, session, "echo");
 
         Assert.Contains("\"text\":\"ok\"", answer, StringComparison.Ordinal);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!logs.Messages.Any(m => m.StartsWith("Telemetry export failed", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100, Cancel);
+        }
+
+        var failure = Assert.Single(logs.Messages, m => m.StartsWith("Telemetry export failed", StringComparison.Ordinal));
+        Assert.Contains("The gateway keeps serving", failure, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -130,7 +139,7 @@ public sealed partial class TelemetryTests
         Assert.Equal("""{"status":"ready","failing":[]}""", await ready.Content.ReadAsStringAsync(Cancel));
     }
 
-    private static async Task<WebApplication> StartAsync(RecordingUpstream recorder, string server, TelemetryConfig telemetry)
+    private static async Task<WebApplication> StartAsync(RecordingUpstream recorder, string server, TelemetryConfig telemetry, ILoggerProvider? logs = null)
     {
         var config = new GatewayConfig
         {
@@ -139,7 +148,14 @@ public sealed partial class TelemetryTests
             Servers = [new UpstreamServerConfig { Id = server, Url = recorder.Url, PolicyText = Policy }],
             Grants = [new GrantConfig { Name = "agent", Servers = [server], Token = Token }],
         };
-        var app = await GatewayApp.BuildAsync(config, logging => logging.ClearProviders(), Cancel);
+        var app = await GatewayApp.BuildAsync(config, logging =>
+        {
+            logging.ClearProviders();
+            if (logs is not null)
+            {
+                logging.AddProvider(logs);
+            }
+        }, Cancel);
         await app.StartAsync(Cancel);
         return app;
     }
@@ -210,4 +226,34 @@ public sealed partial class TelemetryTests
 
     [GeneratedRegex(@"\}\s+([-+0-9.eE]+|NaN|\+Inf)")]
     private static partial Regex SampleValue();
+}
+
+/// <summary>Keeps the messages every logger of an application writes at Warning or above.</summary>
+internal sealed class CapturingLoggerProvider : ILoggerProvider
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _messages = new();
+
+    public IReadOnlyList<string> Messages => [.. _messages];
+
+    public ILogger CreateLogger(string categoryName) => new Logger(_messages);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(System.Collections.Concurrent.ConcurrentQueue<string> messages) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                messages.Enqueue(formatter(state, exception));
+            }
+        }
+    }
 }

@@ -10,7 +10,7 @@ namespace Portcullis.Gateway.Proxy;
 internal sealed partial class McpProxyHandler
 {
     /// <summary>Held calls by (gateway session, JSON-RPC id), so <c>notifications/cancelled</c> can withdraw them.</summary>
-    private readonly HeldCalls<(string Session, string RequestId)> _held = new(TimeProvider.System);
+    private readonly HeldCalls<(string Session, string RequestId)> _held = new(timeProvider);
 
     /// <summary>
     /// Keeps the client's request open while the call waits for a person: an event stream with a

@@ -36,6 +36,7 @@ internal sealed partial class McpProxyHandler(
     UpstreamGuards upstreamGuards,
     ToolCatalog tools,
     RefusalRecorder refusals,
+    TimeProvider timeProvider,
     ILogger<McpProxyHandler> logger)
 {
     private const string CorsAllowedHeaders = "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID";

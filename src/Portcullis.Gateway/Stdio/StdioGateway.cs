@@ -37,7 +37,9 @@ public sealed class StdioGateway : IAsyncDisposable
     private readonly Stream _output;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ConcurrentDictionary<Task, bool> _inFlight = new();
-    private readonly HeldCalls<string> _held = new(TimeProvider.System);
+    private readonly TimeSpan _heartbeat;
+    private readonly CancellationTokenSource _inputEnded = new();
+    private readonly HeldCalls<string> _held;
     private readonly string _sessionId = "pcs_" + GrantRegistry.Base64Url(RandomNumberGenerator.GetBytes(32));
     private readonly ToolCatalog _tools;
     private readonly UpstreamGuards _guards;
@@ -52,8 +54,10 @@ public sealed class StdioGateway : IAsyncDisposable
     private bool _started;
 
     private StdioGateway(UpstreamServerConfig server, Grant grant, PolicyRegistry policies, ToolCallGate gate, ToolCatalog tools, UpstreamClients clients,
-        GatewayConfig config, Stream output, ILogger logger)
+        GatewayConfig config, Stream output, TimeProvider timeProvider, ILogger logger)
     {
+        _held = new HeldCalls<string>(timeProvider);
+        _heartbeat = config.ApprovalHeartbeat;
         _tools = tools;
         _maxArgumentDepth = config.MaxArgumentDepth;
         _server = server;
@@ -64,7 +68,7 @@ public sealed class StdioGateway : IAsyncDisposable
         _upstream = new UpstreamHttpSession(clients.For(server), server);
         _output = output;
         _logger = logger;
-        _guards = new UpstreamGuards([server], TimeProvider.System);
+        _guards = new UpstreamGuards([server], timeProvider);
     }
 
     /// <summary>
@@ -114,7 +118,7 @@ public sealed class StdioGateway : IAsyncDisposable
                 new ApprovalWebhookSender(timeProvider, loggerFactory.CreateLogger<ApprovalWebhookSender>()), ApprovalService.CanBeDecided(config), tools,
                 timeProvider, loggerFactory.CreateLogger<ToolCallGate>());
             var clients = new UpstreamClients([server], loggerFactory);
-            return (new StdioGateway(server, check.Grant!, policies, gate, tools, clients, config, output, loggerFactory.CreateLogger<StdioGateway>())
+            return (new StdioGateway(server, check.Grant!, policies, gate, tools, clients, config, output, timeProvider, loggerFactory.CreateLogger<StdioGateway>())
             {
                 _approvals = approvals,
                 _state = state,
@@ -156,6 +160,9 @@ public sealed class StdioGateway : IAsyncDisposable
             _ = task.ContinueWith(t => _inFlight.TryRemove(t, out _), TaskScheduler.Default);
         }
 
+        // The client is gone: a held call can no longer be answered, so its approval is withdrawn
+        // (and recorded) rather than left pending until it times out; forwarded calls finish and are recorded.
+        await _inputEnded.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_inFlight.Keys).ConfigureAwait(false);
     }
 
@@ -193,6 +200,7 @@ public sealed class StdioGateway : IAsyncDisposable
         _tools.Dispose();
         _refusals?.Dispose();
         _writeLock.Dispose();
+        _inputEnded.Dispose();
     }
 
     /// <summary>
@@ -342,10 +350,11 @@ public sealed class StdioGateway : IAsyncDisposable
         {
             var token = HeldCallMessages.ProgressToken(message);
             var beats = 0;
+            using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _inputEnded.Token);
             var outcome = await _approvals!.WaitAsync(hold, () => token is { } progressToken
                     ? WriteAsync(writer => HeldCallMessages.WriteProgress(writer, progressToken, ++beats, hold), cancellationToken)
                     : Task.CompletedTask,
-                TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
+                _heartbeat, waiting.Token).ConfigureAwait(false);
             return await _gate.ResolveHoldAsync(admission, outcome).ConfigureAwait(false);
         }
         finally

@@ -10,6 +10,9 @@ public static class DemoConfig
     /// <summary>The name of the demo grant.</summary>
     public const string GrantName = "demo";
 
+    /// <summary>The name of the demo admin, who signs in to the admin UI.</summary>
+    public const string AdminName = "demo-admin";
+
     /// <summary>The product brief's example policy, verbatim.</summary>
     public const string BriefPolicy = """
         {
@@ -55,15 +58,20 @@ public static class DemoConfig
         """;
 
     /// <summary>A demo configuration for an upstream at <paramref name="upstream"/>, with a new random grant token.</summary>
-    public static GatewayConfig Create(Uri listen, Uri upstream, out string token)
+    public static GatewayConfig Create(Uri listen, Uri upstream, out string token) => Create(listen, upstream, out token, out _);
+
+    /// <summary>As <see cref="Create(Uri, Uri, out string)"/>, with a new random admin token (role admin) for the admin UI too.</summary>
+    public static GatewayConfig Create(Uri listen, Uri upstream, out string token, out string adminToken)
     {
         token = GrantRegistry.NewToken();
+        adminToken = "pca_" + GrantRegistry.Base64Url(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         return new GatewayConfig
         {
             Listen = listen,
             Store = StoreConfig.Sqlite("portcullis-demo.db"),
             Servers = [new UpstreamServerConfig { Id = DemoUpstream.ServerId, Url = upstream, PolicyText = DemoPolicy }],
             Grants = [new GrantConfig { Name = GrantName, Servers = [DemoUpstream.ServerId], Token = token, Labels = ImmutableDictionary<string, string>.Empty }],
+            Admins = [new AdminConfig { Name = AdminName, Token = adminToken, Role = AdminRole.Admin }],
         };
     }
 }

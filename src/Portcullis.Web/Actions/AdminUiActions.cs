@@ -41,7 +41,9 @@ internal sealed class AdminUiActions(
             HttpOnly = true,
             SameSite = SameSiteMode.Strict,
             Secure = context.Request.IsHttps,
-            Path = AdminUiPaths.Base,
+            // "/" rather than "/admin": the components' circuit (/_blazor) needs the session too. The MCP
+            // endpoints and the admin API never read cookies, so carrying it there opens nothing.
+            Path = "/",
             IsEssential = true,
         });
         await RecordAsync(name, "admin.signed_in", "admin-ui", "role=" + AdminPermissions.Name(role)).ConfigureAwait(false);
@@ -52,7 +54,7 @@ internal sealed class AdminUiActions(
     public Task<IResult> SignOutAsync(HttpContext context) => GuardAsync(context, requireSession: true, async (_, session) =>
     {
         sessions.End(session!.Id);
-        context.Response.Cookies.Delete(AdminUiGate.CookieName, new CookieOptions { Path = AdminUiPaths.Base, Secure = context.Request.IsHttps, SameSite = SameSiteMode.Strict });
+        context.Response.Cookies.Delete(AdminUiGate.CookieName, new CookieOptions { Path = "/", Secure = context.Request.IsHttps, SameSite = SameSiteMode.Strict });
         await RecordAsync(session.Name, "admin.signed_out", "admin-ui", null).ConfigureAwait(false);
         return SeeOther(AdminUiPaths.SignIn);
     });

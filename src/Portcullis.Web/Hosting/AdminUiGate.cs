@@ -14,7 +14,7 @@ namespace Portcullis.Web.Hosting;
 /// </summary>
 internal sealed class AdminUiGate(GatewayConfig config, AdminAuthenticator admins, AdminSessionStore sessions)
 {
-    /// <summary>The session cookie: HttpOnly, SameSite=Strict, Secure on HTTPS, sent only to <c>/admin</c>.</summary>
+    /// <summary>The session cookie: HttpOnly, SameSite=Strict, Secure on HTTPS.</summary>
     public const string CookieName = "portcullis_admin";
 
     /// <summary>

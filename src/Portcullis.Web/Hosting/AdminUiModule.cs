@@ -12,9 +12,9 @@ using Portcullis.Web.Sessions;
 namespace Portcullis.Web.Hosting;
 
 /// <summary>Registers and maps the admin UI: Razor components under <c>/admin</c>, its form actions and its two static files.</summary>
-internal sealed class AdminUiModule : IGatewayModule
+internal sealed class AdminUiModule(int signInAttemptsPerMinute) : IGatewayModule
 {
-    /// <summary>Sign-in attempts allowed per client address and minute; the next one gets 429.</summary>
+    /// <summary>Sign-in attempts allowed by default per client address and minute; the next one gets 429.</summary>
     public const int SignInAttemptsPerMinute = 10;
 
     private const string SignInLimit = "portcullis-admin-sign-in";
@@ -34,10 +34,10 @@ internal sealed class AdminUiModule : IGatewayModule
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             options.OnRejected = (context, cancellationToken) => new ValueTask(context.HttpContext.Response.WriteAsync(
-                $"Too many sign-in attempts from this address; at most {SignInAttemptsPerMinute} a minute. Wait a minute and try again.", cancellationToken));
+                $"Too many sign-in attempts from this address; at most {signInAttemptsPerMinute} a minute. Wait a minute and try again.", cancellationToken));
             options.AddPolicy(SignInLimit, context => RateLimitPartition.GetFixedWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = SignInAttemptsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = signInAttemptsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
         services.AddSingleton<AdminSessionStore>();
         services.AddSingleton<AdminUiGate>();
@@ -64,6 +64,7 @@ internal sealed class AdminUiModule : IGatewayModule
         admin.MapPost("/actions/grants/{name}/rotate", actions.RotateGrantAsync);
         admin.MapPost("/actions/grants/{name}/revoke", actions.RevokeGrantAsync);
         // Pages carry their full /admin path: Blazor's router does not see a route group's prefix.
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // The gate sends the whole Content-Security-Policy (frame-ancestors 'none'); Blazor's own frame-ancestors header would add a second, weaker one.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(options => options.ContentSecurityFrameAncestorsPolicy = null);
     }
 }

@@ -4,7 +4,7 @@ using Portcullis.Gateway.Grants;
 
 namespace Portcullis.Gateway.Demo;
 
-/// <summary>The configuration <c>serve --demo</c> runs: the demo upstream behind the product brief's policy (with argument validation), one fresh grant.</summary>
+/// <summary>The configuration <c>serve --demo</c> runs: the demo upstream behind the product brief's policy (with argument validation), one fresh grant, one fresh admin.</summary>
 public static class DemoConfig
 {
     /// <summary>The name of the demo grant.</summary>
@@ -57,10 +57,7 @@ public static class DemoConfig
         }
         """;
 
-    /// <summary>A demo configuration for an upstream at <paramref name="upstream"/>, with a new random grant token.</summary>
-    public static GatewayConfig Create(Uri listen, Uri upstream, out string token) => Create(listen, upstream, out token, out _);
-
-    /// <summary>As <see cref="Create(Uri, Uri, out string)"/>, with a new random admin token (role admin) for the admin UI too.</summary>
+    /// <summary>A demo configuration for an upstream at <paramref name="upstream"/>, with a new random grant token and a new random admin token (role admin) for the admin UI.</summary>
     public static GatewayConfig Create(Uri listen, Uri upstream, out string token, out string adminToken)
     {
         token = GrantRegistry.NewToken();

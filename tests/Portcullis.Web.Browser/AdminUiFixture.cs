@@ -100,7 +100,8 @@ public sealed class AdminUiFixture : IAsyncLifetime
         await page.GotoAsync(BaseUrl + "/admin/sign-in");
         await page.GetByLabel("Admin token").FillAsync(token);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/admin");
+        // The URL rather than the load event, which was seen to arrive late on a busy machine.
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/admin$"));
         return page;
     }
 

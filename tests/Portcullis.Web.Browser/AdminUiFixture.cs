@@ -142,7 +142,7 @@ public sealed class AdminUiFixture : IAsyncLifetime
     /// <summary>Debian's chromium, as <c>command -v chromium</c> finds it.</summary>
     private static string? FindChromium()
     {
-        using var which = Process.Start(new ProcessStartInfo("sh", ["-c", "command -v chromium"]) { RedirectStandardOutput = true });
+        using var which = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "command -v chromium"]) { RedirectStandardOutput = true });
         var path = which!.StandardOutput.ReadToEnd().Trim();
         which.WaitForExit();
         return which.ExitCode == 0 && File.Exists(path) ? path : null;

@@ -30,6 +30,18 @@ public sealed class SecurityTests(AdminUiFixture fixture)
         Assert.Contains("no-store", headers["cache-control"], StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/healthz", 200)]
+    [InlineData("/admin/api/audit", 401)]
+    public async Task PathsOutsideTheUi_AreLeftAlone(string path, int status)
+    {
+        using var http = new HttpClient();
+        using var response = await http.GetAsync(fixture.BaseUrl + path, TestContext.Current.CancellationToken);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.False(response.Headers.Contains("Content-Security-Policy"));
+    }
+
     [Fact]
     public async Task AViewer_SeesHeldCalls_ButTheServerRefusesTheirDecision_EvenAHandCraftedPost()
     {

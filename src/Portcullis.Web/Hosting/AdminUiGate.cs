@@ -35,14 +35,9 @@ internal sealed class AdminUiGate(GatewayConfig config, AdminAuthenticator admin
     public static AdminSession? SessionOf(HttpContext context) =>
         context?.Items.TryGetValue(typeof(AdminSession), out var session) == true ? session as AdminSession : null;
 
+    /// <summary>Runs for the requests <see cref="Covers"/> accepts (the module branches on it).</summary>
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        if (!Covers(context.Request.Path))
-        {
-            await next(context).ConfigureAwait(false);
-            return;
-        }
-
         var headers = context.Response.Headers;
         headers.ContentSecurityPolicy = ContentSecurityPolicy;
         headers.XContentTypeOptions = "nosniff";

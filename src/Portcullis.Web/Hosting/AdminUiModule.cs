@@ -48,10 +48,14 @@ internal sealed class AdminUiModule(int signInAttemptsPerMinute) : IGatewayModul
 
     public void Map(WebApplication app)
     {
+        // Only /admin and /_blazor requests take this branch: the MCP path pays one path comparison.
         var gate = app.Services.GetRequiredService<AdminUiGate>();
-        app.Use((context, next) => gate.InvokeAsync(context, next));
-        app.UseRateLimiter();
-        app.UseAntiforgery();
+        app.UseWhen(context => AdminUiGate.Covers(context.Request.Path), branch =>
+        {
+            branch.Use((context, next) => gate.InvokeAsync(context, next));
+            branch.UseRateLimiter();
+            branch.UseAntiforgery();
+        });
 
         var assets = app.Services.GetRequiredService<AdminUiAssets>();
         var actions = app.Services.GetRequiredService<AdminUiActions>();

@@ -10,6 +10,14 @@ public sealed class ApprovalsPageTests(AdminUiFixture fixture)
     {
         await using var context = await fixture.NewContextAsync();
         var page = await fixture.SignInAsync(context, AdminUiFixture.ApproverToken);
+        var errors = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                errors.Add(message.Text);
+            }
+        };
         await page.GotoAsync("/admin/approvals");
         var navigations = 0;
         page.FrameNavigated += (_, frame) => navigations += frame == page.MainFrame ? 1 : 0;
@@ -28,5 +36,7 @@ public sealed class ApprovalsPageTests(AdminUiFixture fixture)
         await Assertions.Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Approved the call to code_generate on codex.");
         var approval = await held.ApprovalAsync(fixture);
         Assert.Equal((ApprovalStatus.Approved, "reviewer", "looks fine"), (approval.Status, approval.DecidedBy, approval.Comment));
+        // Blazor's script and its live connection work under the strict Content-Security-Policy.
+        Assert.Empty(errors);
     }
 }

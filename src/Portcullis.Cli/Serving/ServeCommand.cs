@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Demo;
 using Portcullis.Gateway.Hosting;
+using Portcullis.Web.Hosting;
 
 namespace Portcullis.Cli.Serving;
 
@@ -64,7 +65,7 @@ internal static class ServeCommand
         WebApplication app;
         try
         {
-            app = await GatewayApp.BuildAsync(config, cancellationToken: cancellationToken).ConfigureAwait(false);
+            app = await GatewayApp.BuildAsync(config, [AdminUi.Module], cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (StoreUnavailableException e)
         {
@@ -86,6 +87,11 @@ internal static class ServeCommand
             output.WriteLine($"{server.Id}: {baseUrl}/mcp/{server.Id} → {server.Url}");
         }
 
+        if (config.Admins.Length > 0)
+        {
+            output.WriteLine($"admin UI: {baseUrl}/admin/");
+        }
+
         await WaitForShutdownAsync(app, cancellationToken).ConfigureAwait(false);
         return ExitCodes.Success;
     }
@@ -93,8 +99,8 @@ internal static class ServeCommand
     private static async Task<int> RunDemoAsync(Uri listen, TextWriter output, CancellationToken cancellationToken)
     {
         await using var upstream = await DemoUpstream.StartAsync(cancellationToken).ConfigureAwait(false);
-        var config = DemoConfig.Create(listen, upstream.Url, out var token);
-        await using var app = await GatewayApp.BuildAsync(config, logging => logging.AddFilter("Microsoft", LogLevel.Warning), cancellationToken).ConfigureAwait(false);
+        var config = DemoConfig.Create(listen, upstream.Url, out var token, out var adminToken);
+        await using var app = await GatewayApp.BuildAsync(config, [AdminUi.Module], logging => logging.AddFilter("Microsoft", LogLevel.Warning), cancellationToken).ConfigureAwait(false);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var mcpUrl = $"{app.ListeningAddress()}/mcp/{DemoUpstream.ServerId}";
         output.WriteLine($"""
@@ -102,6 +108,8 @@ internal static class ServeCommand
 
               MCP URL:      {mcpUrl}
               Grant token:  {token}   (grant '{DemoConfig.GrantName}', new on every start)
+              Admin UI:     {app.ListeningAddress()}/admin/
+              Admin token:  {adminToken}   (admin '{DemoConfig.AdminName}', new on every start; signs in to the admin UI)
               Policy:       the product brief's: code_generate allowed 10 times a minute, everything else denied
 
             Try it:

@@ -19,6 +19,12 @@ public enum AdminRole
     /// <summary>Everything: audit, policies, grants, approvals.</summary>
     Admin,
 
-    /// <summary>Only deciding approvals.</summary>
+    /// <summary>Deciding approvals; in the admin UI also reading everything.</summary>
     Approver,
+
+    /// <summary>Reading everything in the admin UI, changing nothing.</summary>
+    Viewer,
+
+    /// <summary>Reading everything and changing policies, but not grants or approvals.</summary>
+    PolicyManager,
 }

@@ -10,12 +10,12 @@ public static partial class ConfigLoader
 
     private sealed partial class Reader
     {
-        /// <summary><c>[{"name", "token", "role": "admin" | "approver"}]</c>.</summary>
+        /// <summary><c>[{"name", "token", "role": "admin" | "approver" | "viewer" | "policy_manager"}]</c>.</summary>
         public ImmutableArray<AdminConfig> Admins(JsonElement element)
         {
             if (element.ValueKind != JsonValueKind.Array)
             {
-                Error("/admins", "'admins' is a list of {\"name\", \"token\": \"env:NAME\", \"role\": \"admin\" | \"approver\"}.");
+                Error("/admins", "'admins' is a list of {\"name\", \"token\": \"env:NAME\", \"role\": \"admin\" | \"approver\" | \"viewer\" | \"policy_manager\"}.");
                 return [];
             }
 
@@ -68,8 +68,14 @@ public static partial class ConfigLoader
                         case "approver":
                             role = AdminRole.Approver;
                             break;
+                        case "viewer":
+                            role = AdminRole.Viewer;
+                            break;
+                        case "policy_manager":
+                            role = AdminRole.PolicyManager;
+                            break;
                         case { } other:
-                            Error(path + "/role", $"'{other}' is not a role; use \"admin\" or \"approver\".");
+                            Error(path + "/role", $"'{other}' is not a role; use \"admin\", \"approver\", \"viewer\" or \"policy_manager\".");
                             break;
                     }
                 }

@@ -4,11 +4,14 @@ using Portcullis.Gateway.Grants;
 
 namespace Portcullis.Gateway.Demo;
 
-/// <summary>The configuration <c>serve --demo</c> runs: the demo upstream behind the product brief's policy (with argument validation), one fresh grant.</summary>
+/// <summary>The configuration <c>serve --demo</c> runs: the demo upstream behind the product brief's policy (with argument validation), one fresh grant, one fresh admin.</summary>
 public static class DemoConfig
 {
     /// <summary>The name of the demo grant.</summary>
     public const string GrantName = "demo";
+
+    /// <summary>The name of the demo admin, who signs in to the admin UI.</summary>
+    public const string AdminName = "demo-admin";
 
     /// <summary>The product brief's example policy, verbatim.</summary>
     public const string BriefPolicy = """
@@ -54,16 +57,18 @@ public static class DemoConfig
         }
         """;
 
-    /// <summary>A demo configuration for an upstream at <paramref name="upstream"/>, with a new random grant token.</summary>
-    public static GatewayConfig Create(Uri listen, Uri upstream, out string token)
+    /// <summary>A demo configuration for an upstream at <paramref name="upstream"/>, with a new random grant token and a new random admin token (role admin) for the admin UI.</summary>
+    public static GatewayConfig Create(Uri listen, Uri upstream, out string token, out string adminToken)
     {
         token = GrantRegistry.NewToken();
+        adminToken = "pca_" + GrantRegistry.Base64Url(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         return new GatewayConfig
         {
             Listen = listen,
             Store = StoreConfig.Sqlite("portcullis-demo.db"),
             Servers = [new UpstreamServerConfig { Id = DemoUpstream.ServerId, Url = upstream, PolicyText = DemoPolicy }],
             Grants = [new GrantConfig { Name = GrantName, Servers = [DemoUpstream.ServerId], Token = token, Labels = ImmutableDictionary<string, string>.Empty }],
+            Admins = [new AdminConfig { Name = AdminName, Token = adminToken, Role = AdminRole.Admin }],
         };
     }
 }

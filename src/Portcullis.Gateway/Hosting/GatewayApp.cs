@@ -21,9 +21,15 @@ public static class GatewayApp
     /// stores opened and its policies loaded. Fails with <see cref="Portcullis.Storage.StoreUnavailableException"/>
     /// when a store needed at start-up (SQLite file, PostgreSQL) cannot be opened.
     /// </summary>
-    public static async Task<WebApplication> BuildAsync(GatewayConfig config, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
+    public static Task<WebApplication> BuildAsync(GatewayConfig config, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default) =>
+        BuildAsync(config, [], logging, cancellationToken);
+
+    /// <summary>As <see cref="BuildAsync(GatewayConfig, Action{ILoggingBuilder}?, CancellationToken)"/>, also serving <paramref name="modules"/> on the same listener.</summary>
+    public static async Task<WebApplication> BuildAsync(GatewayConfig config, IReadOnlyList<IGatewayModule> modules, Action<ILoggingBuilder>? logging = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(modules);
         if (config.ProblemsForServing() is { Count: > 0 } problems)
         {
             throw new InvalidOperationException($"The gateway cannot serve: {string.Join("; ", problems)}");
@@ -51,6 +57,11 @@ public static class GatewayApp
 
         builder.Services.AddPortcullis(config, state);
         builder.Services.AddPortcullisTelemetry(config.Telemetry);
+        foreach (var module in modules)
+        {
+            module.AddServices(builder.Services, config);
+        }
+
         var app = builder.Build();
         // Started with the application so exporter failures are logged from the first batch on.
         _ = app.Services.GetService<ExportFailureLog>();
@@ -76,6 +87,11 @@ public static class GatewayApp
         {
             await app.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+
+        foreach (var module in modules)
+        {
+            module.Map(app);
         }
 
         app.MapPortcullisTelemetry(config.Telemetry);

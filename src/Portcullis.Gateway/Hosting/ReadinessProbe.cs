@@ -84,6 +84,10 @@ internal sealed class ReadinessProbe(GatewayConfig config, GatewayState state, U
         }
     }
 
+    /// <summary>For each configured server, in order, why it cannot be reached now, or null when it can.</summary>
+    public Task<string?[]> UpstreamProblemsAsync(CancellationToken cancellationToken) =>
+        Task.WhenAll(config.Servers.Select(server => UpstreamProblemAsync(server, cancellationToken)));
+
     private async Task<string?> UpstreamProblemAsync(UpstreamServerConfig server, CancellationToken cancellationToken)
     {
         if (server.Command is { } command)

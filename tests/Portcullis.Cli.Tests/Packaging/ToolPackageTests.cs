@@ -51,25 +51,41 @@ public sealed partial class ToolPackageTests : IDisposable
         using var serve = Process.Start(start)!;
         try
         {
-            string? mcpUrl = null;
-            while (mcpUrl is null && await serve.StandardOutput.ReadLineAsync(cancel) is { } line)
+            var printed = new Dictionary<string, string>(StringComparer.Ordinal);
+            while (!printed.ContainsKey("Admin token") && await serve.StandardOutput.ReadLineAsync(cancel) is { } line)
             {
-                if (line.Trim().StartsWith("MCP URL:", StringComparison.Ordinal))
+                if (line.Trim().Split(':', 2) is [var label, var value] && label is "MCP URL" or "Admin UI" or "Admin token")
                 {
-                    mcpUrl = line.Trim()["MCP URL:".Length..].Trim();
+                    printed[label] = value.Trim().Split(' ')[0];
                 }
             }
 
-            Assert.NotNull(mcpUrl);
+            Assert.True(printed.TryGetValue("MCP URL", out var mcpUrl));
             using var http = new HttpClient();
             var health = await http.GetStringAsync(new Uri(new Uri(mcpUrl), "/healthz"), cancel);
             Assert.Equal("ok", health);
+            await SignsInToTheAdminUiAsync(new Uri(printed["Admin UI"]), printed["Admin token"], cancel);
         }
         finally
         {
             serve.Kill(entireProcessTree: true);
             await serve.WaitForExitAsync(CancellationToken.None);
         }
+    }
+
+    /// <summary>The packaged tool serves the admin UI with its own script, and the printed admin token signs in.</summary>
+    private static async Task SignsInToTheAdminUiAsync(Uri adminUi, string adminToken, CancellationToken cancel)
+    {
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new System.Net.CookieContainer() });
+        var signIn = await http.GetStringAsync(new Uri(adminUi, "/admin/sign-in"), cancel);
+        using var script = await http.GetAsync(new Uri(adminUi, "/admin/assets/blazor.web.js"), cancel);
+        Assert.Equal(System.Net.HttpStatusCode.OK, script.StatusCode);
+        var antiforgery = Regex.Match(signIn, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        using var form = new FormUrlEncodedContent([new("token", adminToken), new("__RequestVerificationToken", antiforgery)]);
+        using var signedIn = await http.PostAsync(new Uri(adminUi, "/admin/actions/sign-in"), form, cancel);
+        Assert.Equal(System.Net.HttpStatusCode.SeeOther, signedIn.StatusCode);
+        Assert.Equal("/admin", signedIn.Headers.Location?.OriginalString);
+        Assert.Contains("Signed in as <strong>demo-admin</strong>", await http.GetStringAsync(new Uri(adminUi, "/admin"), cancel), StringComparison.Ordinal);
     }
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string file, string[] arguments, CancellationToken cancel)

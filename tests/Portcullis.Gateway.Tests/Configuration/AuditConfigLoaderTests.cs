@@ -21,7 +21,9 @@ public sealed class AuditConfigLoaderTests : IDisposable
         var (config, errors) = Load("""
             {
               "audit": { "sinks": ["store", "jsonl:logs"], "checkpoint_key": "env:KEY", "checkpoint_every": 10, "retention_days": 30, "jsonl_max_bytes": 8192 },
-              "admins": [{ "name": "ops", "token": "env:ADMIN" }, { "name": "lead", "token": "approver-token-0123456789ab", "role": "approver" }],
+              "admins": [{ "name": "ops", "token": "env:ADMIN" }, { "name": "lead", "token": "approver-token-0123456789ab", "role": "approver" },
+                         { "name": "auditor", "token": "viewer-token-0123456789abcd", "role": "viewer" },
+                         { "name": "author", "token": "policy-token-0123456789abcd", "role": "policy_manager" }],
               "servers": [{"id": "codex", "url": "http://127.0.0.1:9100/mcp", "policy": "codex.json"}]
             }
             """, env);
@@ -31,7 +33,8 @@ public sealed class AuditConfigLoaderTests : IDisposable
         Assert.Equal([Path.Combine(_directory, "logs")], config.Audit.JsonlDirectories);
         Assert.Equal((env["KEY"], 10, 30, 8192L), (config.Audit.CheckpointKey, config.Audit.CheckpointEvery, config.Audit.RetentionDays, config.Audit.JsonlMaxBytes));
         Assert.Equal(Path.Combine(_directory, "audit-spill"), config.Audit.SpillDirectory);
-        Assert.Equal([("ops", AdminRole.Admin), ("lead", AdminRole.Approver)], config.Admins.Select(a => (a.Name, a.Role)));
+        Assert.Equal([("ops", AdminRole.Admin), ("lead", AdminRole.Approver), ("auditor", AdminRole.Viewer), ("author", AdminRole.PolicyManager)],
+            config.Admins.Select(a => (a.Name, a.Role)));
     }
 
     [Theory]

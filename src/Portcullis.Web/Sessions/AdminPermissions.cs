@@ -1,0 +1,23 @@
+using Portcullis.Gateway.Configuration;
+
+namespace Portcullis.Web.Sessions;
+
+/// <summary>What each role may do in the admin UI; every action checks it on the server.</summary>
+internal static class AdminPermissions
+{
+    /// <summary>Approve or deny held calls: admins and approvers.</summary>
+    public static bool CanDecideApprovals(AdminRole role) => role is AdminRole.Admin or AdminRole.Approver;
+
+    /// <summary>Create, rotate and revoke grants: admins only.</summary>
+    public static bool CanManageGrants(AdminRole role) => role is AdminRole.Admin;
+
+    /// <summary>The role as written in the configuration.</summary>
+    public static string Name(AdminRole role) => role switch
+    {
+        AdminRole.Admin => "admin",
+        AdminRole.Approver => "approver",
+        AdminRole.Viewer => "viewer",
+        AdminRole.PolicyManager => "policy_manager",
+        _ => throw new ArgumentOutOfRangeException(nameof(role)),
+    };
+}

@@ -1,0 +1,150 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Playwright;
+using ModelContextProtocol.Client;
+using Portcullis.Gateway.Configuration;
+using Portcullis.Gateway.Demo;
+using Portcullis.Gateway.Grants;
+using Portcullis.Gateway.Hosting;
+using Portcullis.Gateway.State;
+using Portcullis.TestServers;
+using Portcullis.Web.Hosting;
+
+[assembly: AssemblyFixture(typeof(Portcullis.Web.Browser.AdminUiFixture))]
+
+namespace Portcullis.Web.Browser;
+
+/// <summary>
+/// One gateway with the admin UI on real Kestrel (loopback, free port, SQLite store) in front of the
+/// demo upstream, and one headless Chromium from the machine, shared by every test; each test opens
+/// its own browser context (cookies of its own).
+/// </summary>
+public sealed class AdminUiFixture : IAsyncLifetime
+{
+    public const string AdminToken = "pca_admin-token-for-browser-tests-0123456789";
+    public const string ApproverToken = "pca_approver-token-for-browser-tests-01234567";
+    public const string ViewerToken = "pca_viewer-token-for-browser-tests-0123456789";
+
+    /// <summary>code_generate is held for approval; its arguments are kept whole so approvers and the audit page see them.</summary>
+    private const string Policy = """
+        {
+          "version": "1",
+          "default": "deny",
+          "audit_args": "full",
+          "tools": {
+            "code_generate": { "action": "require_approval", "reason": "Generated code needs a look.", "approval": { "timeout": 60 } },
+            "review_code": {}
+          }
+        }
+        """;
+
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "portcullis-web-" + Guid.NewGuid().ToString("N"));
+    private WebApplication? _app;
+    private DemoUpstream? _demo;
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+    private string? _browserProblem;
+
+    public string BaseUrl { get; private set; } = "";
+
+    public string GrantToken { get; } = GrantRegistry.NewToken();
+
+    internal GatewayState State => _app!.Services.GetRequiredService<GatewayState>();
+
+    public async ValueTask InitializeAsync()
+    {
+        Directory.CreateDirectory(_directory);
+        _demo = await DemoUpstream.StartAsync();
+        var config = new GatewayConfig
+        {
+            Listen = new Uri("http://127.0.0.1:0"),
+            Store = StoreConfig.Sqlite(Path.Combine(_directory, "portcullis.db")),
+            Admins =
+            [
+                new AdminConfig { Name = "ops", Token = AdminToken, Role = AdminRole.Admin },
+                new AdminConfig { Name = "reviewer", Token = ApproverToken, Role = AdminRole.Approver },
+                new AdminConfig { Name = "watcher", Token = ViewerToken, Role = AdminRole.Viewer },
+            ],
+            Servers = [new UpstreamServerConfig { Id = DemoUpstream.ServerId, Url = _demo.Url, PolicyText = Policy }],
+            Grants = [new GrantConfig { Name = "agent", Servers = [DemoUpstream.ServerId], Token = GrantToken, Labels = ImmutableDictionary<string, string>.Empty }],
+        };
+        // Every test signs in from the same address; the sign-in limit has a test of its own.
+        _app = await GatewayApp.BuildAsync(config, [AdminUi.WithSignInLimit(10_000)], logging => logging.ClearProviders());
+        await _app.StartAsync();
+        BaseUrl = _app.ListeningAddress();
+
+        if (FindChromium() is not { } chromium)
+        {
+            _browserProblem = "Chromium is not installed (apt-get update && apt-get install -y chromium).";
+            return;
+        }
+
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = chromium, Headless = true });
+    }
+
+    /// <summary>A fresh browser context (no cookies) on the gateway; skips, or in CI fails, without Chromium.</summary>
+    public async Task<IBrowserContext> NewContextAsync()
+    {
+        ExternalComponent.Require(_browserProblem);
+        return await _browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseUrl });
+    }
+
+    /// <summary>A page signed in with <paramref name="token"/>, on the overview.</summary>
+    public async Task<IPage> SignInAsync(IBrowserContext context, string token)
+    {
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(BaseUrl + "/admin/sign-in");
+        await page.GetByLabel("Admin token").FillAsync(token);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        // The URL rather than the load event, which was seen to arrive late on a busy machine.
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/admin$"));
+        return page;
+    }
+
+    /// <summary>An official MCP C# SDK client through the gateway with the fixture's grant.</summary>
+    public async Task<McpClient> ConnectAgentAsync()
+    {
+        var transport = new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = new Uri($"{BaseUrl}/mcp/{DemoUpstream.ServerId}"),
+            TransportMode = HttpTransportMode.StreamableHttp,
+            AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + GrantToken },
+        });
+        return await McpClient.CreateAsync(transport, cancellationToken: TestContext.Current.CancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        if (_demo is not null)
+        {
+            await _demo.DisposeAsync();
+        }
+
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    /// <summary>Debian's chromium, as <c>command -v chromium</c> finds it.</summary>
+    private static string? FindChromium()
+    {
+        using var which = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "command -v chromium"]) { RedirectStandardOutput = true });
+        var path = which!.StandardOutput.ReadToEnd().Trim();
+        which.WaitForExit();
+        return which.ExitCode == 0 && File.Exists(path) ? path : null;
+    }
+}

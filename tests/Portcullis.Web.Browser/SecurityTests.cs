@@ -1,0 +1,127 @@
+using Microsoft.Playwright;
+using Portcullis.Storage.Approvals;
+using Portcullis.Storage.Audit;
+using Portcullis.Web.Hosting;
+
+namespace Portcullis.Web.Browser;
+
+public sealed class SecurityTests(AdminUiFixture fixture)
+{
+    private const string Payload = "<img src=x onerror=alert(1)><script>alert(2)</script>";
+
+    [Theory]
+    [InlineData("/admin/sign-in")]
+    [InlineData("/admin")]
+    [InlineData("/admin/approvals")]
+    [InlineData("/admin/grants")]
+    [InlineData("/admin/audit")]
+    public async Task EveryPage_CarriesTheSecurityHeaders(string path)
+    {
+        await using var context = await fixture.NewContextAsync();
+        var page = await fixture.SignInAsync(context, AdminUiFixture.AdminToken);
+        var response = await page.GotoAsync(path);
+
+        var headers = await response!.AllHeadersAsync();
+        Assert.Equal(200, response.Status);
+        Assert.Equal(AdminUiGate.ContentSecurityPolicy, headers["content-security-policy"]);
+        Assert.DoesNotContain("unsafe", headers["content-security-policy"], StringComparison.Ordinal);
+        Assert.Equal("nosniff", headers["x-content-type-options"]);
+        Assert.Equal("no-referrer", headers["referrer-policy"]);
+        Assert.Contains("no-store", headers["cache-control"], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/healthz", 200)]
+    [InlineData("/admin/api/audit", 401)]
+    public async Task PathsOutsideTheUi_AreLeftAlone(string path, int status)
+    {
+        using var http = new HttpClient();
+        using var response = await http.GetAsync(fixture.BaseUrl + path, TestContext.Current.CancellationToken);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.False(response.Headers.Contains("Content-Security-Policy"));
+    }
+
+    [Fact]
+    public async Task AViewer_SeesHeldCalls_ButTheServerRefusesTheirDecision_EvenAHandCraftedPost()
+    {
+        await using var held = await HeldCall.StartAsync(fixture, "viewer-" + Guid.NewGuid().ToString("N"));
+        var approval = await held.ApprovalAsync(fixture);
+        await using var context = await fixture.NewContextAsync();
+        var page = await fixture.SignInAsync(context, AdminUiFixture.ViewerToken);
+        await page.GotoAsync("/admin/approvals");
+        await Assertions.Expect(page.GetByText(held.Marker)).ToBeVisibleAsync();
+        Assert.Equal(0, await page.GetByRole(AriaRole.Button, new() { Name = "Approve" }).CountAsync());
+
+        // A valid anti-forgery token from the viewer's own page, and the form the approver would post.
+        var token = await page.Locator("input[name=__RequestVerificationToken]").First.GetAttributeAsync("value");
+        var response = await context.APIRequest.PostAsync($"/admin/actions/approvals/{approval.Id}", new APIRequestContextOptions
+        {
+            Form = FormOf(context, ("__RequestVerificationToken", token!), ("decision", "approve"), ("comment", "let me")),
+            MaxRedirects = 0,
+        });
+
+        Assert.Equal(403, response.Status);
+        Assert.Contains("viewer role", await response.TextAsync(), StringComparison.Ordinal);
+        Assert.Equal(ApprovalStatus.Pending, (await fixture.State.Approvals.GetAsync(approval.Id, TestContext.Current.CancellationToken))!.Status);
+    }
+
+    [Fact]
+    public async Task AFormPost_WithoutTheAntiForgeryToken_Gets400_AndChangesNothing()
+    {
+        await using var context = await fixture.NewContextAsync();
+        await fixture.SignInAsync(context, AdminUiFixture.AdminToken);
+        var name = "forged-" + Guid.NewGuid().ToString("N")[..8];
+
+        var response = await context.APIRequest.PostAsync("/admin/actions/grants", new APIRequestContextOptions
+        {
+            Form = FormOf(context, ("name", name), ("servers", "codex")),
+            MaxRedirects = 0,
+        });
+
+        Assert.Equal(400, response.Status);
+        Assert.Contains("anti-forgery", await response.TextAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain(await fixture.State.Grants!.ListAsync(TestContext.Current.CancellationToken), g => g.Name == name);
+    }
+
+    [Fact]
+    public async Task MarkupFromAnAgent_IsShownAsText_AndNoScriptRuns()
+    {
+        // The agent names a tool with markup and puts markup in arguments; both reach the audit log as sent.
+        await using (var agent = await fixture.ConnectAgentAsync())
+        {
+            await agent.CallToolAsync(Payload, new Dictionary<string, object?> { ["path"] = Payload }, cancellationToken: TestContext.Current.CancellationToken);
+        }
+
+        await using var held = await HeldCall.StartAsync(fixture, "markup-" + Guid.NewGuid().ToString("N"), " " + Payload);
+        await held.ApprovalAsync(fixture);
+        await using var context = await fixture.NewContextAsync();
+        var page = await fixture.SignInAsync(context, AdminUiFixture.AdminToken);
+        var dialogs = 0;
+        page.Dialog += (_, dialog) =>
+        {
+            dialogs++;
+            _ = dialog.DismissAsync();
+        };
+
+        await page.GotoAsync("/admin/audit?decision=deny");
+        await Assertions.Expect(page.GetByRole(AriaRole.Cell, new() { Name = Payload, Exact = true }).First).ToBeVisibleAsync();
+        await page.GotoAsync("/admin/approvals");
+        await Assertions.Expect(page.GetByText(held.Marker)).ToContainTextAsync("onerror=alert(1)");
+
+        Assert.Equal(0, await page.Locator("img[src=x]").CountAsync());
+        Assert.Equal(0, dialogs);
+        Assert.NotEmpty(await fixture.State.Audit.QueryAsync(new AuditQuery { Tool = Payload }, TestContext.Current.CancellationToken));
+    }
+
+    internal static IFormData FormOf(IBrowserContext context, params (string Name, string Value)[] fields)
+    {
+        var form = context.APIRequest.CreateFormData();
+        foreach (var (name, value) in fields)
+        {
+            form.Append(name, value);
+        }
+
+        return form;
+    }
+}

@@ -68,7 +68,7 @@ public sealed class AdminUiFixture : IAsyncLifetime
                 new AdminConfig { Name = "reviewer", Token = ApproverToken, Role = AdminRole.Approver },
                 new AdminConfig { Name = "watcher", Token = ViewerToken, Role = AdminRole.Viewer },
             ],
-            Servers = [new UpstreamServerConfig { Id = DemoUpstream.ServerId, Url = _demo.Url, PolicyText = Policy }],
+            Servers = [new UpstreamServerConfig { Id = DemoUpstream.ServerId, Url = _demo.Url, PolicyText = Policy, Description = DemoUpstream.ServerDescription }],
             Grants = [new GrantConfig { Name = "agent", Servers = [DemoUpstream.ServerId], Token = GrantToken, Labels = ImmutableDictionary<string, string>.Empty }],
         };
         // Every test signs in from the same address; the sign-in limit has a test of its own.

@@ -15,6 +15,7 @@ public sealed class SecurityTests(AdminUiFixture fixture)
     [InlineData("/admin/approvals")]
     [InlineData("/admin/grants")]
     [InlineData("/admin/audit")]
+    [InlineData("/admin/servers/codex/tools")]
     public async Task EveryPage_CarriesTheSecurityHeaders(string path)
     {
         await using var context = await fixture.NewContextAsync();

@@ -66,7 +66,8 @@ public static class DemoConfig
         {
             Listen = listen,
             Store = StoreConfig.Sqlite("portcullis-demo.db"),
-            Servers = [new UpstreamServerConfig { Id = DemoUpstream.ServerId, Url = upstream, PolicyText = DemoPolicy }],
+            // Described as an operator would, so the admin UI's risk view has the server's context.
+            Servers = [new UpstreamServerConfig { Id = DemoUpstream.ServerId, Url = upstream, PolicyText = DemoPolicy, Description = DemoUpstream.ServerDescription }],
             Grants = [new GrantConfig { Name = GrantName, Servers = [DemoUpstream.ServerId], Token = token, Labels = ImmutableDictionary<string, string>.Empty }],
             Admins = [new AdminConfig { Name = AdminName, Token = adminToken, Role = AdminRole.Admin }],
         };

@@ -7,6 +7,7 @@ using Portcullis.Gateway.Approvals;
 using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
+using Portcullis.Gateway.Pinning;
 using Portcullis.Gateway.State;
 using Portcullis.Storage;
 using Portcullis.Storage.Audit;
@@ -23,7 +24,7 @@ namespace Portcullis.Web.Actions;
 /// </summary>
 internal sealed class AdminUiActions(
     IAntiforgery antiforgery, AdminAuthenticator admins, AdminSessionStore sessions, AuditLog audit, ApprovalService approvals,
-    GatewayConfig config, GatewayState state, TimeProvider timeProvider)
+    GatewayConfig config, GatewayState state, ToolPins pins, TimeProvider timeProvider)
 {
     /// <summary><c>POST /admin/actions/sign-in</c> with <c>token</c>: a valid admin token starts a session.</summary>
     public Task<IResult> SignInAsync(HttpContext context) => GuardAsync(context, requireSession: false, async (form, _) =>
@@ -84,6 +85,32 @@ internal sealed class AdminUiActions(
             _ => new AdminNotice($"That approval is already {approval?.Status ?? "decided"}.", IsProblem: true),
         });
         return SeeOther(AdminUiPaths.Approvals);
+    });
+
+    /// <summary>
+    /// <c>POST /admin/actions/servers/{id}/tools/{name}/approve</c>: approves the definition the
+    /// server advertises now (pinning records <c>tool.approved</c> naming the admin).
+    /// </summary>
+    public Task<IResult> ApproveToolAsync(HttpContext context, string serverId, string name) => GuardAsync(context, requireSession: true, async (_, session) =>
+    {
+        if (!AdminPermissions.CanApproveTools(session!.Role))
+        {
+            return Forbidden(session, "approve tool definitions");
+        }
+
+        if (config.Servers.All(s => s.Id != serverId))
+        {
+            return Results.Text($"No server has id '{serverId}'.", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        var (result, _) = await pins.ApproveAsync(serverId, name, session.Name, context.RequestAborted).ConfigureAwait(false);
+        session.SetNotice(result switch
+        {
+            PinApprovalResult.Approved => new AdminNotice($"Approved the current definition of {name}; calls to it go through again."),
+            PinApprovalResult.NotFound => new AdminNotice($"Server '{serverId}' has no pinned tool named '{name}'.", IsProblem: true),
+            _ => new AdminNotice($"Nothing awaits approval for {name}: the approved definition is the one advertised.", IsProblem: true),
+        });
+        return SeeOther(AdminUiPaths.Tools(serverId));
     });
 
     /// <summary><c>POST /admin/actions/grants</c> with <c>name</c>, <c>servers</c> (repeated), <c>labels</c> (key=value lines), <c>expires</c>.</summary>

@@ -8,6 +8,9 @@ internal static class AdminPermissions
     /// <summary>Approve or deny held calls: admins and approvers.</summary>
     public static bool CanDecideApprovals(AdminRole role) => role is AdminRole.Admin or AdminRole.Approver;
 
+    /// <summary>Approve a tool definition that pinning quarantined: admins only, as in the admin API.</summary>
+    public static bool CanApproveTools(AdminRole role) => role is AdminRole.Admin;
+
     /// <summary>Create, rotate and revoke grants: admins only.</summary>
     public static bool CanManageGrants(AdminRole role) => role is AdminRole.Admin;
 

@@ -111,6 +111,20 @@ internal static class ConfigFile
         }
     }
 
+    /// <summary>Reads <c>--since</c>: a duration back from now (30m, 1h, 7d) or a UTC time; false after saying why not.</summary>
+    public static bool TryParseSince(string text, DateTimeOffset now, TextWriter error, out DateTimeOffset since)
+    {
+        if (AuditTime.ParseSince(text, now) is { } parsed)
+        {
+            since = parsed;
+            return true;
+        }
+
+        error.WriteLine($"--since: '{text}' is neither a duration (30m, 1h, 7d) nor a UTC time (2026-11-25T12:00:00Z).");
+        since = default;
+        return false;
+    }
+
     /// <summary>Parses repeated <c>key=value</c> options; false after writing the first malformed one.</summary>
     public static bool TryParsePairs(IEnumerable<string> items, string option, TextWriter error, out Dictionary<string, string> pairs)
     {

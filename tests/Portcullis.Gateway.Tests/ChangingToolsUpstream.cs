@@ -41,9 +41,7 @@ internal sealed class ChangingToolsUpstream : IAsyncDisposable
     {
         var app = LoopbackApp.Create();
         var self = new ChangingToolsUpstream(app);
-        app.MapPost("/mcp", self.HandleAsync);
-        app.MapGet("/mcp", context => { context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed; return Task.CompletedTask; });
-        app.MapDelete("/mcp", context => Task.CompletedTask);
+        app.MapMcpEndpoint("/mcp", self.HandleAsync);
         await app.StartAsync();
         self.Url = new Uri(app.ListeningAddress() + "/mcp");
         return self;

@@ -119,9 +119,7 @@ internal sealed class MisbehavingUpstream : IAsyncDisposable
     {
         var app = LoopbackApp.Create();
         var self = new MisbehavingUpstream(app);
-        app.MapPost("/mcp/{mode?}", self.HandleAsync);
-        app.MapGet("/mcp/{mode?}", context => { context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed; return Task.CompletedTask; });
-        app.MapDelete("/mcp/{mode?}", context => Task.CompletedTask);
+        app.MapMcpEndpoint("/mcp/{mode?}", self.HandleAsync);
         await app.StartAsync();
         self.Url = new Uri(app.ListeningAddress() + "/mcp");
         return self;

@@ -339,12 +339,12 @@ internal static class AuditCommand
             DateTimeOffset? since = null;
             if (parseResult.GetValue(Since) is { } text)
             {
-                since = AuditTime.ParseSince(text, timeProvider.GetUtcNow());
-                if (since is null)
+                if (!ConfigFile.TryParseSince(text, timeProvider.GetUtcNow(), error, out var parsed))
                 {
-                    error.WriteLine($"--since: '{text}' is neither a duration (30m, 1h, 7d) nor a UTC time (2026-11-25T12:00:00Z).");
                     return null;
                 }
+
+                since = parsed;
             }
 
             return new AuditQuery

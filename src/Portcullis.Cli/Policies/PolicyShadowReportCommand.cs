@@ -32,10 +32,8 @@ internal static class PolicyShadowReportCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var (output, error) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
-            var sinceText = parseResult.GetRequiredValue(since);
-            if (AuditTime.ParseSince(sinceText, timeProvider.GetUtcNow()) is not { } from)
+            if (!ConfigFile.TryParseSince(parseResult.GetRequiredValue(since), timeProvider.GetUtcNow(), error, out var from))
             {
-                error.WriteLine($"--since: '{sinceText}' is neither a duration (30m, 1h, 7d) nor a UTC time (2026-11-25T12:00:00Z).");
                 return ExitCodes.UsageOrIo;
             }
 

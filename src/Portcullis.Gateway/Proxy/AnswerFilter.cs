@@ -102,7 +102,7 @@ internal sealed class AnswerFilter
                     throw Unreadable("a message has both a method and a result or error");
                 }
 
-                if (method.ValueKind != JsonValueKind.String || !TryGetString(method, out var name))
+                if (method.ValueKind != JsonValueKind.String || !JsonStrings.TryGet(method, out var name))
                 {
                     throw Unreadable("a message's method is not a string");
                 }
@@ -173,19 +173,4 @@ internal sealed class AnswerFilter
     /// </summary>
     public UpstreamAnswerException Unreadable(string detail) =>
         new(_rewriter is not null ? UpstreamFault.ToolListUnreadable : UpstreamFault.NotJsonRpc, detail);
-
-    private static bool TryGetString(JsonElement element, out string value)
-    {
-        try
-        {
-            value = element.GetString()!;
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            value = "";
-            return false;
-        }
-    }
-
 }

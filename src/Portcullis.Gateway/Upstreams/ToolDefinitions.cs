@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Text.Json;
 using Portcullis.Gateway.Pinning;
+using Portcullis.Gateway.Proxy;
 using Portcullis.Policy.Validation;
 
 namespace Portcullis.Gateway.Upstreams;
@@ -45,7 +46,7 @@ internal sealed class ToolDefinitions
         {
             if (tool.ValueKind != JsonValueKind.Object
                 || !tool.TryGetProperty("name", out var nameElement) || nameElement.ValueKind != JsonValueKind.String
-                || !TryGetString(nameElement, out var name) || name.Length == 0
+                || !JsonStrings.TryGet(nameElement, out var name) || name.Length == 0
                 || schemas.ContainsKey(name))
             {
                 continue;
@@ -73,20 +74,6 @@ internal sealed class ToolDefinitions
         _schemas.TryGetValue(toolName, out var schema)
             ? schema.Value
             : ServerToolSchema.Unavailable($"the server lists no tool named '{toolName}'");
-
-    private static bool TryGetString(JsonElement element, out string value)
-    {
-        try
-        {
-            value = element.GetString()!;
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            value = "";
-            return false;
-        }
-    }
 
     private static ServerToolSchema Compile(string name, string? schema)
     {

@@ -155,48 +155,10 @@ public static class PolicyFormatter
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream, s_json))
         {
-            WriteJson(writer, root);
+            SourceNodeJson.Write(writer, root);
         }
 
         return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
-    }
-
-    private static void WriteJson(Utf8JsonWriter writer, SourceNode node)
-    {
-        switch (node.Kind)
-        {
-            case SourceNodeKind.Object:
-                writer.WriteStartObject();
-                foreach (var property in node.Properties)
-                {
-                    writer.WritePropertyName(property.Name);
-                    WriteJson(writer, property.Value);
-                }
-
-                writer.WriteEndObject();
-                break;
-            case SourceNodeKind.Array:
-                writer.WriteStartArray();
-                foreach (var item in node.Items)
-                {
-                    WriteJson(writer, item);
-                }
-
-                writer.WriteEndArray();
-                break;
-            case SourceNodeKind.String:
-                writer.WriteStringValue(node.Text);
-                break;
-            case SourceNodeKind.Number:
-                writer.WriteRawValue(node.Text!);
-                break;
-            case SourceNodeKind.Boolean:
-                writer.WriteBooleanValue(node.BooleanValue);
-                break;
-            default:
-                writer.WriteNullValue();
-                break;
-        }
     }
 
     private static string WriteYaml(SourceNode root)

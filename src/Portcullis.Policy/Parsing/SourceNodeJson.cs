@@ -30,7 +30,8 @@ internal static class SourceNodeJson
         return buffer;
     }
 
-    private static void Write(Utf8JsonWriter writer, SourceNode node)
+    /// <summary>Writes <paramref name="node"/> and everything under it to <paramref name="writer"/>.</summary>
+    public static void Write(Utf8JsonWriter writer, SourceNode node)
     {
         switch (node.Kind)
         {

@@ -28,6 +28,13 @@ internal sealed class RecordingUpstream : IAsyncDisposable
 
     public ConcurrentQueue<(IHeaderDictionary Headers, string Body)> Requests { get; } = new();
 
+    /// <summary>
+    /// The requests relayed for clients: <see cref="Requests"/> without the gateway's own reads of
+    /// the tool list (made once per server to check the tools' pins, before whichever call comes first).
+    /// </summary>
+    public IReadOnlyList<(IHeaderDictionary Headers, string Body)> ClientMessages =>
+        Requests.Where(r => !r.Body.Contains("\"id\":\"portcullis-tools-list-", StringComparison.Ordinal)).ToList();
+
     public static async Task<RecordingUpstream> StartAsync()
     {
         var app = LoopbackApp.Create();

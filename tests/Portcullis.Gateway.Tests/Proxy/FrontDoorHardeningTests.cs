@@ -34,13 +34,13 @@ public sealed class FrontDoorHardeningTests(GatewayFixture gateway)
     {
         var token = gateway.NewGrant("recorder");
         var session = await gateway.OpenSessionAsync(token, "recorder");
-        var before = gateway.Recorder.Requests.Count;
+        var before = gateway.Recorder.ClientMessages.Count;
 
         using var response = await gateway.PostAsync(body, token, "recorder", session);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         await AssertErrorAsync(response, -32700, message);
-        Assert.Equal(before, gateway.Recorder.Requests.Count);
+        Assert.Equal(before, gateway.Recorder.ClientMessages.Count);
     }
 
     [Fact]
@@ -48,7 +48,7 @@ public sealed class FrontDoorHardeningTests(GatewayFixture gateway)
     {
         var token = gateway.NewGrant("recorder");
         var session = await gateway.OpenSessionAsync(token, "recorder");
-        var before = gateway.Recorder.Requests.Count;
+        var before = gateway.Recorder.ClientMessages.Count;
         var body = Encoding.UTF8.GetBytes("""{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","arguments":{"text":"AB"}}}""");
         var index = Array.IndexOf(body, (byte)'A');
         body[index] = 0xFF;
@@ -58,7 +58,7 @@ public sealed class FrontDoorHardeningTests(GatewayFixture gateway)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         await AssertErrorAsync(response, -32700, "not valid UTF-8");
-        Assert.Equal(before, gateway.Recorder.Requests.Count);
+        Assert.Equal(before, gateway.Recorder.ClientMessages.Count);
     }
 
     [Theory]
@@ -71,13 +71,13 @@ public sealed class FrontDoorHardeningTests(GatewayFixture gateway)
     {
         var token = gateway.NewGrant("recorder");
         var session = await gateway.OpenSessionAsync(token, "recorder");
-        var before = gateway.Recorder.Requests.Count;
+        var before = gateway.Recorder.ClientMessages.Count;
 
         using var response = await gateway.PostAsync(body, token, "recorder", session);
 
         Assert.Equal(status, response.StatusCode);
         await AssertErrorAsync(response, -32601, message);
-        Assert.Equal(before, gateway.Recorder.Requests.Count);
+        Assert.Equal(before, gateway.Recorder.ClientMessages.Count);
     }
 
     [Theory]
@@ -93,13 +93,13 @@ public sealed class FrontDoorHardeningTests(GatewayFixture gateway)
     {
         var token = gateway.NewGrant("recorder");
         var session = await gateway.OpenSessionAsync(token, "recorder");
-        var before = gateway.Recorder.Requests.Count;
+        var before = gateway.Recorder.ClientMessages.Count;
 
         using var response = await gateway.PostAsync(body, token, "recorder", session);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         await AssertErrorAsync(response, -32600, message);
-        Assert.Equal(before, gateway.Recorder.Requests.Count);
+        Assert.Equal(before, gateway.Recorder.ClientMessages.Count);
     }
 
     [Theory]

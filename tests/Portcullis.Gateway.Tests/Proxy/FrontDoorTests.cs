@@ -19,7 +19,7 @@ public sealed class FrontDoorTests(GatewayFixture gateway)
         "Bearer realm=\"portcullis\", error=\"invalid_token\", error_description=\"The token does not belong to any grant.\"")]
     public async Task Post_WithoutAValidToken_Is401AndForwardsNothing(string? authorization, string message, string challenge)
     {
-        var before = gateway.Recorder.Requests.Count;
+        var before = gateway.Recorder.ClientMessages.Count;
 
         using var response = await gateway.PostAsync(GatewayFixture.Initialize, token: null, "recorder",
             headers: h => { if (authorization is not null) { h.TryAddWithoutValidation("Authorization", authorization); } });
@@ -27,7 +27,7 @@ public sealed class FrontDoorTests(GatewayFixture gateway)
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal(challenge, response.Headers.WwwAuthenticate.ToString());
         await AssertErrorAsync(response, -32001, message);
-        Assert.Equal(before, gateway.Recorder.Requests.Count);
+        Assert.Equal(before, gateway.Recorder.ClientMessages.Count);
     }
 
     [Theory]
@@ -89,7 +89,7 @@ public sealed class FrontDoorTests(GatewayFixture gateway)
     [Fact]
     public async Task Post_ForeignOrigin_Is403BeforeAuthentication()
     {
-        var before = gateway.Recorder.Requests.Count;
+        var before = gateway.Recorder.ClientMessages.Count;
 
         using var response = await gateway.PostAsync(GatewayFixture.Initialize, token: null, "recorder", headers: h => h.Add("Origin", "http://evil.example"));
         using var allowed = await gateway.PostAsync(GatewayFixture.Initialize, gateway.NewGrant("recorder"), "recorder", headers: h => h.Add("Origin", "http://localhost:3000"));
@@ -97,7 +97,7 @@ public sealed class FrontDoorTests(GatewayFixture gateway)
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         await AssertErrorAsync(response, -32001, "Origin 'http://evil.example' is not allowed.");
         Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
-        Assert.Equal(before + 1, gateway.Recorder.Requests.Count);
+        Assert.Equal(before + 1, gateway.Recorder.ClientMessages.Count);
     }
 
     [Theory]
@@ -105,13 +105,13 @@ public sealed class FrontDoorTests(GatewayFixture gateway)
     [InlineData("rebound.example")]
     public async Task Post_ForeignHost_Is403BeforeAuthentication(string host)
     {
-        var before = gateway.Recorder.Requests.Count;
+        var before = gateway.Recorder.ClientMessages.Count;
 
         using var response = await gateway.PostAsync(GatewayFixture.Initialize, gateway.NewGrant("recorder"), "recorder", headers: h => h.Host = host);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         await AssertErrorAsync(response, -32001, "is not allowed");
-        Assert.Equal(before, gateway.Recorder.Requests.Count);
+        Assert.Equal(before, gateway.Recorder.ClientMessages.Count);
     }
 
     [Fact]
@@ -125,20 +125,20 @@ public sealed class FrontDoorTests(GatewayFixture gateway)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.False(response.Headers.Contains("Set-Cookie"));
-        var (headers, body) = gateway.Recorder.Requests.Last();
+        var (headers, body) = gateway.Recorder.ClientMessages[^1];
         Assert.Contains("\"id\":7", body, StringComparison.Ordinal);
         Assert.Equal("upstream-credential", headers["X-Upstream-Key"].ToString());
         Assert.Equal("upstream-session-1", headers["Mcp-Session-Id"].ToString());
         Assert.False(headers.ContainsKey("Authorization"));
         Assert.False(headers.ContainsKey("Cookie"));
-        Assert.DoesNotContain(gateway.Recorder.Requests, r => r.Headers.Values.Any(v => v.ToString().Contains(token, StringComparison.Ordinal)));
+        Assert.DoesNotContain(gateway.Recorder.ClientMessages, r => r.Headers.Values.Any(v => v.ToString().Contains(token, StringComparison.Ordinal)));
     }
 
     [Fact]
     public async Task Session_OfAnotherGrant_IsUnknown()
     {
         var session = await gateway.OpenSessionAsync(gateway.NewGrant("recorder"), "recorder");
-        var before = gateway.Recorder.Requests.Count;
+        var before = gateway.Recorder.ClientMessages.Count;
 
         using var stolen = await gateway.PostAsync(ToolsList, gateway.NewGrant("recorder"), "recorder", session);
         using var bogus = await gateway.PostAsync(ToolsList, gateway.NewGrant("recorder"), "recorder", "pcs_bogus");
@@ -148,7 +148,7 @@ public sealed class FrontDoorTests(GatewayFixture gateway)
         Assert.Equal(HttpStatusCode.NotFound, bogus.StatusCode);
         Assert.Equal(await stolen.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), (await bogus.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).Replace("null", "2", StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
-        Assert.Equal(before, gateway.Recorder.Requests.Count);
+        Assert.Equal(before, gateway.Recorder.ClientMessages.Count);
     }
 
     [Fact]
@@ -182,13 +182,13 @@ public sealed class FrontDoorTests(GatewayFixture gateway)
     {
         var token = gateway.NewGrant("recorder");
         var session = await gateway.OpenSessionAsync(token, "recorder");
-        var before = gateway.Recorder.Requests.Count;
+        var before = gateway.Recorder.ClientMessages.Count;
 
         using var response = await gateway.PostAsync(body, token, "recorder", session);
 
         Assert.Equal(status, (int)response.StatusCode);
         await AssertErrorAsync(response, code, message);
-        Assert.Equal(before, gateway.Recorder.Requests.Count);
+        Assert.Equal(before, gateway.Recorder.ClientMessages.Count);
     }
 
     [Theory]
@@ -199,7 +199,7 @@ public sealed class FrontDoorTests(GatewayFixture gateway)
     {
         var token = gateway.NewGrant("recorder");
         var session = await gateway.OpenSessionAsync(token, "recorder");
-        var before = gateway.Recorder.Requests.Count;
+        var before = gateway.Recorder.ClientMessages.Count;
         // The arguments object is level 1; each further {"a": ...} adds one.
         var arguments = string.Concat(Enumerable.Repeat("{\"a\":", depth - 1)) + "{}" + new string('}', depth - 1);
         var body = """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":""" + arguments + "}}";
@@ -209,13 +209,13 @@ public sealed class FrontDoorTests(GatewayFixture gateway)
         if (accepted)
         {
             // Forwarded; what the upstream makes of such nesting is its own affair.
-            Assert.Equal(before + 1, gateway.Recorder.Requests.Count);
+            Assert.Equal(before + 1, gateway.Recorder.ClientMessages.Count);
             return;
         }
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         await AssertErrorAsync(response, -32600, "tool arguments may nest at most 64");
-        Assert.Equal(before, gateway.Recorder.Requests.Count);
+        Assert.Equal(before, gateway.Recorder.ClientMessages.Count);
     }
 
     [Fact]

@@ -38,10 +38,6 @@ internal sealed class RefusalRecorder : IDisposable
 
     public const int PerSecond = 20;
 
-    private static readonly System.Diagnostics.Metrics.Meter s_meter = new(Telemetry.GatewayTelemetry.Name);
-    private static readonly System.Diagnostics.Metrics.Counter<long> s_refusals = s_meter.CreateCounter<long>("portcullis.refusals", "{request}",
-        "Requests refused before any decision (authentication, origin, malformed input, unknown session…), by kind; all of them, including those the audit log's ration leaves out.");
-
     private const int MaxFieldLength = 200;
 
     private readonly AuditLog _audit;
@@ -67,7 +63,7 @@ internal sealed class RefusalRecorder : IDisposable
     public async ValueTask RecordAsync(Refusal refusal)
     {
         Log.RequestRefused(_logger, refusal.Action, Cut(refusal.Server) ?? "-", refusal.Reason);
-        s_refusals.Add(1, new KeyValuePair<string, object?>("portcullis.refusal", refusal.Action));
+        Telemetry.ProcessInstruments.Refusals.Add(1, new KeyValuePair<string, object?>("portcullis.refusal", refusal.Action));
         using var lease = _ration.AttemptAcquire();
         if (!lease.IsAcquired)
         {

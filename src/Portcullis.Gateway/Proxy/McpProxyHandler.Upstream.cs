@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Portcullis.Gateway.Calls;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Sessions;

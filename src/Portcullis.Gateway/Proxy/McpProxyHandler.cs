@@ -6,8 +6,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
-using Portcullis.Gateway.Approvals;
 using Portcullis.Gateway.Audit;
+using Portcullis.Gateway.Calls;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Policies;
@@ -31,12 +31,10 @@ internal sealed partial class McpProxyHandler(
     SessionRegistry sessions,
     PolicyRegistry policies,
     ToolCallGate gate,
-    ApprovalService approvals,
     UpstreamClients upstreamClients,
     UpstreamGuards upstreamGuards,
     ToolCatalog tools,
     RefusalRecorder refusals,
-    TimeProvider timeProvider,
     ILogger<McpProxyHandler> logger)
 {
     private const string CorsAllowedHeaders = "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID";
@@ -103,80 +101,46 @@ internal sealed partial class McpProxyHandler(
             return;
         }
 
-        var policy = policies.Current(server.Id);
-        if (policy is null)
-        {
-            await RefuseAsync(context, new GatewayError(StatusCodes.Status503ServiceUnavailable, -32603, $"No policy is loaded for server '{server.Id}'."),
-                refusal with { Action = "no_policy" }, message.Id).ConfigureAwait(false);
-            return;
-        }
-
-        if (message.Method == "notifications/cancelled")
-        {
-            await WithdrawIfHeldAsync(message, session).ConfigureAwait(false);
-        }
-
         var upstream = new UpstreamHttpSession(upstreamClients.For(server), server, session?.UpstreamSessionId, version.Count > 0 ? version.ToString() : null);
         using var span = message.Method == "tools/call" ? GatewayTelemetry.StartToolCall(message, server.Id, session?.Id) : null;
-        var admission = await gate.AdmitMessageAsync(policy, message, grant, upstream, session?.Id, startedAt, context.RequestAborted).ConfigureAwait(false);
-        if (admission.Hold is not null)
+        var origin = new CallOrigin(grant, server, session?.Id, ClientOf(context), startedAt);
+        var ticket = await gate.AdmitAsync(policies.Current(server.Id), message, origin, tools.SourceFor(upstream), context.RequestAborted).ConfigureAwait(false);
+        await using var ending = ticket.ConfigureAwait(false);
+        if (ticket.Outcome == ToolCallOutcome.Hold)
         {
-            admission = await HoldAsync(context, message, session, admission).ConfigureAwait(false);
+            await WaitForApprovalAsync(context, message, ticket).ConfigureAwait(false);
             if (context.RequestAborted.IsCancellationRequested)
             {
-                await gate.AbandonAsync(admission).ConfigureAwait(false);
                 return;
             }
         }
 
-        if (admission.Error is { } error)
+        switch (ticket.Outcome)
         {
-            if (admission.Audited)
-            {
-                await error.WriteAsync(context, message.Id).ConfigureAwait(false);
-            }
-            else
-            {
-                await RefuseAsync(context, error, refusal with { Action = error.Code == -32601 ? "method_not_found" : "bad_request" }, message.Id).ConfigureAwait(false);
-            }
-
-            return;
-        }
-
-        if (admission.Denial is { } denial)
-        {
-            await DenialResult.WriteAsync(context, message.Id, denial).ConfigureAwait(false);
-            return;
+            case ToolCallOutcome.Error:
+                await ticket.Error!.WriteAsync(context, message.Id).ConfigureAwait(false);
+                return;
+            case ToolCallOutcome.Deny:
+                await DenialResult.WriteAsync(context, message.Id, ticket.Denial!.Value).ConfigureAwait(false);
+                return;
         }
 
         using var request = CreateUpstreamRequest(HttpMethod.Post, server, session, context.Request);
         request.Options.Set(UpstreamRequest.GrantOption, grant.Name);
         request.Content = new ByteArrayContent(body);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-
-        var exchange = new UpstreamExchange();
         try
         {
-            var filter = new AnswerFilter(message.Kind == JsonRpcKind.Request ? message.Id : default, admission.Rewriter, gate.MethodsOf(server),
-                server.Limits.MaxResponseDepth, admission.InitializeRewriter);
-            await SendAndRelayAsync(context, server, request, filter, tools.ObserverFor(upstream), message.Id, isInitialize, grant, session, exchange)
+            var filter = new AnswerFilter(message.Kind == JsonRpcKind.Request ? message.Id : default, ticket.ListRewriter, gate.MethodsOf(server),
+                server.Limits.MaxResponseDepth, ticket.InitializeRewriter);
+            await SendAndRelayAsync(context, server, request, filter, tools.ObserverFor(upstream), message.Id, isInitialize, grant, session, ticket.Upstream)
                 .ConfigureAwait(false);
         }
         catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
         {
             // A fault of the gateway's own while the call was out: its record must not say it went well.
-            exchange.Broke("the gateway failed while relaying the answer: " + e.GetType().Name);
+            ticket.Upstream.Broke("the gateway failed while relaying the answer: " + e.GetType().Name);
             throw;
-        }
-        finally
-        {
-            if (!exchange.Executed && admission.Leases.Count > 0)
-            {
-                // The call never ran upstream: give its reservations back.
-                await gate.RollbackAsync(admission.Leases, CancellationToken.None).ConfigureAwait(false);
-            }
-
-            await gate.CompleteAsync(admission, exchange.Status, exchange.Elapsed, exchange.FailureReason).ConfigureAwait(false);
         }
     }
 

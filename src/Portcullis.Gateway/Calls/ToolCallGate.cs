@@ -188,7 +188,7 @@ internal sealed class ToolCallGate(
 
         if (plan?.Request is not { } hold)
         {
-            return ToolCallTicket.Forwarded(recorder, limits, holds, origin, message.Id, record, reserved.Leases);
+            return ToolCallTicket.Forwarded(recorder, limits, holds, origin, message.Id.GetRawText(), record, reserved.Leases);
         }
 
         if (!await holds.OpenAsync(hold, decision.Approval!.Webhook, cancellationToken).ConfigureAwait(false))
@@ -200,7 +200,7 @@ internal sealed class ToolCallGate(
         }
 
         await recorder.HeldAsync(record, hold).ConfigureAwait(false);
-        return ToolCallTicket.Held(recorder, limits, holds, origin, message.Id, record, reserved.Leases, hold, decision.Approval.OnTimeout);
+        return ToolCallTicket.Held(recorder, limits, holds, origin, message.Id.GetRawText(), record, reserved.Leases, hold, decision.Approval.OnTimeout);
     }
 
     /// <summary>The tool's input schema as the server advertises it now, or why there is none.</summary>

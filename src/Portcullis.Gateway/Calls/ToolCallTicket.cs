@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Portcullis.Gateway.Approvals;
 using Portcullis.Gateway.Proxy;
 using Portcullis.Policy.Documents;
@@ -23,7 +22,7 @@ internal sealed class ToolCallTicket : IAsyncDisposable
     private readonly LimitReserver? _limits;
     private readonly ApprovalHolds? _holds;
     private readonly CallOrigin? _origin;
-    private readonly JsonElement _requestId;
+    private readonly string? _requestId;
     private IReadOnlyList<CounterLease> _leases = [];
     private AuditRecord? _pending;
     private TimeoutAction _onTimeout;
@@ -34,7 +33,7 @@ internal sealed class ToolCallTicket : IAsyncDisposable
         Outcome = outcome;
     }
 
-    private ToolCallTicket(CallRecorder recorder, LimitReserver limits, ApprovalHolds holds, CallOrigin origin, JsonElement requestId, AuditRecord pending,
+    private ToolCallTicket(CallRecorder recorder, LimitReserver limits, ApprovalHolds holds, CallOrigin origin, string requestId, AuditRecord pending,
         IReadOnlyList<CounterLease> leases)
         : this(ToolCallOutcome.Forward)
     {
@@ -77,13 +76,13 @@ internal sealed class ToolCallTicket : IAsyncDisposable
     /// <summary>A denied call; its record is already written.</summary>
     public static ToolCallTicket Denied(PolicyDecision denial) => new(ToolCallOutcome.Deny) { Denial = denial };
 
-    /// <summary>A call that goes ahead holding <paramref name="leases"/>; its record is written when the ticket is disposed.</summary>
-    public static ToolCallTicket Forwarded(CallRecorder recorder, LimitReserver limits, ApprovalHolds holds, CallOrigin origin, JsonElement requestId,
+    /// <summary>A call (whose JSON-RPC id is <paramref name="requestId"/>, as raw JSON text) that goes ahead holding <paramref name="leases"/>; its record is written when the ticket is disposed.</summary>
+    public static ToolCallTicket Forwarded(CallRecorder recorder, LimitReserver limits, ApprovalHolds holds, CallOrigin origin, string requestId,
         AuditRecord pending, IReadOnlyList<CounterLease> leases) =>
         new(recorder, limits, holds, origin, requestId, pending, leases);
 
     /// <summary>A call that waits for <paramref name="hold"/> holding <paramref name="leases"/>; what happens on timeout is <paramref name="onTimeout"/>.</summary>
-    public static ToolCallTicket Held(CallRecorder recorder, LimitReserver limits, ApprovalHolds holds, CallOrigin origin, JsonElement requestId,
+    public static ToolCallTicket Held(CallRecorder recorder, LimitReserver limits, ApprovalHolds holds, CallOrigin origin, string requestId,
         AuditRecord pending, IReadOnlyList<CounterLease> leases, ApprovalRequest hold, TimeoutAction onTimeout) =>
         new(recorder, limits, holds, origin, requestId, pending, leases) { Outcome = ToolCallOutcome.Hold, Hold = hold, _onTimeout = onTimeout };
 
@@ -101,7 +100,7 @@ internal sealed class ToolCallTicket : IAsyncDisposable
             throw new InvalidOperationException("Only a held call waits for approval.");
         }
 
-        var outcome = await _holds!.WaitAsync(Hold!, _origin!.SessionId, _requestId.GetRawText(), keepAlive, clientGone).ConfigureAwait(false);
+        var outcome = await _holds!.WaitAsync(Hold!, _origin!.SessionId, _requestId!, keepAlive, clientGone).ConfigureAwait(false);
         await ResolveAsync(outcome).ConfigureAwait(false);
     }
 

@@ -32,7 +32,7 @@ internal sealed class ToolCallGate(
     RefusalRecorder refusals,
     TimeProvider timeProvider)
 {
-    private static readonly GatewayError s_auditUnavailable = new(503, -32005,
+    private static readonly GatewayError s_auditUnavailable = new(GatewayFailure.AuditUnavailable,
         "The audit log cannot keep records right now (its sinks and their spill files are failing), so no call is forwarded; try again shortly.");
 
     private readonly ConcurrentDictionary<string, McpMethods> _methods = new(StringComparer.Ordinal);
@@ -65,7 +65,7 @@ internal sealed class ToolCallGate(
         ArgumentNullException.ThrowIfNull(origin);
         if (policy is null)
         {
-            return await RefuseAsync(origin, message, new GatewayError(503, -32603, $"No policy is loaded for server '{origin.Server.Id}'."), "no_policy")
+            return await RefuseAsync(origin, message, new GatewayError(GatewayFailure.NoPolicy, $"No policy is loaded for server '{origin.Server.Id}'."))
                 .ConfigureAwait(false);
         }
 
@@ -76,13 +76,13 @@ internal sealed class ToolCallGate(
 
         if (message.Method == "tools/call" && message.Kind == JsonRpcKind.Notification)
         {
-            return await RefuseAsync(origin, message, GatewayError.InvalidRequest("tools/call must be a request with an id, not a notification."), "bad_request")
+            return await RefuseAsync(origin, message, GatewayError.InvalidRequest("tools/call must be a request with an id, not a notification."))
                 .ConfigureAwait(false);
         }
 
         if (message.Method is { } method && MethodsOf(origin.Server).RefusalFromClient(method) is { } refusal)
         {
-            return await RefuseAsync(origin, message, GatewayError.MethodNotFound(refusal, message.Kind == JsonRpcKind.Request), "method_not_found")
+            return await RefuseAsync(origin, message, GatewayError.MethodNotFound(refusal, message.Kind == JsonRpcKind.Request))
                 .ConfigureAwait(false);
         }
 
@@ -106,13 +106,13 @@ internal sealed class ToolCallGate(
     {
         if (!ToolCallRequest.TryRead(message, out var request, out var invalid))
         {
-            return await RefuseAsync(origin, message, invalid!, "bad_request").ConfigureAwait(false);
+            return await RefuseAsync(origin, message, invalid!).ConfigureAwait(false);
         }
 
         if (!recorder.Accepting)
         {
             // A call that cannot be recorded is not forwarded (nor decided: the decision could not be kept either).
-            return await RefuseAsync(origin, message, s_auditUnavailable, "bad_request").ConfigureAwait(false);
+            return await RefuseAsync(origin, message, s_auditUnavailable).ConfigureAwait(false);
         }
 
         var policy = served.Policy;
@@ -127,7 +127,7 @@ internal sealed class ToolCallGate(
         if (CallRecorder.Start(origin, message.Method!, request, served.Version, policy.Document.AuditArgs) is not { } record)
         {
             return await RefuseAsync(origin, message,
-                GatewayError.InvalidParams("The call's arguments cannot be written to the audit log, so it is not forwarded."), "bad_request").ConfigureAwait(false);
+                GatewayError.InvalidParams("The call's arguments cannot be written to the audit log, so it is not forwarded.")).ConfigureAwait(false);
         }
 
         if (decision.RuleId == RuleIds.Hidden && decision.Blocks)
@@ -157,7 +157,7 @@ internal sealed class ToolCallGate(
 
             if (plan.Error is { } error)
             {
-                return await RefuseAsync(origin, message, error, "bad_request").ConfigureAwait(false);
+                return await RefuseAsync(origin, message, error).ConfigureAwait(false);
             }
         }
 
@@ -247,9 +247,9 @@ internal sealed class ToolCallGate(
         return ToolCallTicket.Denied(denial);
     }
 
-    private async ValueTask<ToolCallTicket> RefuseAsync(CallOrigin origin, JsonRpcMessage message, GatewayError error, string action)
+    private async ValueTask<ToolCallTicket> RefuseAsync(CallOrigin origin, JsonRpcMessage message, GatewayError error)
     {
-        await refusals.RecordAsync(new Refusal(action, error.Message)
+        await refusals.RecordAsync(error, new Refusal
         {
             Server = origin.Server.Id,
             Grant = origin.Grant.Name,

@@ -217,10 +217,10 @@ public sealed class StdioGateway : IAsyncDisposable
         {
             var reference = "err_" + Guid.CreateVersion7().ToString("N")[..16];
             Log.UnexpectedFailure(_logger, e, reference, _server.Id);
-            var error = new GatewayError(StatusCodes.Status503ServiceUnavailable, -32603, $"The gateway could not handle this request; reference {reference} in its log.");
+            var error = new GatewayError(GatewayFailure.Internal, $"The gateway could not handle this request; reference {reference} in its log.");
             try
             {
-                await RefuseAsync(error, "internal_error", method: null, default, cancellationToken).ConfigureAwait(false);
+                await RefuseAsync(error, method: null, default, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception writeFailure) when (writeFailure is IOException or OperationCanceledException or ObjectDisposedException)
             {
@@ -235,7 +235,7 @@ public sealed class StdioGateway : IAsyncDisposable
         using var message = JsonRpcMessage.TryParse(line, _maxArgumentDepth, out var parseError);
         if (message is null)
         {
-            await RefuseAsync(parseError!, "bad_request", method: null, default, cancellationToken).ConfigureAwait(false);
+            await RefuseAsync(parseError!, method: null, default, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -336,9 +336,9 @@ public sealed class StdioGateway : IAsyncDisposable
     }
 
     /// <summary>Answers <paramref name="error"/> and records the refusal.</summary>
-    private async Task RefuseAsync(GatewayError error, string action, string? method, JsonElement id, CancellationToken cancellationToken)
+    private async Task RefuseAsync(GatewayError error, string? method, JsonElement id, CancellationToken cancellationToken)
     {
-        await _refusals!.RecordAsync(new Refusal(action, error.Message) { Server = _server.Id, Grant = _grant.Name, Method = method, Client = Client })
+        await _refusals!.RecordAsync(error, new Refusal { Server = _server.Id, Grant = _grant.Name, Method = method, Client = Client })
             .ConfigureAwait(false);
         await WriteAsync(writer => error.Write(writer, id), cancellationToken).ConfigureAwait(false);
     }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -178,7 +177,7 @@ internal sealed partial class McpProxyHandler
         {
             var body = context.Request.ContentLength is { } length
                 ? await ReadKnownLengthAsync(context.Request.Body, (int)length, context.RequestAborted).ConfigureAwait(false)
-                : await ReadChunkedAsync(context.Request.Body, limit, context.RequestAborted).ConfigureAwait(false);
+                : await CappedReader.ReadAsync(context.Request.Body, limit, context.RequestAborted).ConfigureAwait(false);
             return body is null ? (null, tooLarge) : (body, null);
         }
         catch (BadHttpRequestException e)
@@ -206,32 +205,6 @@ internal sealed partial class McpProxyHandler
 
         // A client that sent less than it declared gets its bytes parsed as they are (and refused as malformed).
         return filled == length ? buffer : buffer[..filled];
-    }
-
-    /// <summary>A body without Content-Length, read through one pooled chunk; null once it passes <paramref name="limit"/>.</summary>
-    private static async Task<byte[]?> ReadChunkedAsync(Stream body, long limit, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        try
-        {
-            int read;
-            while ((read = await body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                if (buffer.Length + read > limit)
-                {
-                    return null;
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(chunk);
-        }
-
-        return buffer.ToArray();
     }
 
     private static bool IsJson(string? contentType) =>

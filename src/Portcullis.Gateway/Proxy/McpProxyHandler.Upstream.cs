@@ -13,31 +13,28 @@ namespace Portcullis.Gateway.Proxy;
 /// <summary>Building upstream requests and relaying their answers.</summary>
 internal sealed partial class McpProxyHandler
 {
-    /// <summary>
-    /// A request to the upstream carrying only what the upstream needs: the client's Accept and
-    /// protocol version, the upstream's own session id and the configured static headers.
-    /// </summary>
-    private static HttpRequestMessage CreateUpstreamRequest(HttpMethod method, UpstreamServerConfig server, StoredSession? session, HttpRequest client)
-    {
-        var accept = client.Headers.Accept.ToString();
-        var version = client.Headers.TryGetValue(ProtocolVersions.HeaderName, out var values) ? values.ToString() : null;
-        return UpstreamRequest.Create(method, server, accept.Length > 0 ? accept : "application/json, text/event-stream", version, session?.UpstreamSessionId);
-    }
+    /// <summary>The upstream session a request of the client resumes: its upstream session id and the client's protocol version.</summary>
+    private UpstreamHttpSession UpstreamSessionFor(UpstreamServerConfig server, StoredSession? session, HttpRequest client) =>
+        new(upstreamClients.For(server), server, session?.UpstreamSessionId,
+            client.Headers.TryGetValue(ProtocolVersions.HeaderName, out var version) ? version.ToString() : null);
 
     /// <summary>
-    /// Sends a POST to the upstream under its guards (concurrency, circuit breaker, deadline) and
-    /// relays the checked answer, noting in <paramref name="exchange"/> how far it got. Any
-    /// failure becomes an error of the gateway's own, as the answer or, when the client's event
-    /// stream is already open, as its next event.
+    /// Posts the client's message to the upstream under its guards (concurrency, circuit breaker,
+    /// deadline) and relays the checked answer, noting in <paramref name="exchange"/> how far it
+    /// got. Any failure becomes an error of the gateway's own, as the answer or, when the client's
+    /// event stream is already open, as its next event.
     /// </summary>
-    private async Task SendAndRelayAsync(HttpContext context, UpstreamServerConfig server, HttpRequestMessage request, AnswerFilter filter, Action<string> observe,
-        JsonElement id, bool isInitialize, Grant grant, StoredSession? session, UpstreamExchange exchange)
+    private async Task SendAndRelayAsync(HttpContext context, UpstreamHttpSession upstream, ReadOnlyMemory<byte> body, AnswerFilter filter, JsonElement id,
+        bool isInitialize, Grant grant, StoredSession? session, UpstreamExchange exchange)
     {
+        var server = upstream.Server;
+        var accept = context.Request.Headers.Accept.ToString();
         exchange.Start();
         var failure = await upstreamGuards.RunAsync(server, async token =>
         {
-            using var response = await upstreamClients.For(server).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
-            var status = (int)response.StatusCode;
+            using var answer = await upstream.PostAsync(body, isInitialize, token, accept.Length > 0 ? accept : UpstreamHttpSession.DefaultAccept, grant.Name)
+                .ConfigureAwait(false);
+            var status = answer.Status;
             exchange.Answered(status);
             if (status == StatusCodes.Status404NotFound && session is not null)
             {
@@ -47,32 +44,34 @@ internal sealed partial class McpProxyHandler
                 return;
             }
 
-            if (status >= 500 || status is 401 or 403)
+            if (answer.IsServerFault)
             {
                 throw new UpstreamStatusException(status);
             }
 
             if (status == StatusCodes.Status429TooManyRequests)
             {
-                var busy = server.Command is null || !isInitialize
+                var processes = isInitialize && server.Command is not null;
+                var busy = !processes
                     ? $"Upstream server '{server.Id}' is busy (HTTP 429); try again shortly."
-                    : response.Headers.Contains(StdioUpstreamHandler.GrantCapHeader)
+                    : answer.ReachedGrantProcessCap
                         ? $"Grant '{grant.Name}' already holds as many processes of server '{server.Id}' as it may (max_processes_per_grant: {server.Limits.MaxProcessesPerGrant}); end a session first."
                         : $"Upstream server '{server.Id}' already runs as many processes as it may (max_processes: {server.Limits.MaxProcesses}); end a session or try again later.";
-                await new GatewayError(isInitialize && server.Command is not null ? GatewayFailure.UpstreamProcessesExhausted : GatewayFailure.UpstreamBusy, busy).WriteAsync(context, id).ConfigureAwait(false);
+                await new GatewayError(processes ? GatewayFailure.UpstreamProcessesExhausted : GatewayFailure.UpstreamBusy, busy).WriteAsync(context, id)
+                    .ConfigureAwait(false);
                 return;
             }
 
             if (status >= 400)
             {
-                await new GatewayError(GatewayFailure.UpstreamRefused, $"Upstream server '{server.Id}' refused the request (HTTP {status}).") { StatusCode = status }.WriteAsync(context, id).ConfigureAwait(false);
+                await new GatewayError(GatewayFailure.UpstreamRefused, $"Upstream server '{server.Id}' refused the request (HTTP {status}).") { StatusCode = status }
+                    .WriteAsync(context, id).ConfigureAwait(false);
                 return;
             }
 
             if (isInitialize)
             {
-                var upstreamSession = response.Headers.TryGetValues(ProtocolVersions.SessionHeaderName, out var values) ? values.FirstOrDefault() : null;
-                var created = await sessions.CreateAsync(grant.Name, server.Id, upstreamSession, CancellationToken.None).ConfigureAwait(false);
+                var created = await sessions.CreateAsync(grant.Name, server.Id, answer.SessionId, CancellationToken.None).ConfigureAwait(false);
                 context.Response.Headers[ProtocolVersions.SessionHeaderName] = created.Id;
             }
 
@@ -86,8 +85,7 @@ internal sealed partial class McpProxyHandler
                 return;
             }
 
-            await ResponseRelay.RelayAsync(response, context, filter, observe, server.Limits.MaxResponseBytes, logger, server.Id, token)
-                .ConfigureAwait(false);
+            await ResponseRelay.RelayAsync(answer, context, filter, tools.ObserverFor(upstream), logger, server.Id, token).ConfigureAwait(false);
         }, context.RequestAborted).ConfigureAwait(false);
         exchange.Stop();
         if (failure is null)
@@ -101,12 +99,14 @@ internal sealed partial class McpProxyHandler
     }
 
     /// <summary>Relays the upstream's GET stream: messages the server starts, each checked; no deadline, since the stream lives as long as the session.</summary>
-    private async Task RelayStreamAsync(HttpContext context, UpstreamServerConfig server, HttpRequestMessage request, StoredSession session)
+    private async Task RelayStreamAsync(HttpContext context, UpstreamHttpSession upstream, StoredSession session)
     {
-        HttpResponseMessage response;
+        var server = upstream.Server;
+        var lastEventId = context.Request.Headers.TryGetValue("Last-Event-ID", out var values) ? values.ToString() : null;
+        UpstreamAnswer answer;
         try
         {
-            response = await upstreamClients.For(server).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted).ConfigureAwait(false);
+            answer = await upstream.OpenStreamAsync(lastEventId, context.RequestAborted).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {
@@ -115,9 +115,9 @@ internal sealed partial class McpProxyHandler
             return;
         }
 
-        using (response)
+        using (answer)
         {
-            var status = (int)response.StatusCode;
+            var status = answer.Status;
             if (status == StatusCodes.Status404NotFound)
             {
                 await sessions.RemoveAsync(session.Id, CancellationToken.None).ConfigureAwait(false);
@@ -141,10 +141,7 @@ internal sealed partial class McpProxyHandler
             var filter = new AnswerFilter(default, rewriter: null, gate.MethodsOf(server), server.Limits.MaxResponseDepth);
             try
             {
-                var version = context.Request.Headers.TryGetValue(ProtocolVersions.HeaderName, out var values) ? values.ToString() : null;
-                var upstream = new UpstreamHttpSession(upstreamClients.For(server), server, session.UpstreamSessionId, version);
-                await ResponseRelay.RelayAsync(response, context, filter, tools.ObserverFor(upstream), server.Limits.MaxResponseBytes, logger, server.Id,
-                    context.RequestAborted).ConfigureAwait(false);
+                await ResponseRelay.RelayAsync(answer, context, filter, tools.ObserverFor(upstream), logger, server.Id, context.RequestAborted).ConfigureAwait(false);
             }
             catch (Exception e) when (e is UpstreamAnswerException or HttpRequestException or IOException && !context.RequestAborted.IsCancellationRequested)
             {

@@ -101,7 +101,7 @@ internal sealed partial class McpProxyHandler(
             return;
         }
 
-        var upstream = new UpstreamHttpSession(upstreamClients.For(server), server, session?.UpstreamSessionId, version.Count > 0 ? version.ToString() : null);
+        var upstream = UpstreamSessionFor(server, session, context.Request);
         using var span = message.Method == "tools/call" ? GatewayTelemetry.StartToolCall(message, server.Id, session?.Id) : null;
         var origin = new CallOrigin(grant, server, session?.Id, ClientOf(context), startedAt);
         var ticket = await gate.AdmitAsync(policies.Current(server.Id), message, origin, tools.SourceFor(upstream), context.RequestAborted).ConfigureAwait(false);
@@ -125,16 +125,11 @@ internal sealed partial class McpProxyHandler(
                 return;
         }
 
-        using var request = CreateUpstreamRequest(HttpMethod.Post, server, session, context.Request);
-        request.Options.Set(UpstreamRequest.GrantOption, grant.Name);
-        request.Content = new ByteArrayContent(body);
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         try
         {
             var filter = new AnswerFilter(message.Kind == JsonRpcKind.Request ? message.Id : default, ticket.ListRewriter, gate.MethodsOf(server),
                 server.Limits.MaxResponseDepth, ticket.InitializeRewriter);
-            await SendAndRelayAsync(context, server, request, filter, tools.ObserverFor(upstream), message.Id, isInitialize, grant, session, ticket.Upstream)
-                .ConfigureAwait(false);
+            await SendAndRelayAsync(context, upstream, body, filter, message.Id, isInitialize, grant, session, ticket.Upstream).ConfigureAwait(false);
         }
         catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
         {
@@ -152,13 +147,7 @@ internal sealed partial class McpProxyHandler(
             return;
         }
 
-        using var request = CreateUpstreamRequest(HttpMethod.Get, admitted.Server, session, context.Request);
-        if (context.Request.Headers.TryGetValue("Last-Event-ID", out var lastEventId))
-        {
-            request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId.ToString());
-        }
-
-        await RelayStreamAsync(context, admitted.Server, request, session).ConfigureAwait(false);
+        await RelayStreamAsync(context, UpstreamSessionFor(admitted.Server, session, context.Request), session).ConfigureAwait(false);
     }
 
     public async Task HandleDeleteAsync(HttpContext context, string serverId)
@@ -172,11 +161,9 @@ internal sealed partial class McpProxyHandler(
         await sessions.RemoveAsync(session.Id, CancellationToken.None).ConfigureAwait(false);
         if (session.UpstreamSessionId is not null)
         {
-            using var request = CreateUpstreamRequest(HttpMethod.Delete, admitted.Server, session, context.Request);
-            var failure = await upstreamGuards.RunAsync(admitted.Server, async token =>
-            {
-                using var response = await upstreamClients.For(admitted.Server).SendAsync(request, token).ConfigureAwait(false);
-            }, context.RequestAborted).ConfigureAwait(false);
+            var upstream = UpstreamSessionFor(admitted.Server, session, context.Request);
+            var failure = await upstreamGuards.RunAsync(admitted.Server, async token => await upstream.CloseAsync(token).ConfigureAwait(false), context.RequestAborted)
+                .ConfigureAwait(false);
             if (failure is not null)
             {
                 Log.UpstreamFailed(logger, admitted.Server.Id, failure.Detail);

@@ -23,25 +23,21 @@ internal static class ResponseRelay
     private static readonly byte[] s_comment = ":\n"u8.ToArray();
 
     /// <summary>Relays the upstream's answer (status below 400, not 202) to the client through <paramref name="filter"/>.</summary>
-    public static async Task RelayAsync(HttpResponseMessage upstream, HttpContext context, AnswerFilter filter, Action<string> observe, long maxBytes,
-        ILogger logger, string serverId, CancellationToken cancellationToken)
+    public static async Task RelayAsync(UpstreamAnswer upstream, HttpContext context, AnswerFilter filter, Action<string> observe, ILogger logger, string serverId,
+        CancellationToken cancellationToken)
     {
-        var mediaType = upstream.Content.Headers.ContentType?.MediaType;
-        if (string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
+        if (upstream.IsEventStream)
         {
-            var stream = await upstream.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            await using var _ = stream.ConfigureAwait(false);
-            await RelayEventsAsync(stream, context, filter, observe, maxBytes, logger, serverId, cancellationToken).ConfigureAwait(false);
+            await RelayEventsAsync(upstream, context, filter, observe, logger, serverId, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        if (!string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase))
+        if (!upstream.IsJson)
         {
-            throw filter.Unreadable($"the answer's content type is '{Excerpt.Of(mediaType ?? "none", 60)}', not JSON or an event stream");
+            throw filter.Unreadable($"the answer's content type is '{Excerpt.Of(upstream.MediaType ?? "none", 60)}', not JSON or an event stream");
         }
 
-        var body = await ReadCappedAsync(upstream.Content, maxBytes, cancellationToken).ConfigureAwait(false)
-            ?? throw new UpstreamAnswerException(UpstreamFault.TooLarge, $"the answer is larger than {maxBytes} bytes (max_response_bytes)");
+        var body = await upstream.ReadJsonAsync(cancellationToken).ConfigureAwait(false);
         if (body.Length == 0 && !filter.ExpectsAnswer)
         {
             SetStatus(context, StatusCodes.Status202Accepted);
@@ -86,20 +82,12 @@ internal static class ResponseRelay
         await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task RelayEventsAsync(Stream source, HttpContext context, AnswerFilter filter, Action<string> observe, long maxBytes,
-        ILogger logger, string serverId, CancellationToken cancellationToken)
+    private static async Task RelayEventsAsync(UpstreamAnswer upstream, HttpContext context, AnswerFilter filter, Action<string> observe, ILogger logger,
+        string serverId, CancellationToken cancellationToken)
     {
         var destination = context.Response.Body;
-        long total = 0;
-        await foreach (var sseEvent in SseEvent.ReadAllAsync(source, maxBytes, cancellationToken).ConfigureAwait(false))
+        await foreach (var sseEvent in upstream.ReadEventsAsync(cancellationToken).ConfigureAwait(false))
         {
-            // Every line counts, not only data: events without data would otherwise stream on until the deadline.
-            total += sseEvent.Size;
-            if (total > maxBytes)
-            {
-                throw new UpstreamAnswerException(UpstreamFault.TooLarge, $"the streamed answer is larger than {maxBytes} bytes (max_response_bytes)");
-            }
-
             ReadOnlyMemory<byte>? rewritten = null;
             if (sseEvent.Data.Length > 0)
             {
@@ -206,19 +194,5 @@ internal static class ResponseRelay
         {
             context.Response.StatusCode = status;
         }
-    }
-
-
-    /// <summary>Reads a JSON body up to <paramref name="maxBytes"/>; null when it is larger.</summary>
-    internal static async Task<byte[]?> ReadCappedAsync(HttpContent content, long maxBytes, CancellationToken cancellationToken)
-    {
-        if (content.Headers.ContentLength > maxBytes)
-        {
-            return null;
-        }
-
-        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using var _ = stream.ConfigureAwait(false);
-        return await CappedReader.ReadAsync(stream, maxBytes, cancellationToken).ConfigureAwait(false);
     }
 }

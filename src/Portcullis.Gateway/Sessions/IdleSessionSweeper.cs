@@ -27,9 +27,7 @@ internal sealed class IdleSessionSweeper(GatewayConfig config, SessionRegistry s
 
                 try
                 {
-                    using var request = UpstreamRequest.Create(HttpMethod.Delete, server, "application/json", protocolVersion: null, session.UpstreamSessionId);
-
-                    using var response = await upstreams.For(server).SendAsync(request, stoppingToken).ConfigureAwait(false);
+                    await new UpstreamHttpSession(upstreams.For(server), server, session.UpstreamSessionId).CloseAsync(stoppingToken).ConfigureAwait(false);
                 }
                 catch (HttpRequestException e)
                 {

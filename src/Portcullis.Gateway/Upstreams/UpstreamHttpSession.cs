@@ -14,57 +14,91 @@ internal sealed class UpstreamStatusException(int statusCode) : Exception($"Upst
 }
 
 /// <summary>
-/// The gateway as a Streamable HTTP client of one upstream, for fronts that are not HTTP
-/// (stdio): keeps the upstream's session id and protocol version, and yields the messages of
-/// each answer whether it came as JSON or as an SSE stream. The stdio front owns one per process;
-/// the HTTP front resumes the client's upstream session with one to read the server's tools.
+/// The gateway as a Streamable HTTP client of one upstream session, for both fronts: posts a
+/// message and returns the upstream's answer (<see cref="UpstreamAnswer"/>: status, session id,
+/// messages as they arrive), opens the session's event stream, and ends the session. The stdio
+/// front owns one for its process and keeps the session id and protocol version it learns; the
+/// HTTP front resumes its client's upstream session with one per request.
 /// </summary>
 internal sealed class UpstreamHttpSession(HttpClient http, UpstreamServerConfig server, string? sessionId = null, string? protocolVersion = null)
 {
+    /// <summary>What the gateway accepts when its client did not say.</summary>
+    public const string DefaultAccept = "application/json, text/event-stream";
+
     private string? _sessionId = sessionId;
     private string? _protocolVersion = protocolVersion;
 
     public UpstreamServerConfig Server => server;
 
-    /// <summary>Posts one message and yields every message of the answer, in order.</summary>
-    public async IAsyncEnumerable<byte[]> SendAsync(ReadOnlyMemory<byte> message, bool isInitialize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Posts one message and returns the answer whatever its status; an answer to
+    /// <c>initialize</c> gives the session its id. <paramref name="grant"/> names the grant the
+    /// request is made for (a command server caps processes per grant).
+    /// </summary>
+    public async Task<UpstreamAnswer> PostAsync(ReadOnlyMemory<byte> message, bool isInitialize, CancellationToken cancellationToken, string accept = DefaultAccept,
+        string? grant = null)
     {
-        using var request = CreateRequest(HttpMethod.Post, "application/json, text/event-stream");
+        using var request = CreateRequest(HttpMethod.Post, accept);
+        if (grant is not null)
+        {
+            request.Options.Set(UpstreamRequest.GrantOption, grant);
+        }
+
         request.Content = new ReadOnlyMemoryContent(message);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        if ((int)response.StatusCode >= 400)
+        var answer = new UpstreamAnswer(await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false),
+            server.Limits.MaxResponseBytes);
+        if (isInitialize && answer.Status < 400 && answer.SessionId is not null)
         {
-            throw new UpstreamStatusException((int)response.StatusCode);
+            _sessionId = answer.SessionId;
         }
 
-        if (isInitialize && response.Headers.TryGetValues(ProtocolVersions.SessionHeaderName, out var sessionIds))
+        return answer;
+    }
+
+    /// <summary>Posts one message and yields every message of a successful answer, in order; an error status throws <see cref="UpstreamStatusException"/>.</summary>
+    public async IAsyncEnumerable<byte[]> SendAsync(ReadOnlyMemory<byte> message, bool isInitialize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var answer = await PostAsync(message, isInitialize, cancellationToken).ConfigureAwait(false);
+        if (answer.Status >= 400)
         {
-            _sessionId = sessionIds.FirstOrDefault();
+            throw new UpstreamStatusException(answer.Status);
         }
 
-        await foreach (var answer in ReadMessagesAsync(response, cancellationToken).ConfigureAwait(false))
+        await foreach (var received in answer.ReadMessagesAsync(cancellationToken).ConfigureAwait(false))
         {
             if (isInitialize)
             {
-                RememberProtocolVersion(answer);
+                RememberProtocolVersion(received);
             }
 
-            yield return answer;
+            yield return received;
         }
+    }
+
+    /// <summary>Opens the session's GET event stream, on which the server sends messages of its own; the answer may refuse it (405).</summary>
+    public async Task<UpstreamAnswer> OpenStreamAsync(string? lastEventId, CancellationToken cancellationToken)
+    {
+        using var request = CreateRequest(HttpMethod.Get, "text/event-stream");
+        if (lastEventId is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
+        }
+
+        return new UpstreamAnswer(await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false),
+            server.Limits.MaxResponseBytes);
     }
 
     /// <summary>Listens on the upstream's GET stream for messages the server starts; returns when it ends or is not offered.</summary>
     public async IAsyncEnumerable<byte[]> ListenAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var request = CreateRequest(HttpMethod.Get, "text/event-stream");
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
+        using var answer = await OpenStreamAsync(lastEventId: null, cancellationToken).ConfigureAwait(false);
+        if (answer.Status >= 300)
         {
             yield break;
         }
 
-        await foreach (var message in ReadMessagesAsync(response, cancellationToken).ConfigureAwait(false))
+        await foreach (var message in answer.ReadMessagesAsync(cancellationToken).ConfigureAwait(false))
         {
             yield return message;
         }
@@ -84,43 +118,6 @@ internal sealed class UpstreamHttpSession(HttpClient http, UpstreamServerConfig 
 
     private HttpRequestMessage CreateRequest(HttpMethod method, string accept) =>
         UpstreamRequest.Create(method, server, accept, _protocolVersion, _sessionId);
-
-    private async IAsyncEnumerable<byte[]> ReadMessagesAsync(HttpResponseMessage response, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var maxBytes = server.Limits.MaxResponseBytes;
-        var mediaType = response.Content.Headers.ContentType?.MediaType;
-        if (string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
-        {
-            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            await using var _ = stream.ConfigureAwait(false);
-            await foreach (var sseEvent in SseEvent.ReadAllAsync(stream, maxBytes, cancellationToken).ConfigureAwait(false))
-            {
-                if (sseEvent.Data.Length > 0)
-                {
-                    yield return Encoding.UTF8.GetBytes(sseEvent.Data);
-                }
-            }
-
-            yield break;
-        }
-
-        if ((int)response.StatusCode == 202)
-        {
-            yield break;
-        }
-
-        if (!string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new UpstreamAnswerException(UpstreamFault.NotJsonRpc, $"the answer's content type is '{mediaType ?? "none"}', not JSON or an event stream");
-        }
-
-        var body = await ResponseRelay.ReadCappedAsync(response.Content, maxBytes, cancellationToken).ConfigureAwait(false)
-            ?? throw new UpstreamAnswerException(UpstreamFault.TooLarge, $"the answer is larger than {maxBytes} bytes (max_response_bytes)");
-        if (body.Length > 0)
-        {
-            yield return body;
-        }
-    }
 
     private void RememberProtocolVersion(byte[] answer)
     {

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
-using Portcullis.Gateway.Demo;
+using Portcullis.Cli.Demo;
 using Portcullis.Policy;
 using Portcullis.Policy.Evaluation;
 

@@ -1,3 +1,5 @@
 using BenchmarkDotNet.Running;
+using Portcullis.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// Named by a benchmark type: the command line this project references has a Program of its own.
+BenchmarkSwitcher.FromAssembly(typeof(PolicyEvaluationBenchmark).Assembly).Run(args);

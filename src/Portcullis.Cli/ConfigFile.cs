@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Hosting;
-using Portcullis.Gateway.State;
 using Portcullis.Storage;
 
 namespace Portcullis.Cli;
@@ -13,6 +13,7 @@ internal static class ConfigFile
     /// <summary>The validated configuration, or null after writing every problem.</summary>
     public static GatewayConfig? Load(string path, TextWriter error)
     {
+        ConfiguredStores.InstallAddressChecks();
         var (config, errors) = ConfigLoader.LoadFile(path);
         if (config is null)
         {
@@ -23,11 +24,11 @@ internal static class ConfigFile
     }
 
     /// <summary>The configuration's stores, or null after writing why they cannot be opened.</summary>
-    public static async Task<GatewayState?> OpenStateAsync(GatewayConfig config, string path, TextWriter error, CancellationToken cancellationToken)
+    public static async Task<StoreSet?> OpenStateAsync(GatewayConfig config, string path, TextWriter error, CancellationToken cancellationToken)
     {
         try
         {
-            return await GatewayState.OpenAsync(config.Store, GatewayApp.SessionRetention(config), TimeProvider.System, cancellationToken);
+            return await ConfiguredStores.OpenAsync(config.Store, GatewayApp.SessionRetention(config), TimeProvider.System, cancellationToken);
         }
         catch (StoreUnavailableException e)
         {
@@ -46,7 +47,7 @@ internal static class ConfigFile
     /// A command that <paramref name="writesAudit"/> needs the audit checkpoint key when one is
     /// configured; nothing else of the configuration's secrets or policy files concerns it.
     /// </remarks>
-    public static async Task<int> WithStateAsync(string path, TextWriter error, string memoryLacks, Func<GatewayConfig, GatewayState, Task<int>> action,
+    public static async Task<int> WithStateAsync(string path, TextWriter error, string memoryLacks, Func<GatewayConfig, StoreSet, Task<int>> action,
         CancellationToken cancellationToken, bool writesAudit = false)
     {
         var config = Load(path, error);
@@ -94,7 +95,7 @@ internal static class ConfigFile
     public static string Actor => $"cli:{Environment.UserName}@{Environment.MachineName}";
 
     /// <summary>An audit log for this command's changes (its own chain), writing to the configuration's sinks; problems go to standard error.</summary>
-    public static AuditLog OpenAuditLog(GatewayConfig config, GatewayState state) =>
+    public static AuditLog OpenAuditLog(GatewayConfig config, StoreSet state) =>
         AuditSinks.OpenLog(config, state, "cli", TimeProvider.System, s_loggers);
 
     private static readonly ILoggerFactory s_loggers = LoggerFactory.Create(logging => logging

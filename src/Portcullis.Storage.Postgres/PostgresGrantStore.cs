@@ -12,6 +12,9 @@ public sealed class PostgresGrantStore(PostgresDatabase database) : IGrantStore
     private const string Columns = "name, token_hash, servers::text, labels::text, expires, revoked_at, created_at";
 
     /// <inheritdoc />
+    public bool KeepsGrants => true;
+
+    /// <inheritdoc />
     public async ValueTask<StoredGrant?> FindByTokenHashAsync(ReadOnlyMemory<byte> tokenHash, CancellationToken cancellationToken = default)
     {
         var grants = await QueryAsync($"SELECT {Columns} FROM grants WHERE token_hash = $1", [tokenHash.ToArray()], cancellationToken).ConfigureAwait(false);

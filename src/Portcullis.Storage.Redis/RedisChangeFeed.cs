@@ -9,6 +9,9 @@ public sealed class RedisChangeFeed(RedisConnection connection) : IChangeFeed
     private const string ChannelPrefix = "portcullis:";
 
     /// <inheritdoc />
+    public bool Delivers => true;
+
+    /// <inheritdoc />
     public async ValueTask PublishAsync(string topic, string message, CancellationToken cancellationToken = default) =>
         await RedisConnection.GuardAsync(connection.Multiplexer.GetSubscriber().PublishAsync(RedisChannel.Literal(ChannelPrefix + topic), message)).ConfigureAwait(false);
 

@@ -22,6 +22,9 @@ public sealed class SqliteGrantStore : IGrantStore
     }
 
     /// <inheritdoc />
+    public bool KeepsGrants => true;
+
+    /// <inheritdoc />
     public async ValueTask<StoredGrant?> FindByTokenHashAsync(ReadOnlyMemory<byte> tokenHash, CancellationToken cancellationToken = default)
     {
         using var connection = Open();

@@ -5,8 +5,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Client;
+using Portcullis.Cli.Demo;
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Configuration;
-using Portcullis.Gateway.Demo;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Hosting;
 using Portcullis.Gateway.Policies;
@@ -61,7 +62,7 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     internal PolicyRegistry Policies => _app.Services.GetRequiredService<PolicyRegistry>();
 
-    internal Portcullis.Gateway.State.GatewayState State => _app.Services.GetRequiredService<Portcullis.Gateway.State.GatewayState>();
+    internal Portcullis.Storage.StoreSet State => _app.Services.GetRequiredService<Portcullis.Storage.StoreSet>();
 
     internal Portcullis.Gateway.Audit.AuditLog Audit => _app.Services.GetRequiredService<Portcullis.Gateway.Audit.AuditLog>();
 
@@ -101,7 +102,7 @@ public sealed class GatewayFixture : IAsyncLifetime
                 },
             ],
         };
-        _app = await GatewayApp.BuildAsync(config, logging => logging.ClearProviders());
+        _app = await GatewayApp.BuildAsync(config, ConfiguredStores.OpenAsync, logging => logging.ClearProviders());
         await _app.StartAsync();
         BaseUrl = _app.ListeningAddress();
     }

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Hosting;
@@ -114,7 +115,7 @@ public sealed class ServerEverythingFixture : IAsyncLifetime
                 StdioServer("everything-stdio-validated", validatedPolicyPath),
                 StdioServer("everything-stdio", policyPath),
             ],
-        }, logging => logging.ClearProviders());
+        }, ConfiguredStores.OpenAsync, logging => logging.ClearProviders());
         await _gateway.StartAsync();
         var address = _gateway.ListeningAddress();
         GatewayUrl = address + "/mcp/everything";

@@ -5,11 +5,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using ModelContextProtocol.Client;
+using Portcullis.Cli.Demo;
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Configuration;
-using Portcullis.Gateway.Demo;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Hosting;
-using Portcullis.Gateway.State;
+using Portcullis.Storage;
 using Portcullis.TestServers;
 using Portcullis.Web.Hosting;
 
@@ -52,7 +53,7 @@ public sealed class AdminUiFixture : IAsyncLifetime
 
     public string GrantToken { get; } = GrantRegistry.NewToken();
 
-    internal GatewayState State => _app!.Services.GetRequiredService<GatewayState>();
+    internal StoreSet State => _app!.Services.GetRequiredService<StoreSet>();
 
     public async ValueTask InitializeAsync()
     {
@@ -72,7 +73,7 @@ public sealed class AdminUiFixture : IAsyncLifetime
             Grants = [new GrantConfig { Name = "agent", Servers = [DemoUpstream.ServerId], Token = GrantToken, Labels = ImmutableDictionary<string, string>.Empty }],
         };
         // Every test signs in from the same address; the sign-in limit has a test of its own.
-        _app = await GatewayApp.BuildAsync(config, [AdminUi.WithSignInLimit(10_000)], logging => logging.ClearProviders());
+        _app = await GatewayApp.BuildAsync(config, ConfiguredStores.OpenAsync, [AdminUi.WithSignInLimit(10_000)], logging => logging.ClearProviders());
         await _app.StartAsync();
         BaseUrl = _app.ListeningAddress();
 

@@ -51,6 +51,6 @@ public sealed class GrantsPageTests(AdminUiFixture fixture)
         });
 
         Assert.Equal(403, response.Status);
-        Assert.DoesNotContain(await fixture.State.Grants!.ListAsync(TestContext.Current.CancellationToken), g => g.Name == "sneaky");
+        Assert.DoesNotContain(await fixture.State.Grants.ListAsync(TestContext.Current.CancellationToken), g => g.Name == "sneaky");
     }
 }

@@ -82,7 +82,7 @@ public sealed class SecurityTests(AdminUiFixture fixture)
 
         Assert.Equal(400, response.Status);
         Assert.Contains("anti-forgery", await response.TextAsync(), StringComparison.Ordinal);
-        Assert.DoesNotContain(await fixture.State.Grants!.ListAsync(TestContext.Current.CancellationToken), g => g.Name == name);
+        Assert.DoesNotContain(await fixture.State.Grants.ListAsync(TestContext.Current.CancellationToken), g => g.Name == name);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Hosting;
 using Portcullis.Web.Hosting;
@@ -17,7 +18,7 @@ public sealed class SignInLimitTests
             Store = StoreConfig.Memory,
             Admins = [new AdminConfig { Name = "ops", Token = AdminUiFixture.AdminToken }],
         };
-        await using var app = await GatewayApp.BuildAsync(config, [AdminUi.WithSignInLimit(3)], logging => logging.ClearProviders(), TestContext.Current.CancellationToken);
+        await using var app = await GatewayApp.BuildAsync(config, ConfiguredStores.OpenAsync, [AdminUi.WithSignInLimit(3)], logging => logging.ClearProviders(), TestContext.Current.CancellationToken);
         await app.StartAsync(TestContext.Current.CancellationToken);
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
         var url = app.ListeningAddress() + "/admin/actions/sign-in";

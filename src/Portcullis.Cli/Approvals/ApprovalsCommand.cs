@@ -2,7 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging.Abstractions;
 using Portcullis.Gateway.Approvals;
 using Portcullis.Gateway.Configuration;
-using Portcullis.Gateway.State;
+using Portcullis.Storage;
 using Portcullis.Storage.Approvals;
 using Portcullis.Storage.Audit;
 using Spectre.Console;
@@ -102,7 +102,7 @@ internal static class ApprovalsCommand
     }
 
     private static Task<int> WithStateAsync(ParseResult parseResult, Option<string> configFile,
-        Func<GatewayConfig, GatewayState, TextWriter, TextWriter, Task<int>> action, CancellationToken cancellationToken, bool writesAudit = false)
+        Func<GatewayConfig, StoreSet, TextWriter, TextWriter, Task<int>> action, CancellationToken cancellationToken, bool writesAudit = false)
     {
         var (output, error) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
         return ConfigFile.WithStateAsync(parseResult.GetRequiredValue(configFile), error, "approvals",

@@ -1,11 +1,11 @@
 using System.Text.Json;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Policies;
-using Portcullis.Gateway.State;
 using Portcullis.Policy;
 using Portcullis.Policy.Documents;
 using Portcullis.Policy.Evaluation;
 using Portcullis.Policy.Replay;
+using Portcullis.Storage;
 using Portcullis.Storage.Audit;
 
 namespace Portcullis.Cli.Audit;
@@ -25,17 +25,14 @@ internal static class RecordedCalls
 
     private static readonly JsonElement s_noArguments = JsonDocument.Parse("{}").RootElement.Clone();
 
-    public static async Task<IReadOnlyList<RecordedCallEntry>> ReadAsync(GatewayConfig config, GatewayState state, string? serverId, DateTimeOffset? since,
+    public static async Task<IReadOnlyList<RecordedCallEntry>> ReadAsync(GatewayConfig config, StoreSet state, string? serverId, DateTimeOffset? since,
         CancellationToken cancellationToken)
     {
         var records = await state.Audit.QueryAsync(new AuditQuery { Kind = AuditKinds.Call, Server = serverId, Since = since, Limit = int.MaxValue }, cancellationToken);
         var labels = config.Grants.ToDictionary(g => g.Name, g => (IReadOnlyDictionary<string, string>)g.Labels, StringComparer.Ordinal);
-        if (state.Grants is { } grants)
+        foreach (var grant in await state.Grants.ListAsync(cancellationToken))
         {
-            foreach (var grant in await grants.ListAsync(cancellationToken))
-            {
-                labels[grant.Name] = grant.Labels;
-            }
+            labels[grant.Name] = grant.Labels;
         }
 
         var versions = new Dictionary<(string, int), PolicyDocument?>();

@@ -1,9 +1,9 @@
+using System.Collections.Immutable;
 using System.CommandLine;
 using System.Globalization;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
-using Portcullis.Gateway.State;
-using System.Collections.Immutable;
+using Portcullis.Storage;
 using Portcullis.Storage.Audit;
 using Portcullis.Storage.Grants;
 
@@ -44,7 +44,7 @@ internal static class GrantsCommand
             }
 
             await using var _ = state;
-            var store = state.Grants!;
+            var store = state.Grants;
             var grantName = parseResult.GetRequiredValue(name);
             var grantServers = parseResult.GetRequiredValue(servers);
             var unknown = grantServers.Where(s => config.Servers.All(server => server.Id != s)).Select(s => $"--server: no server has id '{s}'.").ToList();
@@ -121,7 +121,7 @@ internal static class GrantsCommand
                 output.WriteLine($"{grant.Name,-24} {"config",-8} {"live",-8} {string.Join(",", grant.Servers),-24} {Format(grant.Expires)}");
             }
 
-            foreach (var grant in store is null ? [] : await store.ListAsync(cancellationToken))
+            foreach (var grant in await store.ListAsync(cancellationToken))
             {
                 var status = grant.RevokedAt is not null ? "revoked" : grant.Expires <= DateTimeOffset.UtcNow ? "expired" : "live";
                 output.WriteLine($"{grant.Name,-24} {"store",-8} {status,-8} {string.Join(",", grant.Servers),-24} {Format(grant.Expires)}");
@@ -145,7 +145,7 @@ internal static class GrantsCommand
             }
 
             await using var _ = state;
-            var store = state.Grants!;
+            var store = state.Grants;
 
             var grantName = parseResult.GetRequiredValue(name);
             var token = GrantRegistry.NewToken();
@@ -176,7 +176,7 @@ internal static class GrantsCommand
             }
 
             await using var _ = state;
-            var store = state.Grants!;
+            var store = state.Grants;
 
             var grantName = parseResult.GetRequiredValue(name);
             if (!await store.RevokeAsync(grantName, timeProvider.GetUtcNow(), cancellationToken))
@@ -192,7 +192,7 @@ internal static class GrantsCommand
         return command;
     }
 
-    private static async Task RecordAsync(GatewayConfig config, GatewayState state, string action, string grantName, string after)
+    private static async Task RecordAsync(GatewayConfig config, StoreSet state, string action, string grantName, string after)
     {
         var audit = ConfigFile.OpenAuditLog(config, state);
         await using var _ = audit;
@@ -200,7 +200,7 @@ internal static class GrantsCommand
     }
 
     /// <summary>The configuration and its opened store; every command but <c>list</c> changes a grant and writes an audit record.</summary>
-    private static async Task<(GatewayConfig Config, GatewayState State)?> OpenStoreAsync(string path, TextWriter error, CancellationToken cancellationToken,
+    private static async Task<(GatewayConfig Config, StoreSet State)?> OpenStoreAsync(string path, TextWriter error, CancellationToken cancellationToken,
         bool requireStore = true, bool writesAudit = true)
     {
         var config = ConfigFile.Load(path, error);

@@ -3,9 +3,9 @@ using System.Globalization;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Pinning;
 using Portcullis.Gateway.Policies;
-using Portcullis.Gateway.State;
 using Portcullis.Policy;
 using Portcullis.Policy.Validation;
+using Portcullis.Storage;
 using Portcullis.Storage.Policies;
 
 namespace Portcullis.Cli.Policies;
@@ -136,7 +136,7 @@ internal static class PolicyVersionsCommands
         return command;
     }
 
-    private static async Task<int> SaveAsync(GatewayConfig config, GatewayState store, NewPolicyVersion policy, string origin, TextWriter output, TextWriter error,
+    private static async Task<int> SaveAsync(GatewayConfig config, StoreSet store, NewPolicyVersion policy, string origin, TextWriter output, TextWriter error,
         CancellationToken cancellationToken)
     {
         var audit = ConfigFile.OpenAuditLog(config, store);
@@ -157,7 +157,7 @@ internal static class PolicyVersionsCommands
     /// Warns (after saving: the policy is valid) about rules and hides naming no tool the server is
     /// known to list, when the gateway has seen its tools (they are pinned).
     /// </summary>
-    private static async Task WarnAboutToolNamesAsync(GatewayState store, NewPolicyVersion policy, TextWriter error, CancellationToken cancellationToken)
+    private static async Task WarnAboutToolNamesAsync(StoreSet store, NewPolicyVersion policy, TextWriter error, CancellationToken cancellationToken)
     {
         var tools = await PinnedToolNames.From(store.Pins)(policy.ServerId, cancellationToken);
         if (tools.Count == 0 || PolicyParser.Parse(policy.Text, PolicyRegistry.ParseFormat(policy.Format)).Policy is not { } parsed)
@@ -172,7 +172,7 @@ internal static class PolicyVersionsCommands
     }
 
     private static Task<int> WithStoreAsync(ParseResult parseResult, Option<string> configFile, Option<string> server,
-        Func<GatewayConfig, GatewayState, string, TextWriter, TextWriter, Task<int>> action, CancellationToken cancellationToken, bool writesAudit = false)
+        Func<GatewayConfig, StoreSet, string, TextWriter, TextWriter, Task<int>> action, CancellationToken cancellationToken, bool writesAudit = false)
     {
         var (output, error) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
         var serverId = parseResult.GetRequiredValue(server);

@@ -1,11 +1,12 @@
 using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
-using Portcullis.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Portcullis.Cli.Demo;
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Configuration;
-using Portcullis.Gateway.Demo;
 using Portcullis.Gateway.Hosting;
+using Portcullis.Storage;
 using Portcullis.Web.Hosting;
 
 namespace Portcullis.Cli.Serving;
@@ -65,7 +66,7 @@ internal static class ServeCommand
         WebApplication app;
         try
         {
-            app = await GatewayApp.BuildAsync(config, [AdminUi.Module], cancellationToken: cancellationToken).ConfigureAwait(false);
+            app = await GatewayApp.BuildAsync(config, ConfiguredStores.OpenAsync, [AdminUi.Module], cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (StoreUnavailableException e)
         {
@@ -100,7 +101,7 @@ internal static class ServeCommand
     {
         await using var upstream = await DemoUpstream.StartAsync(cancellationToken).ConfigureAwait(false);
         var config = DemoConfig.Create(listen, upstream.Url, out var token, out var adminToken);
-        await using var app = await GatewayApp.BuildAsync(config, [AdminUi.Module], logging => logging.AddFilter("Microsoft", LogLevel.Warning), cancellationToken).ConfigureAwait(false);
+        await using var app = await GatewayApp.BuildAsync(config, ConfiguredStores.OpenAsync, [AdminUi.Module], logging => logging.AddFilter("Microsoft", LogLevel.Warning), cancellationToken).ConfigureAwait(false);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var mcpUrl = $"{app.ListeningAddress()}/mcp/{DemoUpstream.ServerId}";
         output.WriteLine($"""

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Stdio;
 using Portcullis.Storage;
@@ -50,7 +51,7 @@ internal static class StdioCommand
             string? refusal;
             try
             {
-                (gateway, refusal) = await StdioGateway.CreateAsync(config, serverId, token, output, loggers, TimeProvider.System, cancellationToken);
+                (gateway, refusal) = await StdioGateway.CreateAsync(config, ConfiguredStores.OpenAsync, serverId, token, output, loggers, TimeProvider.System, cancellationToken);
             }
             catch (StoreUnavailableException e)
             {

@@ -2,7 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging.Abstractions;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Pinning;
-using Portcullis.Gateway.State;
+using Portcullis.Storage;
 using Portcullis.Storage.Audit;
 using Portcullis.Storage.Pins;
 using Spectre.Console;
@@ -127,7 +127,7 @@ internal static class ToolsCommand
     }
 
     private static Task<int> WithServerAsync(ParseResult parseResult, Option<string> configFile, Option<string> server,
-        Func<GatewayConfig, GatewayState, string, TextWriter, TextWriter, Task<int>> action, CancellationToken cancellationToken)
+        Func<GatewayConfig, StoreSet, string, TextWriter, TextWriter, Task<int>> action, CancellationToken cancellationToken)
     {
         var (output, error) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
         var serverId = parseResult.GetRequiredValue(server);

@@ -31,7 +31,7 @@ public enum DecisionResult
 /// the store every second — and resolves it as timed out or withdrawn when nobody decides in
 /// time or the client gives up. The first decision wins, atomically in the store.
 /// </summary>
-public sealed class ApprovalService(IApprovalStore store, IChangeFeed? changes, AuditLog audit, TimeProvider timeProvider, ILogger<ApprovalService> logger)
+public sealed class ApprovalService(IApprovalStore store, IChangeFeed changes, AuditLog audit, TimeProvider timeProvider, ILogger<ApprovalService> logger)
 {
     /// <summary>The change-feed topic on which decisions are announced (the message is the approval id).</summary>
     public const string ChangeTopic = "approvals";
@@ -243,11 +243,6 @@ public sealed class ApprovalService(IApprovalStore store, IChangeFeed? changes, 
             local.TrySetResult();
         }
 
-        if (changes is null)
-        {
-            return;
-        }
-
         try
         {
             await changes.PublishAsync(ChangeTopic, id).ConfigureAwait(false);
@@ -260,7 +255,7 @@ public sealed class ApprovalService(IApprovalStore store, IChangeFeed? changes, 
 
     private async Task SubscribeOnceAsync(CancellationToken cancellationToken)
     {
-        if (changes is null || Interlocked.CompareExchange(ref _subscribed, 1, 0) != 0)
+        if (Interlocked.CompareExchange(ref _subscribed, 1, 0) != 0)
         {
             return;
         }

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Configuration;
-using Portcullis.Gateway.State;
+using Portcullis.Storage;
 using Portcullis.Storage.Audit;
 
 namespace Portcullis.Gateway.Audit;
@@ -9,7 +9,7 @@ namespace Portcullis.Gateway.Audit;
 public static class AuditSinks
 {
     /// <summary>An audit log for <paramref name="role"/> writing to the configured sinks.</summary>
-    public static AuditLog OpenLog(GatewayConfig config, GatewayState state, string role, TimeProvider timeProvider, ILoggerFactory loggerFactory,
+    public static AuditLog OpenLog(GatewayConfig config, StoreSet state, string role, TimeProvider timeProvider, ILoggerFactory loggerFactory,
         Action<AuditRecord>? recorded = null)
     {
         ArgumentNullException.ThrowIfNull(config);

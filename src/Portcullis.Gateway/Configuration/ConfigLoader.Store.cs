@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Portcullis.Storage.Postgres;
-using Portcullis.Storage.Redis;
 
 namespace Portcullis.Gateway.Configuration;
 
@@ -68,7 +66,7 @@ public static partial class ConfigLoader
             }
             else if (Secret(redisElement, "/store/redis", required: true) is { } redisText)
             {
-                if (RedisConnection.TryValidate(redisText, out var problem))
+                if (StoreAddressChecks.TryValidateRedis(redisText, out var problem))
                 {
                     redis = redisText;
                 }
@@ -84,7 +82,7 @@ public static partial class ConfigLoader
             }
             else if (Secret(postgresElement, "/store/postgres", required: true) is { } postgresText)
             {
-                if (PostgresDatabase.TryValidate(postgresText, out var problem))
+                if (StoreAddressChecks.TryValidatePostgres(postgresText, out var problem))
                 {
                     postgres = postgresText;
                 }

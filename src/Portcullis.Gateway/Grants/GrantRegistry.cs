@@ -15,11 +15,12 @@ public sealed class GrantRegistry
 {
     private readonly ConcurrentDictionary<string, Grant> _byHash = new(StringComparer.Ordinal);
     private readonly TimeProvider _timeProvider;
-    private readonly IGrantStore? _store;
+    private readonly IGrantStore _store;
 
-    /// <summary>Creates a registry holding the configured grants and, with a store, the grants created at run time.</summary>
-    public GrantRegistry(IEnumerable<GrantConfig> grants, TimeProvider timeProvider, IGrantStore? store = null)
+    /// <summary>Creates a registry holding the configured grants and the grants created at run time in <paramref name="store"/>.</summary>
+    public GrantRegistry(IEnumerable<GrantConfig> grants, TimeProvider timeProvider, IGrantStore store)
     {
+        ArgumentNullException.ThrowIfNull(store);
         _timeProvider = timeProvider;
         _store = store;
         foreach (var grant in grants)
@@ -75,7 +76,6 @@ public sealed class GrantRegistry
 
         var hash = Hash(authorization[scheme.Length..].Trim());
         if (!_byHash.TryGetValue(Convert.ToHexString(hash), out var grant)
-            && _store is not null
             && await _store.FindByTokenHashAsync(hash, cancellationToken).ConfigureAwait(false) is { } stored)
         {
             grant = new Grant

@@ -3,12 +3,12 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Portcullis.Gateway.Approvals;
 using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Policies;
 using Portcullis.Gateway.State;
 using Portcullis.Gateway.Telemetry;
-using Portcullis.Gateway.Approvals;
 using Portcullis.Storage.Audit;
 
 namespace Portcullis.Gateway.Hosting;
@@ -17,25 +17,28 @@ namespace Portcullis.Gateway.Hosting;
 public static class GatewayApp
 {
     /// <summary>
-    /// A gateway listening on <see cref="GatewayConfig.Listen"/> (port 0 picks a free one), with its
-    /// stores opened and its policies loaded. Fails with <see cref="Portcullis.Storage.StoreUnavailableException"/>
+    /// A gateway listening on <see cref="GatewayConfig.Listen"/> (port 0 picks a free one), with the
+    /// stores <paramref name="openStores"/> opens for <see cref="GatewayConfig.Store"/> (disposed with
+    /// the application) and its policies loaded. Fails with <see cref="Portcullis.Storage.StoreUnavailableException"/>
     /// when a store needed at start-up (SQLite file, PostgreSQL) cannot be opened.
     /// </summary>
-    public static Task<WebApplication> BuildAsync(GatewayConfig config, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default) =>
-        BuildAsync(config, [], logging, cancellationToken);
+    public static Task<WebApplication> BuildAsync(GatewayConfig config, StoreOpener openStores, Action<ILoggingBuilder>? logging = null,
+        CancellationToken cancellationToken = default) =>
+        BuildAsync(config, openStores, [], logging, cancellationToken);
 
-    /// <summary>As <see cref="BuildAsync(GatewayConfig, Action{ILoggingBuilder}?, CancellationToken)"/>, also serving <paramref name="modules"/> on the same listener.</summary>
-    public static async Task<WebApplication> BuildAsync(GatewayConfig config, IReadOnlyList<IGatewayModule> modules, Action<ILoggingBuilder>? logging = null,
-        CancellationToken cancellationToken = default)
+    /// <summary>As <see cref="BuildAsync(GatewayConfig, StoreOpener, Action{ILoggingBuilder}?, CancellationToken)"/>, also serving <paramref name="modules"/> on the same listener.</summary>
+    public static async Task<WebApplication> BuildAsync(GatewayConfig config, StoreOpener openStores, IReadOnlyList<IGatewayModule> modules,
+        Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(openStores);
         ArgumentNullException.ThrowIfNull(modules);
         if (config.ProblemsForServing() is { Count: > 0 } problems)
         {
             throw new InvalidOperationException($"The gateway cannot serve: {string.Join("; ", problems)}");
         }
 
-        var state = await GatewayState.OpenAsync(config.Store, SessionRetention(config), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        var stores = await openStores(config.Store, SessionRetention(config), TimeProvider.System, cancellationToken).ConfigureAwait(false);
         // The gateway reads no appsettings.json; watching for it would put a recursive file watcher
         // on the working directory, which wakes on every write to a SQLite store kept there.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
@@ -55,7 +58,7 @@ public static class GatewayApp
             logging(builder.Logging);
         }
 
-        builder.Services.AddPortcullis(config, state);
+        builder.Services.AddPortcullis(config, stores);
         builder.Services.AddPortcullisTelemetry(config.Telemetry);
         foreach (var module in modules)
         {

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Configuration;
-using Portcullis.Gateway.State;
 using Portcullis.Gateway.Upstreams;
 using Portcullis.Storage;
 
@@ -14,7 +13,7 @@ namespace Portcullis.Gateway.Hosting;
 /// and the details go to the log. A result is reused for two seconds, so probes cannot be turned
 /// into a flood of requests to the upstreams.
 /// </summary>
-internal sealed class ReadinessProbe(GatewayConfig config, GatewayState state, UpstreamClients clients, TimeProvider timeProvider, ILogger<ReadinessProbe> logger)
+internal sealed class ReadinessProbe(GatewayConfig config, StoreSet state, UpstreamClients clients, TimeProvider timeProvider, ILogger<ReadinessProbe> logger)
     : IDisposable
 {
     private static readonly TimeSpan s_reuse = TimeSpan.FromSeconds(2);

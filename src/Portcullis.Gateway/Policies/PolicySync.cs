@@ -8,9 +8,9 @@ namespace Portcullis.Gateway.Policies;
 /// <summary>
 /// Keeps this instance's policies at the newest stored versions: at once when another instance
 /// announces a save on the change feed, and by polling the store as a fallback (every second
-/// without a feed, every five with one).
+/// when the feed delivers nothing, every five when it delivers).
 /// </summary>
-public sealed class PolicySync(PolicyRegistry policies, IChangeFeed? changes, ILogger<PolicySync> logger) : BackgroundService
+public sealed class PolicySync(PolicyRegistry policies, IChangeFeed changes, ILogger<PolicySync> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0);
 
@@ -25,10 +25,10 @@ public sealed class PolicySync(PolicyRegistry policies, IChangeFeed? changes, IL
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var subscribed = false;
-        var interval = TimeSpan.FromSeconds(changes is null ? 1 : 5);
+        var interval = TimeSpan.FromSeconds(changes.Delivers ? 5 : 1);
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (changes is not null && !subscribed)
+            if (!subscribed)
             {
                 subscribed = await TrySubscribeAsync(changes, stoppingToken).ConfigureAwait(false);
             }

@@ -18,6 +18,7 @@ using Portcullis.Gateway.Policies;
 using Portcullis.Gateway.Proxy;
 using Portcullis.Gateway.State;
 using Portcullis.Gateway.Upstreams;
+using Portcullis.Storage;
 using Portcullis.Storage.Approvals;
 
 namespace Portcullis.Gateway.Stdio;
@@ -49,7 +50,7 @@ public sealed class StdioGateway : IAsyncDisposable
     private readonly int _maxArgumentDepth;
     private readonly ILogger _logger;
     private Task? _listener;
-    private GatewayState? _state;
+    private StoreSet? _state;
     private AuditLog? _audit;
     private PolicySync? _sync;
     private RefusalRecorder? _refusals;
@@ -76,10 +77,11 @@ public sealed class StdioGateway : IAsyncDisposable
     /// Prepares a stdio gateway for one server and grant. Returns null with a message when the
     /// server does not exist or the token is not a live grant for it.
     /// </summary>
-    public static async Task<(StdioGateway? Gateway, string? Problem)> CreateAsync(GatewayConfig config, string serverId, string token, Stream output,
-        ILoggerFactory loggerFactory, TimeProvider timeProvider, CancellationToken cancellationToken = default)
+    public static async Task<(StdioGateway? Gateway, string? Problem)> CreateAsync(GatewayConfig config, StoreOpener openStores, string serverId, string token,
+        Stream output, ILoggerFactory loggerFactory, TimeProvider timeProvider, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(openStores);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var server = config.Servers.FirstOrDefault(s => s.Id == serverId);
         if (server is null)
@@ -92,7 +94,7 @@ public sealed class StdioGateway : IAsyncDisposable
             return (null, $"Server '{serverId}' cannot be served: {string.Join("; ", problems)}");
         }
 
-        var state = await GatewayState.OpenAsync(config.Store, GatewayApp.SessionRetention(config), timeProvider, cancellationToken).ConfigureAwait(false);
+        var state = await openStores(config.Store, GatewayApp.SessionRetention(config), timeProvider, cancellationToken).ConfigureAwait(false);
         try
         {
             var grants = new GrantRegistry(config.Grants, timeProvider, state.Grants);

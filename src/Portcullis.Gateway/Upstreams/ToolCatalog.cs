@@ -17,7 +17,7 @@ namespace Portcullis.Gateway.Upstreams;
 /// changed definition is quarantined and recorded before anyone asks. Instances sharing a store
 /// tell each other of the announcement.
 /// </summary>
-internal sealed class ToolCatalog(IChangeFeed? changes, ToolPins pins, ILogger<ToolCatalog> logger) : IDisposable
+internal sealed class ToolCatalog(IChangeFeed changes, ToolPins pins, ILogger<ToolCatalog> logger) : IDisposable
 {
     public const string ChangeTopic = "tools";
 
@@ -128,10 +128,7 @@ internal sealed class ToolCatalog(IChangeFeed? changes, ToolPins pins, ILogger<T
 
         Log.ToolListChanged(logger, serverId);
         Forget(serverId);
-        if (changes is not null)
-        {
-            _ = PublishAsync(changes, serverId);
-        }
+        _ = PublishAsync(changes, serverId);
     }
 
     /// <summary>
@@ -225,7 +222,7 @@ internal sealed class ToolCatalog(IChangeFeed? changes, ToolPins pins, ILogger<T
 
     private async Task SubscribeOnceAsync(CancellationToken cancellationToken)
     {
-        if (changes is null || Interlocked.CompareExchange(ref _subscribed, 1, 0) != 0)
+        if (Interlocked.CompareExchange(ref _subscribed, 1, 0) != 0)
         {
             return;
         }

@@ -7,6 +7,12 @@ namespace Portcullis.Storage.Events;
 /// </summary>
 public interface IChangeFeed
 {
+    /// <summary>
+    /// Whether messages are delivered at all; false for stores without a message channel
+    /// (memory, SQLite), whose readers learn of changes by polling alone.
+    /// </summary>
+    bool Delivers { get; }
+
     /// <summary>Tells every subscribed instance (this one included) about a change.</summary>
     ValueTask PublishAsync(string topic, string message, CancellationToken cancellationToken = default);
 

@@ -3,6 +3,12 @@ namespace Portcullis.Storage.Grants;
 /// <summary>Grants created at run time (<c>portcullis grants</c>), shared by every gateway using the store.</summary>
 public interface IGrantStore
 {
+    /// <summary>
+    /// Whether the store keeps grants created at run time. One that does not (the memory store)
+    /// finds and lists none and refuses to create one.
+    /// </summary>
+    bool KeepsGrants { get; }
+
     /// <summary>The grant whose token hashes to <paramref name="tokenHash"/>, revoked or not.</summary>
     ValueTask<StoredGrant?> FindByTokenHashAsync(ReadOnlyMemory<byte> tokenHash, CancellationToken cancellationToken = default);
 

@@ -8,7 +8,6 @@ using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Pinning;
-using Portcullis.Gateway.State;
 using Portcullis.Storage;
 using Portcullis.Storage.Audit;
 using Portcullis.Storage.Grants;
@@ -24,7 +23,7 @@ namespace Portcullis.Web.Actions;
 /// </summary>
 internal sealed class AdminUiActions(
     IAntiforgery antiforgery, AdminAuthenticator admins, AdminSessionStore sessions, AuditLog audit, ApprovalService approvals,
-    GatewayConfig config, GatewayState state, ToolPins pins, TimeProvider timeProvider)
+    GatewayConfig config, StoreSet state, ToolPins pins, TimeProvider timeProvider)
 {
     /// <summary><c>POST /admin/actions/sign-in</c> with <c>token</c>: a valid admin token starts a session.</summary>
     public Task<IResult> SignInAsync(HttpContext context) => GuardAsync(context, requireSession: false, async (form, _) =>
@@ -166,7 +165,7 @@ internal sealed class AdminUiActions(
             }
         }
 
-        if (state.Grants is null)
+        if (!state.Grants.KeepsGrants)
         {
             problems.Add("The store is 'memory', which keeps no run-time grants; set \"store\": \"sqlite:portcullis.db\".");
         }
@@ -177,7 +176,7 @@ internal sealed class AdminUiActions(
         }
 
         var token = GrantRegistry.NewToken();
-        var created = await state.Grants!.CreateAsync(new StoredGrant
+        var created = await state.Grants.CreateAsync(new StoredGrant
         {
             Name = name,
             TokenHash = [.. GrantRegistry.Hash(token)],
@@ -206,7 +205,7 @@ internal sealed class AdminUiActions(
         }
 
         var token = GrantRegistry.NewToken();
-        if (state.Grants is null || !await state.Grants.ReplaceTokenAsync(name, GrantRegistry.Hash(token), context.RequestAborted).ConfigureAwait(false))
+        if (!await state.Grants.ReplaceTokenAsync(name, GrantRegistry.Hash(token), context.RequestAborted).ConfigureAwait(false))
         {
             return Problem(session, AdminUiPaths.Grants, [$"No live run-time grant is named '{name}' (configured grants rotate by changing their token in the file)."]);
         }
@@ -225,7 +224,7 @@ internal sealed class AdminUiActions(
             return Forbidden(session, "manage grants");
         }
 
-        if (state.Grants is null || !await state.Grants.RevokeAsync(name, timeProvider.GetUtcNow(), context.RequestAborted).ConfigureAwait(false))
+        if (!await state.Grants.RevokeAsync(name, timeProvider.GetUtcNow(), context.RequestAborted).ConfigureAwait(false))
         {
             return Problem(session, AdminUiPaths.Grants, [$"No live run-time grant is named '{name}' (configured grants are removed from the file)."]);
         }

@@ -1,13 +1,13 @@
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Hosting;
-using Portcullis.Gateway.State;
+using Portcullis.Storage;
 using Portcullis.Storage.Approvals;
 using Portcullis.Storage.Audit;
 
 namespace Portcullis.Web.Overview;
 
 /// <summary>What the overview shows: every server's reachability and last hour of calls, and the pending approvals.</summary>
-internal sealed class OverviewReader(GatewayConfig config, GatewayState state, ReadinessProbe readiness, TimeProvider timeProvider)
+internal sealed class OverviewReader(GatewayConfig config, StoreSet state, ReadinessProbe readiness, TimeProvider timeProvider)
 {
     /// <summary>Records counted per server and decision; past it the page says "at least".</summary>
     public const int MaxCounted = 10_000;

@@ -4,8 +4,9 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using Portcullis.Cli.Demo;
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Configuration;
-using Portcullis.Gateway.Demo;
 using Portcullis.Gateway.Hosting;
 
 namespace Portcullis.Cli.Tests.Approvals;
@@ -39,7 +40,7 @@ public sealed partial class ApprovalsCommandTests : IAsyncLifetime
             """);
         var (config, errors) = ConfigLoader.LoadFile(ConfigPath);
         Assert.Empty(errors);
-        _gateway = await GatewayApp.BuildAsync(config! with { Listen = new Uri("http://127.0.0.1:0") }, logging => logging.ClearProviders());
+        _gateway = await GatewayApp.BuildAsync(config! with { Listen = new Uri("http://127.0.0.1:0") }, ConfiguredStores.OpenAsync, logging => logging.ClearProviders());
         await _gateway.StartAsync();
     }
 

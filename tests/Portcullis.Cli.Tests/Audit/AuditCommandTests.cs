@@ -4,8 +4,9 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using Portcullis.Cli.Demo;
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Configuration;
-using Portcullis.Gateway.Demo;
 using Portcullis.Gateway.Hosting;
 using Portcullis.Storage.Audit;
 using Portcullis.Storage.Sqlite;
@@ -243,7 +244,7 @@ public sealed class AuditCommandTests : IAsyncLifetime
     {
         var (config, errors) = ConfigLoader.LoadFile(ConfigPath);
         Assert.Empty(errors);
-        var app = await GatewayApp.BuildAsync(config! with { Listen = new Uri("http://127.0.0.1:0") }, logging => logging.ClearProviders(), Cancel);
+        var app = await GatewayApp.BuildAsync(config! with { Listen = new Uri("http://127.0.0.1:0") }, ConfiguredStores.OpenAsync, logging => logging.ClearProviders(), Cancel);
         await using (app)
         {
             await app.StartAsync(Cancel);

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
-using Portcullis.Gateway.Demo;
+using Portcullis.Cli.Demo;
 
 namespace Portcullis.Cli.Tests.Audit;
 

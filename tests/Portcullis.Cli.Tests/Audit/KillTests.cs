@@ -4,7 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Data.Sqlite;
-using Portcullis.Gateway.Demo;
+using Portcullis.Cli.Demo;
 using Portcullis.Storage.Audit;
 using Portcullis.Storage.Sqlite;
 

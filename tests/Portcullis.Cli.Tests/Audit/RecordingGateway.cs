@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Hosting;
 
@@ -29,7 +30,7 @@ internal sealed class RecordingGateway
     {
         var (config, errors) = ConfigLoader.LoadFile(configPath);
         Assert.Empty(errors);
-        var app = await GatewayApp.BuildAsync(config! with { Listen = new Uri("http://127.0.0.1:0") }, logging => logging.ClearProviders(), cancellationToken);
+        var app = await GatewayApp.BuildAsync(config! with { Listen = new Uri("http://127.0.0.1:0") }, ConfiguredStores.OpenAsync, logging => logging.ClearProviders(), cancellationToken);
         await using (app)
         {
             await app.StartAsync(cancellationToken);

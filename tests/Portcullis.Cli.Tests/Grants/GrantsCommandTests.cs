@@ -84,6 +84,26 @@ public sealed partial class GrantsCommandTests : IDisposable
         Assert.Contains("already exists", again.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void MemoryStore_CreateIsRefusedNamingTheStore_AndListShowsTheConfiguredGrantsOnly()
+    {
+        var memory = Path.Combine(_directory, "memory.json");
+        File.WriteAllText(memory, """
+            {"store": "memory", "servers": [{"id": "codex", "url": "http://127.0.0.1:9/mcp", "policy": "codex.json"}],
+             "grants": [{"name": "configured", "servers": ["codex"], "token": "pcg_configured-token-that-is-long-enough-to-pass"}]}
+            """);
+
+        var created = CliRunner.Run("grants", "create", "--config", memory, "--name", "ci", "--server", "codex");
+        var list = CliRunner.Run("grants", "list", "--config", memory);
+
+        Assert.Equal(2, created.ExitCode);
+        Assert.Equal($"{memory}: the store is 'memory', which keeps no run-time grants; set \"store\": \"sqlite:portcullis.db\".\n",
+            created.Error.ReplaceLineEndings("\n"));
+        Assert.Equal(0, list.ExitCode);
+        Assert.Matches(@"configured\s+config\s+live\s+codex", list.Output);
+        Assert.DoesNotContain(" store ", list.Output, StringComparison.Ordinal);
+    }
+
     private static string TokenIn(string output) => TokenPattern().Match(output).Value;
 
     [GeneratedRegex("pcg_[A-Za-z0-9_-]{43}")]

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Portcullis.Cli.Demo;
 using Portcullis.Cli.Tests.Audit;
-using Portcullis.Gateway.Demo;
 
 namespace Portcullis.Cli.Tests.Policies;
 

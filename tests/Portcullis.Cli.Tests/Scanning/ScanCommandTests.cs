@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using System.Text.Json;
-using Portcullis.Gateway.Demo;
+using Portcullis.Cli.Demo;
 using Portcullis.Policy.Risk;
 
 namespace Portcullis.Cli.Tests.Scanning;

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
-using Portcullis.Gateway.Demo;
+using Portcullis.Cli.Demo;
 
 namespace Portcullis.Cli.Tests.Serving;
 

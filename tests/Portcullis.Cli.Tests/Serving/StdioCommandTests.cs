@@ -1,6 +1,6 @@
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
-using Portcullis.Gateway.Demo;
+using Portcullis.Cli.Demo;
 
 namespace Portcullis.Cli.Tests.Serving;
 

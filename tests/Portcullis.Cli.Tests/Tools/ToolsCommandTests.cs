@@ -4,6 +4,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Hosting;
 using Portcullis.Gateway.Tests;
@@ -174,7 +175,7 @@ public sealed partial class ToolsCommandTests : IAsyncLifetime
     {
         var (config, errors) = ConfigLoader.LoadFile(ConfigPath);
         Assert.Empty(errors);
-        var gateway = await GatewayApp.BuildAsync(config! with { Listen = new Uri("http://127.0.0.1:0") }, logging => logging.ClearProviders());
+        var gateway = await GatewayApp.BuildAsync(config! with { Listen = new Uri("http://127.0.0.1:0") }, ConfiguredStores.OpenAsync, logging => logging.ClearProviders());
         await gateway.StartAsync();
         return gateway;
     }

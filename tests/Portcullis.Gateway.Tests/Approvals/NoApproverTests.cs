@@ -1,9 +1,10 @@
 using Microsoft.Extensions.Logging;
+using Portcullis.Cli.Demo;
 using Portcullis.Gateway.Configuration;
-using Portcullis.Gateway.Demo;
 using Portcullis.Gateway.Hosting;
 using Portcullis.Gateway.Tests.Distributed;
 using static Portcullis.Gateway.Tests.Distributed.DistributedGatewayTests;
+using Portcullis.Cli.Stores;
 
 namespace Portcullis.Gateway.Tests.Approvals;
 
@@ -20,7 +21,7 @@ public sealed class NoApproverTests
             Store = StoreConfig.Memory,
             Servers = [new UpstreamServerConfig { Id = "codex", Url = upstream.Url, PolicyText = ApprovalTests.Policy }],
             Grants = [new GrantConfig { Name = "agent", Token = GatewayCluster.Token, Servers = ["codex"] }],
-        }, logging => logging.ClearProviders(), cancel);
+        }, ConfiguredStores.OpenAsync, logging => logging.ClearProviders(), cancel);
         await using (app)
         {
             await app.StartAsync(cancel);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Hosting;
@@ -29,7 +30,7 @@ public sealed class AuditUnavailableTests
             Servers = [new UpstreamServerConfig { Id = "recorder", Url = recorder.Url, PolicyText = """{"version": "1", "default": "allow"}""" }],
             Grants = [new GrantConfig { Name = "agent", Servers = ["recorder"], Token = Token }],
         };
-        var app = await GatewayApp.BuildAsync(config, logging => logging.ClearProviders(), Cancel);
+        var app = await GatewayApp.BuildAsync(config, ConfiguredStores.OpenAsync, logging => logging.ClearProviders(), Cancel);
         try
         {
             await app.StartAsync(Cancel);

@@ -15,6 +15,7 @@ using Portcullis.Gateway.Upstreams;
 using Portcullis.Policy;
 using Portcullis.Storage.Approvals;
 using Portcullis.Storage.Audit;
+using Portcullis.Storage.Events;
 using Portcullis.Storage.Limits;
 using Portcullis.Storage.Pins;
 
@@ -33,9 +34,9 @@ internal sealed class GateHarness : IAsyncDisposable
     public GateHarness(string policy, TimeSpan? heartbeat = null, bool canHold = true)
     {
         Audit = new AuditLog([AuditStore], new AuditConfig(), _spill, "gateway", TimeProvider.System, NullLogger<AuditLog>.Instance);
-        Approvals = new ApprovalService(new InMemoryApprovalStore(), changes: null, Audit, TimeProvider.System, NullLogger<ApprovalService>.Instance);
+        Approvals = new ApprovalService(new InMemoryApprovalStore(), NoChangeFeed.Instance, Audit, TimeProvider.System, NullLogger<ApprovalService>.Instance);
         var pins = new ToolPins(new InMemoryToolPinStore(), Audit, TimeProvider.System, NullLogger.Instance);
-        _catalog = new ToolCatalog(changes: null, pins, NullLogger<ToolCatalog>.Instance);
+        _catalog = new ToolCatalog(NoChangeFeed.Instance, pins, NullLogger<ToolCatalog>.Instance);
         _refusals = new RefusalRecorder(Audit, NullLogger<RefusalRecorder>.Instance);
         Policy = new ServedPolicy(PolicyParser.Parse(policy, PolicyFormat.Json).Policy ?? throw new ArgumentException("invalid policy", nameof(policy)), 3);
         Gate = new ToolCallGate(new CallRecorder(Audit, NullLogger.Instance), new LimitReserver(Counters, FailMode.Closed, NullLogger.Instance),

@@ -1,3 +1,4 @@
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Policy.Risk;
 
@@ -9,6 +10,8 @@ public sealed class ConfigLoaderTests : IDisposable
 
     public ConfigLoaderTests()
     {
+        // Redis and PostgreSQL addresses are checked by the backends' parsers, as the command line installs them.
+        ConfiguredStores.InstallAddressChecks();
         File.WriteAllText(Path.Combine(_directory, "codex.json"), """{"version": "1", "default": "deny", "tools": {"code_generate": {}}}""");
         File.WriteAllText(Path.Combine(_directory, "bad.json"), """{"version": "1", "tools": {"t": {"action": "block"}}}""");
     }

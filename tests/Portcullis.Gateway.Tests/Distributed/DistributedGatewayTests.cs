@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using ModelContextProtocol.Protocol;
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Policies;
-using Portcullis.Gateway.State;
 using Portcullis.Storage.Grants;
 using Portcullis.Storage.Policies;
 using Portcullis.TestServers;
@@ -74,7 +74,7 @@ public sealed class DistributedGatewayTests(RedisServer redis, PostgresServer po
     {
         var store = await FreshStoreAsync();
         await using var cluster = await GatewayCluster.StartAsync(store, instances: 2);
-        await using var admin = await GatewayState.OpenAsync(store, TimeSpan.FromHours(1), TimeProvider.System, Cancel);
+        await using var admin = await ConfiguredStores.OpenAsync(store, TimeSpan.FromHours(1), TimeProvider.System, Cancel);
         var denying = GatewayCluster.Policy.Replace("\"review_code\": {}", "\"review_code\": {\"action\": \"deny\", \"reason\": \"No.\"}", StringComparison.Ordinal);
 
         var clock = Stopwatch.StartNew();
@@ -98,7 +98,7 @@ public sealed class DistributedGatewayTests(RedisServer redis, PostgresServer po
     public async Task AnInvalidPolicy_IsNeverSaved()
     {
         var store = await FreshStoreAsync();
-        await using var admin = await GatewayState.OpenAsync(store, TimeSpan.FromHours(1), TimeProvider.System, Cancel);
+        await using var admin = await ConfiguredStores.OpenAsync(store, TimeSpan.FromHours(1), TimeProvider.System, Cancel);
 
         var (saved, errors) = await PolicyRegistry.SaveAsync(admin.Policies, admin.Changes,
             new NewPolicyVersion("codex", """{"version": "1", "default": "maybe"}""", "json", "cli", "test", DateTimeOffset.UtcNow), null, "test", Cancel);
@@ -148,9 +148,9 @@ public sealed class DistributedGatewayTests(RedisServer redis, PostgresServer po
     {
         var store = await FreshStoreAsync();
         await using var cluster = await GatewayCluster.StartAsync(store, instances: 2);
-        await using var admin = await GatewayState.OpenAsync(store, TimeSpan.FromHours(1), TimeProvider.System, Cancel);
+        await using var admin = await ConfiguredStores.OpenAsync(store, TimeSpan.FromHours(1), TimeProvider.System, Cancel);
         var token = GrantRegistry.NewToken();
-        await admin.Grants!.CreateAsync(new StoredGrant
+        await admin.Grants.CreateAsync(new StoredGrant
         {
             Name = "runtime",
             TokenHash = [.. GrantRegistry.Hash(token)],

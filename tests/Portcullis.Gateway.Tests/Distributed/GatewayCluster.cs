@@ -2,8 +2,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Client;
+using Portcullis.Cli.Demo;
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Configuration;
-using Portcullis.Gateway.Demo;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Hosting;
 using Portcullis.Gateway.Policies;
@@ -85,7 +86,7 @@ internal sealed class GatewayCluster : IAsyncDisposable
                 new AdminConfig { Name = "reviewer", Token = ApproverToken, Role = AdminRole.Approver },
             ],
             ApprovalHeartbeat = TimeSpan.FromMilliseconds(200),
-        }, logging => logging.ClearProviders());
+        }, ConfiguredStores.OpenAsync, logging => logging.ClearProviders());
         await app.StartAsync();
         _instances.Add(app);
         return app;
@@ -100,7 +101,7 @@ internal sealed class GatewayCluster : IAsyncDisposable
 
     public Portcullis.Gateway.Audit.AuditLog Audit(int index) => _instances[index].Services.GetRequiredService<Portcullis.Gateway.Audit.AuditLog>();
 
-    public Portcullis.Gateway.State.GatewayState State(int index) => _instances[index].Services.GetRequiredService<Portcullis.Gateway.State.GatewayState>();
+    public Portcullis.Storage.StoreSet State(int index) => _instances[index].Services.GetRequiredService<Portcullis.Storage.StoreSet>();
 
     public Uri AdminUrl(int index, string path) => new($"{_instances[index].ListeningAddress()}/admin/api/{path}");
 

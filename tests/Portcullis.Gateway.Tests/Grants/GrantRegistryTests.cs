@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Portcullis.Gateway.Grants;
+using Portcullis.Storage.Grants;
 
 namespace Portcullis.Gateway.Tests.Grants;
 
@@ -10,7 +11,7 @@ public sealed class GrantRegistryTests
     [Fact]
     public async Task Check_ValidToken_IsAcceptedForItsServersOnly()
     {
-        var registry = new GrantRegistry([], _clock);
+        var registry = new GrantRegistry([], _clock, NoGrantStore.Instance);
         var token = GrantRegistry.NewToken();
         registry.Add("alice", token, ["codex"]);
 
@@ -23,7 +24,7 @@ public sealed class GrantRegistryTests
     [Fact]
     public async Task Check_ExpiryAndRevocation_AreEnforcedByTheClock()
     {
-        var registry = new GrantRegistry([], _clock);
+        var registry = new GrantRegistry([], _clock, NoGrantStore.Instance);
         var token = GrantRegistry.NewToken();
         registry.Add("alice", token, ["codex"], expires: _clock.GetUtcNow().AddMinutes(5));
 
@@ -41,7 +42,7 @@ public sealed class GrantRegistryTests
     [Fact]
     public void Grants_KeepOnlyTheTokensHash()
     {
-        var registry = new GrantRegistry([], _clock);
+        var registry = new GrantRegistry([], _clock, NoGrantStore.Instance);
         var token = GrantRegistry.NewToken();
 
         var grant = registry.Add("alice", token, ["codex"]);

@@ -3,10 +3,11 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Client;
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Hosting;
-using Portcullis.Gateway.State;
+using Portcullis.Storage;
 using Portcullis.Storage.Audit;
 
 namespace Portcullis.Gateway.Tests.Pinning;
@@ -26,7 +27,7 @@ internal sealed class PinnedGateway : IAsyncDisposable
 
     public HttpClient Http { get; } = new();
 
-    public GatewayState State => _app.Services.GetRequiredService<GatewayState>();
+    public StoreSet State => _app.Services.GetRequiredService<StoreSet>();
 
     public AuditLog Audit => _app.Services.GetRequiredService<AuditLog>();
 
@@ -42,7 +43,7 @@ internal sealed class PinnedGateway : IAsyncDisposable
             Servers = [new UpstreamServerConfig { Id = ServerId, Url = upstream, PolicyText = """{"version": "1", "default": "allow"}""", Pinning = pinning }],
             Grants = [new GrantConfig { Name = "agent", Servers = [ServerId], Token = Token }],
             Admins = [new AdminConfig { Name = "ops", Token = AdminToken, Role = AdminRole.Admin }],
-        }, logging => logging.ClearProviders());
+        }, ConfiguredStores.OpenAsync, logging => logging.ClearProviders());
         await app.StartAsync();
         return new PinnedGateway(app);
     }

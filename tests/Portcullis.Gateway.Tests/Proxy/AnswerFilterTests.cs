@@ -8,6 +8,7 @@ using Portcullis.Gateway.Proxy;
 using Portcullis.Gateway.Upstreams;
 using Portcullis.Policy;
 using Portcullis.Storage.Audit;
+using Portcullis.Storage.Events;
 using Portcullis.Storage.Pins;
 
 namespace Portcullis.Gateway.Tests.Proxy;
@@ -52,7 +53,7 @@ public sealed class AnswerFilterTests
         try
         {
             var pins = new ToolPins(new InMemoryToolPinStore(), audit, TimeProvider.System, NullLogger.Instance);
-            using var tools = new ToolCatalog(changes: null, pins, NullLogger<ToolCatalog>.Instance);
+            using var tools = new ToolCatalog(NoChangeFeed.Instance, pins, NullLogger<ToolCatalog>.Instance);
             var server = new UpstreamServerConfig { Id = "docs", Url = new Uri("http://127.0.0.1:1/mcp") };
             var policy = PolicyParser.Parse("""{"version": "1", "default": "allow"}""", PolicyFormat.Json).Policy!;
             async Task<string> ShownAsync(string answer)

@@ -3,8 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
+using Portcullis.Cli.Demo;
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Configuration;
-using Portcullis.Gateway.Demo;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Hosting;
 using Portcullis.Storage.Audit;
@@ -32,7 +33,7 @@ public sealed class ArgumentValidationFixture : IAsyncLifetime
 
     internal DemoUpstream Demo { get; private set; } = null!;
 
-    internal Portcullis.Gateway.State.GatewayState State => _app.Services.GetRequiredService<Portcullis.Gateway.State.GatewayState>();
+    internal Portcullis.Storage.StoreSet State => _app.Services.GetRequiredService<Portcullis.Storage.StoreSet>();
 
     internal Portcullis.Gateway.Upstreams.ToolCatalog Catalog => _app.Services.GetRequiredService<Portcullis.Gateway.Upstreams.ToolCatalog>();
 
@@ -59,7 +60,7 @@ public sealed class ArgumentValidationFixture : IAsyncLifetime
                 new UpstreamServerConfig { Id = "demo", Url = Demo.Url, PolicyText = DemoConfig.DemoPolicy },
             ],
             Grants = [new GrantConfig { Name = "validator", Servers = ["changing", "unlisted", "demo"], Token = Token }],
-        }, logging => logging.ClearProviders());
+        }, ConfiguredStores.OpenAsync, logging => logging.ClearProviders());
         await _app.StartAsync();
         BaseUrl = _app.ListeningAddress();
     }

@@ -5,8 +5,9 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Portcullis.Gateway.Hosting;
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Audit;
+using Portcullis.Gateway.Hosting;
 using Portcullis.Gateway.Proxy;
 using Portcullis.Storage.Audit;
 
@@ -141,7 +142,7 @@ public sealed class FrontDoorHardeningTests(GatewayFixture gateway)
             ],
             Grants = [new Portcullis.Gateway.Configuration.GrantConfig { Name = "prober", Servers = ["strict"], Token = token }],
         };
-        await using var app = await GatewayApp.BuildAsync(config, logging => logging.ClearProviders(), Cancel);
+        await using var app = await GatewayApp.BuildAsync(config, ConfiguredStores.OpenAsync, logging => logging.ClearProviders(), Cancel);
         await app.StartAsync(Cancel);
         using var http = new HttpClient();
         var url = app.ListeningAddress() + "/mcp/strict";
@@ -283,7 +284,7 @@ public sealed class FrontDoorHardeningTests(GatewayFixture gateway)
         {
             Listen = new Uri("http://127.0.0.1:0"),
             Servers = [new Portcullis.Gateway.Configuration.UpstreamServerConfig { Id = "recorder", Url = recorder.Url, PolicyText = """{"version": "1", "default": "allow"}""" }],
-        }, logging => logging.ClearProviders(), Cancel);
+        }, ConfiguredStores.OpenAsync, logging => logging.ClearProviders(), Cancel);
         await app.StartAsync(Cancel);
         using var http = new HttpClient();
         var url = app.ListeningAddress() + "/mcp/recorder";
@@ -298,7 +299,7 @@ public sealed class FrontDoorHardeningTests(GatewayFixture gateway)
         async Task<List<AuditRecord>> OwnRefusalsAsync()
         {
             await app.Services.GetRequiredService<Portcullis.Gateway.Audit.AuditLog>().FlushAsync(Cancel);
-            return [.. await app.Services.GetRequiredService<Portcullis.Gateway.State.GatewayState>().Audit
+            return [.. await app.Services.GetRequiredService<Portcullis.Storage.StoreSet>().Audit
                 .QueryAsync(new AuditQuery { Kind = AuditKinds.Refusal, Limit = 100_000 }, Cancel)];
         }
 

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Hosting;
@@ -54,7 +55,7 @@ public sealed class FrontDoorPropertyFixture : IAsyncLifetime
                     Limits = new UpstreamLimits { Timeout = TimeSpan.FromSeconds(10), CircuitBreaker = null },
                 },
             ],
-        }, logging => logging.ClearProviders());
+        }, ConfiguredStores.OpenAsync, logging => logging.ClearProviders());
         await _app.StartAsync();
         McpUrl = _app.ListeningAddress() + "/mcp/recorder";
     }
@@ -85,7 +86,7 @@ public sealed class FrontDoorPropertyFixture : IAsyncLifetime
     public async Task<IReadOnlyList<AuditRecord>> CallRecordsAsync(string grant, CancellationToken cancellationToken)
     {
         await _app.Services.GetRequiredService<Portcullis.Gateway.Audit.AuditLog>().FlushAsync(cancellationToken);
-        var store = _app.Services.GetRequiredService<Portcullis.Gateway.State.GatewayState>().Audit;
+        var store = _app.Services.GetRequiredService<Portcullis.Storage.StoreSet>().Audit;
         return await store.QueryAsync(new AuditQuery { Grant = grant, Kind = AuditKinds.Call }, cancellationToken);
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Hosting;
 
@@ -35,7 +36,7 @@ public sealed class InstructionsTests
             ],
             Grants = [new GrantConfig { Name = "agent", Servers = ["kept", "dropped", "replaced"], Token = Token }],
         };
-        await using var app = await GatewayApp.BuildAsync(config, logging => logging.ClearProviders(), Cancel);
+        await using var app = await GatewayApp.BuildAsync(config, ConfiguredStores.OpenAsync, logging => logging.ClearProviders(), Cancel);
         await app.StartAsync(Cancel);
         using var http = new HttpClient();
 

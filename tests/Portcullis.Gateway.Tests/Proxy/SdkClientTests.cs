@@ -1,6 +1,6 @@
 using System.Text.Json;
 using ModelContextProtocol.Protocol;
-using Portcullis.Gateway.Demo;
+using Portcullis.Cli.Demo;
 
 namespace Portcullis.Gateway.Tests.Proxy;
 

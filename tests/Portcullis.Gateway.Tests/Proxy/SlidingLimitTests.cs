@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Hosting;
 
@@ -30,7 +31,7 @@ public sealed class SlidingLimitTests
             ],
             Grants = [new GrantConfig { Name = "agent", Servers = ["slid"], Token = Token }],
         };
-        await using var app = await GatewayApp.BuildAsync(config, logging => logging.ClearProviders(), Cancel);
+        await using var app = await GatewayApp.BuildAsync(config, ConfiguredStores.OpenAsync, logging => logging.ClearProviders(), Cancel);
         await app.StartAsync(Cancel);
         using var http = new HttpClient();
         var url = app.ListeningAddress() + "/mcp/slid";

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Hosting;
 using Portcullis.TestServers;
@@ -55,7 +56,7 @@ public sealed class StdioProcessCapTests
                 new GrantConfig { Name = "other", Servers = ["tiny"], Token = OtherToken },
             ],
         };
-        await using var app = await GatewayApp.BuildAsync(config, logging => logging.ClearProviders(), Cancel);
+        await using var app = await GatewayApp.BuildAsync(config, ConfiguredStores.OpenAsync, logging => logging.ClearProviders(), Cancel);
         await app.StartAsync(Cancel);
         using var http = new HttpClient();
         var url = app.ListeningAddress() + "/mcp/tiny";

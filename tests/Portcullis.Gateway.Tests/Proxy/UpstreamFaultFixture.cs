@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Client;
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Hosting;
@@ -80,7 +81,7 @@ public sealed class UpstreamFaultFixture : IAsyncLifetime
             throw new InvalidOperationException("The test configuration is invalid: " + string.Join("; ", errors.Select(e => $"{e.Path}: {e.Message}")));
         }
 
-        _app = await GatewayApp.BuildAsync(loaded, logging => logging.ClearProviders());
+        _app = await GatewayApp.BuildAsync(loaded, ConfiguredStores.OpenAsync, logging => logging.ClearProviders());
         await _app.StartAsync();
         BaseUrl = _app.ListeningAddress();
     }
@@ -147,7 +148,7 @@ public sealed class UpstreamFaultFixture : IAsyncLifetime
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         await _app.Services.GetRequiredService<Portcullis.Gateway.Audit.AuditLog>().FlushAsync(cancellationToken);
-        var store = _app.Services.GetRequiredService<Portcullis.Gateway.State.GatewayState>().Audit;
+        var store = _app.Services.GetRequiredService<Portcullis.Storage.StoreSet>().Audit;
         return [.. (await store.QueryAsync(new AuditQuery { Grant = grant, Kind = AuditKinds.Call }, cancellationToken)).Reverse()];
     }
 }

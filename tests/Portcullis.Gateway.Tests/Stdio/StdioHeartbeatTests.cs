@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Stdio;
 
@@ -36,7 +37,7 @@ public sealed class StdioHeartbeatTests : IDisposable
             Grants = [new GrantConfig { Name = "agent", Servers = ["held"], Token = Token }],
         };
         var output = new Pipe();
-        var (gateway, problem) = await StdioGateway.CreateAsync(config, "held", Token, output.Writer.AsStream(), NullLoggerFactory.Instance, TimeProvider.System, cancel);
+        var (gateway, problem) = await StdioGateway.CreateAsync(config, ConfiguredStores.OpenAsync, "held", Token, output.Writer.AsStream(), NullLoggerFactory.Instance, TimeProvider.System, cancel);
         Assert.Null(problem);
         await using var _ = gateway;
         var input = Channel.CreateUnbounded<string>();

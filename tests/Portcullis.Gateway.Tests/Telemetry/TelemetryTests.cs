@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
+using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Hosting;
 
@@ -123,7 +124,7 @@ public sealed partial class TelemetryTests
                 new UpstreamServerConfig { Id = "secret-down", Url = new Uri($"http://127.0.0.1:{FreePort()}/mcp"), PolicyText = Policy },
             ],
         };
-        await using var app = await GatewayApp.BuildAsync(config, logging => logging.ClearProviders(), Cancel);
+        await using var app = await GatewayApp.BuildAsync(config, ConfiguredStores.OpenAsync, logging => logging.ClearProviders(), Cancel);
         await app.StartAsync(Cancel);
         using var http = new HttpClient();
 
@@ -148,7 +149,7 @@ public sealed partial class TelemetryTests
             Servers = [new UpstreamServerConfig { Id = server, Url = recorder.Url, PolicyText = Policy }],
             Grants = [new GrantConfig { Name = "agent", Servers = [server], Token = Token }],
         };
-        var app = await GatewayApp.BuildAsync(config, logging =>
+        var app = await GatewayApp.BuildAsync(config, ConfiguredStores.OpenAsync, logging =>
         {
             logging.ClearProviders();
             if (logs is not null)

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Hosting;
 
-namespace Portcullis.Gateway.Demo;
+namespace Portcullis.Cli.Demo;
 
 /// <summary>
 /// The built-in demo MCP server, resembling CodexMCP (a server wrapping the OpenAI Codex CLI), on its own loopback port so it is reachable only through the

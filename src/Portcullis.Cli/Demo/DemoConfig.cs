@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 
-namespace Portcullis.Gateway.Demo;
+namespace Portcullis.Cli.Demo;
 
 /// <summary>The configuration <c>serve --demo</c> runs: the demo upstream behind the product brief's policy (with argument validation), one fresh grant, one fresh admin.</summary>
 public static class DemoConfig

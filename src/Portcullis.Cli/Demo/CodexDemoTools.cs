@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.ComponentModel;
 using ModelContextProtocol.Server;
 
-namespace Portcullis.Gateway.Demo;
+namespace Portcullis.Cli.Demo;
 
 /// <summary>
 /// The demo upstream's tools: CodexMCP's names, arguments and descriptions (<c>code_generate</c>

@@ -12,7 +12,7 @@ internal static class JsonSourceReader
 {
     public const int MaxDepth = 64;
 
-    public static SourceNode? Read(string text, List<PolicyError> errors)
+    public static SourceNode? Read(string text, ICollection<PolicyError> errors, string emptyHint)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
         var lines = new LineIndex(bytes);
@@ -26,8 +26,7 @@ internal static class JsonSourceReader
         {
             if (!reader.Read())
             {
-                errors.Add(new PolicyError("", new SourcePosition(1, 1), "The policy document is empty.",
-                    "Start from {\"version\": \"1\", \"default\": \"deny\", \"tools\": {}}."));
+                errors.Add(new PolicyError("", new SourcePosition(1, 1), "The document is empty.", emptyHint));
                 return null;
             }
 
@@ -35,7 +34,7 @@ internal static class JsonSourceReader
             if (reader.Read())
             {
                 errors.Add(new PolicyError("", lines.PositionOf(reader.TokenStartIndex),
-                    "Unexpected content after the end of the policy document.", "A policy file holds exactly one JSON object."));
+                    "Unexpected content after the end of the document.", "A file holds exactly one JSON value."));
                 return null;
             }
 

@@ -260,7 +260,7 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Theory]
-    [InlineData("not json", "Not valid JSON")]
+    [InlineData("not json", "not valid JSON")]
     [InlineData("[]", "JSON object")]
     [InlineData("""{"servers": []}""", "at least one server")]
     [InlineData("""{"servers": [{"id": "a", "url": "http://x/mcp", "policy": "codex.json"}, {"id": "a", "url": "http://y/mcp", "policy": "codex.json"}]}""", "used twice")]

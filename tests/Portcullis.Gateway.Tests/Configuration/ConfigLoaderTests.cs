@@ -259,6 +259,17 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Equal("secret", server.Environment["API_KEY"]);
     }
 
+    [Fact]
+    public void Load_EmptyCommand_IsRefused()
+    {
+        var (config, errors) = Load("""{"servers": [{ "id": "local", "command": "", "policy": "codex.json" }]}""", []);
+
+        Assert.Null(config);
+        var error = Assert.Single(errors);
+        Assert.Equal("/servers/0/command", error.Path);
+        Assert.StartsWith("The command is empty", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("not json", "not valid JSON")]
     [InlineData("[]", "JSON object")]

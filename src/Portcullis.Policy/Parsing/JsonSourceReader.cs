@@ -86,10 +86,19 @@ internal static class JsonSourceReader
         }
     }
 
+    /// <summary>The reader's explanation without the place it appends (" LineNumber: … | BytePositionInLine: …", " Path: …"), which the error's position already gives.</summary>
     private static string FirstSentence(string message)
     {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
+        foreach (var marker in (ReadOnlySpan<string>)[" LineNumber:", " Path:"])
+        {
+            var cut = message.IndexOf(marker, StringComparison.Ordinal);
+            if (cut > 0)
+            {
+                message = message[..cut];
+            }
+        }
+
+        return message;
     }
 
     /// <summary>Maps a byte offset to a 1-based line and a 1-based column counted in characters.</summary>

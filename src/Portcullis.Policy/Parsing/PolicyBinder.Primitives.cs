@@ -1,6 +1,6 @@
 namespace Portcullis.Policy.Parsing;
 
-/// <summary>Type checks and error reporting shared by every part of the binder.</summary>
+/// <summary>Type checks and error reporting shared by every part of the binder: the generic ones are <see cref="SourceNodeReader"/>'s, the policy-specific ones (keywords, durations) are here.</summary>
 internal sealed partial class PolicyBinder
 {
     private void Error(string path, SourceNode node, string message, string? hint = null) => _read.Error(path, node, message, hint);

@@ -13,6 +13,7 @@ public static partial class ConfigLoader
 
     private sealed partial class Reader
     {
+        /// <summary>A list of strings; each item that is not a string is an error at its index.</summary>
         private ImmutableArray<string> StringArray(SourceNode node, string path)
         {
             if (node.Kind != SourceNodeKind.Array)
@@ -112,6 +113,7 @@ public static partial class ConfigLoader
             return builder.ToImmutable();
         }
 
+        /// <summary>A whole number from <paramref name="minimum"/> to <paramref name="maximum"/>.</summary>
         private long? PositiveNumber(SourceNode node, string path, long minimum, long maximum)
         {
             if (SourceNodeReader.TryGetInt64(node, out var value) && value >= minimum && value <= maximum)

@@ -63,7 +63,7 @@ public static partial class ConfigLoader
             var problemsBefore = _policyProblems.Count;
             var keys = Keys(node, path, s_serverKeys);
             var id = ServerId(node, keys, path);
-            var server = Transport(node, keys, path, id);
+            var server = ServerTransport(node, keys, path, id);
             server = server with
             {
                 Headers = keys.TryGetValue("headers", out var headers) ? Headers(headers.Value, path + "/headers") : server.Headers,
@@ -112,7 +112,7 @@ public static partial class ConfigLoader
         }
 
         /// <summary>How the server is reached: a Streamable HTTP <c>url</c>, or a <c>command</c> (with <c>args</c> and <c>env</c>) that speaks stdio.</summary>
-        private UpstreamServerConfig Transport(SourceNode node, Dictionary<string, SourceProperty> keys, string path, string? id)
+        private UpstreamServerConfig ServerTransport(SourceNode node, Dictionary<string, SourceProperty> keys, string path, string? id)
         {
             // Placeholders stand in for what is invalid; the server is dropped then, so they are never used.
             var server = new UpstreamServerConfig { Id = id ?? "", Url = new Uri($"stdio://{id ?? "server"}") };

@@ -102,7 +102,7 @@ public static partial class ConfigLoader
                 endpoint = HttpUrl(endpointNode.Value, path + "/endpoint", "http://127.0.0.1:4318");
             }
 
-            var transport = keys.TryGetValue("protocol", out var protocol) ? Transport(protocol.Value, path + "/protocol") : OtlpTransport.HttpProtobuf;
+            var transport = keys.TryGetValue("protocol", out var protocol) ? OtlpProtocol(protocol.Value, path + "/protocol") : OtlpTransport.HttpProtobuf;
             var (traces, metrics) = keys.TryGetValue("signals", out var signals) ? Signals(signals.Value, path + "/signals") : (true, true);
             var headers = keys.TryGetValue("headers", out var headersNode)
                 ? StringMap(headersNode.Value, path + "/headers", "'headers' maps header names to values (secrets as \"env:NAME\").", secrets: true,
@@ -114,7 +114,7 @@ public static partial class ConfigLoader
             return endpoint is null ? null : new OtlpConfig { Endpoint = endpoint, Transport = transport, Traces = traces, Metrics = metrics, Headers = headers };
         }
 
-        private OtlpTransport Transport(SourceNode node, string path)
+        private OtlpTransport OtlpProtocol(SourceNode node, string path)
         {
             switch (String(node, path))
             {

@@ -21,7 +21,7 @@ public static class PolicyParser
     {
         ArgumentNullException.ThrowIfNull(text);
         var errors = new List<PolicyError>();
-        var root = format == PolicyFormat.Yaml ? YamlSourceReader.Read(text, errors) : JsonSourceReader.Read(text, errors);
+        var root = SourceReader.Read(text, format, errors, StartHint(format));
         var document = root is null ? null : PolicyBinder.Bind(root, errors);
         if (document is null || errors.Count > 0)
         {
@@ -30,6 +30,11 @@ public static class PolicyParser
 
         return new PolicyParseResult(PolicyCompiler.Compile(document), []);
     }
+
+    /// <summary>What an empty policy file could start from, written in <paramref name="format"/>.</summary>
+    internal static string StartHint(PolicyFormat format) => format == PolicyFormat.Yaml
+        ? "Start from: version: \"1\", default: deny, tools: {}."
+        : "Start from {\"version\": \"1\", \"default\": \"deny\", \"tools\": {}}.";
 
     /// <summary>The format a file name implies: <c>.yaml</c>/<c>.yml</c> are YAML, anything else JSON.</summary>
     public static PolicyFormat FormatOf(string fileName) =>

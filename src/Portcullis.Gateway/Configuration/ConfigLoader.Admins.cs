@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using System.Text.Json;
+using Portcullis.Policy.Parsing;
 
 namespace Portcullis.Gateway.Configuration;
 
@@ -10,83 +10,81 @@ public static partial class ConfigLoader
 
     private sealed partial class Reader
     {
-        /// <summary><c>[{"name", "token", "role": "admin" | "approver" | "viewer" | "policy_manager"}]</c>.</summary>
-        public ImmutableArray<AdminConfig> Admins(JsonElement element)
+        /// <summary><c>[{"name", "token", "role": "admin" | "approver" | "viewer" | "policy_manager"}]</c>; an admin whose token is not set here is left out.</summary>
+        private ImmutableArray<AdminConfig> Admins(SourceNode node)
         {
-            if (element.ValueKind != JsonValueKind.Array)
+            if (node.Kind != SourceNodeKind.Array)
             {
-                Error("/admins", "'admins' is a list of {\"name\", \"token\": \"env:NAME\", \"role\": \"admin\" | \"approver\" | \"viewer\" | \"policy_manager\"}.");
+                Error("/admins", node, "'admins' is a list of {\"name\", \"token\": \"env:NAME\", \"role\": \"admin\" | \"approver\" | \"viewer\" | \"policy_manager\"}.");
                 return [];
             }
 
             var admins = ImmutableArray.CreateBuilder<AdminConfig>();
-            var index = 0;
-            foreach (var item in element.EnumerateArray())
+            for (var i = 0; i < node.Items.Count; i++)
             {
-                var path = $"/admins/{index++}";
-                if (item.ValueKind != JsonValueKind.Object)
+                if (Admin(node.Items[i], JsonPointer.Append("/admins", i), admins) is { } admin)
                 {
-                    Error(path, "An admin is {\"name\", \"token\", \"role\"}.");
-                    continue;
-                }
-
-                CheckKeys(item, path, s_adminKeys);
-                var name = item.TryGetProperty("name", out var nameElement) ? String(nameElement, path + "/name") : null;
-                if (name is null && !item.TryGetProperty("name", out _))
-                {
-                    Error(path, "The admin has no 'name'.");
-                }
-                else if (name is not null && admins.Any(a => a.Name == name))
-                {
-                    Error(path + "/name", $"Admin name '{name}' is used twice.");
-                }
-
-                string? token = null;
-                if (!item.TryGetProperty("token", out var tokenElement))
-                {
-                    Error(path, "The admin has no 'token'; use \"env:NAME\" to read it from the environment.");
-                }
-                else if (Secret(tokenElement, path + "/token") is { } tokenText)
-                {
-                    if (tokenText.Length < 24)
-                    {
-                        Error(path + "/token", "The token is shorter than 24 characters; use a long random value.");
-                    }
-                    else
-                    {
-                        token = tokenText;
-                    }
-                }
-
-                var role = AdminRole.Admin;
-                if (item.TryGetProperty("role", out var roleElement))
-                {
-                    switch (String(roleElement, path + "/role"))
-                    {
-                        case "admin":
-                            break;
-                        case "approver":
-                            role = AdminRole.Approver;
-                            break;
-                        case "viewer":
-                            role = AdminRole.Viewer;
-                            break;
-                        case "policy_manager":
-                            role = AdminRole.PolicyManager;
-                            break;
-                        case { } other:
-                            Error(path + "/role", $"'{other}' is not a role; use \"admin\", \"approver\", \"viewer\" or \"policy_manager\".");
-                            break;
-                    }
-                }
-
-                if (name is not null && token is not null)
-                {
-                    admins.Add(new AdminConfig { Name = name, Token = token, Role = role });
+                    admins.Add(admin);
                 }
             }
 
             return admins.ToImmutable();
+        }
+
+        private AdminConfig? Admin(SourceNode node, string path, ImmutableArray<AdminConfig>.Builder earlier)
+        {
+            if (node.Kind != SourceNodeKind.Object)
+            {
+                Error(path, node, "An admin is {\"name\", \"token\", \"role\"}.");
+                return null;
+            }
+
+            var keys = Keys(node, path, s_adminKeys);
+            string? name = null;
+            if (!keys.TryGetValue("name", out var nameNode))
+            {
+                Error(path, node, "The admin has no 'name'.");
+            }
+            else if (String(nameNode.Value, path + "/name") is { } nameText)
+            {
+                if (earlier.Any(a => a.Name == nameText))
+                {
+                    Error(path + "/name", nameNode.Value, $"Admin name '{nameText}' is used twice.");
+                }
+
+                name = nameText;
+            }
+
+            string? token = null;
+            if (!keys.TryGetValue("token", out var tokenNode))
+            {
+                Error(path, node, "The admin has no 'token'; use \"env:NAME\" to read it from the environment.");
+            }
+            else
+            {
+                token = Token(tokenNode.Value, path + "/token");
+            }
+
+            var role = keys.TryGetValue("role", out var roleNode) ? Role(roleNode.Value, path + "/role") : AdminRole.Admin;
+            return name is not null && token is not null ? new AdminConfig { Name = name, Token = token, Role = role } : null;
+        }
+
+        private AdminRole Role(SourceNode node, string path)
+        {
+            switch (String(node, path))
+            {
+                case "approver":
+                    return AdminRole.Approver;
+                case "viewer":
+                    return AdminRole.Viewer;
+                case "policy_manager":
+                    return AdminRole.PolicyManager;
+                case "admin" or null:
+                    return AdminRole.Admin;
+                case var other:
+                    Error(path, node, $"'{other}' is not a role; use \"admin\", \"approver\", \"viewer\" or \"policy_manager\".");
+                    return AdminRole.Admin;
+            }
         }
     }
 }

@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using System.Text.Json;
+using Portcullis.Policy.Parsing;
 
 namespace Portcullis.Gateway.Configuration;
 
@@ -11,77 +11,42 @@ public static partial class ConfigLoader
     private sealed partial class Reader
     {
         /// <summary><c>{"sinks": ["store", "jsonl:DIR"], "retention_days", "checkpoint_key", "checkpoint_every", "jsonl_max_bytes", "spill_dir"}</c>.</summary>
-        public AuditConfig Audit(JsonElement element, string baseDirectory)
+        private AuditConfig Audit(SourceNode node)
         {
             var audit = new AuditConfig { SpillDirectory = Path.Combine(baseDirectory, "audit-spill") };
-            if (element.ValueKind != JsonValueKind.Object)
+            if (node.Kind != SourceNodeKind.Object)
             {
-                Error("/audit", "'audit' is an object: {\"sinks\": [\"store\", \"jsonl:audit-logs\"], \"retention_days\": 90, \"checkpoint_key\": \"env:AUDIT_KEY\"}.");
+                Error("/audit", node, "'audit' is an object: {\"sinks\": [\"store\", \"jsonl:audit-logs\"], \"retention_days\": 90, \"checkpoint_key\": \"env:AUDIT_KEY\"}.");
                 return audit;
             }
 
-            CheckKeys(element, "/audit", s_auditKeys);
-            if (element.TryGetProperty("sinks", out var sinks))
+            var keys = Keys(node, "/audit", s_auditKeys);
+            if (keys.TryGetValue("sinks", out var sinks))
             {
-                var toStore = false;
-                var directories = ImmutableArray.CreateBuilder<string>();
-                var sinkTexts = StringArray(sinks, "/audit/sinks");
-                for (var i = 0; i < sinkTexts.Length; i++)
-                {
-                    if (sinkTexts[i] == "store")
-                    {
-                        toStore = true;
-                    }
-                    else if (sinkTexts[i].StartsWith("jsonl:", StringComparison.Ordinal) && sinkTexts[i].Length > "jsonl:".Length)
-                    {
-                        directories.Add(Path.GetFullPath(Path.Combine(baseDirectory, sinkTexts[i]["jsonl:".Length..])));
-                    }
-                    else
-                    {
-                        Error($"/audit/sinks/{i}", $"'{sinkTexts[i]}' is not an audit sink; use \"store\" or \"jsonl:DIRECTORY\".");
-                    }
-                }
-
-                if (sinks.ValueKind == JsonValueKind.Array && sinkTexts.Length == 0)
-                {
-                    Error("/audit/sinks", "Name at least one sink: every decision must be recorded somewhere.");
-                }
-
-                audit = audit with { ToStore = toStore, JsonlDirectories = directories.ToImmutable() };
+                audit = Sinks(sinks.Value, audit);
             }
 
-            if (element.TryGetProperty("jsonl_max_bytes", out var maxBytes))
+            if (keys.TryGetValue("jsonl_max_bytes", out var maxBytes))
             {
-                audit = audit with { JsonlMaxBytes = PositiveNumber(maxBytes, "/audit/jsonl_max_bytes", 4096, long.MaxValue) ?? audit.JsonlMaxBytes };
+                audit = audit with { JsonlMaxBytes = PositiveNumber(maxBytes.Value, "/audit/jsonl_max_bytes", 4096, long.MaxValue) ?? audit.JsonlMaxBytes };
             }
 
-            if (element.TryGetProperty("retention_days", out var retention))
+            if (keys.TryGetValue("retention_days", out var retention))
             {
-                audit = audit with { RetentionDays = (int?)PositiveNumber(retention, "/audit/retention_days", 1, 36500) };
+                audit = audit with { RetentionDays = (int?)PositiveNumber(retention.Value, "/audit/retention_days", 1, 36500) };
             }
 
-            if (element.TryGetProperty("checkpoint_every", out var every))
+            if (keys.TryGetValue("checkpoint_every", out var every))
             {
-                audit = audit with { CheckpointEvery = (int?)PositiveNumber(every, "/audit/checkpoint_every", 1, 1_000_000) ?? audit.CheckpointEvery };
+                audit = audit with { CheckpointEvery = (int?)PositiveNumber(every.Value, "/audit/checkpoint_every", 1, 1_000_000) ?? audit.CheckpointEvery };
             }
 
-            var unsetBefore = unsetSecrets.Count;
-            if (element.TryGetProperty("checkpoint_key", out var key) && Secret(key, "/audit/checkpoint_key") is { } keyText)
+            if (keys.TryGetValue("checkpoint_key", out var key))
             {
-                if (keyText.Length < 32)
-                {
-                    Error("/audit/checkpoint_key", "The checkpoint key is shorter than 32 characters; use a long random value, normally \"env:NAME\".");
-                }
-
-                audit = audit with { CheckpointKey = keyText };
+                audit = CheckpointKey(key.Value, audit);
             }
 
-            if (unsetSecrets.Count != unsetBefore)
-            {
-                audit = audit with { UnsetCheckpointKey = unsetSecrets[^1] };
-            }
-
-            if (element.TryGetProperty("spill_dir", out var spill) && String(spill, "/audit/spill_dir") is { Length: > 0 } spillText)
+            if (keys.TryGetValue("spill_dir", out var spill) && String(spill.Value, "/audit/spill_dir") is { Length: > 0 } spillText)
             {
                 audit = audit with { SpillDirectory = Path.GetFullPath(Path.Combine(baseDirectory, spillText)) };
             }
@@ -89,15 +54,56 @@ public static partial class ConfigLoader
             return audit;
         }
 
-        public long? PositiveNumber(JsonElement element, string path, long minimum, long maximum)
+        /// <summary><c>"store"</c> and <c>"jsonl:DIRECTORY"</c> (relative to the configuration file); at least one.</summary>
+        private AuditConfig Sinks(SourceNode node, AuditConfig audit)
         {
-            if (element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out var value) && value >= minimum && value <= maximum)
+            var toStore = false;
+            var directories = ImmutableArray.CreateBuilder<string>();
+            var sinks = StringArray(node, "/audit/sinks");
+            for (var i = 0; i < node.Items.Count; i++)
             {
-                return value;
+                if (node.Items[i] is not { Kind: SourceNodeKind.String, Text: { } sink } item)
+                {
+                    continue;
+                }
+
+                if (sink == "store")
+                {
+                    toStore = true;
+                }
+                else if (sink.StartsWith("jsonl:", StringComparison.Ordinal) && sink.Length > "jsonl:".Length)
+                {
+                    directories.Add(Path.GetFullPath(Path.Combine(baseDirectory, sink["jsonl:".Length..])));
+                }
+                else
+                {
+                    Error(JsonPointer.Append("/audit/sinks", i), item, $"'{sink}' is not an audit sink; use \"store\" or \"jsonl:DIRECTORY\".");
+                }
             }
 
-            Error(path, $"Expected a whole number from {minimum} to {maximum}.");
-            return null;
+            if (node.Kind == SourceNodeKind.Array && sinks.IsEmpty)
+            {
+                Error("/audit/sinks", node, "Name at least one sink: every decision must be recorded somewhere.");
+            }
+
+            return audit with { ToStore = toStore, JsonlDirectories = directories.ToImmutable() };
+        }
+
+        /// <summary>The key that signs checkpoints: 32 characters or more, normally from the environment; unset, it stops only what writes audit records.</summary>
+        private AuditConfig CheckpointKey(SourceNode node, AuditConfig audit)
+        {
+            var unsetBefore = _unsetSecrets.Count;
+            if (Secret(node, "/audit/checkpoint_key") is { } key)
+            {
+                if (key.Length < 32)
+                {
+                    Error("/audit/checkpoint_key", node, "The checkpoint key is shorter than 32 characters; use a long random value, normally \"env:NAME\".");
+                }
+
+                return audit with { CheckpointKey = key };
+            }
+
+            return _unsetSecrets.Count != unsetBefore ? audit with { UnsetCheckpointKey = _unsetSecrets[^1] } : audit;
         }
     }
 }

@@ -1,4 +1,6 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using Portcullis.Policy.Parsing;
 
 namespace Portcullis.Gateway.Configuration;
 
@@ -8,14 +10,9 @@ public static partial class ConfigLoader
     private sealed partial class Reader
     {
         /// <summary><c>"tofu"</c> (the default), <c>"strict"</c> or <c>"off"</c>.</summary>
-        public PinningMode Pinning(JsonElement server, string path)
+        private PinningMode Pinning(SourceNode node, string path)
         {
-            if (!server.TryGetProperty("pinning", out var element))
-            {
-                return PinningMode.Tofu;
-            }
-
-            switch (element.ValueKind == JsonValueKind.String ? element.GetString() : null)
+            switch (node.Kind == SourceNodeKind.String ? node.Text : null)
             {
                 case "tofu":
                     return PinningMode.Tofu;
@@ -25,12 +22,23 @@ public static partial class ConfigLoader
                     return PinningMode.Off;
             }
 
-            Error(path + "/pinning", $"{Shown(element)} is not a pinning mode; use \"tofu\" (pin each tool when first seen, the default), "
+            var shown = node.Kind == SourceNodeKind.String ? $"'{node.Text}'" : OneLine(node) is { Length: <= 40 } text ? text : "the value";
+            Error(path, node, $"{shown} is not a pinning mode; use \"tofu\" (pin each tool when first seen, the default), "
                 + "\"strict\" (quarantine each tool until an operator approves it) or \"off\".");
             return PinningMode.Tofu;
         }
 
-        private static string Shown(JsonElement element) =>
-            element.ValueKind == JsonValueKind.String ? $"'{element.GetString()}'" : element.GetRawText().Length <= 40 ? element.GetRawText() : "the value";
+        /// <summary>A value as JSON on one line, spaced as people write it: <c>{"mode": "strict"}</c>.</summary>
+        private static string OneLine(SourceNode node) => node.Kind switch
+        {
+            SourceNodeKind.Object => "{" + string.Join(", ", node.Properties.Select(p => Quoted(p.Name) + ": " + OneLine(p.Value))) + "}",
+            SourceNodeKind.Array => "[" + string.Join(", ", node.Items.Select(OneLine)) + "]",
+            SourceNodeKind.String => Quoted(node.Text!),
+            SourceNodeKind.Number => node.Text!,
+            SourceNodeKind.Boolean => node.BooleanValue ? "true" : "false",
+            _ => "null",
+        };
+
+        private static string Quoted(string text) => "\"" + JsonEncodedText.Encode(text, JavaScriptEncoder.UnsafeRelaxedJsonEscaping) + "\"";
     }
 }

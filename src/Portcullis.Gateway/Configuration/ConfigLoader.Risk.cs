@@ -1,10 +1,10 @@
 using System.Collections.Immutable;
-using System.Text.Json;
+using Portcullis.Policy.Parsing;
 using Portcullis.Policy.Risk;
 
 namespace Portcullis.Gateway.Configuration;
 
-/// <summary>Reading what the operator tells the risk classifier about one server: its description and per-tool overrides.</summary>
+/// <summary>Reading what the operator tells the risk classifier about one server's tools: per-tool overrides.</summary>
 public static partial class ConfigLoader
 {
     private static readonly string[] s_riskOverrideKeys = ["category", "severity", "reason"];
@@ -12,21 +12,21 @@ public static partial class ConfigLoader
     private sealed partial class Reader
     {
         /// <summary><c>{"TOOL": {"category": "Execute", "severity": "High", "reason": "…"}}</c>; tool names are exact; category and severity names may be in any case.</summary>
-        public ImmutableDictionary<string, RiskOverride> RiskOverrides(JsonElement element, string path)
+        private ImmutableDictionary<string, RiskOverride> RiskOverrides(SourceNode node, string path)
         {
             var overrides = ImmutableDictionary.CreateBuilder<string, RiskOverride>(StringComparer.Ordinal);
-            if (element.ValueKind != JsonValueKind.Object)
+            if (node.Kind != SourceNodeKind.Object)
             {
-                Error(path, "'risk_overrides' maps tool names to {\"category\": \"Execute\", \"severity\": \"High\", \"reason\": \"…\"}.");
+                Error(path, node, "'risk_overrides' maps tool names to {\"category\": \"Execute\", \"severity\": \"High\", \"reason\": \"…\"}.");
                 return overrides.ToImmutable();
             }
 
-            foreach (var tool in element.EnumerateObject())
+            foreach (var tool in _read.UniqueProperties(node, path))
             {
-                var toolPath = $"{path}/{JsonPointerToken(tool.Name)}";
+                var toolPath = JsonPointer.Append(path, tool.Name);
                 if (tool.Name.Length == 0)
                 {
-                    Error(toolPath, "The tool name is empty.");
+                    Error(toolPath, tool.Value, "The tool name is empty.");
                     continue;
                 }
 
@@ -39,53 +39,47 @@ public static partial class ConfigLoader
             return overrides.ToImmutable();
         }
 
-        private RiskOverride? RiskOverride(JsonElement element, string path)
+        private RiskOverride? RiskOverride(SourceNode node, string path)
         {
-            if (element.ValueKind != JsonValueKind.Object)
+            if (node.Kind != SourceNodeKind.Object)
             {
-                Error(path, "An override is {\"category\": \"Execute\", \"severity\": \"High\", \"reason\": \"…\"}.");
+                Error(path, node, "An override is {\"category\": \"Execute\", \"severity\": \"High\", \"reason\": \"…\"}.");
                 return null;
             }
 
-            var before = errors.Count;
-            CheckKeys(element, path, s_riskOverrideKeys);
-            var category = RiskName<RiskCategory>(element, "category", path);
-            var severity = RiskName<RiskSeverity>(element, "severity", path);
-            string? reason = null;
-            if (element.TryGetProperty("reason", out var reasonElement) && String(reasonElement, path + "/reason") is { } reasonText)
-            {
-                reason = reasonText.Length > 0 ? reasonText : null;
-            }
-
-            return errors.Count == before ? new RiskOverride(category!.Value, severity!.Value, reason) : null;
+            var before = _read.ErrorCount;
+            var keys = Keys(node, path, s_riskOverrideKeys);
+            var category = RiskName<RiskCategory>(node, keys, "category", path);
+            var severity = RiskName<RiskSeverity>(node, keys, "severity", path);
+            var reason = keys.TryGetValue("reason", out var reasonNode) && String(reasonNode.Value, path + "/reason") is { Length: > 0 } text ? text : null;
+            return _read.ErrorCount == before ? new RiskOverride(category!.Value, severity!.Value, reason) : null;
         }
 
         /// <summary>A category or severity by name, in any case; a missing or unknown name is an error listing the names.</summary>
-        private T? RiskName<T>(JsonElement element, string key, string path)
+        private T? RiskName<T>(SourceNode node, Dictionary<string, SourceProperty> keys, string key, string path)
             where T : struct, Enum
         {
-            var names = string.Join(", ", Enum.GetNames<T>());
-            if (!element.TryGetProperty(key, out var value))
+            var names = Enum.GetNames<T>();
+            if (!keys.TryGetValue(key, out var value))
             {
-                Error(path, $"The override has no '{key}': one of {names}.");
+                Error(path, node, $"The override has no '{key}': one of {string.Join(", ", names)}.");
                 return null;
             }
 
-            if (String(value, $"{path}/{key}") is not { } text)
+            if (String(value.Value, $"{path}/{key}") is not { } text)
             {
                 return null;
             }
 
             if (!text.All(char.IsAsciiLetter) || !Enum.TryParse<T>(text, ignoreCase: true, out var parsed))
             {
-                Error($"{path}/{key}", $"Unknown {key} '{text}'. Expected one of: {names}.");
+                var meant = Suggestions.Closest(text, names);
+                Error($"{path}/{key}", value.Value, $"Unknown {key} '{text}'. Expected one of: {string.Join(", ", names)}.",
+                    meant is null ? null : $"Did you mean '{meant}'?");
                 return null;
             }
 
             return parsed;
         }
     }
-
-    /// <summary>A name as one JSON Pointer token (RFC 6901): <c>~</c> and <c>/</c> escaped.</summary>
-    private static string JsonPointerToken(string name) => name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
 }

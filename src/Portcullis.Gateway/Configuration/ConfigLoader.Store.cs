@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Portcullis.Policy.Parsing;
 
 namespace Portcullis.Gateway.Configuration;
 
@@ -13,14 +13,14 @@ public static partial class ConfigLoader
             "Use \"memory\", \"sqlite:PATH\" or {\"redis\": \"redis://127.0.0.1:6379\", \"postgres\": \"postgres://user@127.0.0.1:5432/portcullis\"}.";
 
         /// <summary><c>"memory"</c>, <c>"sqlite:PATH"</c> (relative to the configuration file) or <c>{"redis", "postgres"}</c>.</summary>
-        public StoreConfig Store(JsonElement element, string baseDirectory)
+        private StoreConfig Store(SourceNode node)
         {
-            if (element.ValueKind == JsonValueKind.Object)
+            if (node.Kind == SourceNodeKind.Object)
             {
-                return DistributedStore(element);
+                return DistributedStore(node);
             }
 
-            if (String(element, "/store") is not { } text)
+            if (String(node, "/store") is not { } text)
             {
                 return StoreConfig.Memory;
             }
@@ -35,36 +35,36 @@ public static partial class ConfigLoader
                 return StoreConfig.Sqlite(Path.Combine(baseDirectory, text["sqlite:".Length..]));
             }
 
-            Error("/store", $"'{text}' is not a store. {StoreHint}");
+            Error("/store", node, $"'{text}' is not a store. {StoreHint}");
             return StoreConfig.Memory;
         }
 
-        public FailMode FailMode(JsonElement element)
+        private FailMode FailMode(SourceNode node)
         {
-            switch (String(element, "/fail_mode"))
+            switch (String(node, "/fail_mode"))
             {
                 case "closed":
                     return Configuration.FailMode.Closed;
                 case "open":
                     return Configuration.FailMode.Open;
                 case { } other:
-                    Error("/fail_mode", $"'{other}' is not a fail mode; use \"closed\" (deny limited calls while the counter store is down) or \"open\".");
+                    Error("/fail_mode", node, $"'{other}' is not a fail mode; use \"closed\" (deny limited calls while the counter store is down) or \"open\".");
                     break;
             }
 
             return Configuration.FailMode.Closed;
         }
 
-        private StoreConfig DistributedStore(JsonElement element)
+        private StoreConfig DistributedStore(SourceNode node)
         {
-            CheckKeys(element, "/store", s_storeKeys);
+            var keys = Keys(node, "/store", s_storeKeys);
             string? redis = null;
             string? postgres = null;
-            if (!element.TryGetProperty("redis", out var redisElement))
+            if (!keys.TryGetValue("redis", out var redisNode))
             {
-                Error("/store", "The distributed store needs 'redis' (counters, sessions, change messages). " + StoreHint);
+                Error("/store", node, "The distributed store needs 'redis' (counters, sessions, change messages). " + StoreHint);
             }
-            else if (Secret(redisElement, "/store/redis", required: true) is { } redisText)
+            else if (Secret(redisNode.Value, "/store/redis", required: true) is { } redisText)
             {
                 if (StoreAddressChecks.TryValidateRedis(redisText, out var problem))
                 {
@@ -72,15 +72,15 @@ public static partial class ConfigLoader
                 }
                 else
                 {
-                    Error("/store/redis", $"Not a Redis address: {problem}. Use redis://[:password@]host:port[/db].");
+                    Error("/store/redis", redisNode.Value, $"Not a Redis address: {problem}. Use redis://[:password@]host:port[/db].");
                 }
             }
 
-            if (!element.TryGetProperty("postgres", out var postgresElement))
+            if (!keys.TryGetValue("postgres", out var postgresNode))
             {
-                Error("/store", "The distributed store needs 'postgres' (grants, policy versions). " + StoreHint);
+                Error("/store", node, "The distributed store needs 'postgres' (grants, policy versions). " + StoreHint);
             }
-            else if (Secret(postgresElement, "/store/postgres", required: true) is { } postgresText)
+            else if (Secret(postgresNode.Value, "/store/postgres", required: true) is { } postgresText)
             {
                 if (StoreAddressChecks.TryValidatePostgres(postgresText, out var problem))
                 {
@@ -88,7 +88,7 @@ public static partial class ConfigLoader
                 }
                 else
                 {
-                    Error("/store/postgres", $"Not a PostgreSQL connection string: {problem}. Use postgres://user:password@host:port/database.");
+                    Error("/store/postgres", postgresNode.Value, $"Not a PostgreSQL connection string: {problem}. Use postgres://user:password@host:port/database.");
                 }
             }
 

@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using System.Text.Json;
+using Portcullis.Policy.Parsing;
 
 namespace Portcullis.Gateway.Configuration;
 
@@ -12,55 +12,56 @@ public static partial class ConfigLoader
 
     private sealed partial class Reader
     {
-        /// <summary><c>{"service_name", "prometheus": {"listen"}, "otlp": {"endpoint", "protocol", "signals", "headers"}}</c>.</summary>
-        public TelemetryConfig Telemetry(JsonElement element)
+        /// <summary><c>{"service_name", "prometheus": {"listen"}, "otlp": {"endpoint", "protocol", "signals", "headers"}}</c>; <paramref name="listen"/> is the gateway's own listener.</summary>
+        private TelemetryConfig Telemetry(SourceNode node, Uri listen)
         {
             var telemetry = new TelemetryConfig();
-            if (element.ValueKind != JsonValueKind.Object)
+            if (node.Kind != SourceNodeKind.Object)
             {
-                Error("/telemetry", "'telemetry' is an object: {\"prometheus\": {}, \"otlp\": {\"endpoint\": \"http://127.0.0.1:4318\"}}.");
+                Error("/telemetry", node, "'telemetry' is an object: {\"prometheus\": {}, \"otlp\": {\"endpoint\": \"http://127.0.0.1:4318\"}}.");
                 return telemetry;
             }
 
-            CheckKeys(element, "/telemetry", s_telemetryKeys);
-            if (element.TryGetProperty("service_name", out var name) && String(name, "/telemetry/service_name") is { } nameText)
+            var keys = Keys(node, "/telemetry", s_telemetryKeys);
+            if (keys.TryGetValue("service_name", out var name) && String(name.Value, "/telemetry/service_name") is { } nameText)
             {
                 if (nameText.Length == 0)
                 {
-                    Error("/telemetry/service_name", "The service name is empty.");
+                    Error("/telemetry/service_name", name.Value, "The service name is empty.");
                 }
 
                 telemetry = telemetry with { ServiceName = nameText };
             }
 
-            if (element.TryGetProperty("prometheus", out var prometheus))
+            if (keys.TryGetValue("prometheus", out var prometheus))
             {
-                telemetry = telemetry with { Prometheus = Prometheus(prometheus) };
+                telemetry = telemetry with { Prometheus = Prometheus(prometheus.Value, listen) };
             }
 
-            if (element.TryGetProperty("otlp", out var otlp))
+            if (keys.TryGetValue("otlp", out var otlp))
             {
-                telemetry = telemetry with { Otlp = Otlp(otlp) };
+                telemetry = telemetry with { Otlp = Otlp(otlp.Value) };
             }
 
             return telemetry;
         }
 
-        private PrometheusConfig? Prometheus(JsonElement element)
+        private PrometheusConfig? Prometheus(SourceNode node, Uri gatewayListen)
         {
-            if (element.ValueKind != JsonValueKind.Object)
+            const string path = "/telemetry/prometheus";
+            if (node.Kind != SourceNodeKind.Object)
             {
-                Error("/telemetry/prometheus", "'prometheus' is an object: {} serves /metrics on the gateway's listener, {\"listen\": \"http://127.0.0.1:9464\"} on its own.");
+                Error(path, node, "'prometheus' is an object: {} serves /metrics on the gateway's listener, {\"listen\": \"http://127.0.0.1:9464\"} on its own.");
                 return null;
             }
 
-            CheckKeys(element, "/telemetry/prometheus", s_prometheusKeys);
-            if (!element.TryGetProperty("listen", out var listen))
+            var keys = Keys(node, path, s_prometheusKeys);
+            if (!keys.TryGetValue("listen", out var listen))
             {
                 return new PrometheusConfig();
             }
 
-            if (HttpUrl(listen, "/telemetry/prometheus/listen", "http://127.0.0.1:9464") is not { } url)
+            if (HttpUrl(listen.Value, path + "/listen", "http://127.0.0.1:9464") is not { } url)
             {
                 return null;
             }
@@ -68,92 +69,83 @@ public static partial class ConfigLoader
             if (url.Port == 0)
             {
                 // The scrape listener is told apart from the gateway's by its port.
-                Error("/telemetry/prometheus/listen", "The scrape listener needs a port of its own, such as http://127.0.0.1:9464.");
+                Error(path + "/listen", listen.Value, "The scrape listener needs a port of its own, such as http://127.0.0.1:9464.");
                 return null;
+            }
+
+            if (url.Port == gatewayListen.Port)
+            {
+                Error(path + "/listen", listen.Value,
+                    $"Port {url.Port} is the gateway's own ('listen'); give the scrape listener another, or leave 'listen' out to scrape the gateway's.");
             }
 
             return new PrometheusConfig { Listen = url };
         }
 
-        private OtlpConfig? Otlp(JsonElement element)
+        private OtlpConfig? Otlp(SourceNode node)
         {
             const string path = "/telemetry/otlp";
-            if (element.ValueKind != JsonValueKind.Object)
+            if (node.Kind != SourceNodeKind.Object)
             {
-                Error(path, "'otlp' is an object: {\"endpoint\": \"http://127.0.0.1:4318\", \"protocol\": \"http/protobuf\"}.");
+                Error(path, node, "'otlp' is an object: {\"endpoint\": \"http://127.0.0.1:4318\", \"protocol\": \"http/protobuf\"}.");
                 return null;
             }
 
-            CheckKeys(element, path, s_otlpKeys);
+            var keys = Keys(node, path, s_otlpKeys);
             Uri? endpoint = null;
-            if (!element.TryGetProperty("endpoint", out var endpointElement))
+            if (!keys.TryGetValue("endpoint", out var endpointNode))
             {
-                Error(path, "'otlp' needs the collector's 'endpoint', e.g. \"http://127.0.0.1:4318\".");
+                Error(path, node, "'otlp' needs the collector's 'endpoint', e.g. \"http://127.0.0.1:4318\".");
             }
             else
             {
-                endpoint = HttpUrl(endpointElement, path + "/endpoint", "http://127.0.0.1:4318");
+                endpoint = HttpUrl(endpointNode.Value, path + "/endpoint", "http://127.0.0.1:4318");
             }
 
-            var transport = OtlpTransport.HttpProtobuf;
-            if (element.TryGetProperty("protocol", out var protocol))
-            {
-                switch (String(protocol, path + "/protocol"))
-                {
-                    case "http/protobuf":
-                        break;
-                    case "grpc":
-                        transport = OtlpTransport.Grpc;
-                        break;
-                    case { } other:
-                        Error(path + "/protocol", $"'{other}' is not an OTLP protocol; use \"http/protobuf\" or \"grpc\".");
-                        break;
-                }
-            }
-
-            var (traces, metrics) = (true, true);
-            if (element.TryGetProperty("signals", out var signalsElement))
-            {
-                var signals = StringArray(signalsElement, path + "/signals");
-                foreach (var (signal, i) in signals.Select((s, i) => (s, i)).Where(p => p.s is not ("traces" or "metrics")))
-                {
-                    Error($"{path}/signals/{i}", $"'{signal}' is not a signal; use \"traces\" and/or \"metrics\".");
-                }
-
-                (traces, metrics) = (signals.Contains("traces"), signals.Contains("metrics"));
-                if (signalsElement.ValueKind == JsonValueKind.Array && signals.IsEmpty)
-                {
-                    Error(path + "/signals", "Name at least one signal, or leave 'otlp' out.");
-                }
-            }
-
-            var headers = element.TryGetProperty("headers", out var headersElement)
-                ? StringMap(headersElement, path + "/headers", "'headers' maps header names to values (secrets as \"env:NAME\").", secrets: true,
-                    StringComparer.OrdinalIgnoreCase)
+            var transport = keys.TryGetValue("protocol", out var protocol) ? OtlpProtocol(protocol.Value, path + "/protocol") : OtlpTransport.HttpProtobuf;
+            var (traces, metrics) = keys.TryGetValue("signals", out var signals) ? Signals(signals.Value, path + "/signals") : (true, true);
+            var headers = keys.TryGetValue("headers", out var headersNode)
+                ? StringMap(headersNode.Value, path + "/headers", "'headers' maps header names to values (secrets as \"env:NAME\").", secrets: true,
+                    StringComparer.OrdinalIgnoreCase,
+                    (name, value) => name.Contains(',', StringComparison.Ordinal) || name.Contains('=', StringComparison.Ordinal) || value.AsSpan().IndexOfAny('\r', '\n', ',') >= 0
+                        ? "OTLP header names cannot contain ',' or '=', nor values ',' or line breaks."
+                        : null)
                 : ImmutableDictionary<string, string>.Empty;
-            foreach (var (name, value) in headers.Where(h => h.Key.Contains(',', StringComparison.Ordinal) || h.Key.Contains('=', StringComparison.Ordinal)
-                || h.Value.AsSpan().IndexOfAny('\r', '\n', ',') >= 0))
-            {
-                Error($"{path}/headers/{name}", "OTLP header names cannot contain ',' or '=', nor values ',' or line breaks.");
-            }
-
             return endpoint is null ? null : new OtlpConfig { Endpoint = endpoint, Transport = transport, Traces = traces, Metrics = metrics, Headers = headers };
         }
 
-        private Uri? HttpUrl(JsonElement element, string path, string example)
+        private OtlpTransport OtlpProtocol(SourceNode node, string path)
         {
-            if (String(element, path) is not { } text)
+            switch (String(node, path))
             {
-                return null;
+                case "grpc":
+                    return OtlpTransport.Grpc;
+                case "http/protobuf" or null:
+                    return OtlpTransport.HttpProtobuf;
+                case var other:
+                    Error(path, node, $"'{other}' is not an OTLP protocol; use \"http/protobuf\" or \"grpc\".");
+                    return OtlpTransport.HttpProtobuf;
+            }
+        }
+
+        /// <summary><c>["traces", "metrics"]</c>, either or both.</summary>
+        private (bool Traces, bool Metrics) Signals(SourceNode node, string path)
+        {
+            var signals = StringArray(node, path);
+            for (var i = 0; i < node.Items.Count; i++)
+            {
+                if (node.Items[i] is { Kind: SourceNodeKind.String, Text: { } signal } item && signal is not ("traces" or "metrics"))
+                {
+                    Error(JsonPointer.Append(path, i), item, $"'{signal}' is not a signal; use \"traces\" and/or \"metrics\".");
+                }
             }
 
-            if (Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && string.IsNullOrEmpty(url.UserInfo))
+            if (node.Kind == SourceNodeKind.Array && signals.IsEmpty)
             {
-                return url;
+                Error(path, node, "Name at least one signal, or leave 'otlp' out.");
             }
 
-            Error(path, $"'{text}' is not an http(s) URL without credentials such as {example}.");
-            return null;
+            return (signals.Contains("traces"), signals.Contains("metrics"));
         }
     }
 }

@@ -1,8 +1,6 @@
 using System.Collections.Immutable;
-using System.Globalization;
-using System.Text.Json;
-using System.Text.RegularExpressions;
 using Portcullis.Gateway.Proxy;
+using Portcullis.Policy.Parsing;
 
 namespace Portcullis.Gateway.Configuration;
 
@@ -12,66 +10,68 @@ public static partial class ConfigLoader
     private static readonly string[] s_instructionsKeys = ["replace"];
     private static readonly string[] s_circuitBreakerKeys = ["failure_ratio", "minimum_throughput", "sampling_duration", "break_duration"];
 
-    [GeneratedRegex(@"^([0-9]+)(ms|s|m|h)$", RegexOptions.CultureInvariant)]
-    private static partial Regex DurationPattern();
-
     private sealed partial class Reader
     {
-        /// <summary><c>timeout</c>, <c>max_response_bytes</c>, <c>max_response_depth</c>, <c>max_concurrent_calls</c> and <c>circuit_breaker</c> of one server.</summary>
-        public UpstreamLimits UpstreamLimits(JsonElement server, string path)
+        /// <summary><c>timeout</c>, <c>max_response_bytes</c>, <c>max_response_depth</c>, <c>max_concurrent_calls</c>, the process caps and <c>circuit_breaker</c> of one server.</summary>
+        private UpstreamLimits UpstreamLimits(Dictionary<string, SourceProperty> server, string path)
         {
             var limits = new UpstreamLimits();
-            if (server.TryGetProperty("timeout", out var timeout))
+            if (server.TryGetValue("timeout", out var timeout))
             {
-                limits = limits with { Timeout = Duration(timeout, path + "/timeout", TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(24)) ?? limits.Timeout };
+                limits = limits with { Timeout = Duration(timeout.Value, path + "/timeout", TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(24)) ?? limits.Timeout };
             }
 
-            if (server.TryGetProperty("max_response_bytes", out var maxBytes))
+            if (server.TryGetValue("max_response_bytes", out var maxBytes))
             {
-                limits = limits with { MaxResponseBytes = PositiveNumber(maxBytes, path + "/max_response_bytes", 1024, 1L << 30) ?? limits.MaxResponseBytes };
+                limits = limits with { MaxResponseBytes = PositiveNumber(maxBytes.Value, path + "/max_response_bytes", 1024, 1L << 30) ?? limits.MaxResponseBytes };
             }
 
-            if (server.TryGetProperty("max_response_depth", out var maxDepth))
+            if (server.TryGetValue("max_response_depth", out var maxDepth))
             {
-                limits = limits with { MaxResponseDepth = (int?)PositiveNumber(maxDepth, path + "/max_response_depth", 8, 1024) ?? limits.MaxResponseDepth };
+                limits = limits with { MaxResponseDepth = (int?)PositiveNumber(maxDepth.Value, path + "/max_response_depth", 8, 1024) ?? limits.MaxResponseDepth };
             }
 
-            if (server.TryGetProperty("max_concurrent_calls", out var concurrent))
+            if (server.TryGetValue("max_concurrent_calls", out var concurrent))
             {
-                limits = limits with { MaxConcurrentCalls = (int?)PositiveNumber(concurrent, path + "/max_concurrent_calls", 1, 100_000) ?? limits.MaxConcurrentCalls };
+                limits = limits with { MaxConcurrentCalls = (int?)PositiveNumber(concurrent.Value, path + "/max_concurrent_calls", 1, 100_000) ?? limits.MaxConcurrentCalls };
             }
 
-            if (server.TryGetProperty("max_processes", out var processes))
+            if (server.TryGetValue("max_processes", out var processes))
             {
-                limits = limits with { MaxProcesses = (int?)PositiveNumber(processes, path + "/max_processes", 1, 10_000) ?? limits.MaxProcesses };
+                limits = limits with { MaxProcesses = (int?)PositiveNumber(processes.Value, path + "/max_processes", 1, 10_000) ?? limits.MaxProcesses };
             }
 
-            if (server.TryGetProperty("max_processes_per_grant", out var perGrant))
+            if (server.TryGetValue("max_processes_per_grant", out var perGrant))
             {
-                limits = limits with { MaxProcessesPerGrant = (int?)PositiveNumber(perGrant, path + "/max_processes_per_grant", 1, 10_000) ?? limits.MaxProcessesPerGrant };
+                limits = limits with { MaxProcessesPerGrant = (int?)PositiveNumber(perGrant.Value, path + "/max_processes_per_grant", 1, 10_000) ?? limits.MaxProcessesPerGrant };
             }
 
-            if (server.TryGetProperty("circuit_breaker", out var breaker))
+            if (server.TryGetValue("circuit_breaker", out var breaker))
             {
-                limits = limits with { CircuitBreaker = CircuitBreaker(breaker, path + "/circuit_breaker") };
+                limits = limits with { CircuitBreaker = CircuitBreaker(breaker.Value, path + "/circuit_breaker") };
             }
 
             return limits;
         }
 
         /// <summary>Methods a server may exchange beyond the protocol's; a case variant of a protocol method is refused.</summary>
-        public ImmutableArray<string> AllowMethods(JsonElement element, string path)
+        private ImmutableArray<string> AllowMethods(SourceNode node, string path)
         {
-            var methods = StringArray(element, path);
-            for (var i = 0; i < methods.Length; i++)
+            var methods = StringArray(node, path);
+            for (var i = 0; i < node.Items.Count; i++)
             {
-                if (McpMethods.CaseVariantOf(methods[i]) is { } known)
+                if (node.Items[i] is not { Kind: SourceNodeKind.String, Text: { } method } item)
                 {
-                    Error($"{path}/{i}", $"'{methods[i]}' differs from the protocol's '{known}' only by case; such a method is always refused.");
+                    continue;
                 }
-                else if (methods[i].Length == 0)
+
+                if (McpMethods.CaseVariantOf(method) is { } known)
                 {
-                    Error($"{path}/{i}", "A method name cannot be empty.");
+                    Error(JsonPointer.Append(path, i), item, $"'{method}' differs from the protocol's '{known}' only by case; such a method is always refused.");
+                }
+                else if (method.Length == 0)
+                {
+                    Error(JsonPointer.Append(path, i), item, "A method name cannot be empty.");
                 }
             }
 
@@ -79,12 +79,11 @@ public static partial class ConfigLoader
         }
 
         /// <summary><c>"keep"</c>, <c>"drop"</c> or <c>{"replace": "text"}</c>.</summary>
-        public UpstreamInstructions Instructions(JsonElement element, string path)
+        private UpstreamInstructions Instructions(SourceNode node, string path)
         {
-            const string Expected = "'instructions' is \"keep\", \"drop\" or {\"replace\": \"text\"}.";
-            if (element.ValueKind == JsonValueKind.String)
+            if (node.Kind == SourceNodeKind.String)
             {
-                switch (element.GetString())
+                switch (node.Text)
                 {
                     case "keep":
                         return UpstreamInstructions.Keep;
@@ -92,111 +91,77 @@ public static partial class ConfigLoader
                         return UpstreamInstructions.Drop;
                 }
             }
-            else if (element.ValueKind == JsonValueKind.Object)
+            else if (node.Kind == SourceNodeKind.Object)
             {
-                CheckKeys(element, path, s_instructionsKeys);
-                if (element.TryGetProperty("replace", out var text) && text.ValueKind == JsonValueKind.String)
+                var keys = Keys(node, path, s_instructionsKeys);
+                if (keys.TryGetValue("replace", out var text) && text.Value.Kind == SourceNodeKind.String)
                 {
-                    return new UpstreamInstructions(InstructionsMode.Replace, text.GetString());
+                    return new UpstreamInstructions(InstructionsMode.Replace, text.Value.Text);
                 }
 
-                Error(path + "/replace", "Expected the replacement text as a string.");
+                Error(path + "/replace", text?.Value ?? node, "Expected the replacement text as a string.");
                 return UpstreamInstructions.Keep;
             }
 
-            Error(path, Expected);
+            Error(path, node, "'instructions' is \"keep\", \"drop\" or {\"replace\": \"text\"}.");
             return UpstreamInstructions.Keep;
         }
 
-        private CircuitBreakerSettings? CircuitBreaker(JsonElement element, string path)
+        private CircuitBreakerSettings? CircuitBreaker(SourceNode node, string path)
         {
-            if (element.ValueKind == JsonValueKind.False)
-            {
-                return null;
-            }
-
             var settings = new CircuitBreakerSettings();
-            if (element.ValueKind == JsonValueKind.True)
+            if (node.Kind == SourceNodeKind.Boolean)
             {
+                return node.BooleanValue ? settings : null;
+            }
+
+            if (node.Kind != SourceNodeKind.Object)
+            {
+                Error(path, node, "'circuit_breaker' is false, true or {\"failure_ratio\": 0.5, \"minimum_throughput\": 10, \"sampling_duration\": \"30s\", \"break_duration\": \"15s\"}.");
                 return settings;
             }
 
-            if (element.ValueKind != JsonValueKind.Object)
+            var keys = Keys(node, path, s_circuitBreakerKeys);
+            if (keys.TryGetValue("failure_ratio", out var ratio))
             {
-                Error(path, "'circuit_breaker' is false, true or {\"failure_ratio\": 0.5, \"minimum_throughput\": 10, \"sampling_duration\": \"30s\", \"break_duration\": \"15s\"}.");
-                return settings;
+                settings = settings with { FailureRatio = FailureRatio(ratio.Value, path + "/failure_ratio") ?? settings.FailureRatio };
             }
 
-            CheckKeys(element, path, s_circuitBreakerKeys);
-            if (element.TryGetProperty("failure_ratio", out var ratio))
+            if (keys.TryGetValue("minimum_throughput", out var throughput))
             {
-                if (ratio.ValueKind == JsonValueKind.Number && ratio.TryGetDouble(out var value) && value is > 0 and <= 1)
-                {
-                    settings = settings with { FailureRatio = value };
-                }
-                else
-                {
-                    Error(path + "/failure_ratio", "Expected a number above 0 and at most 1, e.g. 0.5.");
-                }
+                settings = settings with { MinimumThroughput = (int?)PositiveNumber(throughput.Value, path + "/minimum_throughput", 2, 100_000) ?? settings.MinimumThroughput };
             }
 
-            if (element.TryGetProperty("minimum_throughput", out var throughput))
-            {
-                settings = settings with { MinimumThroughput = (int?)PositiveNumber(throughput, path + "/minimum_throughput", 2, 100_000) ?? settings.MinimumThroughput };
-            }
-
-            if (element.TryGetProperty("sampling_duration", out var sampling))
+            if (keys.TryGetValue("sampling_duration", out var sampling))
             {
                 settings = settings with
                 {
-                    SamplingDuration = Duration(sampling, path + "/sampling_duration", TimeSpan.FromMilliseconds(500), TimeSpan.FromDays(1)) ?? settings.SamplingDuration,
+                    SamplingDuration = Duration(sampling.Value, path + "/sampling_duration", TimeSpan.FromMilliseconds(500), TimeSpan.FromDays(1)) ?? settings.SamplingDuration,
                 };
             }
 
-            if (element.TryGetProperty("break_duration", out var breakDuration))
+            if (keys.TryGetValue("break_duration", out var breakDuration))
             {
                 settings = settings with
                 {
-                    BreakDuration = Duration(breakDuration, path + "/break_duration", TimeSpan.FromMilliseconds(500), TimeSpan.FromDays(1)) ?? settings.BreakDuration,
+                    BreakDuration = Duration(breakDuration.Value, path + "/break_duration", TimeSpan.FromMilliseconds(500), TimeSpan.FromDays(1)) ?? settings.BreakDuration,
                 };
             }
 
             return settings;
         }
 
-        /// <summary>A duration written <c>"500ms"</c>, <c>"30s"</c>, <c>"5m"</c>, <c>"1h"</c>, or a number of seconds.</summary>
-        public TimeSpan? Duration(JsonElement element, string path, TimeSpan minimum, TimeSpan maximum)
+        private double? FailureRatio(SourceNode node, string path)
         {
-            TimeSpan? value = null;
-            if (element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out var seconds) && seconds > 0 && seconds < 1_000_000)
+            if (node.Kind == SourceNodeKind.Number
+                && double.TryParse(node.Text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value)
+                && value is > 0 and <= 1)
             {
-                value = TimeSpan.FromSeconds(seconds);
-            }
-            else if (element.ValueKind == JsonValueKind.String && DurationPattern().Match(element.GetString()!) is { Success: true } match
-                && long.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var amount) && amount < 1_000_000_000)
-            {
-                value = match.Groups[2].Value switch
-                {
-                    "ms" => TimeSpan.FromMilliseconds(amount),
-                    "s" => TimeSpan.FromSeconds(amount),
-                    "m" => TimeSpan.FromMinutes(amount),
-                    _ => TimeSpan.FromHours(amount),
-                };
+                return value;
             }
 
-            if (value is null)
-            {
-                Error(path, "Expected a duration such as \"500ms\", \"30s\", \"5m\" or \"1h\", or a number of seconds.");
-                return null;
-            }
-
-            if (value < minimum || value > maximum)
-            {
-                Error(path, $"Expected a duration from {minimum.TotalSeconds:0.###} s to {maximum.TotalSeconds:0.###} s.");
-                return null;
-            }
-
-            return value;
+            Error(path, node, "Expected a number above 0 and at most 1, e.g. 0.5.");
+            return null;
         }
     }
 }

@@ -45,7 +45,7 @@ public static class PolicyFormatter
     {
         ArgumentNullException.ThrowIfNull(text);
         var errors = new List<PolicyError>();
-        var root = format == PolicyFormat.Yaml ? YamlSourceReader.Read(text, errors) : JsonSourceReader.Read(text, errors);
+        var root = SourceReader.Read(text, format, errors, PolicyParser.StartHint(format));
         if (root is not null)
         {
             PolicyBinder.Bind(root, errors);
@@ -231,7 +231,7 @@ public static class PolicyFormatter
     private static Scalar StringScalar(string text)
     {
         var errors = new List<PolicyError>();
-        var readsAsString = YamlSourceReader.Read(text, errors) is { Kind: SourceNodeKind.String } read && read.Text == text && errors.Count == 0;
+        var readsAsString = YamlSourceReader.Read(text, errors, emptyHint: "") is { Kind: SourceNodeKind.String } read && read.Text == text && errors.Count == 0;
         var ambiguous = text.ToLowerInvariant() is "yes" or "no" or "on" or "off" or "y" or "n";
         return readsAsString && !ambiguous && !text.Contains('\n', StringComparison.Ordinal)
             ? new Scalar(null, null, text, ScalarStyle.Any, isPlainImplicit: true, isQuotedImplicit: true)

@@ -12,7 +12,7 @@ internal static class JsonSourceReader
 {
     public const int MaxDepth = 64;
 
-    public static SourceNode? Read(string text, List<PolicyError> errors)
+    public static SourceNode? Read(string text, ICollection<PolicyError> errors, string emptyHint)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
         var lines = new LineIndex(bytes);
@@ -26,8 +26,7 @@ internal static class JsonSourceReader
         {
             if (!reader.Read())
             {
-                errors.Add(new PolicyError("", new SourcePosition(1, 1), "The policy document is empty.",
-                    "Start from {\"version\": \"1\", \"default\": \"deny\", \"tools\": {}}."));
+                errors.Add(new PolicyError("", new SourcePosition(1, 1), "The document is empty.", emptyHint));
                 return null;
             }
 
@@ -35,7 +34,7 @@ internal static class JsonSourceReader
             if (reader.Read())
             {
                 errors.Add(new PolicyError("", lines.PositionOf(reader.TokenStartIndex),
-                    "Unexpected content after the end of the policy document.", "A policy file holds exactly one JSON object."));
+                    "Unexpected content after the end of the document.", "A file holds exactly one JSON value."));
                 return null;
             }
 
@@ -87,10 +86,19 @@ internal static class JsonSourceReader
         }
     }
 
+    /// <summary>The reader's explanation without the place it appends (" LineNumber: … | BytePositionInLine: …", " Path: …"), which the error's position already gives.</summary>
     private static string FirstSentence(string message)
     {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
+        foreach (var marker in (ReadOnlySpan<string>)[" LineNumber:", " Path:"])
+        {
+            var cut = message.IndexOf(marker, StringComparison.Ordinal);
+            if (cut > 0)
+            {
+                message = message[..cut];
+            }
+        }
+
+        return message;
     }
 
     /// <summary>Maps a byte offset to a 1-based line and a 1-based column counted in characters.</summary>

@@ -1,71 +1,21 @@
 namespace Portcullis.Policy.Parsing;
 
-/// <summary>Type checks and error reporting shared by every part of the binder.</summary>
+/// <summary>Type checks and error reporting shared by every part of the binder: the generic ones are <see cref="SourceNodeReader"/>'s, the policy-specific ones (keywords, durations) are here.</summary>
 internal sealed partial class PolicyBinder
 {
-    private void Error(string path, SourceNode node, string message, string? hint = null) =>
-        _errors.Add(new PolicyError(path, node.Position, message, hint));
+    private void Error(string path, SourceNode node, string message, string? hint = null) => _read.Error(path, node, message, hint);
 
-    private bool Expect(SourceNode node, string path, SourceNodeKind kind, string hint)
-    {
-        if (node.Kind == kind)
-        {
-            return true;
-        }
+    private bool Expect(SourceNode node, string path, SourceNodeKind kind, string hint) => _read.Expect(node, path, kind, hint);
 
-        var expected = kind switch
-        {
-            SourceNodeKind.Object => "an object",
-            SourceNodeKind.Array => "an array",
-            SourceNodeKind.String => "a string",
-            SourceNodeKind.Number => "a number",
-            SourceNodeKind.Boolean => "a boolean",
-            _ => "null",
-        };
-        Error(path, node, $"Expected {expected} but found {node.KindName}.", hint);
-        return false;
-    }
+    private Dictionary<string, SourceProperty> ReadKeys(SourceNode node, string path, IReadOnlyCollection<string> known) => _read.ReadKeys(node, path, known);
 
-    /// <summary>The object's properties by name, reporting unknown and repeated keys.</summary>
-    private Dictionary<string, SourceProperty> ReadKeys(SourceNode node, string path, IReadOnlyCollection<string> known)
-    {
-        var found = new Dictionary<string, SourceProperty>(StringComparer.Ordinal);
-        foreach (var property in UniqueProperties(node, path))
-        {
-            if (known.Contains(property.Name))
-            {
-                found[property.Name] = property;
-            }
-            else
-            {
-                _errors.Add(new PolicyError(JsonPointer.Append(path, property.Name), property.NamePosition,
-                    $"Unknown key '{property.Name}'.", Suggestions.Hint(property.Name, known)));
-            }
-        }
+    private IEnumerable<SourceProperty> UniqueProperties(SourceNode node, string path) => _read.UniqueProperties(node, path);
 
-        return found;
-    }
+    private string? String(string path, SourceNode node) => _read.ReadString(path, node);
 
-    /// <summary>The object's properties, first occurrence only, reporting every repeated key.</summary>
-    private IEnumerable<SourceProperty> UniqueProperties(SourceNode node, string path)
-    {
-        var seen = new Dictionary<string, SourcePosition>(StringComparer.Ordinal);
-        foreach (var property in node.Properties)
-        {
-            if (seen.TryGetValue(property.Name, out var first))
-            {
-                _errors.Add(new PolicyError(JsonPointer.Append(path, property.Name), property.NamePosition,
-                    $"Duplicate key '{property.Name}' (first at {first}).", "Keep one; a repeated key is ambiguous."));
-                continue;
-            }
+    private static string Show(SourceNode node) => SourceNodeReader.Show(node);
 
-            seen.Add(property.Name, property.NamePosition);
-            yield return property;
-        }
-    }
-
-    private string? String(string path, SourceNode node) =>
-        Expect(node, path, SourceNodeKind.String, "Write it in quotes.") ? node.Text : null;
+    private static bool TryParseLong(SourceNode node, out long value) => SourceNodeReader.TryGetInt64(node, out value);
 
     /// <summary>A lower-case keyword mapped to an enum member by position in <paramref name="names"/>.</summary>
     private T? Enum<T>(string path, SourceNode node, string[] names)

@@ -20,10 +20,12 @@ internal sealed partial class PolicyBinder
     private static readonly string[] s_webhookKeys = ["url", "secret", "allow_private"];
 
     private readonly List<PolicyError> _errors;
+    private readonly SourceNodeReader _read;
 
     private PolicyBinder(List<PolicyError> errors)
     {
         _errors = errors;
+        _read = new SourceNodeReader(errors);
     }
 
     public static PolicyDocument? Bind(SourceNode root, List<PolicyError> errors)
@@ -385,23 +387,5 @@ internal sealed partial class PolicyBinder
         }
 
         return null;
-    }
-
-    private static string Show(SourceNode node) => node.Kind switch
-    {
-        SourceNodeKind.String => "\"" + node.Text + "\"",
-        SourceNodeKind.Number => node.Text!,
-        SourceNodeKind.Boolean => node.BooleanValue ? "true" : "false",
-        _ => node.KindName,
-    };
-
-    private static bool TryParseLong(SourceNode node, out long value)
-    {
-        value = 0;
-        return node.Kind == SourceNodeKind.Number
-            && decimal.TryParse(node.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
-            && number == decimal.Truncate(number)
-            && number >= long.MinValue && number <= long.MaxValue
-            && (value = (long)number) == value;
     }
 }

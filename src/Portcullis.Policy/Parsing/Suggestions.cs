@@ -1,8 +1,9 @@
 namespace Portcullis.Policy.Parsing;
 
 /// <summary>"Did you mean" for misspelt keys and operators: the closest candidate by edit distance.</summary>
-internal static class Suggestions
+public static class Suggestions
 {
+    /// <summary>The candidate closest to <paramref name="typed"/> (ignoring case), or null when none is close enough to be what was meant.</summary>
     public static string? Closest(string typed, IEnumerable<string> candidates)
     {
         string? best = null;
@@ -37,6 +38,7 @@ internal static class Suggestions
             .ToList();
     }
 
+    /// <summary><c>Did you mean 'x'? Expected one of: a, b.</c>, or only the list when nothing is close.</summary>
     public static string Hint(string typed, IReadOnlyCollection<string> candidates)
     {
         var closest = Closest(typed, candidates);

@@ -12,7 +12,7 @@ namespace Portcullis.Policy.Parsing;
 /// </summary>
 internal static partial class YamlSourceReader
 {
-    public static SourceNode? Read(string text, List<PolicyError> errors)
+    public static SourceNode? Read(string text, ICollection<PolicyError> errors, string emptyHint)
     {
         var parser = new Parser(new StringReader(text));
         try
@@ -20,8 +20,7 @@ internal static partial class YamlSourceReader
             parser.Consume<StreamStart>();
             if (parser.TryConsume<StreamEnd>(out _))
             {
-                errors.Add(new PolicyError("", new SourcePosition(1, 1), "The policy document is empty.",
-                    "Start from: version: \"1\", default: deny, tools: {}."));
+                errors.Add(new PolicyError("", new SourcePosition(1, 1), "The document is empty.", emptyHint));
                 return null;
             }
 
@@ -31,7 +30,7 @@ internal static partial class YamlSourceReader
             if (!parser.TryConsume<StreamEnd>(out _))
             {
                 errors.Add(new PolicyError("", PositionOf(parser.Current!.Start),
-                    "The file holds more than one YAML document.", "A policy file holds exactly one document."));
+                    "The file holds more than one YAML document.", "A file holds exactly one document."));
                 return null;
             }
 

@@ -31,7 +31,9 @@ public static class PolicyTestFileParser
     {
         ArgumentNullException.ThrowIfNull(text);
         var errors = new List<PolicyError>();
-        var root = format == PolicyFormat.Yaml ? YamlSourceReader.Read(text, errors) : JsonSourceReader.Read(text, errors);
+        var root = SourceReader.Read(text, format, errors, format == PolicyFormat.Yaml
+            ? "Start from: cases: [{tool: review_code, expect: allow}]."
+            : "Start from {\"cases\": [{\"tool\": \"review_code\", \"expect\": \"allow\"}]}.");
         var file = root is null ? null : new Reader(errors).ReadFile(root);
         var sorted = errors.OrderBy(e => e.Position.Line).ThenBy(e => e.Position.Column).ToImmutableArray();
         return sorted.IsEmpty && file is not null ? new PolicyTestFileParseResult(file, []) : new PolicyTestFileParseResult(null, sorted);
@@ -322,13 +324,7 @@ public static class PolicyTestFileParser
 
         private void Error(string path, SourceNode node, string message, string? hint) => errors.Add(new PolicyError(path, node.Position, message, hint));
 
-        private static string Show(SourceNode node) => node.Kind switch
-        {
-            SourceNodeKind.String => "\"" + node.Text + "\"",
-            SourceNodeKind.Number => node.Text!,
-            SourceNodeKind.Boolean => node.BooleanValue ? "true" : "false",
-            _ => node.KindName,
-        };
+        private static string Show(SourceNode node) => SourceNodeReader.Show(node);
 
         private static string Format(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
     }

@@ -69,9 +69,9 @@ public sealed class ConfigPartsTests : IDisposable
 
         var serve = Run("serve");
         Assert.Equal(2, serve.ExitCode);
-        Assert.Contains("/admins/0/token: Environment variable 'PORTCULLIS_TEST_UNSET_ADMIN' is not set.", serve.Error, StringComparison.Ordinal);
-        Assert.Contains("/grants/0/token: Environment variable 'PORTCULLIS_TEST_UNSET_GRANT' is not set.", serve.Error, StringComparison.Ordinal);
-        Assert.Contains("/servers/0/headers/Authorization: Environment variable 'PORTCULLIS_TEST_UNSET_HEADER' is not set.", serve.Error, StringComparison.Ordinal);
+        Assert.Contains("/admins/0/token (line 3, column 39): Environment variable 'PORTCULLIS_TEST_UNSET_ADMIN' is not set.", serve.Error, StringComparison.Ordinal);
+        Assert.Contains("/grants/0/token (line 4, column 66): Environment variable 'PORTCULLIS_TEST_UNSET_GRANT' is not set.", serve.Error, StringComparison.Ordinal);
+        Assert.Contains("/servers/0/headers/Authorization (line 5, column 117): Environment variable 'PORTCULLIS_TEST_UNSET_HEADER' is not set.", serve.Error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public sealed class ConfigPartsTests : IDisposable
         var verify = Run("audit", "verify");
 
         Assert.Equal(2, create.ExitCode);
-        Assert.Contains("/audit/checkpoint_key: Environment variable 'PORTCULLIS_TEST_UNSET_AUDIT_KEY' is not set.", create.Error, StringComparison.Ordinal);
+        Assert.Contains("/audit/checkpoint_key (line 3, column 31): Environment variable 'PORTCULLIS_TEST_UNSET_AUDIT_KEY' is not set.", create.Error, StringComparison.Ordinal);
         Assert.Contains("writes audit records", create.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("ci", Run("grants", "list").Output, StringComparison.Ordinal);
         Assert.Equal(2, verify.ExitCode);
@@ -93,6 +93,21 @@ public sealed class ConfigPartsTests : IDisposable
         Assert.Equal(0, Run("audit", "query").ExitCode);
         Assert.Equal(2, Run("policy", "save", "--server", "codex", _policy).ExitCode);
         Assert.Equal(0, Run("policy", "history", "--server", "codex").ExitCode);
+    }
+
+    [Fact]
+    public void AMisspeltKey_IsReportedWithItsLineAndColumn_AndTheKeyMeant()
+    {
+        WriteConfig("""
+            "fail_mod": "open",
+            """);
+
+        var list = Run("grants", "list");
+
+        Assert.Equal(2, list.ExitCode);
+        Assert.Contains($"{_config}: 1 error(s)", list.Error, StringComparison.Ordinal);
+        Assert.Contains("  /fail_mod (line 3, column 3): Unknown key 'fail_mod'. Did you mean 'fail_mode'? Expected one of: listen, store, fail_mode,",
+            list.Error, StringComparison.Ordinal);
     }
 
     [Fact]

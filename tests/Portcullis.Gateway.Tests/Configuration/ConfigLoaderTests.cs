@@ -262,8 +262,19 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Equal("secret", server.Environment["API_KEY"]);
     }
 
+    [Fact]
+    public void Load_EmptyCommand_IsRefused()
+    {
+        var (config, errors) = Load("""{"servers": [{ "id": "local", "command": "", "policy": "codex.json" }]}""", []);
+
+        Assert.Null(config);
+        var error = Assert.Single(errors);
+        Assert.Equal("/servers/0/command", error.Path);
+        Assert.StartsWith("The command is empty", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
-    [InlineData("not json", "Not valid JSON")]
+    [InlineData("not json", "not valid JSON")]
     [InlineData("[]", "JSON object")]
     [InlineData("""{"servers": []}""", "at least one server")]
     [InlineData("""{"servers": [{"id": "a", "url": "http://x/mcp", "policy": "codex.json"}, {"id": "a", "url": "http://y/mcp", "policy": "codex.json"}]}""", "used twice")]

@@ -396,6 +396,7 @@ public static partial class ConfigLoader
             }
 
             string? policyPath = null;
+            LoadedPolicyFile? policyFile = null;
             if (!element.TryGetProperty("policy", out var policyElement))
             {
                 Error(path, "The server has no 'policy' file; every server needs one (use {\"version\": \"1\", \"default\": \"deny\"} to deny everything).");
@@ -403,7 +404,7 @@ public static partial class ConfigLoader
             else if (String(policyElement, path + "/policy") is { } policyText)
             {
                 policyPath = Path.GetFullPath(Path.Combine(baseDirectory, policyText));
-                CheckPolicyFile(policyPath, path + "/policy");
+                policyFile = CheckPolicyFile(policyPath, path + "/policy");
             }
 
             var allowMethods = element.TryGetProperty("allow_methods", out var methodsElement) ? AllowMethods(methodsElement, path + "/allow_methods") : [];
@@ -438,6 +439,7 @@ public static partial class ConfigLoader
                 Url = url!,
                 Headers = headers,
                 PolicyPath = policyPath,
+                PolicyFile = policyFile,
                 Command = command,
                 Arguments = arguments,
                 Environment = environmentVariables,
@@ -524,7 +526,7 @@ public static partial class ConfigLoader
             return new GrantConfig { Name = name!, Servers = servers, Token = token!, Labels = labels, Expires = expires };
         }
 
-        private void CheckPolicyFile(string path, string pointer)
+        private LoadedPolicyFile? CheckPolicyFile(string path, string pointer)
         {
             string text;
             try
@@ -534,13 +536,16 @@ public static partial class ConfigLoader
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 policyProblems.Add(new ConfigError(pointer, $"Cannot read policy file {path}: {e.Message}"));
-                return;
+                return null;
             }
 
-            foreach (var error in PolicyParser.Parse(text, PolicyParser.FormatOf(path)).Errors)
+            var parsed = PolicyParser.Parse(text, PolicyParser.FormatOf(path));
+            foreach (var error in parsed.Errors)
             {
                 policyProblems.Add(new ConfigError(pointer, $"{path}: {error}"));
             }
+
+            return new LoadedPolicyFile(text, parsed);
         }
     }
 

@@ -40,7 +40,7 @@ public sealed class PolicyRegistryTests : IDisposable
         }
 
         // Time for any further (late) reload to show up.
-        await Task.Delay(PolicyRegistry.QuietPeriod * 3, TestContext.Current.CancellationToken);
+        await Task.Delay(PolicyFileWatcher.QuietPeriod * 3, TestContext.Current.CancellationToken);
 
         Assert.Equal(2, registry.VersionOf("files"));
         Assert.Equal(2, (await store.ListAsync("files", TestContext.Current.CancellationToken)).Count);

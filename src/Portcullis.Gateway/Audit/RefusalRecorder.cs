@@ -5,10 +5,8 @@ using Portcullis.Storage.Audit;
 
 namespace Portcullis.Gateway.Audit;
 
-/// <summary>One refused request, as its audit record tells it.</summary>
-/// <param name="Action">What was refused, e.g. <c>auth.unknown_token</c>, <c>origin</c>, <c>bad_request</c>.</param>
-/// <param name="Reason">The error the client was given.</param>
-internal sealed record Refusal(string Action, string Reason)
+/// <summary>Who sent a refused request, and where to, as far as the gateway knew when it refused it.</summary>
+internal sealed record Refusal
 {
     /// <summary>The server id the request named (as sent, cut to a sane length).</summary>
     public string? Server { get; init; }
@@ -38,10 +36,6 @@ internal sealed class RefusalRecorder : IDisposable
 
     public const int PerSecond = 20;
 
-    private static readonly System.Diagnostics.Metrics.Meter s_meter = new(Telemetry.GatewayTelemetry.Name);
-    private static readonly System.Diagnostics.Metrics.Counter<long> s_refusals = s_meter.CreateCounter<long>("portcullis.refusals", "{request}",
-        "Requests refused before any decision (authentication, origin, malformed input, unknown session…), by kind; all of them, including those the audit log's ration leaves out.");
-
     private const int MaxFieldLength = 200;
 
     private readonly AuditLog _audit;
@@ -63,11 +57,14 @@ internal sealed class RefusalRecorder : IDisposable
         _logger = logger;
     }
 
-    /// <summary>Records <paramref name="refusal"/> unless the ration is spent; never throws.</summary>
-    public async ValueTask RecordAsync(Refusal refusal)
+    /// <summary>Records that <paramref name="refusal"/>'s request was refused with <paramref name="error"/>, unless the ration is spent; never throws.</summary>
+    public async ValueTask RecordAsync(GatewayError error, Refusal refusal)
     {
-        Log.RequestRefused(_logger, refusal.Action, Cut(refusal.Server) ?? "-", refusal.Reason);
-        s_refusals.Add(1, new KeyValuePair<string, object?>("portcullis.refusal", refusal.Action));
+        ArgumentNullException.ThrowIfNull(error);
+        ArgumentNullException.ThrowIfNull(refusal);
+        var action = error.AuditAction;
+        Log.RequestRefused(_logger, action, Cut(refusal.Server) ?? "-", error.Message);
+        Telemetry.ProcessInstruments.Refusals.Add(1, new KeyValuePair<string, object?>("portcullis.refusal", action));
         using var lease = _ration.AttemptAcquire();
         if (!lease.IsAcquired)
         {
@@ -81,15 +78,15 @@ internal sealed class RefusalRecorder : IDisposable
             await _audit.RecordAsync(new AuditRecord
             {
                 Kind = AuditKinds.Refusal,
-                Action = refusal.Action,
+                Action = action,
                 Server = Cut(refusal.Server),
                 Grant = refusal.Grant,
                 Actor = refusal.Actor,
                 Method = Cut(refusal.Method),
                 Target = refusal.Client is null ? null : "client:" + refusal.Client,
                 Reason = unrecorded == 0
-                    ? refusal.Reason
-                    : $"{refusal.Reason} ({unrecorded} earlier refusals were not recorded one by one: more than {PerSecond} a second.)",
+                    ? error.Message
+                    : $"{error.Message} ({unrecorded} earlier refusals were not recorded one by one: more than {PerSecond} a second.)",
             }).ConfigureAwait(false);
         }
         catch (ObjectDisposedException)

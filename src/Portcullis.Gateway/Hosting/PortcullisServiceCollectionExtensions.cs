@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Admin;
 using Portcullis.Gateway.Approvals;
 using Portcullis.Gateway.Audit;
+using Portcullis.Gateway.Calls;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Pinning;
@@ -42,9 +43,9 @@ public static class PortcullisServiceCollectionExtensions
         services.AddSingleton(sp => new ToolPins(state.Pins, sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ToolPins>>()));
         services.AddSingleton(sp => new ToolCatalog(state.Changes, sp.GetRequiredService<ToolPins>(), sp.GetRequiredService<ILogger<ToolCatalog>>()));
-        services.AddSingleton(sp => new ToolCallGate(state.Counters, config.FailMode, sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<ApprovalService>(),
-            sp.GetRequiredService<ApprovalWebhookSender>(), ApprovalService.CanBeDecided(config), sp.GetRequiredService<ToolCatalog>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<ToolCallGate>>()));
+        services.AddSingleton(sp => ToolCallGate.Create(config, state.Counters, sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<ApprovalService>(),
+            sp.GetRequiredService<ApprovalWebhookSender>(), sp.GetRequiredService<ToolPins>(), sp.GetRequiredService<ToolCatalog>(),
+            sp.GetRequiredService<RefusalRecorder>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(sp => new UpstreamGuards(config.Servers, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new RefusalRecorder(sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<ILogger<RefusalRecorder>>()));
         services.AddSingleton<McpProxyHandler>();

@@ -7,26 +7,38 @@ namespace Portcullis.Gateway.Proxy;
 /// An error the gateway answers itself: an HTTP status and a JSON-RPC error body whose message
 /// names the problem. Upstream bodies and exception text never appear in it.
 /// </summary>
-internal sealed record GatewayError(int StatusCode, int Code, string Message)
+internal sealed record GatewayError(GatewayFailure Failure, string Message)
 {
-    public static GatewayError ParseError(string message) => new(StatusCodes.Status400BadRequest, -32700, message);
+    private readonly int? _status;
 
-    public static GatewayError InvalidRequest(string message) => new(StatusCodes.Status400BadRequest, -32600, message);
+    /// <summary>The HTTP status, from the table of failures unless this error carries its own.</summary>
+    public int StatusCode
+    {
+        get => _status ?? GatewayFailures.Of(Failure).Status;
+        init => _status = value;
+    }
 
-    public static GatewayError InvalidParams(string message) => new(StatusCodes.Status200OK, -32602, message);
+    /// <summary>The JSON-RPC error code.</summary>
+    public int Code => GatewayFailures.Of(Failure).Code;
 
+    /// <summary>What a refusal record calls it.</summary>
+    public string AuditAction => GatewayFailures.Of(Failure).AuditAction;
+
+    public static GatewayError ParseError(string message) => new(GatewayFailure.MalformedJson, message);
+
+    public static GatewayError InvalidRequest(string message) => new(GatewayFailure.InvalidRequest, message);
+
+    public static GatewayError InvalidParams(string message) => new(GatewayFailure.InvalidParams, message);
+
+    /// <summary>A method the server may not receive; a notification (which gets no JSON-RPC answer) is refused with 400.</summary>
     public static GatewayError MethodNotFound(string message, bool isRequest) =>
-        new(isRequest ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest, -32601, message);
-
-    public static GatewayError Unauthorized(string message) => new(StatusCodes.Status401Unauthorized, -32001, message);
-
-    public static GatewayError Forbidden(string message) => new(StatusCodes.Status403Forbidden, -32001, message);
+        new(GatewayFailure.MethodNotFound, message) { StatusCode = isRequest ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest };
 
     public static GatewayError UnknownSession() =>
-        new(StatusCodes.Status404NotFound, -32600, "Unknown or expired session: send initialize without Mcp-Session-Id to start a new one.");
+        new(GatewayFailure.UnknownSession, "Unknown or expired session: send initialize without Mcp-Session-Id to start a new one.");
 
     public static GatewayError UpstreamUnavailable(string serverId) =>
-        new(StatusCodes.Status502BadGateway, -32003, $"Upstream server '{serverId}' could not be reached or answered badly.");
+        new(GatewayFailure.UpstreamUnreachable, $"Upstream server '{serverId}' could not be reached or answered badly.");
 
     public async Task WriteAsync(HttpContext context, JsonElement id = default)
     {

@@ -1,83 +1,42 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Portcullis.Storage.Approvals;
+using Portcullis.Gateway.Approvals;
+using Portcullis.Gateway.Calls;
 using Portcullis.Storage.Audit;
-using Portcullis.Storage.Sessions;
 
 namespace Portcullis.Gateway.Proxy;
 
-/// <summary>Holding a call for approval on the HTTP front.</summary>
+/// <summary>Keeping the client's request open while its call waits for a person.</summary>
 internal sealed partial class McpProxyHandler
 {
-    /// <summary>Held calls by (gateway session, JSON-RPC id), so <c>notifications/cancelled</c> can withdraw them.</summary>
-    private readonly HeldCalls<(string Session, string RequestId)> _held = new(timeProvider);
-
     /// <summary>
-    /// Keeps the client's request open while the call waits for a person: an event stream with a
-    /// keep-alive comment (or a progress notification, when the client sent a progress token)
-    /// every heartbeat. Returns what the gate makes of the final decision.
+    /// Waits for the decision on a held call. When the client accepts an event stream, the answer
+    /// opens as one and carries a keep-alive comment (or a progress notification, when the client
+    /// sent a progress token) every heartbeat.
     /// </summary>
-    private async Task<ToolCallAdmission> HoldAsync(HttpContext context, JsonRpcMessage message, StoredSession? session, ToolCallAdmission admission)
+    private static Task WaitForApprovalAsync(HttpContext context, JsonRpcMessage message, ToolCallTicket ticket)
     {
-        var hold = admission.Hold!;
-        var key = (session?.Id ?? "", message.Id.GetRawText());
-        if (_held.Register(key, hold.Id))
+        var hold = ticket.Hold!;
+        var streaming = EventStream.Accepted(context.Request);
+        var progressToken = HeldCallMessages.ProgressToken(message);
+        return ticket.WaitForApprovalAsync(async beat =>
         {
-            await approvals.WithdrawAsync(hold.Id).ConfigureAwait(false);
-        }
-
-        try
-        {
-            var streaming = EventStream.Accepted(context.Request);
-            var expires = AuditCanonicalForm.FormatTime(hold.ExpiresAt);
-            var progressToken = HeldCallMessages.ProgressToken(message);
-            var beats = 0;
-            ApprovalRequest outcome;
-            try
+            if (!streaming)
             {
-                if (streaming)
-                {
-                    await EventStream.StartAsync(context, $"held for approval {hold.Id} until {expires}").ConfigureAwait(false);
-                }
-
-                outcome = await approvals.WaitAsync(hold, async () =>
-                {
-                    if (!streaming)
-                    {
-                        return;
-                    }
-
-                    beats++;
-                    if (progressToken is { } token)
-                    {
-                        await EventStream.WriteMessageAsync(context, writer => HeldCallMessages.WriteProgress(writer, token, beats, hold)).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        await EventStream.CommentAsync(context, $"waiting for approval {hold.Id}").ConfigureAwait(false);
-                    }
-                }, config.ApprovalHeartbeat, context.RequestAborted).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is IOException or OperationCanceledException)
-            {
-                // The client went away while the answer was being opened or kept alive.
-                outcome = await approvals.WithdrawAsync(hold.Id).ConfigureAwait(false);
+                return;
             }
 
-            return await gate.ResolveHoldAsync(admission, outcome).ConfigureAwait(false);
-        }
-        finally
-        {
-            _held.Remove(key);
-        }
-    }
-
-    /// <summary>Withdraws the held call a <c>notifications/cancelled</c> names, if this instance holds it.</summary>
-    private async Task WithdrawIfHeldAsync(JsonRpcMessage message, StoredSession? session)
-    {
-        if (HeldCallMessages.CancelledRequestId(message) is { } requestId && _held.Cancel((session?.Id ?? "", requestId)) is { } approvalId)
-        {
-            await approvals.WithdrawAsync(approvalId).ConfigureAwait(false);
-        }
+            if (beat == 0)
+            {
+                await EventStream.StartAsync(context, $"held for approval {hold.Id} until {AuditCanonicalForm.FormatTime(hold.ExpiresAt)}").ConfigureAwait(false);
+            }
+            else if (progressToken is { } token)
+            {
+                await EventStream.WriteMessageAsync(context, writer => HeldCallMessages.WriteProgress(writer, token, beat, hold)).ConfigureAwait(false);
+            }
+            else
+            {
+                await EventStream.CommentAsync(context, $"waiting for approval {hold.Id}").ConfigureAwait(false);
+            }
+        }, context.RequestAborted);
     }
 }

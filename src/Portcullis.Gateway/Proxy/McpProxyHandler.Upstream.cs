@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Portcullis.Gateway.Calls;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Sessions;
@@ -59,13 +60,13 @@ internal sealed partial class McpProxyHandler
                     : response.Headers.Contains(StdioUpstreamHandler.GrantCapHeader)
                         ? $"Grant '{grant.Name}' already holds as many processes of server '{server.Id}' as it may (max_processes_per_grant: {server.Limits.MaxProcessesPerGrant}); end a session first."
                         : $"Upstream server '{server.Id}' already runs as many processes as it may (max_processes: {server.Limits.MaxProcesses}); end a session or try again later.";
-                await new GatewayError(StatusCodes.Status503ServiceUnavailable, -32003, busy).WriteAsync(context, id).ConfigureAwait(false);
+                await new GatewayError(isInitialize && server.Command is not null ? GatewayFailure.UpstreamProcessesExhausted : GatewayFailure.UpstreamBusy, busy).WriteAsync(context, id).ConfigureAwait(false);
                 return;
             }
 
             if (status >= 400)
             {
-                await new GatewayError(status, -32600, $"Upstream server '{server.Id}' refused the request (HTTP {status}).").WriteAsync(context, id).ConfigureAwait(false);
+                await new GatewayError(GatewayFailure.UpstreamRefused, $"Upstream server '{server.Id}' refused the request (HTTP {status}).") { StatusCode = status }.WriteAsync(context, id).ConfigureAwait(false);
                 return;
             }
 
@@ -162,7 +163,7 @@ internal sealed partial class McpProxyHandler
     private async Task<(byte[]? Body, GatewayError? Error)> ReadBodyAsync(HttpContext context)
     {
         var limit = config.MaxRequestBodyBytes;
-        var tooLarge = new GatewayError(StatusCodes.Status413PayloadTooLarge, -32600, $"The request body is larger than {limit} bytes.");
+        var tooLarge = new GatewayError(GatewayFailure.BodyTooLarge, $"The request body is larger than {limit} bytes.");
         if (context.Request.ContentLength > limit)
         {
             return (null, tooLarge);
@@ -186,7 +187,7 @@ internal sealed partial class McpProxyHandler
             return (null, e.StatusCode switch
             {
                 StatusCodes.Status413PayloadTooLarge => tooLarge,
-                StatusCodes.Status408RequestTimeout => new GatewayError(StatusCodes.Status408RequestTimeout, -32600, "The request body arrived too slowly."),
+                StatusCodes.Status408RequestTimeout => new GatewayError(GatewayFailure.BodyTooSlow, "The request body arrived too slowly."),
                 _ => GatewayError.InvalidRequest("The request body could not be read: its length or chunked framing is malformed."),
             });
         }

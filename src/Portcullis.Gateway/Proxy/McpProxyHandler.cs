@@ -6,8 +6,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
-using Portcullis.Gateway.Approvals;
 using Portcullis.Gateway.Audit;
+using Portcullis.Gateway.Calls;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Policies;
@@ -31,12 +31,10 @@ internal sealed partial class McpProxyHandler(
     SessionRegistry sessions,
     PolicyRegistry policies,
     ToolCallGate gate,
-    ApprovalService approvals,
     UpstreamClients upstreamClients,
     UpstreamGuards upstreamGuards,
     ToolCatalog tools,
     RefusalRecorder refusals,
-    TimeProvider timeProvider,
     ILogger<McpProxyHandler> logger)
 {
     private const string CorsAllowedHeaders = "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID";
@@ -54,7 +52,7 @@ internal sealed partial class McpProxyHandler(
         }
 
         var (server, grant) = admitted;
-        var refusal = new Refusal("bad_request", "") { Server = server.Id, Grant = grant.Name, Client = ClientOf(context) };
+        var refusal = new Refusal { Server = server.Id, Grant = grant.Name, Client = ClientOf(context) };
         if (context.Request.Headers.TryGetValue(ProtocolVersions.HeaderName, out var version) && !ProtocolVersions.IsSupported(version.ToString()))
         {
             await RefuseAsync(context, GatewayError.InvalidRequest($"Unsupported MCP-Protocol-Version '{Excerpt.Of(version.ToString(), 100)}'; supported: {ProtocolVersions.SupportedList}."),
@@ -64,7 +62,7 @@ internal sealed partial class McpProxyHandler(
 
         if (!IsJson(context.Request.ContentType))
         {
-            await RefuseAsync(context, new GatewayError(StatusCodes.Status415UnsupportedMediaType, -32600, "Content-Type must be application/json."), refusal)
+            await RefuseAsync(context, new GatewayError(GatewayFailure.NotJson, "Content-Type must be application/json."), refusal)
                 .ConfigureAwait(false);
             return;
         }
@@ -92,7 +90,7 @@ internal sealed partial class McpProxyHandler(
             session = await sessions.FindAsync(sessionHeader.ToString(), grant.Name, server.Id, context.RequestAborted).ConfigureAwait(false);
             if (session is null)
             {
-                await RefuseAsync(context, GatewayError.UnknownSession(), refusal with { Action = "unknown_session" }, message.Id).ConfigureAwait(false);
+                await RefuseAsync(context, GatewayError.UnknownSession(), refusal, message.Id).ConfigureAwait(false);
                 return;
             }
         }
@@ -103,80 +101,46 @@ internal sealed partial class McpProxyHandler(
             return;
         }
 
-        var policy = policies.Current(server.Id);
-        if (policy is null)
-        {
-            await RefuseAsync(context, new GatewayError(StatusCodes.Status503ServiceUnavailable, -32603, $"No policy is loaded for server '{server.Id}'."),
-                refusal with { Action = "no_policy" }, message.Id).ConfigureAwait(false);
-            return;
-        }
-
-        if (message.Method == "notifications/cancelled")
-        {
-            await WithdrawIfHeldAsync(message, session).ConfigureAwait(false);
-        }
-
         var upstream = new UpstreamHttpSession(upstreamClients.For(server), server, session?.UpstreamSessionId, version.Count > 0 ? version.ToString() : null);
         using var span = message.Method == "tools/call" ? GatewayTelemetry.StartToolCall(message, server.Id, session?.Id) : null;
-        var admission = await gate.AdmitMessageAsync(policy, message, grant, upstream, session?.Id, startedAt, context.RequestAborted).ConfigureAwait(false);
-        if (admission.Hold is not null)
+        var origin = new CallOrigin(grant, server, session?.Id, ClientOf(context), startedAt);
+        var ticket = await gate.AdmitAsync(policies.Current(server.Id), message, origin, tools.SourceFor(upstream), context.RequestAborted).ConfigureAwait(false);
+        await using var ending = ticket.ConfigureAwait(false);
+        if (ticket.Outcome == ToolCallOutcome.Hold)
         {
-            admission = await HoldAsync(context, message, session, admission).ConfigureAwait(false);
+            await WaitForApprovalAsync(context, message, ticket).ConfigureAwait(false);
             if (context.RequestAborted.IsCancellationRequested)
             {
-                await gate.AbandonAsync(admission).ConfigureAwait(false);
                 return;
             }
         }
 
-        if (admission.Error is { } error)
+        switch (ticket.Outcome)
         {
-            if (admission.Audited)
-            {
-                await error.WriteAsync(context, message.Id).ConfigureAwait(false);
-            }
-            else
-            {
-                await RefuseAsync(context, error, refusal with { Action = error.Code == -32601 ? "method_not_found" : "bad_request" }, message.Id).ConfigureAwait(false);
-            }
-
-            return;
-        }
-
-        if (admission.Denial is { } denial)
-        {
-            await DenialResult.WriteAsync(context, message.Id, denial).ConfigureAwait(false);
-            return;
+            case ToolCallOutcome.Error:
+                await ticket.Error!.WriteAsync(context, message.Id).ConfigureAwait(false);
+                return;
+            case ToolCallOutcome.Deny:
+                await DenialResult.WriteAsync(context, message.Id, ticket.Denial!.Value).ConfigureAwait(false);
+                return;
         }
 
         using var request = CreateUpstreamRequest(HttpMethod.Post, server, session, context.Request);
         request.Options.Set(UpstreamRequest.GrantOption, grant.Name);
         request.Content = new ByteArrayContent(body);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-
-        var exchange = new UpstreamExchange();
         try
         {
-            var filter = new AnswerFilter(message.Kind == JsonRpcKind.Request ? message.Id : default, admission.Rewriter, gate.MethodsOf(server),
-                server.Limits.MaxResponseDepth, admission.InitializeRewriter);
-            await SendAndRelayAsync(context, server, request, filter, tools.ObserverFor(upstream), message.Id, isInitialize, grant, session, exchange)
+            var filter = new AnswerFilter(message.Kind == JsonRpcKind.Request ? message.Id : default, ticket.ListRewriter, gate.MethodsOf(server),
+                server.Limits.MaxResponseDepth, ticket.InitializeRewriter);
+            await SendAndRelayAsync(context, server, request, filter, tools.ObserverFor(upstream), message.Id, isInitialize, grant, session, ticket.Upstream)
                 .ConfigureAwait(false);
         }
         catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
         {
             // A fault of the gateway's own while the call was out: its record must not say it went well.
-            exchange.Broke("the gateway failed while relaying the answer: " + e.GetType().Name);
+            ticket.Upstream.Broke("the gateway failed while relaying the answer: " + e.GetType().Name);
             throw;
-        }
-        finally
-        {
-            if (!exchange.Executed && admission.Leases.Count > 0)
-            {
-                // The call never ran upstream: give its reservations back.
-                await gate.RollbackAsync(admission.Leases, CancellationToken.None).ConfigureAwait(false);
-            }
-
-            await gate.CompleteAsync(admission, exchange.Status, exchange.Elapsed, exchange.FailureReason).ConfigureAwait(false);
         }
     }
 
@@ -231,8 +195,8 @@ internal sealed partial class McpProxyHandler(
         var origin = context.Request.Headers.Origin.ToString();
         if (!_hosts.Allows(context.Request.Host.Host) || origin.Length == 0 || !_origins.Contains(origin))
         {
-            await RefuseAsync(context, GatewayError.Forbidden(origin.Length == 0 ? "A preflight needs an Origin." : $"Origin '{Excerpt.Of(origin, 100)}' is not allowed."),
-                new Refusal("origin", "CORS preflight refused") { Server = serverId, Client = ClientOf(context) }).ConfigureAwait(false);
+            await RefuseAsync(context, new GatewayError(GatewayFailure.OriginNotAllowed, origin.Length == 0 ? "A preflight needs an Origin." : $"Origin '{Excerpt.Of(origin, 100)}' is not allowed."),
+                new Refusal { Server = serverId, Client = ClientOf(context) }).ConfigureAwait(false);
             return;
         }
 
@@ -262,11 +226,10 @@ internal sealed partial class McpProxyHandler(
         {
             var reference = "err_" + Guid.CreateVersion7().ToString("N")[..16];
             Log.UnexpectedFailure(logger, e, reference, serverId);
-            var error = new GatewayError(StatusCodes.Status503ServiceUnavailable, -32603,
-                $"The gateway could not handle this request; reference {reference} in its log.");
+            var error = new GatewayError(GatewayFailure.Internal, $"The gateway could not handle this request; reference {reference} in its log.");
             try
             {
-                await RefuseAsync(context, error, new Refusal("internal_error", error.Message) { Server = serverId, Client = ClientOf(context) }).ConfigureAwait(false);
+                await RefuseAsync(context, error, new Refusal { Server = serverId, Client = ClientOf(context) }).ConfigureAwait(false);
             }
             catch (Exception writeFailure) when (writeFailure is IOException or OperationCanceledException or InvalidOperationException)
             {
@@ -278,10 +241,10 @@ internal sealed partial class McpProxyHandler(
     /// <summary>Host, Origin and grant checks shared by every method, in that order; writes the refusal itself.</summary>
     private async Task<(UpstreamServerConfig Server, Grant Grant)?> AdmitAsync(HttpContext context, string serverId)
     {
-        var refusal = new Refusal("host", "") { Server = serverId, Client = ClientOf(context) };
+        var refusal = new Refusal { Server = serverId, Client = ClientOf(context) };
         if (!_hosts.Allows(context.Request.Host.Host))
         {
-            await RefuseAsync(context, GatewayError.Forbidden($"Host '{Excerpt.Of(context.Request.Host.Host, 100)}' is not allowed."), refusal).ConfigureAwait(false);
+            await RefuseAsync(context, new GatewayError(GatewayFailure.HostNotAllowed, $"Host '{Excerpt.Of(context.Request.Host.Host, 100)}' is not allowed."), refusal).ConfigureAwait(false);
             return null;
         }
 
@@ -294,7 +257,7 @@ internal sealed partial class McpProxyHandler(
             }
             else if (!IsSameOrigin(context.Request, origin))
             {
-                await RefuseAsync(context, GatewayError.Forbidden($"Origin '{Excerpt.Of(origin, 100)}' is not allowed."), refusal with { Action = "origin" }).ConfigureAwait(false);
+                await RefuseAsync(context, new GatewayError(GatewayFailure.OriginNotAllowed, $"Origin '{Excerpt.Of(origin, 100)}' is not allowed."), refusal).ConfigureAwait(false);
                 return null;
             }
         }
@@ -310,9 +273,9 @@ internal sealed partial class McpProxyHandler(
         catch (StoreUnavailableException e)
         {
             // Fail closed: a grant that cannot be checked is not accepted.
-            Log.UpstreamFailed(logger, serverId, "grant store: " + e.Message);
-            await RefuseAsync(context, new GatewayError(StatusCodes.Status503ServiceUnavailable, -32005, "The grant store is unavailable; try again shortly."),
-                refusal with { Action = "grant_store_unavailable" }).ConfigureAwait(false);
+            Log.StoreUnavailable(logger, "grant store", e.Message);
+            await RefuseAsync(context, new GatewayError(GatewayFailure.GrantStoreUnavailable, "The grant store is unavailable; try again shortly."), refusal)
+                .ConfigureAwait(false);
             return null;
         }
 
@@ -320,8 +283,7 @@ internal sealed partial class McpProxyHandler(
         if (check.Status is GrantCheckStatus.Accepted or GrantCheckStatus.WrongServer && !_servers.ContainsKey(serverId))
         {
             // Only a caller with a live grant learns whether a server id exists.
-            await RefuseAsync(context, new GatewayError(StatusCodes.Status404NotFound, -32600, $"Unknown server '{Excerpt.Of(serverId, 100)}'."),
-                refusal with { Action = "unknown_server" }).ConfigureAwait(false);
+            await RefuseAsync(context, new GatewayError(GatewayFailure.UnknownServer, $"Unknown server '{Excerpt.Of(serverId, 100)}'."), refusal).ConfigureAwait(false);
             return null;
         }
 
@@ -331,13 +293,13 @@ internal sealed partial class McpProxyHandler(
         }
 
         var reason = check.RefusalFor(serverId)!;
-        var error = check.Status == GrantCheckStatus.WrongServer ? GatewayError.Forbidden(reason) : GatewayError.Unauthorized(reason);
+        var error = new GatewayError(FailureOf(check.Status), reason);
         if (error.StatusCode == StatusCodes.Status401Unauthorized)
         {
             context.Response.Headers.WWWAuthenticate = BearerChallenge(check.Status, reason);
         }
 
-        await RefuseAsync(context, error, refusal with { Action = "auth." + AuthAction(check.Status) }).ConfigureAwait(false);
+        await RefuseAsync(context, error, refusal).ConfigureAwait(false);
         return null;
     }
 
@@ -371,7 +333,7 @@ internal sealed partial class McpProxyHandler(
 
     private async Task<StoredSession?> FindSessionAsync(HttpContext context, UpstreamServerConfig server, Grant grant)
     {
-        var refusal = new Refusal("bad_request", "") { Server = server.Id, Grant = grant.Name, Client = ClientOf(context) };
+        var refusal = new Refusal { Server = server.Id, Grant = grant.Name, Client = ClientOf(context) };
         var header = context.Request.Headers[ProtocolVersions.SessionHeaderName];
         if (StringValues.IsNullOrEmpty(header))
         {
@@ -382,7 +344,7 @@ internal sealed partial class McpProxyHandler(
         var session = await sessions.FindAsync(header.ToString(), grant.Name, server.Id, context.RequestAborted).ConfigureAwait(false);
         if (session is null)
         {
-            await RefuseAsync(context, GatewayError.UnknownSession(), refusal with { Action = "unknown_session" }).ConfigureAwait(false);
+            await RefuseAsync(context, GatewayError.UnknownSession(), refusal).ConfigureAwait(false);
         }
 
         return session;
@@ -391,7 +353,7 @@ internal sealed partial class McpProxyHandler(
     /// <summary>Answers <paramref name="error"/> and records the refusal.</summary>
     private async Task RefuseAsync(HttpContext context, GatewayError error, Refusal refusal, JsonElement id = default)
     {
-        await refusals.RecordAsync(refusal with { Reason = error.Message }).ConfigureAwait(false);
+        await refusals.RecordAsync(error, refusal).ConfigureAwait(false);
         await error.WriteAsync(context, id).ConfigureAwait(false);
     }
 
@@ -415,13 +377,13 @@ internal sealed partial class McpProxyHandler(
         context.Response.Headers.Vary = "Origin";
     }
 
-    private static string AuthAction(GrantCheckStatus status) => status switch
+    private static GatewayFailure FailureOf(GrantCheckStatus status) => status switch
     {
-        GrantCheckStatus.MissingToken => "missing_token",
-        GrantCheckStatus.UnknownToken => "unknown_token",
-        GrantCheckStatus.Expired => "expired",
-        GrantCheckStatus.Revoked => "revoked",
-        _ => "wrong_server",
+        GrantCheckStatus.MissingToken => GatewayFailure.TokenMissing,
+        GrantCheckStatus.UnknownToken => GatewayFailure.TokenUnknown,
+        GrantCheckStatus.Expired => GatewayFailure.GrantExpired,
+        GrantCheckStatus.Revoked => GatewayFailure.GrantRevoked,
+        _ => GatewayFailure.GrantWrongServer,
     };
 
     /// <summary>The first 8 hex digits of the presented token's SHA-256, enough to tell attempts apart and useless for replay.</summary>

@@ -8,10 +8,6 @@ namespace Portcullis.Gateway.State;
 /// </summary>
 internal sealed class StoreOutage(string store, ILogger logger)
 {
-    private static readonly System.Diagnostics.Metrics.Meter s_meter = new(Telemetry.GatewayTelemetry.Name);
-    private static readonly System.Diagnostics.Metrics.Counter<long> s_errors = s_meter.CreateCounter<long>("portcullis.store.errors", "{error}",
-        "Operations a store or audit sink could not answer, by store.");
-
     private int _down;
 
     /// <summary>Whether the last operation on the store failed.</summary>
@@ -20,7 +16,7 @@ internal sealed class StoreOutage(string store, ILogger logger)
     /// <summary>Records a failed operation; logs only the first of an incident.</summary>
     public void Failed(Exception error)
     {
-        s_errors.Add(1, new KeyValuePair<string, object?>("portcullis.store", store));
+        Telemetry.ProcessInstruments.StoreErrors.Add(1, new KeyValuePair<string, object?>("portcullis.store", store));
         if (Interlocked.Exchange(ref _down, 1) == 0)
         {
             Log.StoreUnavailable(logger, store, error.Message);

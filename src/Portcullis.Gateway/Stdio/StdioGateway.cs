@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Approvals;
 using Portcullis.Gateway.Audit;
+using Portcullis.Gateway.Calls;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Hosting;
@@ -28,18 +29,20 @@ namespace Portcullis.Gateway.Stdio;
 /// </summary>
 public sealed class StdioGateway : IAsyncDisposable
 {
+    /// <summary>What refusal records name as the client of this front.</summary>
+    private const string Client = "stdio";
+
     private readonly UpstreamServerConfig _server;
     private readonly Grant _grant;
     private readonly PolicyRegistry _policies;
     private readonly ToolCallGate _gate;
     private readonly UpstreamHttpSession _upstream;
+    private readonly IToolDefinitionSource _toolSource;
     private readonly UpstreamClients _clients;
     private readonly Stream _output;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ConcurrentDictionary<Task, bool> _inFlight = new();
-    private readonly TimeSpan _heartbeat;
     private readonly CancellationTokenSource _inputEnded = new();
-    private readonly HeldCalls<string> _held;
     private readonly string _sessionId = "pcs_" + GrantRegistry.Base64Url(RandomNumberGenerator.GetBytes(32));
     private readonly ToolCatalog _tools;
     private readonly UpstreamGuards _guards;
@@ -48,7 +51,6 @@ public sealed class StdioGateway : IAsyncDisposable
     private Task? _listener;
     private GatewayState? _state;
     private AuditLog? _audit;
-    private ApprovalService? _approvals;
     private PolicySync? _sync;
     private RefusalRecorder? _refusals;
     private bool _started;
@@ -56,8 +58,6 @@ public sealed class StdioGateway : IAsyncDisposable
     private StdioGateway(UpstreamServerConfig server, Grant grant, PolicyRegistry policies, ToolCallGate gate, ToolCatalog tools, UpstreamClients clients,
         GatewayConfig config, Stream output, TimeProvider timeProvider, ILogger logger)
     {
-        _held = new HeldCalls<string>(timeProvider);
-        _heartbeat = config.ApprovalHeartbeat;
         _tools = tools;
         _maxArgumentDepth = config.MaxArgumentDepth;
         _server = server;
@@ -66,6 +66,7 @@ public sealed class StdioGateway : IAsyncDisposable
         _gate = gate;
         _clients = clients;
         _upstream = new UpstreamHttpSession(clients.For(server), server);
+        _toolSource = tools.SourceFor(_upstream);
         _output = output;
         _logger = logger;
         _guards = new UpstreamGuards([server], timeProvider);
@@ -114,17 +115,16 @@ public sealed class StdioGateway : IAsyncDisposable
             var approvals = new ApprovalService(state.Approvals, state.Changes, audit, timeProvider, loggerFactory.CreateLogger<ApprovalService>());
             var pins = new ToolPins(state.Pins, audit, timeProvider, loggerFactory.CreateLogger<ToolPins>());
             var tools = new ToolCatalog(state.Changes, pins, loggerFactory.CreateLogger<ToolCatalog>());
-            var gate = new ToolCallGate(state.Counters, config.FailMode, audit, approvals,
-                new ApprovalWebhookSender(timeProvider, loggerFactory.CreateLogger<ApprovalWebhookSender>()), ApprovalService.CanBeDecided(config), tools,
-                timeProvider, loggerFactory.CreateLogger<ToolCallGate>());
+            var refusals = new RefusalRecorder(audit, loggerFactory.CreateLogger<RefusalRecorder>());
+            var gate = ToolCallGate.Create(config, state.Counters, audit, approvals, new ApprovalWebhookSender(timeProvider, loggerFactory.CreateLogger<ApprovalWebhookSender>()),
+                pins, tools, refusals, timeProvider, loggerFactory);
             var clients = new UpstreamClients([server], loggerFactory);
             return (new StdioGateway(server, check.Grant!, policies, gate, tools, clients, config, output, timeProvider, loggerFactory.CreateLogger<StdioGateway>())
             {
-                _approvals = approvals,
                 _state = state,
                 _sync = sync,
                 _audit = audit,
-                _refusals = new RefusalRecorder(audit, loggerFactory.CreateLogger<RefusalRecorder>()),
+                _refusals = refusals,
             }, null);
         }
         catch
@@ -217,10 +217,10 @@ public sealed class StdioGateway : IAsyncDisposable
         {
             var reference = "err_" + Guid.CreateVersion7().ToString("N")[..16];
             Log.UnexpectedFailure(_logger, e, reference, _server.Id);
-            var error = new GatewayError(StatusCodes.Status503ServiceUnavailable, -32603, $"The gateway could not handle this request; reference {reference} in its log.");
+            var error = new GatewayError(GatewayFailure.Internal, $"The gateway could not handle this request; reference {reference} in its log.");
             try
             {
-                await RefuseAsync(error, "internal_error", method: null, default, cancellationToken).ConfigureAwait(false);
+                await RefuseAsync(error, method: null, default, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception writeFailure) when (writeFailure is IOException or OperationCanceledException or ObjectDisposedException)
             {
@@ -235,52 +235,38 @@ public sealed class StdioGateway : IAsyncDisposable
         using var message = JsonRpcMessage.TryParse(line, _maxArgumentDepth, out var parseError);
         if (message is null)
         {
-            await RefuseAsync(parseError!, "bad_request", method: null, default, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        if (HeldCallMessages.CancelledRequestId(message) is { } cancelled && _held.Cancel(cancelled) is { } heldId)
-        {
-            await _approvals!.WithdrawAsync(heldId).ConfigureAwait(false);
-        }
-
-        if (_policies.Current(_server.Id) is not { } policy)
-        {
-            await RefuseAsync(new GatewayError(StatusCodes.Status503ServiceUnavailable, -32603, $"No policy is loaded for server '{_server.Id}'."), "no_policy",
-                message.Method, message.Id, cancellationToken).ConfigureAwait(false);
+            await RefuseAsync(parseError!, method: null, default, cancellationToken).ConfigureAwait(false);
             return;
         }
 
         using var span = message.Method == "tools/call" ? Telemetry.GatewayTelemetry.StartToolCall(message, _server.Id, _sessionId) : null;
-        var admission = await _gate.AdmitMessageAsync(policy, message, _grant, _upstream, _sessionId, startedAt, cancellationToken).ConfigureAwait(false);
-        if (admission.Hold is { } hold)
+        var origin = new CallOrigin(_grant, _server, _sessionId, Client, startedAt);
+        var ticket = await _gate.AdmitAsync(_policies.Current(_server.Id), message, origin, _toolSource, cancellationToken).ConfigureAwait(false);
+        await using var ending = ticket.ConfigureAwait(false);
+        if (ticket.Outcome == ToolCallOutcome.Hold)
         {
-            admission = await HoldAsync(message, admission, hold, cancellationToken).ConfigureAwait(false);
+            var hold = ticket.Hold!;
+            var progressToken = HeldCallMessages.ProgressToken(message);
+            using var clientGone = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _inputEnded.Token);
+            await ticket.WaitForApprovalAsync(beat => beat > 0 && progressToken is { } token
+                    ? WriteAsync(writer => HeldCallMessages.WriteProgress(writer, token, beat, hold), cancellationToken)
+                    : Task.CompletedTask,
+                clientGone.Token).ConfigureAwait(false);
         }
 
-        if (admission.Error is { } error)
+        switch (ticket.Outcome)
         {
-            if (admission.Audited)
-            {
-                await WriteAsync(writer => error.Write(writer, message.Id), cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await RefuseAsync(error, error.Code == -32601 ? "method_not_found" : "bad_request", message.Method, message.Id, cancellationToken).ConfigureAwait(false);
-            }
-
-            return;
+            case ToolCallOutcome.Error:
+                await WriteAsync(writer => ticket.Error!.Write(writer, message.Id), cancellationToken).ConfigureAwait(false);
+                return;
+            case ToolCallOutcome.Deny:
+                await WriteAsync(writer => DenialResult.Write(writer, message.Id, ticket.Denial!.Value), cancellationToken).ConfigureAwait(false);
+                return;
         }
 
-        if (admission.Denial is { } denial)
-        {
-            await WriteAsync(writer => DenialResult.Write(writer, message.Id, denial), cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        var exchange = new UpstreamExchange();
-        var filter = new AnswerFilter(message.Kind == JsonRpcKind.Request ? message.Id : default, admission.Rewriter, _gate.MethodsOf(_server),
-            _server.Limits.MaxResponseDepth, admission.InitializeRewriter);
+        var exchange = ticket.Upstream;
+        var filter = new AnswerFilter(message.Kind == JsonRpcKind.Request ? message.Id : default, ticket.ListRewriter, _gate.MethodsOf(_server),
+            _server.Limits.MaxResponseDepth, ticket.InitializeRewriter);
         exchange.Start();
         var failure = await _guards.RunAsync(_server, async token =>
         {
@@ -309,57 +295,19 @@ public sealed class StdioGateway : IAsyncDisposable
             }
         }, cancellationToken).ConfigureAwait(false);
         exchange.Stop();
-        try
+        if (failure is not null)
         {
-            if (failure is not null)
+            exchange.Failed(failure);
+            Log.UpstreamFailed(_logger, _server.Id, failure.Detail);
+            if (message.Kind == JsonRpcKind.Request)
             {
-                exchange.Failed(failure);
-                Log.UpstreamFailed(_logger, _server.Id, failure.Detail);
-                if (message.Kind == JsonRpcKind.Request)
-                {
-                    await WriteAsync(writer => failure.ToError(_server.Id).Write(writer, message.Id), cancellationToken).ConfigureAwait(false);
-                }
+                await WriteAsync(writer => failure.ToError(_server.Id).Write(writer, message.Id), cancellationToken).ConfigureAwait(false);
             }
-        }
-        finally
-        {
-            if (!exchange.Executed && admission.Leases.Count > 0)
-            {
-                await _gate.RollbackAsync(admission.Leases, CancellationToken.None).ConfigureAwait(false);
-            }
-
-            await _gate.CompleteAsync(admission, exchange.Status, exchange.Elapsed, exchange.FailureReason).ConfigureAwait(false);
         }
 
         if (message.Method == "notifications/initialized" && _listener is null)
         {
             _listener = ListenAsync(cancellationToken);
-        }
-    }
-
-    /// <summary>Waits for a person's decision on a held call, sending progress notifications when the client asked for them.</summary>
-    private async Task<ToolCallAdmission> HoldAsync(JsonRpcMessage message, ToolCallAdmission admission, ApprovalRequest hold, CancellationToken cancellationToken)
-    {
-        var key = message.Id.GetRawText();
-        if (_held.Register(key, hold.Id))
-        {
-            await _approvals!.WithdrawAsync(hold.Id).ConfigureAwait(false);
-        }
-
-        try
-        {
-            var token = HeldCallMessages.ProgressToken(message);
-            var beats = 0;
-            using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _inputEnded.Token);
-            var outcome = await _approvals!.WaitAsync(hold, () => token is { } progressToken
-                    ? WriteAsync(writer => HeldCallMessages.WriteProgress(writer, progressToken, ++beats, hold), cancellationToken)
-                    : Task.CompletedTask,
-                _heartbeat, waiting.Token).ConfigureAwait(false);
-            return await _gate.ResolveHoldAsync(admission, outcome).ConfigureAwait(false);
-        }
-        finally
-        {
-            _held.Remove(key);
         }
     }
 
@@ -388,9 +336,9 @@ public sealed class StdioGateway : IAsyncDisposable
     }
 
     /// <summary>Answers <paramref name="error"/> and records the refusal.</summary>
-    private async Task RefuseAsync(GatewayError error, string action, string? method, JsonElement id, CancellationToken cancellationToken)
+    private async Task RefuseAsync(GatewayError error, string? method, JsonElement id, CancellationToken cancellationToken)
     {
-        await _refusals!.RecordAsync(new Refusal(action, error.Message) { Server = _server.Id, Grant = _grant.Name, Method = method, Client = "stdio" })
+        await _refusals!.RecordAsync(error, new Refusal { Server = _server.Id, Grant = _grant.Name, Method = method, Client = Client })
             .ConfigureAwait(false);
         await WriteAsync(writer => error.Write(writer, id), cancellationToken).ConfigureAwait(false);
     }

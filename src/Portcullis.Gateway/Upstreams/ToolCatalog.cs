@@ -30,12 +30,8 @@ internal sealed class ToolCatalog(IChangeFeed? changes, ToolPins pins, ILogger<T
     /// <summary>The pins every list read is checked against.</summary>
     public ToolPins Pins => pins;
 
-    /// <summary>The tool's input schema as the server advertises it now, or why there is none.</summary>
-    public async ValueTask<ServerToolSchema> SchemaOfAsync(UpstreamHttpSession upstream, string toolName, CancellationToken cancellationToken)
-    {
-        var (definitions, problem) = await DefinitionsAsync(upstream, cancellationToken).ConfigureAwait(false);
-        return definitions?.SchemaOf(toolName) ?? ServerToolSchema.Unavailable($"the server's tool list could not be read ({problem})");
-    }
+    /// <summary>The definitions a decision asks for on <paramref name="upstream"/>'s session, read over it when none are kept.</summary>
+    public IToolDefinitionSource SourceFor(UpstreamHttpSession upstream) => new SessionSource(this, upstream);
 
     /// <summary>The server's tool definitions as it advertises them now (read if none are kept), or why they could not be read.</summary>
     public async ValueTask<(ToolDefinitions? Definitions, string? Problem)> DefinitionsAsync(UpstreamHttpSession upstream, CancellationToken cancellationToken)
@@ -254,6 +250,12 @@ internal sealed class ToolCatalog(IChangeFeed? changes, ToolPins pins, ILogger<T
     }
 
     /// <summary>One server's definitions and the lock that lets one call at a time read them.</summary>
+    private sealed class SessionSource(ToolCatalog catalog, UpstreamHttpSession upstream) : IToolDefinitionSource
+    {
+        public ValueTask<(ToolDefinitions? Definitions, string? Problem)> DefinitionsAsync(CancellationToken cancellationToken) =>
+            catalog.DefinitionsAsync(upstream, cancellationToken);
+    }
+
     private sealed class ServerTools : IDisposable
     {
         public readonly SemaphoreSlim Reading = new(1, 1);

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http;
 using Portcullis.Gateway.Proxy;
 
 namespace Portcullis.Gateway.Upstreams;
@@ -48,15 +47,15 @@ internal sealed record UpstreamFailure(UpstreamFault Fault, string Detail)
     /// <summary>The error the client receives.</summary>
     public GatewayError ToError(string serverId) => Fault switch
     {
-        UpstreamFault.TimedOut => new GatewayError(StatusCodes.Status504GatewayTimeout, -32003, $"Upstream server '{serverId}' did not answer in time ({Detail})."),
-        UpstreamFault.Busy => new GatewayError(StatusCodes.Status503ServiceUnavailable, -32003,
+        UpstreamFault.TimedOut => new GatewayError(GatewayFailure.UpstreamTimedOut, $"Upstream server '{serverId}' did not answer in time ({Detail})."),
+        UpstreamFault.Busy => new GatewayError(GatewayFailure.UpstreamBusy,
             $"Upstream server '{serverId}' has as many calls in flight as it may (max_concurrent_calls); try again shortly."),
-        UpstreamFault.CircuitOpen => new GatewayError(StatusCodes.Status503ServiceUnavailable, -32003,
+        UpstreamFault.CircuitOpen => new GatewayError(GatewayFailure.UpstreamCircuitOpen,
             $"Upstream server '{serverId}' has been failing; the gateway stops sending to it for a while ({Detail})."),
-        UpstreamFault.NotJsonRpc => new GatewayError(StatusCodes.Status502BadGateway, -32603,
+        UpstreamFault.NotJsonRpc => new GatewayError(GatewayFailure.UpstreamAnswerInvalid,
             $"Upstream server '{serverId}' answered with something that is not a JSON-RPC answer to this request."),
-        UpstreamFault.TooLarge => new GatewayError(StatusCodes.Status502BadGateway, -32603, $"Upstream server '{serverId}' answered with more than the gateway relays ({Detail})."),
-        UpstreamFault.ToolListUnreadable => new GatewayError(StatusCodes.Status502BadGateway, -32603,
+        UpstreamFault.TooLarge => new GatewayError(GatewayFailure.UpstreamAnswerTooLarge, $"Upstream server '{serverId}' answered with more than the gateway relays ({Detail})."),
+        UpstreamFault.ToolListUnreadable => new GatewayError(GatewayFailure.UpstreamToolListUnreadable,
             $"The upstream's tool list could not be read, so it is not shown (server '{serverId}')."),
         _ => GatewayError.UpstreamUnavailable(serverId),
     };

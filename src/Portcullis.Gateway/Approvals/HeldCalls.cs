@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Portcullis.Gateway.Proxy;
+namespace Portcullis.Gateway.Approvals;
 
 /// <summary>
 /// The calls one front holds for approval, by the request they answer, so a

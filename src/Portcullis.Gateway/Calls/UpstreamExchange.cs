@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Portcullis.Gateway.Proxy;
+namespace Portcullis.Gateway.Calls;
 
 /// <summary>How far one request to the upstream got, for rolling back reservations and for its audit record.</summary>
 internal sealed class UpstreamExchange
@@ -18,6 +18,9 @@ internal sealed class UpstreamExchange
 
     /// <summary>Whether the upstream may have run the call, so it counts against its limits (never over-admit).</summary>
     public bool Executed { get; private set; }
+
+    /// <summary>Whether the request was sent (or about to be) at all.</summary>
+    public bool Started => _startedAt != 0;
 
     public void Start() => _startedAt = Stopwatch.GetTimestamp();
 

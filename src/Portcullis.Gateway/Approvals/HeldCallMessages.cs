@@ -1,8 +1,9 @@
 using System.Text.Json;
+using Portcullis.Gateway.Proxy;
 using Portcullis.Storage.Approvals;
 using Portcullis.Storage.Audit;
 
-namespace Portcullis.Gateway.Proxy;
+namespace Portcullis.Gateway.Approvals;
 
 /// <summary>The JSON-RPC messages both fronts read and write around a call held for approval.</summary>
 internal static class HeldCallMessages

@@ -28,7 +28,9 @@ internal static class ConfigFile
     {
         try
         {
+#pragma warning disable RS0030 // Where commands compose their stores: these run on the system clock, as a gateway's do, whatever clock a command reads.
             return await ConfiguredStores.OpenAsync(config.Store, GatewayApp.SessionRetention(config), TimeProvider.System, cancellationToken);
+#pragma warning restore RS0030
         }
         catch (StoreUnavailableException e)
         {
@@ -96,7 +98,9 @@ internal static class ConfigFile
 
     /// <summary>An audit log for this command's changes (its own chain), writing to the configuration's sinks; problems go to standard error.</summary>
     public static AuditLog OpenAuditLog(GatewayConfig config, StoreSet state) =>
+#pragma warning disable RS0030 // Where commands compose their audit log: it runs on the system clock (its retries wait in real time), whatever clock a command reads.
         AuditSinks.OpenLog(config, state, "cli", TimeProvider.System, s_loggers);
+#pragma warning restore RS0030
 
     private static readonly ILoggerFactory s_loggers = LoggerFactory.Create(logging => logging
         .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace)

@@ -51,7 +51,7 @@ internal static class RecordedCalls
                 if (!versions.TryGetValue((record.Server, number), out document))
                 {
                     var stored = await state.Policies.GetAsync(record.Server, number, cancellationToken);
-                    document = stored is null ? null : PolicyParser.Parse(stored.Text, PolicyRegistry.ParseFormat(stored.Format)).Policy?.Document;
+                    document = stored is null ? null : PolicyParser.Parse(stored.Text, PolicyFormats.Parse(stored.Format)).Policy?.Document;
                     versions[(record.Server, number)] = document;
                 }
             }

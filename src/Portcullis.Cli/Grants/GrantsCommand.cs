@@ -22,7 +22,7 @@ internal static class GrantsCommand
         return new Command("grants", "Create, list, rotate and revoke grants at run time.")
         {
             CreateCommand(configFile, timeProvider),
-            ListCommand(configFile),
+            ListCommand(configFile, timeProvider),
             RotateCommand(configFile),
             RevokeCommand(configFile, timeProvider),
         };
@@ -101,7 +101,7 @@ internal static class GrantsCommand
         return command;
     }
 
-    private static Command ListCommand(Option<string> configFile)
+    private static Command ListCommand(Option<string> configFile, TimeProvider timeProvider)
     {
         var command = new Command("list", "List grants: configured and created at run time (never their tokens).") { configFile };
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -123,7 +123,7 @@ internal static class GrantsCommand
 
             foreach (var grant in await store.ListAsync(cancellationToken))
             {
-                var status = grant.RevokedAt is not null ? "revoked" : grant.Expires <= DateTimeOffset.UtcNow ? "expired" : "live";
+                var status = grant.RevokedAt is not null ? "revoked" : grant.Expires <= timeProvider.GetUtcNow() ? "expired" : "live";
                 output.WriteLine($"{grant.Name,-24} {"store",-8} {status,-8} {string.Join(",", grant.Servers),-24} {Format(grant.Expires)}");
             }
 

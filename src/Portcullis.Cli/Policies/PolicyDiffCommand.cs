@@ -99,7 +99,7 @@ internal static class PolicyDiffCommand
                 var documents = new List<PolicyDocument>();
                 foreach (var version in new[] { fromVersion!, toVersion! })
                 {
-                    var parsed = PolicyParser.Parse(version.Text, PolicyRegistry.ParseFormat(version.Format));
+                    var parsed = PolicyParser.Parse(version.Text, PolicyFormats.Parse(version.Format));
                     if (!parsed.Succeeded)
                     {
                         ConfigFile.WriteProblems(error, $"version {version.Version} of server '{serverId}'", parsed.Errors);

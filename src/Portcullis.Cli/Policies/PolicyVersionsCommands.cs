@@ -3,7 +3,7 @@ using System.Globalization;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Pinning;
 using Portcullis.Gateway.Policies;
-using Portcullis.Policy;
+using Portcullis.Policy.Evaluation;
 using Portcullis.Policy.Validation;
 using Portcullis.Storage;
 using Portcullis.Storage.Policies;
@@ -109,7 +109,7 @@ internal static class PolicyVersionsCommands
             }
 
             var note = parseResult.GetValue(comment) ?? $"saved from {Path.GetFullPath(path)}";
-            return await SaveAsync(config, store, new NewPolicyVersion(serverId, text, PolicyRegistry.FormatName(PolicyParser.FormatOf(path)), "cli", note,
+            return await SaveAsync(config, store, new NewPolicyVersion(serverId, text, PolicyFormats.NameOfFile(path), "cli", note,
                 timeProvider.GetUtcNow()), path, output, error, cancellationToken);
         }, cancellationToken, writesAudit: true));
         return command;
@@ -141,15 +141,15 @@ internal static class PolicyVersionsCommands
     {
         var audit = ConfigFile.OpenAuditLog(config, store);
         await using var _ = audit;
-        var (saved, errors) = await PolicyRegistry.SaveAsync(store.Policies, store.Changes, policy, audit, ConfigFile.Actor, cancellationToken);
-        if (saved is null)
+        var result = await new PolicyPublisher(store.Policies, store.Changes, audit).SaveAsync(policy, ConfigFile.Actor, cancellationToken);
+        if (result is not { Saved: { } saved, Policy: { } compiled })
         {
-            ConfigFile.WriteProblems(error, origin, errors);
+            ConfigFile.WriteProblems(error, origin, result.Errors);
             return ExitCodes.Invalid;
         }
 
         output.WriteLine($"Saved version {saved.Version} of the policy of server '{saved.ServerId}'; running gateways apply it within a few seconds.");
-        await WarnAboutToolNamesAsync(store, policy, error, cancellationToken);
+        await WarnAboutToolNamesAsync(store, saved.ServerId, compiled, error, cancellationToken);
         return ExitCodes.Success;
     }
 
@@ -157,15 +157,15 @@ internal static class PolicyVersionsCommands
     /// Warns (after saving: the policy is valid) about rules and hides naming no tool the server is
     /// known to list, when the gateway has seen its tools (they are pinned).
     /// </summary>
-    private static async Task WarnAboutToolNamesAsync(StoreSet store, NewPolicyVersion policy, TextWriter error, CancellationToken cancellationToken)
+    private static async Task WarnAboutToolNamesAsync(StoreSet store, string serverId, CompiledPolicy policy, TextWriter error, CancellationToken cancellationToken)
     {
-        var tools = await PinnedToolNames.From(store.Pins)(policy.ServerId, cancellationToken);
-        if (tools.Count == 0 || PolicyParser.Parse(policy.Text, PolicyRegistry.ParseFormat(policy.Format)).Policy is not { } parsed)
+        var tools = await PinnedToolNames.From(store.Pins)(serverId, cancellationToken);
+        if (tools.Count == 0)
         {
             return;
         }
 
-        foreach (var warning in ToolNameWarnings.Check(parsed.Document, tools))
+        foreach (var warning in ToolNameWarnings.Check(policy.Document, tools))
         {
             error.WriteLine($"warning: {warning}");
         }

@@ -129,7 +129,7 @@ internal static class ServeCommand
     {
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(Timeout.InfiniteTimeSpan, app.Services.GetRequiredService<TimeProvider>(), cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

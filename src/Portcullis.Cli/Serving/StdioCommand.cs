@@ -51,7 +51,9 @@ internal static class StdioCommand
             string? refusal;
             try
             {
+#pragma warning disable RS0030 // The stdio gateway's composition root: it runs on the system clock.
                 (gateway, refusal) = await StdioGateway.CreateAsync(config, ConfiguredStores.OpenAsync, serverId, token, output, loggers, TimeProvider.System, cancellationToken);
+#pragma warning restore RS0030
             }
             catch (StoreUnavailableException e)
             {

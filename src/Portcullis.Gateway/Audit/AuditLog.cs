@@ -84,9 +84,13 @@ public sealed class AuditLog : IAsyncDisposable
     /// <summary>Waits until every queued record has been written or spilled.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
+        // Records may reach one sink's queue while another is awaited: wait until all are idle at once.
         while (Pending > 0)
         {
-            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+            foreach (var pump in _pumps)
+            {
+                await pump.WhenIdleAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

@@ -31,6 +31,8 @@ internal sealed class AuditSinkPump : IAsyncDisposable
     private bool _failing;
     private DateTimeOffset _nextRetry;
     private long _pending;
+    private readonly Lock _idleLock = new();
+    private TaskCompletionSource? _idle;
 
     public AuditSinkPump(IAuditSink sink, string spillDirectory, string chainId, TimeProvider timeProvider, ILogger logger)
     {
@@ -51,6 +53,21 @@ internal sealed class AuditSinkPump : IAsyncDisposable
 
     /// <summary>Whether the last batch could be kept neither by the sink nor by its spill file: records only wait in memory.</summary>
     public bool Failing => Volatile.Read(ref _failing);
+
+    /// <summary>Completes once nothing is queued or being written (at once when nothing is).</summary>
+    public Task WhenIdleAsync(CancellationToken cancellationToken)
+    {
+        lock (_idleLock)
+        {
+            if (Pending == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _idle.Task.WaitAsync(cancellationToken);
+        }
+    }
 
     public ValueTask EnqueueAsync(AuditRecord record)
     {
@@ -96,7 +113,11 @@ internal sealed class AuditSinkPump : IAsyncDisposable
             }
 
             await WriteUntilKeptAsync(batch).ConfigureAwait(false);
-            Interlocked.Add(ref _pending, -batch.Count);
+            if (Interlocked.Add(ref _pending, -batch.Count) == 0)
+            {
+                SignalIdle();
+            }
+
             batch.Clear();
         }
 
@@ -104,6 +125,19 @@ internal sealed class AuditSinkPump : IAsyncDisposable
         {
             _nextRetry = DateTimeOffset.MinValue;
             await TryReplayAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Wakes those waiting in <see cref="WhenIdleAsync"/>, unless records were queued again meanwhile.</summary>
+    private void SignalIdle()
+    {
+        lock (_idleLock)
+        {
+            if (Pending == 0 && _idle is { } idle)
+            {
+                _idle = null;
+                idle.TrySetResult();
+            }
         }
     }
 

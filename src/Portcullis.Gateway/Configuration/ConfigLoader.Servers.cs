@@ -64,10 +64,12 @@ public static partial class ConfigLoader
             var keys = Keys(node, path, s_serverKeys);
             var id = ServerId(node, keys, path);
             var server = ServerTransport(node, keys, path, id);
+            var (policyPath, policyFile) = PolicyFileOf(node, keys, path);
             server = server with
             {
                 Headers = keys.TryGetValue("headers", out var headers) ? Headers(headers.Value, path + "/headers") : server.Headers,
-                PolicyPath = PolicyFile(node, keys, path),
+                PolicyPath = policyPath,
+                PolicyFile = policyFile,
                 AllowMethods = keys.TryGetValue("allow_methods", out var methods) ? AllowMethods(methods.Value, path + "/allow_methods") : [],
                 Limits = UpstreamLimits(keys, path),
                 Pinning = keys.TryGetValue("pinning", out var pinning) ? Pinning(pinning.Value, path + "/pinning") : PinningMode.Tofu,
@@ -163,26 +165,28 @@ public static partial class ConfigLoader
                     : value.AsSpan().IndexOfAny('\r', '\n') >= 0 ? "Header values cannot contain line breaks."
                     : null);
 
-        /// <summary>The policy file's full path; its errors are kept as policy problems, not configuration errors.</summary>
-        private string? PolicyFile(SourceNode node, Dictionary<string, SourceProperty> keys, string path)
+        /// <summary>
+        /// The policy file's full path and, when it could be read, its parse (handed to serving so the
+        /// file is not parsed twice); its errors are kept as policy problems, not configuration errors.
+        /// </summary>
+        private (string? Path, LoadedPolicyFile? File) PolicyFileOf(SourceNode node, Dictionary<string, SourceProperty> keys, string path)
         {
             if (!keys.TryGetValue("policy", out var policy))
             {
                 Error(path, node, "The server has no 'policy' file; every server needs one (use {\"version\": \"1\", \"default\": \"deny\"} to deny everything).");
-                return null;
+                return (null, null);
             }
 
             if (String(policy.Value, path + "/policy") is not { } policyText)
             {
-                return null;
+                return (null, null);
             }
 
             var policyPath = Path.GetFullPath(Path.Combine(baseDirectory, policyText));
-            CheckPolicyFile(policyPath, path + "/policy", policy.Value.Position);
-            return policyPath;
+            return (policyPath, CheckPolicyFile(policyPath, path + "/policy", policy.Value.Position));
         }
 
-        private void CheckPolicyFile(string path, string pointer, SourcePosition position)
+        private LoadedPolicyFile? CheckPolicyFile(string path, string pointer, SourcePosition position)
         {
             string text;
             try
@@ -192,13 +196,16 @@ public static partial class ConfigLoader
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 _policyProblems.Add(new ConfigError(pointer, position, $"Cannot read policy file {path}: {e.Message}"));
-                return;
+                return null;
             }
 
-            foreach (var error in PolicyParser.Parse(text, PolicyParser.FormatOf(path)).Errors)
+            var parsed = PolicyParser.Parse(text, PolicyParser.FormatOf(path));
+            foreach (var error in parsed.Errors)
             {
                 _policyProblems.Add(new ConfigError(pointer, position, $"{path}: {error}"));
             }
+
+            return new LoadedPolicyFile(text, parsed);
         }
 
         /// <summary>The value of <paramref name="key"/> in an object that has it.</summary>

@@ -122,6 +122,9 @@ public sealed record UpstreamServerConfig
     /// <summary>The policy file, watched for changes; null for a policy supplied in memory.</summary>
     public string? PolicyPath { get; init; }
 
+    /// <summary>The policy file as the configuration was loaded, parsed; null for a policy in memory or a file that could not be read.</summary>
+    public LoadedPolicyFile? PolicyFile { get; init; }
+
     /// <summary>The policy text, when supplied in memory (the demo) instead of a file.</summary>
     public string? PolicyText { get; init; }
 

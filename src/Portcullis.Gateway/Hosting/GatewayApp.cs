@@ -38,7 +38,9 @@ public static class GatewayApp
             throw new InvalidOperationException($"The gateway cannot serve: {string.Join("; ", problems)}");
         }
 
+#pragma warning disable RS0030 // The gateway's composition root: a served gateway runs on the system clock.
         var stores = await openStores(config.Store, SessionRetention(config), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+#pragma warning restore RS0030
         // The gateway reads no appsettings.json; watching for it would put a recursive file watcher
         // on the working directory, which wakes on every write to a SQLite store kept there.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });

@@ -70,7 +70,9 @@ public static class PortcullisServiceCollectionExtensions
     {
         if (!services.Any(d => d.ServiceType == typeof(TimeProvider)))
         {
+#pragma warning disable RS0030 // Composition root: the system clock unless the host registered another TimeProvider.
             services.AddSingleton(TimeProvider.System);
+#pragma warning restore RS0030
         }
     }
 }

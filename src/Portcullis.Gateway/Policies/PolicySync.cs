@@ -69,7 +69,7 @@ public sealed class PolicySync(PolicyRegistry policies, IChangeFeed changes, ILo
     {
         try
         {
-            await feed.SubscribeAsync(PolicyRegistry.ChangeTopic, _ => Wake(), cancellationToken).ConfigureAwait(false);
+            await feed.SubscribeAsync(PolicyPublisher.ChangeTopic, _ => Wake(), cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (StoreUnavailableException e)

@@ -54,6 +54,21 @@ public sealed partial class GrantsCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public void List_StoredGrantExpiry_IsJudgedByTheCommandsClock()
+    {
+        var lapsed = CliRunner.Now.AddMinutes(-1).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        var later = CliRunner.Now.AddHours(1).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(0, CliRunner.Run("grants", "create", "--config", _config, "--name", "lapsed", "--server", "codex", "--expires", lapsed).ExitCode);
+        Assert.Equal(0, CliRunner.Run("grants", "create", "--config", _config, "--name", "later", "--server", "codex", "--expires", later).ExitCode);
+
+        var list = CliRunner.Run("grants", "list", "--config", _config);
+
+        Assert.Equal(0, list.ExitCode);
+        Assert.Matches(@"lapsed\s+store\s+expired\s+codex", list.Output);
+        Assert.Matches(@"later\s+store\s+live\s+codex", list.Output);
+    }
+
     [Theory]
     [InlineData("--server", "nope", 1, "no server has id 'nope'")]
     [InlineData("--label", "novalue", 2, "is not key=value")]

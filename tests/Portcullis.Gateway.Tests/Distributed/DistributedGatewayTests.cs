@@ -78,15 +78,16 @@ public sealed class DistributedGatewayTests(RedisServer redis, PostgresServer po
         var denying = GatewayCluster.Policy.Replace("\"review_code\": {}", "\"review_code\": {\"action\": \"deny\", \"reason\": \"No.\"}", StringComparison.Ordinal);
 
         var clock = Stopwatch.StartNew();
-        var (saved, errors) = await PolicyRegistry.SaveAsync(admin.Policies, admin.Changes, new NewPolicyVersion("codex", denying, "json", "cli", "test", DateTimeOffset.UtcNow), null, "test", Cancel);
+        var publisher = new PolicyPublisher(admin.Policies, admin.Changes, audit: null);
+        var (saved, _, errors) = await publisher.SaveAsync(new NewPolicyVersion("codex", denying, "json", "cli", "test", DateTimeOffset.UtcNow), "test", Cancel);
         Assert.Empty(errors);
         Assert.True(await WaitUntilAsync(() => cluster.Policies(0).VersionOf("codex") == saved!.Version && cluster.Policies(1).VersionOf("codex") == saved.Version,
             TimeSpan.FromSeconds(5)));
         var propagation = clock.Elapsed;
 
         var original = await admin.Policies.GetAsync("codex", 1, Cancel);
-        var (restored, _) = await PolicyRegistry.SaveAsync(admin.Policies, admin.Changes,
-            new NewPolicyVersion("codex", original!.Text, original.Format, "restore", "restored from version 1", DateTimeOffset.UtcNow), null, "test", Cancel);
+        var (restored, _, _) = await publisher.SaveAsync(
+            new NewPolicyVersion("codex", original!.Text, original.Format, "restore", "restored from version 1", DateTimeOffset.UtcNow), "test", Cancel);
 
         Assert.True(propagation < TimeSpan.FromSeconds(1), $"Propagation took {propagation.TotalMilliseconds:F0} ms.");
         Assert.Equal(saved!.Version + 1, restored!.Version);
@@ -100,8 +101,8 @@ public sealed class DistributedGatewayTests(RedisServer redis, PostgresServer po
         var store = await FreshStoreAsync();
         await using var admin = await ConfiguredStores.OpenAsync(store, TimeSpan.FromHours(1), TimeProvider.System, Cancel);
 
-        var (saved, errors) = await PolicyRegistry.SaveAsync(admin.Policies, admin.Changes,
-            new NewPolicyVersion("codex", """{"version": "1", "default": "maybe"}""", "json", "cli", "test", DateTimeOffset.UtcNow), null, "test", Cancel);
+        var (saved, _, errors) = await new PolicyPublisher(admin.Policies, admin.Changes, audit: null).SaveAsync(
+            new NewPolicyVersion("codex", """{"version": "1", "default": "maybe"}""", "json", "cli", "test", DateTimeOffset.UtcNow), "test", Cancel);
 
         Assert.Null(saved);
         Assert.NotEmpty(errors);

@@ -1,5 +1,6 @@
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Policies;
+using Portcullis.Policy.Documents;
 using Portcullis.Storage.Policies;
 
 namespace Portcullis.Gateway.Tests.Policies;
@@ -40,7 +41,7 @@ public sealed class PolicyRegistryTests : IDisposable
         }
 
         // Time for any further (late) reload to show up.
-        await Task.Delay(PolicyRegistry.QuietPeriod * 3, TestContext.Current.CancellationToken);
+        await Task.Delay(PolicyFileWatcher.QuietPeriod * 3, TestContext.Current.CancellationToken);
 
         Assert.Equal(2, registry.VersionOf("files"));
         Assert.Equal(2, (await store.ListAsync("files", TestContext.Current.CancellationToken)).Count);
@@ -123,6 +124,29 @@ public sealed class PolicyRegistryTests : IDisposable
         Assert.Contains(warnings, w => w.Contains("/tools/ecoh", StringComparison.Ordinal) && w.EndsWith("Did you mean 'echo'?", StringComparison.Ordinal));
         Assert.Contains(warnings, w => w.Contains("/hide/0", StringComparison.Ordinal) && w.Contains("ignoring case it would match 'longRunningOperation'", StringComparison.Ordinal));
         Assert.Equal(2, asked);
+    }
+
+    [Fact]
+    public async Task Initialize_FromALoadedConfiguration_ServesThePolicyTheLoaderParsed_UnlessTheFileChangedSince()
+    {
+        var path = Path.Combine(_directory, "files.json");
+        await File.WriteAllTextAsync(path, Initial, TestContext.Current.CancellationToken);
+        var (config, errors) = ConfigLoader.Load("""
+            {"store": "memory", "servers": [{"id": "files", "url": "http://127.0.0.1:9/mcp", "policy": "files.json"}]}
+            """, _directory, _ => null);
+        Assert.Empty(errors);
+        var loaded = Assert.Single(config!.Servers).PolicyFile!;
+        var logger = new CapturingLogger<PolicyRegistry>();
+        using var registry = new PolicyRegistry(config.Servers, new InMemoryPolicyStore(), changes: null, audit: null, TimeProvider.System, logger);
+        await registry.InitializeAsync(TestContext.Current.CancellationToken);
+
+        await File.WriteAllTextAsync(path, """{"version": "1", "default": "deny"}""", TestContext.Current.CancellationToken);
+        using var afterAnEdit = new PolicyRegistry(config.Servers, new InMemoryPolicyStore(), changes: null, audit: null, TimeProvider.System, logger);
+        await afterAnEdit.InitializeAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(Initial, loaded.Text);
+        Assert.Same(loaded.Parsed.Policy, registry.For("files"));
+        Assert.Equal(DefaultAction.Deny, afterAnEdit.For("files")!.Document.Default);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

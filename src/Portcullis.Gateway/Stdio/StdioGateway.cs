@@ -5,6 +5,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Approvals;
 using Portcullis.Gateway.Audit;
@@ -12,14 +14,11 @@ using Portcullis.Gateway.Calls;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Hosting;
-using Portcullis.Gateway.Pinning;
-using Portcullis.Storage.Limits;
 using Portcullis.Gateway.Policies;
 using Portcullis.Gateway.Proxy;
 using Portcullis.Gateway.State;
 using Portcullis.Gateway.Upstreams;
 using Portcullis.Storage;
-using Portcullis.Storage.Approvals;
 
 namespace Portcullis.Gateway.Stdio;
 
@@ -39,7 +38,7 @@ public sealed class StdioGateway : IAsyncDisposable
     private readonly ToolCallGate _gate;
     private readonly UpstreamHttpSession _upstream;
     private readonly IToolDefinitionSource _toolSource;
-    private readonly UpstreamClients _clients;
+    private readonly IHost _host;
     private readonly Stream _output;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ConcurrentDictionary<Task, bool> _inFlight = new();
@@ -49,28 +48,26 @@ public sealed class StdioGateway : IAsyncDisposable
     private readonly UpstreamGuards _guards;
     private readonly int _maxArgumentDepth;
     private readonly ILogger _logger;
+    private readonly RefusalRecorder _refusals;
     private Task? _listener;
-    private StoreSet? _state;
-    private AuditLog? _audit;
-    private PolicySync? _sync;
-    private RefusalRecorder? _refusals;
     private bool _started;
 
-    private StdioGateway(UpstreamServerConfig server, Grant grant, PolicyRegistry policies, ToolCallGate gate, ToolCatalog tools, UpstreamClients clients,
-        GatewayConfig config, Stream output, TimeProvider timeProvider, ILogger logger)
+    private StdioGateway(IHost host, UpstreamServerConfig server, Grant grant, Stream output)
     {
-        _tools = tools;
-        _maxArgumentDepth = config.MaxArgumentDepth;
+        var services = host.Services;
+        _host = host;
         _server = server;
         _grant = grant;
-        _policies = policies;
-        _gate = gate;
-        _clients = clients;
-        _upstream = new UpstreamHttpSession(clients.For(server), server);
-        _toolSource = tools.SourceFor(_upstream);
         _output = output;
-        _logger = logger;
-        _guards = new UpstreamGuards([server], timeProvider);
+        _maxArgumentDepth = services.GetRequiredService<GatewayConfig>().MaxArgumentDepth;
+        _policies = services.GetRequiredService<PolicyRegistry>();
+        _gate = services.GetRequiredService<ToolCallGate>();
+        _tools = services.GetRequiredService<ToolCatalog>();
+        _guards = services.GetRequiredService<UpstreamGuards>();
+        _refusals = services.GetRequiredService<RefusalRecorder>();
+        _logger = services.GetRequiredService<ILogger<StdioGateway>>();
+        _upstream = new UpstreamHttpSession(services.GetRequiredService<UpstreamClients>().For(server), server);
+        _toolSource = _tools.SourceFor(_upstream);
     }
 
     /// <summary>
@@ -94,44 +91,43 @@ public sealed class StdioGateway : IAsyncDisposable
             return (null, $"Server '{serverId}' cannot be served: {string.Join("; ", problems)}");
         }
 
-        var state = await openStores(config.Store, GatewayApp.SessionRetention(config), timeProvider, cancellationToken).ConfigureAwait(false);
+        var stores = await openStores(config.Store, GatewayApp.SessionRetention(config), timeProvider, cancellationToken).ConfigureAwait(false);
+        IHost host;
         try
         {
-            var grants = new GrantRegistry(config.Grants, timeProvider, state.Grants);
-            var check = await grants.CheckAsync("Bearer " + token, serverId, cancellationToken).ConfigureAwait(false);
-            var problem = check.RefusalFor(serverId);
-            if (problem is not null)
+            // The same services as the HTTP front, wired by the same registration, on a host without Kestrel.
+            var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            builder.Services.AddSingleton(loggerFactory);
+            builder.Services.AddSingleton(timeProvider);
+            builder.Services.AddPortcullisCore(config with { Servers = [server] }, stores, "stdio");
+            host = builder.Build();
+        }
+        catch
+        {
+            await stores.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        try
+        {
+            // Resolved first, so the container disposes the stores after the audit log, whose last records go to them.
+            _ = host.Services.GetRequiredService<StoreSet>();
+            var check = await host.Services.GetRequiredService<GrantRegistry>().CheckAsync("Bearer " + token, serverId, cancellationToken).ConfigureAwait(false);
+            if (check.RefusalFor(serverId) is { } problem)
             {
-                await state.DisposeAsync().ConfigureAwait(false);
+                await DisposeHostAsync(host).ConfigureAwait(false);
                 var notChecked = config.UnsetSecrets.Where(s => s.Path.StartsWith("/grants/", StringComparison.Ordinal)).ToList();
                 return (null, notChecked.Count == 0 ? problem
                     : $"{problem} Grants of the configuration whose token variable is not set here were not checked: {string.Join("; ", notChecked)}");
             }
 
-            var audit = AuditSinks.OpenLog(config, state, "stdio", timeProvider, loggerFactory);
-            var policies = new PolicyRegistry([server], state.Policies, state.Changes, audit, timeProvider, loggerFactory.CreateLogger<PolicyRegistry>(),
-                config.OnInvalidPolicyFile, Pinning.PinnedToolNames.From(state.Pins));
-            await policies.InitializeAsync(cancellationToken).ConfigureAwait(false);
-            var sync = new PolicySync(policies, state.Changes, loggerFactory.CreateLogger<PolicySync>());
-            await sync.StartAsync(cancellationToken).ConfigureAwait(false);
-            var approvals = new ApprovalService(state.Approvals, state.Changes, audit, timeProvider, loggerFactory.CreateLogger<ApprovalService>());
-            var pins = new ToolPins(state.Pins, audit, timeProvider, loggerFactory.CreateLogger<ToolPins>());
-            var tools = new ToolCatalog(state.Changes, pins, loggerFactory.CreateLogger<ToolCatalog>());
-            var refusals = new RefusalRecorder(audit, loggerFactory.CreateLogger<RefusalRecorder>());
-            var gate = ToolCallGate.Create(config, state.Counters, audit, approvals, new ApprovalWebhookSender(timeProvider, loggerFactory.CreateLogger<ApprovalWebhookSender>()),
-                pins, tools, refusals, timeProvider, loggerFactory);
-            var clients = new UpstreamClients([server], loggerFactory);
-            return (new StdioGateway(server, check.Grant!, policies, gate, tools, clients, config, output, timeProvider, loggerFactory.CreateLogger<StdioGateway>())
-            {
-                _state = state,
-                _sync = sync,
-                _audit = audit,
-                _refusals = refusals,
-            }, null);
+            await host.Services.GetRequiredService<PolicyRegistry>().InitializeAsync(cancellationToken).ConfigureAwait(false);
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            return (new StdioGateway(host, server, check.Grant!, output), null);
         }
         catch
         {
-            await state.DisposeAsync().ConfigureAwait(false);
+            await DisposeHostAsync(host).ConfigureAwait(false);
             throw;
         }
     }
@@ -181,28 +177,22 @@ public sealed class StdioGateway : IAsyncDisposable
             Log.UpstreamFailed(_logger, _server.Id, e.Message);
         }
 
-        if (_sync is not null)
-        {
-            await _sync.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            _sync.Dispose();
-        }
-
-        _policies.Dispose();
-        _clients.Dispose();
-        if (_audit is not null)
-        {
-            await _audit.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (_state is not null)
-        {
-            await _state.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _tools.Dispose();
-        _refusals?.Dispose();
+        await _host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await DisposeHostAsync(_host).ConfigureAwait(false);
         _writeLock.Dispose();
         _inputEnded.Dispose();
+    }
+
+    private static async ValueTask DisposeHostAsync(IHost host)
+    {
+        if (host is IAsyncDisposable asyncHost)
+        {
+            await asyncHost.DisposeAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            host.Dispose();
+        }
     }
 
     /// <summary>
@@ -340,7 +330,7 @@ public sealed class StdioGateway : IAsyncDisposable
     /// <summary>Answers <paramref name="error"/> and records the refusal.</summary>
     private async Task RefuseAsync(GatewayError error, string? method, JsonElement id, CancellationToken cancellationToken)
     {
-        await _refusals!.RecordAsync(error, new Refusal { Server = _server.Id, Grant = _grant.Name, Method = method, Client = Client })
+        await _refusals.RecordAsync(error, new Refusal { Server = _server.Id, Grant = _grant.Name, Method = method, Client = Client })
             .ConfigureAwait(false);
         await WriteAsync(writer => error.Write(writer, id), cancellationToken).ConfigureAwait(false);
     }

@@ -8,46 +8,52 @@ namespace Portcullis.Storage.Limits;
 /// </summary>
 public readonly record struct CounterReservation
 {
-    private CounterReservation(CounterLease? lease, TimeSpan? retryAfter, StoreUnavailableException? error)
+    // Two words, so the value is returned in registers: the lease or the error (never both), and
+    // the retry-after in ticks plus one (0, as in the default value, when there is none).
+    private readonly object? _leaseOrError;
+    private readonly long _retryAfterTicksPlusOne;
+
+    private CounterReservation(object? leaseOrError, TimeSpan? retryAfter)
     {
-        Lease = lease;
-        RetryAfter = retryAfter;
-        Error = error;
+        _leaseOrError = leaseOrError;
+        _retryAfterTicksPlusOne = retryAfter is { } wait ? Math.Clamp(wait.Ticks, 0, long.MaxValue - 1) + 1 : 0;
     }
 
     /// <summary>How the reservation came out.</summary>
-    public CounterReservationOutcome Outcome =>
-        Lease is not null ? CounterReservationOutcome.Acquired
-        : Error is not null ? CounterReservationOutcome.StoreUnavailable
-        : CounterReservationOutcome.Full;
+    public CounterReservationOutcome Outcome => _leaseOrError switch
+    {
+        CounterLease => CounterReservationOutcome.Acquired,
+        StoreUnavailableException => CounterReservationOutcome.StoreUnavailable,
+        _ => CounterReservationOutcome.Full,
+    };
 
     /// <summary>When acquired: the reservation, to roll back if the call does not go ahead.</summary>
-    public CounterLease? Lease { get; }
+    public CounterLease? Lease => _leaseOrError as CounterLease;
 
     /// <summary>
     /// When full on a sliding counter: how long until the same amount fits; null when it never can
     /// (the amount alone is over the maximum). Always null on a fixed window, whose end the caller placed.
     /// </summary>
-    public TimeSpan? RetryAfter { get; }
+    public TimeSpan? RetryAfter => _retryAfterTicksPlusOne == 0 ? null : TimeSpan.FromTicks(_retryAfterTicksPlusOne - 1);
 
     /// <summary>When the store was unavailable: why (the message), with the store's own failure inside.</summary>
-    public StoreUnavailableException? Error { get; }
+    public StoreUnavailableException? Error => _leaseOrError as StoreUnavailableException;
 
     /// <summary>The amount was reserved.</summary>
     public static CounterReservation Acquired(CounterLease lease)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        return new CounterReservation(lease, null, null);
+        return new CounterReservation(lease, null);
     }
 
-    /// <summary>The counter had no room; <paramref name="retryAfter"/> is when the amount fits, null when unknown to the store or never.</summary>
-    public static CounterReservation Full(TimeSpan? retryAfter = null) => new(null, retryAfter, null);
+    /// <summary>The counter had no room; <paramref name="retryAfter"/> is how long until the amount fits (a negative wait counts as none), null when never or not the store's to say.</summary>
+    public static CounterReservation Full(TimeSpan? retryAfter = null) => new(null, retryAfter);
 
     /// <summary>The store could not answer; <paramref name="error"/> says why.</summary>
     public static CounterReservation StoreUnavailable(StoreUnavailableException error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        return new CounterReservation(null, null, error);
+        return new CounterReservation(error, null);
     }
 
     /// <summary>Works out, for a refused sliding reservation, when <paramref name="amount"/> fits: walking the window's reservations oldest first, the moment enough have left.</summary>

@@ -46,26 +46,26 @@ public class CounterReservationBenchmark
     }
 
     [Benchmark(Baseline = true, Description = "memory")]
-    public ValueTask<CounterLease?> Memory() => _memory.TryReserveAsync("srv:codex|grant:alice|counter:calls", s_start, s_start.AddDays(1), long.MaxValue, 1);
+    public ValueTask<CounterReservation> Memory() => _memory.TryReserveAsync("srv:codex|grant:alice|counter:calls", s_start, s_start.AddDays(1), long.MaxValue, 1);
 
     [Benchmark(Description = "SQLite (WAL, one file)")]
-    public ValueTask<CounterLease?> Sqlite() => _sqlite.TryReserveAsync("srv:codex|grant:alice|counter:calls", s_start, s_start.AddDays(1), long.MaxValue, 1);
+    public ValueTask<CounterReservation> Sqlite() => _sqlite.TryReserveAsync("srv:codex|grant:alice|counter:calls", s_start, s_start.AddDays(1), long.MaxValue, 1);
 
     [Benchmark(Description = "memory, sliding")]
-    public ValueTask<SlidingReservation> MemorySliding() =>
+    public ValueTask<CounterReservation> MemorySliding() =>
         _memory.TryReserveSlidingAsync("srv:codex|grant:alice|counter:sliding", DateTimeOffset.UtcNow, TimeSpan.FromMilliseconds(10), long.MaxValue, 1);
 
     [Benchmark(Description = "SQLite (WAL, one file), sliding")]
-    public ValueTask<SlidingReservation> SqliteSliding() =>
+    public ValueTask<CounterReservation> SqliteSliding() =>
         _sqlite.TryReserveSlidingAsync("srv:codex|grant:alice|counter:sliding", DateTimeOffset.UtcNow, TimeSpan.FromMilliseconds(10), long.MaxValue, 1);
 
     [Benchmark(Description = "Redis (Lua script, loopback), sliding")]
-    public ValueTask<SlidingReservation> RedisSliding() =>
+    public ValueTask<CounterReservation> RedisSliding() =>
         _redis?.TryReserveSlidingAsync("bench|counter:sliding", DateTimeOffset.UtcNow, TimeSpan.FromMilliseconds(10), long.MaxValue, 1)
         ?? throw new InvalidOperationException("Set PORTCULLIS_BENCH_REDIS to a Redis address to run this row.");
 
     [Benchmark(Description = "Redis (Lua script, loopback)")]
-    public ValueTask<CounterLease?> Redis() =>
+    public ValueTask<CounterReservation> Redis() =>
         _redis?.TryReserveAsync("bench|counter:calls", s_start, s_start.AddDays(1), long.MaxValue, 1)
         ?? throw new InvalidOperationException("Set PORTCULLIS_BENCH_REDIS to a Redis address to run this row.");
 }

@@ -7,7 +7,8 @@ namespace Portcullis.Storage.Redis;
 /// Counters in Redis, exact across every gateway instance: one Lua script per reservation checks
 /// and increments atomically on the server. The window is placed by Redis's own clock
 /// (<c>TIME</c>), so gateways whose clocks disagree still share one window; the key expires
-/// when its window ends. A denied reservation writes nothing.
+/// when its window ends. A denied reservation writes nothing. While Redis cannot answer, a
+/// reservation says the store is unavailable.
 /// </summary>
 public sealed class RedisCounterStore(RedisConnection connection) : ICounterStore
 {
@@ -70,45 +71,78 @@ public sealed class RedisCounterStore(RedisConnection connection) : ICounterStor
         """;
 
     /// <inheritdoc />
-    public async ValueTask<CounterLease?> TryReserveAsync(string key, DateTimeOffset windowStart, DateTimeOffset windowEnd, long max, long amount,
+    public async ValueTask<CounterReservation> TryReserveAsync(string key, DateTimeOffset windowStart, DateTimeOffset windowEnd, long max, long amount,
         CancellationToken cancellationToken = default)
     {
         var lengthMs = (long)(windowEnd - windowStart).TotalMilliseconds;
-        var result = await RedisConnection.GuardAsync(connection.Database.ScriptEvaluateAsync(ReserveScript,
-            [KeyPrefix + key], [lengthMs, max, amount])).ConfigureAwait(false);
+        RedisResult result;
+        try
+        {
+            result = await connection.Database.ScriptEvaluateAsync(ReserveScript, [KeyPrefix + key], [lengthMs, max, amount]).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsUnavailable(e))
+        {
+            return CounterReservation.StoreUnavailable(Unavailable(e));
+        }
+
         var values = (RedisResult[])result!;
         var end = DateTimeOffset.FromUnixTimeMilliseconds((long)values[1]);
-        return (long)values[0] == 1 ? new CounterLease(key, amount, end) : null;
+        return (long)values[0] == 1 ? CounterReservation.Acquired(new CounterLease(key, amount, end)) : CounterReservation.Full();
     }
 
     /// <inheritdoc />
-    public async ValueTask<SlidingReservation> TryReserveSlidingAsync(string key, DateTimeOffset now, TimeSpan window, long max, long amount,
+    public async ValueTask<CounterReservation> TryReserveSlidingAsync(string key, DateTimeOffset now, TimeSpan window, long max, long amount,
         CancellationToken cancellationToken = default)
     {
         var entry = Guid.NewGuid().ToString("N");
-        var result = await RedisConnection.GuardAsync(connection.Database.ScriptEvaluateAsync(ReserveSlidingScript,
-            [SlidingPrefix + key], [(long)window.TotalMilliseconds, max, amount, entry])).ConfigureAwait(false);
+        RedisResult result;
+        try
+        {
+            result = await connection.Database.ScriptEvaluateAsync(ReserveSlidingScript,
+                [SlidingPrefix + key], [(long)window.TotalMilliseconds, max, amount, entry]).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsUnavailable(e))
+        {
+            return CounterReservation.StoreUnavailable(Unavailable(e));
+        }
+
         var values = (RedisResult[])result!;
         var milliseconds = (long)values[1];
         if ((long)values[0] == 1)
         {
-            return new SlidingReservation(new CounterLease(key, amount, now + window) { Entry = entry + ":" + amount.ToString(System.Globalization.CultureInfo.InvariantCulture) }, null);
+            return CounterReservation.Acquired(new CounterLease(key, amount, now + window) { Entry = entry + ":" + amount.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         }
 
-        return new SlidingReservation(null, milliseconds < 0 ? null : TimeSpan.FromMilliseconds(Math.Max(0, milliseconds)));
+        return CounterReservation.Full(milliseconds < 0 ? null : TimeSpan.FromMilliseconds(Math.Max(0, milliseconds)));
     }
 
     /// <inheritdoc />
     public async ValueTask RollbackAsync(CounterLease lease, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        if (lease.Entry is { } member)
+        try
         {
-            await RedisConnection.GuardAsync(connection.Database.SortedSetRemoveAsync(SlidingPrefix + lease.Key, member)).ConfigureAwait(false);
-            return;
-        }
+            if (lease.Entry is { } member)
+            {
+                await connection.Database.SortedSetRemoveAsync(SlidingPrefix + lease.Key, member).ConfigureAwait(false);
+                return;
+            }
 
-        await RedisConnection.GuardAsync(connection.Database.ScriptEvaluateAsync(RollbackScript,
-            [KeyPrefix + lease.Key], [lease.WindowEnd.ToUnixTimeMilliseconds(), lease.Amount])).ConfigureAwait(false);
+            await connection.Database.ScriptEvaluateAsync(RollbackScript,
+                [KeyPrefix + lease.Key], [lease.WindowEnd.ToUnixTimeMilliseconds(), lease.Amount]).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsUnavailable(e))
+        {
+            throw Unavailable(e);
+        }
     }
+
+    /// <summary>
+    /// Whether <paramref name="e"/> means Redis cannot answer: unreachable or refusing (<see cref="RedisException"/>),
+    /// slower than the command timeout (<see cref="TimeoutException"/>, which <see cref="RedisTimeoutException"/> is),
+    /// or the shared connection already closed while the gateway shuts down (<see cref="ObjectDisposedException"/>).
+    /// </summary>
+    private static bool IsUnavailable(Exception e) => e is RedisException or TimeoutException or ObjectDisposedException;
+
+    private static StoreUnavailableException Unavailable(Exception e) => new($"Redis is unavailable: {e.Message}", e);
 }

@@ -7,7 +7,8 @@ namespace Portcullis.Storage.Sqlite;
 /// Counters in one SQLite file, exact across every process that opens it: a reservation is a
 /// single conditional UPSERT … RETURNING (a sliding one a single conditional INSERT … SELECT), so
 /// the check and the increment are one atomic write under SQLite's write lock, never a read
-/// followed by a write. A sliding counter is a log of its reservations, one row each.
+/// followed by a write. A sliding counter is a log of its reservations, one row each. A failure of
+/// the file makes a reservation answer that the store is unavailable.
 /// </summary>
 public sealed class SqliteCounterStore : ICounterStore
 {
@@ -24,17 +25,50 @@ public sealed class SqliteCounterStore : ICounterStore
     }
 
     /// <inheritdoc />
-    public async ValueTask<CounterLease?> TryReserveAsync(string key, DateTimeOffset windowStart, DateTimeOffset windowEnd, long max, long amount,
+    public async ValueTask<CounterReservation> TryReserveAsync(string key, DateTimeOffset windowStart, DateTimeOffset windowEnd, long max, long amount,
         CancellationToken cancellationToken = default)
     {
         var windowKey = CounterLease.WindowKey(key, windowStart);
-        return await SqliteFile.GuardAsync(() => ReserveAsync(windowKey, windowEnd, max, amount, cancellationToken)).ConfigureAwait(false);
+        try
+        {
+            using var connection = SqliteFile.Open(_connectionString);
+            await SweepExpiredAsync(connection, cancellationToken).ConfigureAwait(false);
+            using var command = connection.CreateCommand();
+            // The SELECT … WHERE refuses an amount over the maximum for a new key; the DO UPDATE … WHERE
+            // refuses it for an existing one. No row returned means the counter is full.
+            command.CommandText = """
+                INSERT INTO counters (key, value, window_end)
+                SELECT $key, $amount, $windowEnd WHERE $amount <= $max
+                ON CONFLICT(key) DO UPDATE SET value = counters.value + excluded.value
+                WHERE counters.value + excluded.value <= $max
+                RETURNING value
+                """;
+            command.Parameters.AddWithValue("$key", windowKey);
+            command.Parameters.AddWithValue("$amount", amount);
+            command.Parameters.AddWithValue("$max", max);
+            command.Parameters.AddWithValue("$windowEnd", windowEnd.ToUnixTimeMilliseconds());
+            var result = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            return result is null ? CounterReservation.Full() : CounterReservation.Acquired(new CounterLease(windowKey, amount, windowEnd));
+        }
+        catch (SqliteException e)
+        {
+            return Unavailable(e);
+        }
     }
 
     /// <inheritdoc />
-    public async ValueTask<SlidingReservation> TryReserveSlidingAsync(string key, DateTimeOffset now, TimeSpan window, long max, long amount,
-        CancellationToken cancellationToken = default) =>
-        await SqliteFile.GuardAsync(() => ReserveSlidingAsync(key, now, window, max, amount, cancellationToken)).ConfigureAwait(false);
+    public async ValueTask<CounterReservation> TryReserveSlidingAsync(string key, DateTimeOffset now, TimeSpan window, long max, long amount,
+        CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await ReserveSlidingAsync(key, now, window, max, amount, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException e)
+        {
+            return Unavailable(e);
+        }
+    }
 
     /// <inheritdoc />
     public async ValueTask RollbackAsync(CounterLease lease, CancellationToken cancellationToken = default)
@@ -60,7 +94,7 @@ public sealed class SqliteCounterStore : ICounterStore
         }).ConfigureAwait(false);
     }
 
-    private async Task<SlidingReservation> ReserveSlidingAsync(string key, DateTimeOffset now, TimeSpan window, long max, long amount,
+    private async Task<CounterReservation> ReserveSlidingAsync(string key, DateTimeOffset now, TimeSpan window, long max, long amount,
         CancellationToken cancellationToken)
     {
         using var connection = SqliteFile.Open(_connectionString);
@@ -86,7 +120,7 @@ public sealed class SqliteCounterStore : ICounterStore
             insert.Parameters.AddWithValue("$max", max);
             if (await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null)
             {
-                return new SlidingReservation(new CounterLease(key, amount, now + window) { Entry = entry }, null);
+                return CounterReservation.Acquired(new CounterLease(key, amount, now + window) { Entry = entry });
             }
         }
 
@@ -105,30 +139,12 @@ public sealed class SqliteCounterStore : ICounterStore
             }
         }
 
-        return new SlidingReservation(null, SlidingReservation.RetryAfterFor(entries, now, window, max, amount));
+        return CounterReservation.Full(CounterReservation.RetryAfterFor(entries, now, window, max, amount));
     }
 
-    private async Task<CounterLease?> ReserveAsync(string key, DateTimeOffset windowEnd, long max, long amount, CancellationToken cancellationToken)
-    {
-        using var connection = SqliteFile.Open(_connectionString);
-        await SweepExpiredAsync(connection, cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        // The SELECT … WHERE refuses an amount over the maximum for a new key; the DO UPDATE … WHERE
-        // refuses it for an existing one. No row returned means the counter is full.
-        command.CommandText = """
-            INSERT INTO counters (key, value, window_end)
-            SELECT $key, $amount, $windowEnd WHERE $amount <= $max
-            ON CONFLICT(key) DO UPDATE SET value = counters.value + excluded.value
-            WHERE counters.value + excluded.value <= $max
-            RETURNING value
-            """;
-        command.Parameters.AddWithValue("$key", key);
-        command.Parameters.AddWithValue("$amount", amount);
-        command.Parameters.AddWithValue("$max", max);
-        command.Parameters.AddWithValue("$windowEnd", windowEnd.ToUnixTimeMilliseconds());
-        var result = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        return result is null ? null : new CounterLease(key, amount, windowEnd);
-    }
+    /// <summary>A failure of the file (a lock held past the busy timeout, a disk error, a file that is not a database) as the store being unavailable.</summary>
+    private static CounterReservation Unavailable(SqliteException e) =>
+        CounterReservation.StoreUnavailable(new StoreUnavailableException($"The SQLite store failed: {e.Message}", e));
 
     private async Task SweepExpiredAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {

@@ -49,49 +49,46 @@ internal sealed class LimitReserver
         for (var i = 0; i < decision.Limits.Count; i++)
         {
             var reservation = decision.Limits[i];
-            CounterLease? lease;
-            TimeSpan? retryAfter = null;
-            try
+            var result = await TryReserveAsync(reservation, call.Time, cancellationToken).ConfigureAwait(false);
+            switch (result.Outcome)
             {
-                (lease, retryAfter) = await TryReserveAsync(reservation, call.Time, cancellationToken).ConfigureAwait(false);
-                _outage.Succeeded();
+                case CounterReservationOutcome.Acquired:
+                    _outage.Succeeded();
+                    leases.Add(result.Lease!);
+                    break;
+
+                case CounterReservationOutcome.Full:
+                    _outage.Succeeded();
+                    var exceeded = reservation.IsSliding
+                        ? PolicyDecision.SlidingLimitExceeded(reservation, call.Time, result.RetryAfter, decision.IsShadow)
+                        : PolicyDecision.LimitExceeded(reservation, call.Time, decision.IsShadow);
+                    if (!decision.IsShadow)
+                    {
+                        await RollbackAsync(leases).ConfigureAwait(false);
+                        return new ReservedLimits { Denial = exceeded };
+                    }
+
+                    recordAs = new ReservedLimits.RecordedAs(AuditDecisions.ShadowDeny, exceeded.RuleId, exceeded.Reason);
+                    break;
+
+                case CounterReservationOutcome.StoreUnavailable:
+                    _outage.Failed(result.Error!);
+                    if (decision.IsShadow)
+                    {
+                        break;
+                    }
+
+                    if (_failMode == FailMode.Open)
+                    {
+                        ProcessInstruments.FailOpenAllowed.Add(1);
+                        Log.FailOpenAllowed(_logger, call.ToolName, call.ServerId, grant, reservation.Limit.RuleId);
+                        recordAs = new ReservedLimits.RecordedAs(AuditDecisions.FailOpenAllow, reservation.Limit.RuleId, StoreUnavailableReason);
+                        break;
+                    }
+
+                    await RollbackAsync(leases).ConfigureAwait(false);
+                    return new ReservedLimits { Denial = PolicyDecision.Denied(reservation.Limit.RuleId, StoreUnavailableReason) };
             }
-            catch (StoreUnavailableException e)
-            {
-                _outage.Failed(e);
-                if (decision.IsShadow)
-                {
-                    continue;
-                }
-
-                if (_failMode == FailMode.Open)
-                {
-                    ProcessInstruments.FailOpenAllowed.Add(1);
-                    Log.FailOpenAllowed(_logger, call.ToolName, call.ServerId, grant, reservation.Limit.RuleId);
-                    recordAs = new ReservedLimits.RecordedAs(AuditDecisions.FailOpenAllow, reservation.Limit.RuleId, StoreUnavailableReason);
-                    continue;
-                }
-
-                await RollbackAsync(leases).ConfigureAwait(false);
-                return new ReservedLimits { Denial = PolicyDecision.Denied(reservation.Limit.RuleId, StoreUnavailableReason) };
-            }
-
-            if (lease is not null)
-            {
-                leases.Add(lease);
-                continue;
-            }
-
-            var exceeded = reservation.IsSliding
-                ? PolicyDecision.SlidingLimitExceeded(reservation, call.Time, retryAfter, decision.IsShadow)
-                : PolicyDecision.LimitExceeded(reservation, call.Time, decision.IsShadow);
-            if (!decision.IsShadow)
-            {
-                await RollbackAsync(leases).ConfigureAwait(false);
-                return new ReservedLimits { Denial = exceeded };
-            }
-
-            recordAs = new ReservedLimits.RecordedAs(AuditDecisions.ShadowDeny, exceeded.RuleId, exceeded.Reason);
         }
 
         return new ReservedLimits { Leases = leases, RecordAs = recordAs };
@@ -113,18 +110,9 @@ internal sealed class LimitReserver
         }
     }
 
-    private async ValueTask<(CounterLease? Lease, TimeSpan? RetryAfter)> TryReserveAsync(LimitReservation reservation, DateTimeOffset now,
-        CancellationToken cancellationToken)
-    {
-        if (!reservation.IsSliding)
-        {
-            var lease = await _counters.TryReserveAsync(reservation.CounterKey, reservation.WindowStart, reservation.WindowEnd, reservation.Max, reservation.Amount,
-                cancellationToken).ConfigureAwait(false);
-            return (lease, null);
-        }
-
-        var sliding = await _counters.TryReserveSlidingAsync(reservation.CounterKey, now, reservation.Window, reservation.Max, reservation.Amount, cancellationToken)
-            .ConfigureAwait(false);
-        return (sliding.Lease, sliding.RetryAfter);
-    }
+    private ValueTask<CounterReservation> TryReserveAsync(LimitReservation reservation, DateTimeOffset now, CancellationToken cancellationToken) =>
+        reservation.IsSliding
+            ? _counters.TryReserveSlidingAsync(reservation.CounterKey, now, reservation.Window, reservation.Max, reservation.Amount, cancellationToken)
+            : _counters.TryReserveAsync(reservation.CounterKey, reservation.WindowStart, reservation.WindowEnd, reservation.Max, reservation.Amount,
+                cancellationToken);
 }

@@ -3,6 +3,7 @@ namespace Portcullis.Storage.Limits;
 /// <summary>
 /// Counters in this process's memory: exact under concurrency (one lock around check-and-add),
 /// lost on restart (use a persistent store where limits must survive one). Expired windows are swept as new reservations arrive.
+/// Never unavailable: memory always answers.
 /// </summary>
 public sealed class InMemoryCounterStore(TimeProvider timeProvider) : ICounterStore
 {
@@ -13,7 +14,7 @@ public sealed class InMemoryCounterStore(TimeProvider timeProvider) : ICounterSt
     private DateTimeOffset _nextSweep = DateTimeOffset.MinValue;
 
     /// <inheritdoc />
-    public ValueTask<CounterLease?> TryReserveAsync(string key, DateTimeOffset windowStart, DateTimeOffset windowEnd, long max, long amount,
+    public ValueTask<CounterReservation> TryReserveAsync(string key, DateTimeOffset windowStart, DateTimeOffset windowEnd, long max, long amount,
         CancellationToken cancellationToken = default)
     {
         var now = timeProvider.GetUtcNow();
@@ -29,16 +30,16 @@ public sealed class InMemoryCounterStore(TimeProvider timeProvider) : ICounterSt
 
             if (counter.Value + amount > max)
             {
-                return ValueTask.FromResult<CounterLease?>(null);
+                return ValueTask.FromResult(CounterReservation.Full());
             }
 
             counter.Value += amount;
-            return ValueTask.FromResult<CounterLease?>(new CounterLease(key, amount, windowEnd));
+            return ValueTask.FromResult(CounterReservation.Acquired(new CounterLease(key, amount, windowEnd)));
         }
     }
 
     /// <inheritdoc />
-    public ValueTask<SlidingReservation> TryReserveSlidingAsync(string key, DateTimeOffset now, TimeSpan window, long max, long amount,
+    public ValueTask<CounterReservation> TryReserveSlidingAsync(string key, DateTimeOffset now, TimeSpan window, long max, long amount,
         CancellationToken cancellationToken = default)
     {
         lock (_lock)
@@ -57,13 +58,13 @@ public sealed class InMemoryCounterStore(TimeProvider timeProvider) : ICounterSt
             log.Trim(now - window);
             if (amount > max || log.Total + amount > max)
             {
-                return ValueTask.FromResult(new SlidingReservation(null,
-                    SlidingReservation.RetryAfterFor(log.Entries.Select(e => (e.At, e.Amount)), now, window, max, amount)));
+                return ValueTask.FromResult(CounterReservation.Full(
+                    CounterReservation.RetryAfterFor(log.Entries.Select(e => (e.At, e.Amount)), now, window, max, amount)));
             }
 
             var id = Guid.NewGuid().ToString("N");
             log.Add(new SlidingEntry(id, now, amount, now + window));
-            return ValueTask.FromResult(new SlidingReservation(new CounterLease(key, amount, now + window) { Entry = id }, null));
+            return ValueTask.FromResult(CounterReservation.Acquired(new CounterLease(key, amount, now + window) { Entry = id }));
         }
     }
 

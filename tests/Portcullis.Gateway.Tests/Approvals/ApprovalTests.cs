@@ -6,6 +6,7 @@ using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Tests.Distributed;
 using Portcullis.Storage.Approvals;
 using Portcullis.Storage.Audit;
+using Portcullis.Storage.Limits;
 using static Portcullis.Gateway.Tests.Distributed.DistributedGatewayTests;
 
 namespace Portcullis.Gateway.Tests.Approvals;
@@ -90,7 +91,8 @@ public sealed class ApprovalTests : IAsyncLifetime
         // The denied call's reservation was rolled back: five more calls fit under the limit of five.
         var counters = _cluster.State(0).Counters;
         var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 86400 * 86400);
-        Assert.NotNull(await counters.TryReserveAsync("srv:codex|grant:agent|counter:generate", start, start.AddDays(1), 5, 5, Cancel));
+        var reservation = await counters.TryReserveAsync("srv:codex|grant:agent|counter:generate", start, start.AddDays(1), 5, 5, Cancel);
+        Assert.Equal(CounterReservationOutcome.Acquired, reservation.Outcome);
     }
 
     [Fact]

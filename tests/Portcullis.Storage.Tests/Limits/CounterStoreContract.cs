@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Time.Testing;
 using Portcullis.Storage.Limits;
 
@@ -28,10 +29,11 @@ public abstract class CounterStoreContract
         var (first, second) = CreatePair();
         var key = NewKey();
 
-        var leases = await Task.WhenAll(Enumerable.Range(0, 2000)
+        var results = await Task.WhenAll(Enumerable.Range(0, 2000)
             .Select(i => Task.Run(() => (i % 2 == 0 ? first : second).TryReserveAsync(key, Start, End, 100, 1).AsTask())));
 
-        Assert.Equal(100, leases.Count(l => l is not null));
+        Assert.Equal(100, results.Count(r => r.Outcome == CounterReservationOutcome.Acquired));
+        Assert.Equal(1900, results.Count(r => r.Outcome == CounterReservationOutcome.Full));
     }
 
     [Fact]
@@ -39,11 +41,32 @@ public abstract class CounterStoreContract
     {
         var (store, other) = CreatePair();
         var key = NewKey();
-        var lease = await store.TryReserveAsync(key, Start, End, 5, 5);
+        var reservation = await store.TryReserveAsync(key, Start, End, 5, 5);
 
-        Assert.Null(await other.TryReserveAsync(key, Start, End, 5, 1));
-        await other.RollbackAsync(lease!);
-        Assert.NotNull(await store.TryReserveAsync(key, Start, End, 5, 5));
+        Assert.Equal(CounterReservationOutcome.Full, (await other.TryReserveAsync(key, Start, End, 5, 1)).Outcome);
+        await other.RollbackAsync(reservation.Lease!);
+        Assert.Equal(CounterReservationOutcome.Acquired, (await store.TryReserveAsync(key, Start, End, 5, 5)).Outcome);
+    }
+
+    [Fact]
+    public async Task TryReserve_Acquired_CarriesTheLease_Full_CarriesNoRetryAfter()
+    {
+        var (store, _) = CreatePair();
+        var key = NewKey();
+
+        var acquired = await store.TryReserveAsync(key, Start, End, 3, 3);
+        var full = await store.TryReserveAsync(key, Start, End, 3, 1);
+
+        Assert.Equal(CounterReservationOutcome.Acquired, acquired.Outcome);
+        Assert.Equal(3, acquired.Lease!.Amount);
+        Assert.Null(acquired.Lease.Entry);
+        Assert.Null(acquired.RetryAfter);
+        Assert.Null(acquired.Error);
+        Assert.Equal(CounterReservationOutcome.Full, full.Outcome);
+        Assert.Null(full.Lease);
+        // A fixed window's end is the one the caller placed: the store does not repeat it.
+        Assert.Null(full.RetryAfter);
+        Assert.Null(full.Error);
     }
 
     [Fact]
@@ -52,10 +75,10 @@ public abstract class CounterStoreContract
         var (store, _) = CreatePair();
         var (a, b) = (NewKey(), NewKey());
 
-        Assert.Null(await store.TryReserveAsync(a, Start, End, 10, 11));
-        Assert.NotNull(await store.TryReserveAsync(a, Start, End, 10, 10));
-        Assert.Null(await store.TryReserveAsync(a, Start, End, 10, 1));
-        Assert.NotNull(await store.TryReserveAsync(b, Start, End, 10, 10));
+        Assert.Equal(CounterReservationOutcome.Full, (await store.TryReserveAsync(a, Start, End, 10, 11)).Outcome);
+        Assert.Equal(CounterReservationOutcome.Acquired, (await store.TryReserveAsync(a, Start, End, 10, 10)).Outcome);
+        Assert.Equal(CounterReservationOutcome.Full, (await store.TryReserveAsync(a, Start, End, 10, 1)).Outcome);
+        Assert.Equal(CounterReservationOutcome.Acquired, (await store.TryReserveAsync(b, Start, End, 10, 10)).Outcome);
     }
 
     [Fact]
@@ -67,8 +90,12 @@ public abstract class CounterStoreContract
         var results = await Task.WhenAll(Enumerable.Range(0, 2000)
             .Select(i => Task.Run(() => (i % 2 == 0 ? first : second).TryReserveSlidingAsync(key, Start, TimeSpan.FromDays(1), 100, 1).AsTask())));
 
-        Assert.Equal(100, results.Count(r => r.Lease is not null));
-        Assert.All(results.Where(r => r.Lease is null), r => Assert.True(r.RetryAfter > TimeSpan.Zero && r.RetryAfter <= TimeSpan.FromDays(1)));
+        Assert.Equal(100, results.Count(r => r.Outcome == CounterReservationOutcome.Acquired));
+        Assert.All(results.Where(r => r.Outcome != CounterReservationOutcome.Acquired), r =>
+        {
+            Assert.Equal(CounterReservationOutcome.Full, r.Outcome);
+            Assert.True(r.RetryAfter > TimeSpan.Zero && r.RetryAfter <= TimeSpan.FromDays(1), $"Retry after {r.RetryAfter}.");
+        });
     }
 
     [Fact]
@@ -78,19 +105,20 @@ public abstract class CounterStoreContract
         var key = NewKey();
         var window = TimeSpan.FromHours(1);
         var first = await store.TryReserveSlidingAsync(key, Start, window, 3, 2);
-        Assert.NotNull((await store.TryReserveSlidingAsync(key, Start, window, 3, 1)).Lease);
+        Assert.Equal(CounterReservationOutcome.Acquired, (await store.TryReserveSlidingAsync(key, Start, window, 3, 1)).Outcome);
 
         var full = await other.TryReserveSlidingAsync(key, Start, window, 3, 1);
         var never = await other.TryReserveSlidingAsync(key, Start, window, 3, 4);
         await other.RollbackAsync(first.Lease!);
         var afterRollback = await store.TryReserveSlidingAsync(key, Start, window, 3, 2);
 
-        Assert.Null(full.Lease);
+        Assert.NotNull(first.Lease!.Entry);
+        Assert.Equal(CounterReservationOutcome.Full, full.Outcome);
         Assert.InRange(full.RetryAfter!.Value, TimeSpan.FromMinutes(59), window);
-        Assert.Null(never.Lease);
+        Assert.Equal(CounterReservationOutcome.Full, never.Outcome);
         Assert.Null(never.RetryAfter);
-        Assert.NotNull(afterRollback.Lease);
-        Assert.NotNull((await store.TryReserveSlidingAsync(NewKey(), Start, window, 3, 3)).Lease);
+        Assert.Equal(CounterReservationOutcome.Acquired, afterRollback.Outcome);
+        Assert.Equal(CounterReservationOutcome.Acquired, (await store.TryReserveSlidingAsync(NewKey(), Start, window, 3, 3)).Outcome);
     }
 
     [Fact]
@@ -102,18 +130,63 @@ public abstract class CounterStoreContract
         var window = HasItsOwnClock ? TimeSpan.FromSeconds(2) : TimeSpan.FromMinutes(1);
         var t0 = Start.AddSeconds(59);
 
-        Assert.NotNull((await store.TryReserveSlidingAsync(key, t0, window, 2, 1)).Lease);
+        Assert.Equal(CounterReservationOutcome.Acquired, (await store.TryReserveSlidingAsync(key, t0, window, 2, 1)).Outcome);
         await PassAsync(window / 2);
-        Assert.NotNull((await store.TryReserveSlidingAsync(key, t0 + window / 2, window, 2, 1)).Lease);
+        Assert.Equal(CounterReservationOutcome.Acquired, (await store.TryReserveSlidingAsync(key, t0 + window / 2, window, 2, 1)).Outcome);
         await PassAsync(window / 4);
         // A fixed window would have started afresh at 12:01:00 here.
         var atThreeQuarters = await store.TryReserveSlidingAsync(key, t0 + window * 3 / 4, window, 2, 1);
         await PassAsync(window / 4 + TimeSpan.FromMilliseconds(HasItsOwnClock ? 150 : 1));
         var afterTheFirstLeft = await store.TryReserveSlidingAsync(key, t0 + window + TimeSpan.FromMilliseconds(HasItsOwnClock ? 150 : 1), window, 2, 1);
 
-        Assert.Null(atThreeQuarters.Lease);
+        Assert.Equal(CounterReservationOutcome.Full, atThreeQuarters.Outcome);
         Assert.InRange(atThreeQuarters.RetryAfter!.Value, TimeSpan.Zero, window / 4 + TimeSpan.FromMilliseconds(100));
-        Assert.NotNull(afterTheFirstLeft.Lease);
+        Assert.Equal(CounterReservationOutcome.Acquired, afterTheFirstLeft.Outcome);
+    }
+
+    /// <summary>
+    /// What a store whose backend can fail must do while it is down: answer every reservation,
+    /// fixed or sliding, with <see cref="CounterReservationOutcome.StoreUnavailable"/> (never admit,
+    /// never throw) within <paramref name="failsWithin"/>, fail a rollback with
+    /// <see cref="StoreUnavailableException"/>, and reserve again once the backend is back.
+    /// </summary>
+    protected static async Task BackendDown_ReservationsAreUnavailable_AndResumeAsync(ICounterStore store, Func<Task> takeDown, Func<Task> bringBack,
+        TimeSpan failsWithin)
+    {
+        var key = NewKey();
+        var held = await store.TryReserveAsync(key, Start, End, 10, 1);
+        Assert.Equal(CounterReservationOutcome.Acquired, held.Outcome);
+        Assert.Equal(CounterReservationOutcome.Acquired, (await store.TryReserveSlidingAsync(key, Start, TimeSpan.FromHours(1), 10, 1)).Outcome);
+
+        await takeDown();
+        var clock = Stopwatch.StartNew();
+        var fixedDown = await store.TryReserveAsync(key, Start, End, 10, 1);
+        var slidingDown = await store.TryReserveSlidingAsync(key, Start, TimeSpan.FromHours(1), 10, 1);
+        var took = clock.Elapsed;
+        var rollbackError = await Assert.ThrowsAsync<StoreUnavailableException>(() => store.RollbackAsync(held.Lease!).AsTask());
+        await bringBack();
+
+        Assert.All([fixedDown, slidingDown], down =>
+        {
+            Assert.Equal(CounterReservationOutcome.StoreUnavailable, down.Outcome);
+            Assert.Null(down.Lease);
+            Assert.Null(down.RetryAfter);
+            Assert.False(string.IsNullOrWhiteSpace(down.Error!.Message));
+            Assert.NotNull(down.Error.InnerException);
+        });
+        Assert.NotNull(rollbackError.InnerException);
+        Assert.True(took < failsWithin, $"Two reservations took {took} while the store was down.");
+
+        // A store may reconnect in the background: it answers again within a few seconds.
+        var deadline = Stopwatch.StartNew();
+        var again = await store.TryReserveAsync(key, Start, End, 10, 1);
+        while (again.Outcome == CounterReservationOutcome.StoreUnavailable && deadline.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            await Task.Delay(100);
+            again = await store.TryReserveAsync(key, Start, End, 10, 1);
+        }
+
+        Assert.Equal(CounterReservationOutcome.Acquired, again.Outcome);
     }
 
     private async Task PassAsync(TimeSpan time)

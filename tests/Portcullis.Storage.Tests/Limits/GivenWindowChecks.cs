@@ -8,11 +8,11 @@ internal static class GivenWindowChecks
 {
     public static async Task NextWindowStartsFromZero_AndExpiredWindowsAreSwept(ICounterStore store, FakeTimeProvider clock, DateTimeOffset start)
     {
-        Assert.NotNull(await store.TryReserveAsync("k", start, start.AddMinutes(1), 1, 1));
-        Assert.Null(await store.TryReserveAsync("k", start, start.AddMinutes(1), 1, 1));
+        Assert.Equal(CounterReservationOutcome.Acquired, (await store.TryReserveAsync("k", start, start.AddMinutes(1), 1, 1)).Outcome);
+        Assert.Equal(CounterReservationOutcome.Full, (await store.TryReserveAsync("k", start, start.AddMinutes(1), 1, 1)).Outcome);
 
         clock.Advance(TimeSpan.FromMinutes(1));
 
-        Assert.NotNull(await store.TryReserveAsync("k", start.AddMinutes(1), start.AddMinutes(2), 1, 1));
+        Assert.Equal(CounterReservationOutcome.Acquired, (await store.TryReserveAsync("k", start.AddMinutes(1), start.AddMinutes(2), 1, 1)).Outcome);
     }
 }

@@ -36,8 +36,8 @@ public sealed class RedisCounterStoreTests(RedisServer redis) : CounterStoreCont
         var key = NewKey();
 
         // Two gateways whose clocks are a day apart still count in one window.
-        Assert.NotNull(await first.TryReserveAsync(key, Start, Start.AddMinutes(10), 1, 1));
-        Assert.Null(await second.TryReserveAsync(key, Start.AddDays(1), Start.AddDays(1).AddMinutes(10), 1, 1));
+        Assert.Equal(CounterReservationOutcome.Acquired, (await first.TryReserveAsync(key, Start, Start.AddMinutes(10), 1, 1)).Outcome);
+        Assert.Equal(CounterReservationOutcome.Full, (await second.TryReserveAsync(key, Start.AddDays(1), Start.AddDays(1).AddMinutes(10), 1, 1)).Outcome);
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class RedisCounterStoreTests(RedisServer redis) : CounterStoreCont
     {
         var (store, _) = CreatePair();
         var key = NewKey();
-        var lease = await store.TryReserveAsync(key, Start, Start.AddSeconds(60), 5, 1);
+        var lease = (await store.TryReserveAsync(key, Start, Start.AddSeconds(60), 5, 1)).Lease;
         await store.RollbackAsync(lease!);
 
         var server = _connections[0].Multiplexer.GetServer(_connections[0].Multiplexer.GetEndPoints()[0]);
@@ -62,70 +62,62 @@ public sealed class RedisCounterStoreTests(RedisServer redis) : CounterStoreCont
     }
 
     [Fact]
-    public async Task RedisDown_ReservationsFailAsUnavailable_AndWorkAgainWhenItReturns()
+    public async Task RedisDown_ReservationsAreUnavailable_AndWorkAgainWhenItReturns()
     {
         await using var ownRedis = new RedisServer();
         await ownRedis.InitializeAsync();
         ownRedis.Require();
         await using var connection = await RedisConnection.ConnectAsync(ownRedis.Url, TimeSpan.FromMilliseconds(250));
-        var store = new RedisCounterStore(connection);
-        var key = NewKey();
-        Assert.NotNull(await store.TryReserveAsync(key, Start, End, 10, 1));
 
-        await ownRedis.StopAsync();
-        var started = System.Diagnostics.Stopwatch.StartNew();
-        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.TryReserveAsync(key, Start, End, 10, 1).AsTask());
-        Assert.True(started.Elapsed < TimeSpan.FromSeconds(2), $"The failure took {started.Elapsed}.");
-
-        await ownRedis.StartAsync();
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        CounterLease? lease = null;
-        while (lease is null && DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                lease = await store.TryReserveAsync(key, Start, End, 10, 1);
-            }
-            catch (StoreUnavailableException)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        Assert.NotNull(lease);
+        await BackendDown_ReservationsAreUnavailable_AndResumeAsync(new RedisCounterStore(connection),
+            takeDown: ownRedis.StopAsync, bringBack: ownRedis.StartAsync, failsWithin: TimeSpan.FromSeconds(2));
     }
 
     [Fact]
-    public async Task RedisHung_ReservationsFailWithinTheTimeout_AndWorkAgainWhenItAnswers()
+    public async Task RedisHung_ReservationsAreUnavailableWithinTheTimeout_AndWorkAgainWhenItAnswers()
     {
         redis.Require();
         await using var proxy = new StallingProxy(redis.Port);
         await using var connection = await RedisConnection.ConnectAsync($"redis://127.0.0.1:{proxy.Port}", TimeSpan.FromMilliseconds(250));
         var store = new RedisCounterStore(connection);
         var key = NewKey();
-        Assert.NotNull(await store.TryReserveAsync(key, Start, End, 10, 1));
+        Assert.Equal(CounterReservationOutcome.Acquired, (await store.TryReserveAsync(key, Start, End, 10, 1)).Outcome);
 
         proxy.Stall();
         var started = System.Diagnostics.Stopwatch.StartNew();
-        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.TryReserveAsync(key, Start, End, 10, 1).AsTask());
+        var stalled = await store.TryReserveAsync(key, Start, End, 10, 1);
         var failedAfter = started.Elapsed;
         proxy.Resume();
 
+        Assert.Equal(CounterReservationOutcome.StoreUnavailable, stalled.Outcome);
+        Assert.IsAssignableFrom<TimeoutException>(stalled.Error!.InnerException);
         Assert.InRange(failedAfter, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1.5));
         var deadline = DateTime.UtcNow.AddSeconds(15);
-        CounterLease? lease = null;
-        while (lease is null && DateTime.UtcNow < deadline)
+        var again = await store.TryReserveAsync(key, Start, End, 10, 1);
+        while (again.Outcome == CounterReservationOutcome.StoreUnavailable && DateTime.UtcNow < deadline)
         {
-            try
-            {
-                lease = await store.TryReserveAsync(key, Start, End, 10, 1);
-            }
-            catch (StoreUnavailableException)
-            {
-                await Task.Delay(100);
-            }
+            await Task.Delay(100);
+            again = await store.TryReserveAsync(key, Start, End, 10, 1);
         }
 
-        Assert.NotNull(lease);
+        Assert.Equal(CounterReservationOutcome.Acquired, again.Outcome);
+    }
+
+    [Fact]
+    public async Task ConnectionClosed_ReservationsAreUnavailable_AndARollbackFailsAsUnavailable()
+    {
+        redis.Require();
+        var connection = await RedisConnection.ConnectAsync(redis.Url, TimeSpan.FromSeconds(2));
+        var store = new RedisCounterStore(connection);
+        var key = NewKey();
+        var held = await store.TryReserveAsync(key, Start, End, 10, 1);
+        Assert.Equal(CounterReservationOutcome.Acquired, held.Outcome);
+
+        // As when the gateway shuts down with calls in flight.
+        await connection.DisposeAsync();
+
+        Assert.Equal(CounterReservationOutcome.StoreUnavailable, (await store.TryReserveAsync(key, Start, End, 10, 1)).Outcome);
+        Assert.Equal(CounterReservationOutcome.StoreUnavailable, (await store.TryReserveSlidingAsync(key, Start, TimeSpan.FromHours(1), 10, 1)).Outcome);
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.RollbackAsync(held.Lease!).AsTask());
     }
 }

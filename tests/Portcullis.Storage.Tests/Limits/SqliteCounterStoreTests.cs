@@ -42,10 +42,44 @@ public sealed class SqliteCounterStoreTests : CounterStoreContract, IDisposable
     [Fact]
     public async Task Counters_SurviveAReopenedStore()
     {
-        Assert.NotNull(await new SqliteCounterStore(DatabasePath, Clock).TryReserveAsync("k", Start, End, 3, 3));
+        Assert.Equal(CounterReservationOutcome.Acquired, (await new SqliteCounterStore(DatabasePath, Clock).TryReserveAsync("k", Start, End, 3, 3)).Outcome);
 
         var reopened = new SqliteCounterStore(DatabasePath, Clock);
 
-        Assert.Null(await reopened.TryReserveAsync("k", Start, End, 3, 1));
+        Assert.Equal(CounterReservationOutcome.Full, (await reopened.TryReserveAsync("k", Start, End, 3, 1)).Outcome);
+    }
+
+    [Fact]
+    public async Task FileNotADatabase_ReservationsAreUnavailable_AndWorkAgainWhenItIsRestored()
+    {
+        var store = new SqliteCounterStore(DatabasePath, Clock);
+        var saved = Directory.CreateDirectory(Path.Combine(_directory, "saved")).FullName;
+
+        await BackendDown_ReservationsAreUnavailable_AndResumeAsync(store,
+            takeDown: () =>
+            {
+                // Pooled connections keep the file open; closed, the next open reads what is on disk.
+                SqliteConnection.ClearAllPools();
+                MoveDatabaseFiles(_directory, saved);
+                File.WriteAllText(DatabasePath, new string('x', 8192));
+                return Task.CompletedTask;
+            },
+            bringBack: () =>
+            {
+                SqliteConnection.ClearAllPools();
+                File.Delete(DatabasePath);
+                MoveDatabaseFiles(saved, _directory);
+                return Task.CompletedTask;
+            },
+            failsWithin: TimeSpan.FromSeconds(2));
+    }
+
+    /// <summary>Moves the database and its WAL and shared-memory files, whichever exist.</summary>
+    private static void MoveDatabaseFiles(string from, string to)
+    {
+        foreach (var file in Directory.GetFiles(from, "state.db*"))
+        {
+            File.Move(file, Path.Combine(to, Path.GetFileName(file)));
+        }
     }
 }

@@ -1,8 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
+using Portcullis.Gateway.Answers;
 using Portcullis.Gateway.Configuration;
-using Portcullis.Gateway.Proxy;
+using Portcullis.Gateway.Protocol;
 using Portcullis.Policy;
 using Portcullis.Policy.Evaluation;
 

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Portcullis.Gateway.Audit;
-using Portcullis.Gateway.Proxy;
+using Portcullis.Gateway.Protocol;
 using Portcullis.Policy.Documents;
 using Portcullis.Policy.Evaluation;
 using Portcullis.Storage;

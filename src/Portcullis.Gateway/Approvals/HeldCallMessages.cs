@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Portcullis.Gateway.Proxy;
+using Portcullis.Gateway.Protocol;
 using Portcullis.Storage.Approvals;
 using Portcullis.Storage.Audit;
 

@@ -1,6 +1,6 @@
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Logging;
-using Portcullis.Gateway.Proxy;
+using Portcullis.Gateway.Protocol;
 using Portcullis.Storage.Audit;
 
 namespace Portcullis.Gateway.Audit;

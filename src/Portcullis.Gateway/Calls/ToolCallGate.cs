@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using Portcullis.Gateway.Answers;
 using Portcullis.Gateway.Approvals;
 using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Pinning;
 using Portcullis.Gateway.Policies;
-using Portcullis.Gateway.Proxy;
+using Portcullis.Gateway.Protocol;
 using Portcullis.Gateway.Upstreams;
 using Portcullis.Policy.Documents;
 using Portcullis.Policy.Evaluation;

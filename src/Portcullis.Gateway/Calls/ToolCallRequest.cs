@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Portcullis.Gateway.Proxy;
+using Portcullis.Gateway.Protocol;
 
 namespace Portcullis.Gateway.Calls;
 

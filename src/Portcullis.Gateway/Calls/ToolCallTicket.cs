@@ -1,5 +1,6 @@
+using Portcullis.Gateway.Answers;
 using Portcullis.Gateway.Approvals;
-using Portcullis.Gateway.Proxy;
+using Portcullis.Gateway.Protocol;
 using Portcullis.Policy.Documents;
 using Portcullis.Policy.Evaluation;
 using Portcullis.Storage.Approvals;

@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Portcullis.Gateway.Proxy;
+using Portcullis.Gateway.Protocol;
 using Portcullis.Policy.Parsing;
 
 namespace Portcullis.Gateway.Configuration;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Portcullis.Gateway.Approvals;
 using Portcullis.Gateway.Calls;
+using Portcullis.Gateway.Protocol;
 using Portcullis.Storage.Audit;
 
 namespace Portcullis.Gateway.Proxy;

@@ -1,9 +1,11 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Portcullis.Gateway.Answers;
 using Portcullis.Gateway.Calls;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
+using Portcullis.Gateway.Protocol;
 using Portcullis.Gateway.Sessions;
 using Portcullis.Gateway.Upstreams;
 using Portcullis.Storage.Sessions;

@@ -2,6 +2,8 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
+using Portcullis.Gateway.Answers;
+using Portcullis.Gateway.Protocol;
 using Portcullis.Gateway.Upstreams;
 
 namespace Portcullis.Gateway.Proxy;
@@ -17,8 +19,6 @@ namespace Portcullis.Gateway.Proxy;
 internal static class ResponseRelay
 {
     private static readonly byte[] s_newLine = "\n"u8.ToArray();
-    private static readonly byte[] s_messageEventStart = "event: message\ndata: "u8.ToArray();
-    private static readonly byte[] s_eventEnd = "\n\n"u8.ToArray();
     private static readonly byte[] s_dataField = "data: "u8.ToArray();
     private static readonly byte[] s_comment = ":\n"u8.ToArray();
 
@@ -64,22 +64,13 @@ internal static class ResponseRelay
         if (context.Response.HasStarted)
         {
             // The client's event stream is already open (the call was held for approval): the answer continues it.
-            await WriteEventAsync(context.Response.Body, filter.Output, cancellationToken).ConfigureAwait(false);
+            await EventStream.WriteEventAsync(context.Response.Body, filter.Output, cancellationToken).ConfigureAwait(false);
             return;
         }
 
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
         await context.Response.Body.WriteAsync(filter.Output, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Writes one JSON-RPC message as an SSE <c>message</c> event and flushes it.</summary>
-    public static async Task WriteEventAsync(Stream destination, ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
-    {
-        await destination.WriteAsync(s_messageEventStart, cancellationToken).ConfigureAwait(false);
-        await destination.WriteAsync(json, cancellationToken).ConfigureAwait(false);
-        await destination.WriteAsync(s_eventEnd, cancellationToken).ConfigureAwait(false);
-        await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task RelayEventsAsync(UpstreamAnswer upstream, HttpContext context, AnswerFilter filter, Action<string> observe, ILogger logger,

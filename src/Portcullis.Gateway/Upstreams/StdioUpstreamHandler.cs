@@ -6,7 +6,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Configuration;
-using Portcullis.Gateway.Proxy;
+using Portcullis.Gateway.Protocol;
 
 namespace Portcullis.Gateway.Upstreams;
 

@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
 using System.Text.Json;
 using Portcullis.Gateway.Pinning;
-using Portcullis.Gateway.Proxy;
+using Portcullis.Gateway.Protocol;
 using Portcullis.Policy.Validation;
 
 namespace Portcullis.Gateway.Upstreams;

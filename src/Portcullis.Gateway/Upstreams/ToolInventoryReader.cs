@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Configuration;
-using Portcullis.Gateway.Proxy;
+using Portcullis.Gateway.Protocol;
 
 namespace Portcullis.Gateway.Upstreams;
 

@@ -5,6 +5,7 @@ using Polly.CircuitBreaker;
 using Polly.RateLimiting;
 using Polly.Timeout;
 using Portcullis.Gateway.Configuration;
+using Portcullis.Gateway.Protocol;
 
 namespace Portcullis.Gateway.Upstreams;
 

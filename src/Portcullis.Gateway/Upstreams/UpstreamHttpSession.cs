@@ -3,7 +3,6 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Portcullis.Gateway.Configuration;
-using Portcullis.Gateway.Proxy;
 
 namespace Portcullis.Gateway.Upstreams;
 

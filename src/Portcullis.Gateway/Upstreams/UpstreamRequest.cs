@@ -1,5 +1,5 @@
 using Portcullis.Gateway.Configuration;
-using Portcullis.Gateway.Proxy;
+using Portcullis.Gateway.Protocol;
 
 namespace Portcullis.Gateway.Upstreams;
 

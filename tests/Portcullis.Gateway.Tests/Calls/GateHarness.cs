@@ -10,7 +10,7 @@ using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Pinning;
 using Portcullis.Gateway.Policies;
-using Portcullis.Gateway.Proxy;
+using Portcullis.Gateway.Protocol;
 using Portcullis.Gateway.Upstreams;
 using Portcullis.Policy;
 using Portcullis.Storage.Approvals;

@@ -2,6 +2,7 @@ using Portcullis.Gateway.Approvals;
 using Portcullis.Gateway.Calls;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Pinning;
+using Portcullis.Gateway.Protocol;
 using Portcullis.Gateway.Upstreams;
 using Portcullis.Storage.Approvals;
 using Portcullis.Storage.Audit;

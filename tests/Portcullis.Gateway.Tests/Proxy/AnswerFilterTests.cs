@@ -1,10 +1,11 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
+using Portcullis.Gateway.Answers;
 using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Pinning;
-using Portcullis.Gateway.Proxy;
+using Portcullis.Gateway.Protocol;
 using Portcullis.Gateway.Upstreams;
 using Portcullis.Policy;
 using Portcullis.Storage.Audit;

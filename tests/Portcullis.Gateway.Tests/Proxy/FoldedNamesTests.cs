@@ -1,5 +1,5 @@
 using System.Text;
-using Portcullis.Gateway.Proxy;
+using Portcullis.Gateway.Protocol;
 
 namespace Portcullis.Gateway.Tests.Proxy;
 

@@ -6,8 +6,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Portcullis.Cli.Stores;
+using Portcullis.Gateway.Answers;
 using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Hosting;
+using Portcullis.Gateway.Protocol;
 using Portcullis.Gateway.Proxy;
 using Portcullis.Storage.Audit;
 

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Portcullis.Gateway.Proxy;
+namespace Portcullis.Gateway.Protocol;
 
 /// <summary>Reads a client's request body or an upstream's answer whole, but never more than a cap.</summary>
 internal static class CappedReader

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Portcullis.Gateway.Configuration;
 
-namespace Portcullis.Gateway.Proxy;
+namespace Portcullis.Gateway.Answers;
 
 /// <summary>Rewrites the upstream's answer to an <c>initialize</c> request: drops or replaces its <c>instructions</c>.</summary>
 internal sealed class InstructionsRewriter(UpstreamInstructions instructions) : ResultRewriter

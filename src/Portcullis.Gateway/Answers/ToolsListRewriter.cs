@@ -4,7 +4,7 @@ using Portcullis.Gateway.Pinning;
 using Portcullis.Gateway.Upstreams;
 using Portcullis.Policy.Evaluation;
 
-namespace Portcullis.Gateway.Proxy;
+namespace Portcullis.Gateway.Answers;
 
 /// <summary>
 /// Rewrites the upstream's answer to one <c>tools/list</c> request so the client sees only the

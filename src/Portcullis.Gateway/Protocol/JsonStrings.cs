@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Portcullis.Gateway.Proxy;
+namespace Portcullis.Gateway.Protocol;
 
 /// <summary>Strings read from JSON that came from a peer, which may hold text that is not valid Unicode.</summary>
 internal static class JsonStrings

@@ -2,9 +2,8 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text;
-using Portcullis.Gateway.Upstreams;
 
-namespace Portcullis.Gateway.Proxy;
+namespace Portcullis.Gateway.Protocol;
 
 /// <summary>One server-sent event: its raw lines (id, event, retry, data…) and its joined data.</summary>
 internal sealed record SseEvent(IReadOnlyList<string> Lines, string Data)

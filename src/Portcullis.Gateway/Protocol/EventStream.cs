@@ -4,7 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace Portcullis.Gateway.Proxy;
+namespace Portcullis.Gateway.Protocol;
 
 /// <summary>
 /// The gateway's own Server-Sent Events answer to a POST, used while a call is held for approval:
@@ -13,6 +13,9 @@ namespace Portcullis.Gateway.Proxy;
 /// </summary>
 internal static class EventStream
 {
+    private static readonly byte[] s_messageEventStart = "event: message\ndata: "u8.ToArray();
+    private static readonly byte[] s_eventEnd = "\n\n"u8.ToArray();
+
     /// <summary>Whether the client accepts an event stream answer.</summary>
     public static bool Accepted(HttpRequest request) =>
         request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase);
@@ -44,6 +47,15 @@ internal static class EventStream
             write(writer);
         }
 
-        await ResponseRelay.WriteEventAsync(context.Response.Body, buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+        await WriteEventAsync(context.Response.Body, buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes one JSON-RPC message as an SSE <c>message</c> event and flushes it.</summary>
+    public static async Task WriteEventAsync(Stream destination, ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
+    {
+        await destination.WriteAsync(s_messageEventStart, cancellationToken).ConfigureAwait(false);
+        await destination.WriteAsync(json, cancellationToken).ConfigureAwait(false);
+        await destination.WriteAsync(s_eventEnd, cancellationToken).ConfigureAwait(false);
+        await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 }

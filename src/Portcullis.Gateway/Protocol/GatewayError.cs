@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
-namespace Portcullis.Gateway.Proxy;
+namespace Portcullis.Gateway.Protocol;
 
 /// <summary>
 /// An error the gateway answers itself: an HTTP status and a JSON-RPC error body whose message

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace Portcullis.Gateway.Proxy;
+namespace Portcullis.Gateway.Protocol;
 
 /// <summary>
 /// Finds two property names of one object that a case-insensitive JSON reader would take for

@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 
-namespace Portcullis.Gateway.Proxy;
+namespace Portcullis.Gateway.Protocol;
 
 /// <summary>
 /// The JSON-RPC methods of the MCP revisions the gateway speaks (2025-06-18, 2025-11-25), by the

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Unicode;
 
-namespace Portcullis.Gateway.Proxy;
+namespace Portcullis.Gateway.Protocol;
 
 /// <summary>What a JSON-RPC message is.</summary>
 internal enum JsonRpcKind

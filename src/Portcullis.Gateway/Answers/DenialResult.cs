@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Portcullis.Gateway.Protocol;
 using Portcullis.Policy.Evaluation;
 
-namespace Portcullis.Gateway.Proxy;
+namespace Portcullis.Gateway.Answers;
 
 /// <summary>
 /// Writes a policy denial as a normal <c>tools/call</c> result with <c>isError: true</c>, so a

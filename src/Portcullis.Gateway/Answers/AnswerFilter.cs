@@ -1,7 +1,8 @@
 using System.Text.Json;
+using Portcullis.Gateway.Protocol;
 using Portcullis.Gateway.Upstreams;
 
-namespace Portcullis.Gateway.Proxy;
+namespace Portcullis.Gateway.Answers;
 
 /// <summary>What becomes of one message an upstream sent.</summary>
 internal enum AnswerVerdict

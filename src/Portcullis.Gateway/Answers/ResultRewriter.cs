@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 
-namespace Portcullis.Gateway.Proxy;
+namespace Portcullis.Gateway.Answers;
 
 /// <summary>
 /// Rewrites the <c>result</c> of the upstream's answer to one request, copying every other member

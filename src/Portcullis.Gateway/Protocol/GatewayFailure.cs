@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace Portcullis.Gateway.Proxy;
+namespace Portcullis.Gateway.Protocol;
 
 /// <summary>Every way the gateway answers a request itself instead of relaying the upstream's answer.</summary>
 internal enum GatewayFailure

@@ -1,4 +1,4 @@
-namespace Portcullis.Gateway.Proxy;
+namespace Portcullis.Gateway.Protocol;
 
 /// <summary>The MCP protocol revisions the gateway speaks: the one place to add the next.</summary>
 internal static class ProtocolVersions

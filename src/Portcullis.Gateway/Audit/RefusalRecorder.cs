@@ -64,7 +64,7 @@ internal sealed class RefusalRecorder : IDisposable
         ArgumentNullException.ThrowIfNull(refusal);
         var action = error.AuditAction;
         Log.RequestRefused(_logger, action, Cut(refusal.Server) ?? "-", error.Message);
-        Telemetry.ProcessInstruments.Refusals.Add(1, new KeyValuePair<string, object?>("portcullis.refusal", action));
+        Diagnostics.ProcessInstruments.Refusals.Add(1, new KeyValuePair<string, object?>("portcullis.refusal", action));
         using var lease = _ration.AttemptAcquire();
         if (!lease.IsAcquired)
         {

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.State;
-using Portcullis.Gateway.Telemetry;
+using Portcullis.Gateway.Diagnostics;
 using Portcullis.Policy.Evaluation;
 using Portcullis.Storage;
 using Portcullis.Storage.Audit;

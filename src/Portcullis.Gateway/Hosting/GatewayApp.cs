@@ -8,7 +8,7 @@ using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Policies;
 using Portcullis.Gateway.State;
-using Portcullis.Gateway.Telemetry;
+using Portcullis.Gateway.Diagnostics;
 using Portcullis.Storage.Audit;
 
 namespace Portcullis.Gateway.Hosting;

@@ -10,7 +10,7 @@ using Portcullis.Gateway.Pinning;
 using Portcullis.Gateway.Policies;
 using Portcullis.Gateway.Proxy;
 using Portcullis.Gateway.Sessions;
-using Portcullis.Gateway.Telemetry;
+using Portcullis.Gateway.Diagnostics;
 using Portcullis.Gateway.Upstreams;
 using Portcullis.Storage;
 

@@ -14,7 +14,7 @@ using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Policies;
 using Portcullis.Gateway.Protocol;
 using Portcullis.Gateway.Sessions;
-using Portcullis.Gateway.Telemetry;
+using Portcullis.Gateway.Diagnostics;
 using Portcullis.Gateway.Upstreams;
 using Portcullis.Storage;
 using Portcullis.Storage.Sessions;

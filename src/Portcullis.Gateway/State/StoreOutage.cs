@@ -16,7 +16,7 @@ internal sealed class StoreOutage(string store, ILogger logger)
     /// <summary>Records a failed operation; logs only the first of an incident.</summary>
     public void Failed(Exception error)
     {
-        Telemetry.ProcessInstruments.StoreErrors.Add(1, new KeyValuePair<string, object?>("portcullis.store", store));
+        Diagnostics.ProcessInstruments.StoreErrors.Add(1, new KeyValuePair<string, object?>("portcullis.store", store));
         if (Interlocked.Exchange(ref _down, 1) == 0)
         {
             Log.StoreUnavailable(logger, store, error.Message);

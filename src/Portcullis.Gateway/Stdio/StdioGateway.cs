@@ -232,7 +232,7 @@ public sealed class StdioGateway : IAsyncDisposable
             return;
         }
 
-        using var span = message.Method == "tools/call" ? Telemetry.GatewayTelemetry.StartToolCall(message, _server.Id, _sessionId) : null;
+        using var span = message.Method == "tools/call" ? Diagnostics.GatewayTelemetry.StartToolCall(message, _server.Id, _sessionId) : null;
         var origin = new CallOrigin(_grant, _server, _sessionId, Client, startedAt);
         var ticket = await _gate.AdmitAsync(_policies.Current(_server.Id), message, origin, _toolSource, cancellationToken).ConfigureAwait(false);
         await using var ending = ticket.ConfigureAwait(false);

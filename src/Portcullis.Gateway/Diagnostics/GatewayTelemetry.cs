@@ -4,7 +4,7 @@ using System.Text.Json;
 using Portcullis.Gateway.Protocol;
 using Portcullis.Storage.Audit;
 
-namespace Portcullis.Gateway.Telemetry;
+namespace Portcullis.Gateway.Diagnostics;
 
 /// <summary>
 /// The gateway's metrics and spans. Call metrics are taken from the audit records, which every

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace Portcullis.Gateway.Telemetry;
+namespace Portcullis.Gateway.Diagnostics;
 
 /// <summary>
 /// The counters that parts without a container (stores, the refusal recorder, limit reservation)

@@ -8,7 +8,7 @@ using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Portcullis.Gateway.Configuration;
 
-namespace Portcullis.Gateway.Telemetry;
+namespace Portcullis.Gateway.Diagnostics;
 
 /// <summary>Wires the OpenTelemetry SDK to the gateway's meter and spans, as the <c>telemetry</c> configuration says.</summary>
 public static class TelemetryRegistration

@@ -1,7 +1,7 @@
 using System.Diagnostics.Tracing;
 using Microsoft.Extensions.Logging;
 
-namespace Portcullis.Gateway.Telemetry;
+namespace Portcullis.Gateway.Diagnostics;
 
 /// <summary>
 /// Turns the OpenTelemetry exporters' own failure events (a collector that is down, refuses or

@@ -5,7 +5,7 @@ using Portcullis.Gateway.Grants;
 namespace Portcullis.Cli.Demo;
 
 /// <summary>The configuration <c>serve --demo</c> runs: the demo upstream behind the product brief's policy (with argument validation), one fresh grant, one fresh admin.</summary>
-public static class DemoConfig
+internal static class DemoConfig
 {
     /// <summary>The name of the demo grant.</summary>
     public const string GrantName = "demo";

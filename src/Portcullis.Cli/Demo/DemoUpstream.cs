@@ -10,7 +10,7 @@ namespace Portcullis.Cli.Demo;
 /// The built-in demo MCP server, resembling CodexMCP (a server wrapping the OpenAI Codex CLI), on its own loopback port so it is reachable only through the
 /// gateway's upstream client, never on the gateway's public listener.
 /// </summary>
-public sealed class DemoUpstream : IAsyncDisposable
+internal sealed class DemoUpstream : IAsyncDisposable
 {
     /// <summary>The demo server's id on the gateway.</summary>
     public const string ServerId = "codex";

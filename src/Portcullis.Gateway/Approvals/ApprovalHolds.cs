@@ -152,19 +152,3 @@ internal sealed class ApprovalHolds(ApprovalService approvals, ApprovalWebhookSe
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
             arguments.ValueKind == JsonValueKind.Object ? AuditCanonicalForm.CanonicalJson(arguments.GetRawText()) : "{}")));
 }
-
-/// <summary>What a call that needs approval comes to, before its limits are reserved: exactly one member is set.</summary>
-internal sealed record HoldPlan
-{
-    /// <summary>An identical call was approved within the rule's <c>remember</c> window: it goes ahead, for this reason.</summary>
-    public string? RememberedBecause { get; init; }
-
-    /// <summary>The approval to store and wait for.</summary>
-    public ApprovalRequest? Request { get; init; }
-
-    /// <summary>Nobody could approve it here: the call is denied.</summary>
-    public PolicyDecision? Denial { get; init; }
-
-    /// <summary>The call cannot be put to an approver.</summary>
-    public GatewayError? Error { get; init; }
-}

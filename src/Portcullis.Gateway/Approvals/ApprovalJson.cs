@@ -5,7 +5,7 @@ using Portcullis.Storage.Audit;
 namespace Portcullis.Gateway.Approvals;
 
 /// <summary>An approval as the admin API and the CLI show it (the arguments hash stays inside).</summary>
-public static class ApprovalJson
+internal static class ApprovalJson
 {
     /// <summary>The fields shown for <paramref name="approval"/>, snake_case.</summary>
     public static Dictionary<string, object?> From(ApprovalRequest approval)

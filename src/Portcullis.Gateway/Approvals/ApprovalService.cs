@@ -10,7 +10,7 @@ using Portcullis.Storage.Events;
 namespace Portcullis.Gateway.Approvals;
 
 /// <summary>How a decision request ended.</summary>
-public enum DecisionResult
+internal enum DecisionResult
 {
     /// <summary>The decision was taken.</summary>
     Decided,
@@ -31,7 +31,7 @@ public enum DecisionResult
 /// the store every second — and resolves it as timed out or withdrawn when nobody decides in
 /// time or the client gives up. The first decision wins, atomically in the store.
 /// </summary>
-public sealed class ApprovalService(IApprovalStore store, IChangeFeed changes, AuditLog audit, TimeProvider timeProvider, ILogger<ApprovalService> logger)
+internal sealed class ApprovalService(IApprovalStore store, IChangeFeed changes, AuditLog audit, TimeProvider timeProvider, ILogger<ApprovalService> logger)
 {
     /// <summary>The change-feed topic on which decisions are announced (the message is the approval id).</summary>
     public const string ChangeTopic = "approvals";

@@ -23,7 +23,7 @@ namespace Portcullis.Gateway.Approvals;
 /// the check and the connection cannot lead elsewhere. Redirects are not followed, no proxy is
 /// used, and the response body is never read.
 /// </remarks>
-public sealed class ApprovalWebhookSender
+internal sealed class ApprovalWebhookSender
 {
     /// <summary>The signature header.</summary>
     public const string SignatureHeader = "X-Portcullis-Signature";

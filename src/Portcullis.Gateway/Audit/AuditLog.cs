@@ -11,7 +11,7 @@ namespace Portcullis.Gateway.Audit;
 /// every <see cref="AuditConfig.CheckpointEvery"/> records and ends the chain when the log is
 /// disposed, after everything queued has been written or spilled.
 /// </summary>
-public sealed class AuditLog : IAsyncDisposable
+internal sealed class AuditLog : IAsyncDisposable
 {
     private readonly AuditChain _chain;
     private readonly AuditSinkPump[] _pumps;

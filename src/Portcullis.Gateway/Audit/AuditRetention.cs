@@ -22,7 +22,7 @@ namespace Portcullis.Gateway.Audit;
 /// not older than the cutoff of the last one it wrote; the newest checkpoint of a chain is never
 /// deleted, so that one stays. Runs must not overlap (the hosted loop runs one at a time).
 /// </remarks>
-public sealed class AuditRetention(GatewayConfig config, IAuditStore store, AuditLog audit, TimeProvider timeProvider, ILogger<AuditRetention> logger)
+internal sealed class AuditRetention(GatewayConfig config, IAuditStore store, AuditLog audit, TimeProvider timeProvider, ILogger<AuditRetention> logger)
     : BackgroundService
 {
     private readonly byte[] _key = config.Audit.CheckpointKey is { } key ? Encoding.UTF8.GetBytes(key) : [];

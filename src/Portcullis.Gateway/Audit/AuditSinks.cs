@@ -6,7 +6,7 @@ using Portcullis.Storage.Audit;
 namespace Portcullis.Gateway.Audit;
 
 /// <summary>Opens the audit log a configuration describes.</summary>
-public static class AuditSinks
+internal static class AuditSinks
 {
     /// <summary>An audit log for <paramref name="role"/> writing to the configured sinks.</summary>
     public static AuditLog OpenLog(GatewayConfig config, StoreSet state, string role, TimeProvider timeProvider, ILoggerFactory loggerFactory,

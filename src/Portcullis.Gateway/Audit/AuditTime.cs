@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Portcullis.Gateway.Audit;
 
 /// <summary>Reading "since" filters of audit queries.</summary>
-public static class AuditTime
+internal static class AuditTime
 {
     /// <summary>
     /// <c>30s</c>, <c>15m</c>, <c>1h</c>, <c>7d</c> (that long before <paramref name="now"/>) or an

@@ -1,7 +1,7 @@
 namespace Portcullis.Gateway.Configuration;
 
 /// <summary>A person or system allowed to use the admin API, with a bearer token separate from every grant.</summary>
-public sealed record AdminConfig
+internal sealed record AdminConfig
 {
     /// <summary>Unique name, recorded as the actor of what they do.</summary>
     public required string Name { get; init; }
@@ -14,7 +14,7 @@ public sealed record AdminConfig
 }
 
 /// <summary>What an admin token allows.</summary>
-public enum AdminRole
+internal enum AdminRole
 {
     /// <summary>Everything: audit, policies, grants, approvals.</summary>
     Admin,

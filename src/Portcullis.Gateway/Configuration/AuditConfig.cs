@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace Portcullis.Gateway.Configuration;
 
 /// <summary>Where audit records go and how they are protected and kept.</summary>
-public sealed record AuditConfig
+internal sealed record AuditConfig
 {
     /// <summary>Whether records go to the configured store (SQLite, PostgreSQL, or memory).</summary>
     public bool ToStore { get; init; } = true;

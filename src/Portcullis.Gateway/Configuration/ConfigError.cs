@@ -10,7 +10,7 @@ namespace Portcullis.Gateway.Configuration;
 /// <param name="Position">Line and column of the offending value or key; null only when the file could not be read at all.</param>
 /// <param name="Message">What is wrong and how to fix it.</param>
 /// <param name="Hint">More on how to fix it, such as the key a misspelt one was meant to be.</param>
-public sealed record ConfigError(string Path, SourcePosition? Position, string Message, string? Hint = null)
+internal sealed record ConfigError(string Path, SourcePosition? Position, string Message, string? Hint = null)
 {
     /// <summary>The same problem, from a reader that reports it as a <see cref="PolicyError"/>.</summary>
     internal static ConfigError From(PolicyError error) => new(error.Path, error.Position, error.Message, error.Hint);

@@ -4,7 +4,7 @@ using Portcullis.Policy.Parsing;
 namespace Portcullis.Gateway.Configuration;
 
 /// <summary>Reading the <c>audit</c> settings.</summary>
-public static partial class ConfigLoader
+internal static partial class ConfigLoader
 {
     private static readonly string[] s_auditKeys = ["sinks", "jsonl_max_bytes", "retention_days", "checkpoint_key", "checkpoint_every", "spill_dir"];
 

@@ -5,7 +5,7 @@ using Portcullis.Policy.Parsing;
 namespace Portcullis.Gateway.Configuration;
 
 /// <summary>Reading the <c>grants</c> list.</summary>
-public static partial class ConfigLoader
+internal static partial class ConfigLoader
 {
     private static readonly string[] s_grantKeys = ["name", "servers", "token", "labels", "expires"];
 

@@ -3,7 +3,7 @@ using Portcullis.Policy.Parsing;
 namespace Portcullis.Gateway.Configuration;
 
 /// <summary>Reading the top-level options: <c>listen</c>, <c>allowed_origins</c>, <c>allowed_hosts</c>, <c>session_idle_timeout</c> and <c>max_argument_depth</c>.</summary>
-public static partial class ConfigLoader
+internal static partial class ConfigLoader
 {
     private sealed partial class Reader
     {

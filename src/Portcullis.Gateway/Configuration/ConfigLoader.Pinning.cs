@@ -5,7 +5,7 @@ using Portcullis.Policy.Parsing;
 namespace Portcullis.Gateway.Configuration;
 
 /// <summary>Reading a server's <c>pinning</c> setting.</summary>
-public static partial class ConfigLoader
+internal static partial class ConfigLoader
 {
     private sealed partial class Reader
     {

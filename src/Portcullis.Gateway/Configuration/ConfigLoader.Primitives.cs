@@ -6,7 +6,7 @@ using Portcullis.Policy.Parsing;
 namespace Portcullis.Gateway.Configuration;
 
 /// <summary>Reading the value forms the configuration uses in several sections: lists, maps, secrets, numbers, durations and URLs.</summary>
-public static partial class ConfigLoader
+internal static partial class ConfigLoader
 {
     [GeneratedRegex(@"^([0-9]+)(ms|s|m|h)$", RegexOptions.CultureInvariant)]
     private static partial Regex DurationPattern();

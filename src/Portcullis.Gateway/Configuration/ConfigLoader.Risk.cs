@@ -5,7 +5,7 @@ using Portcullis.Policy.Risk;
 namespace Portcullis.Gateway.Configuration;
 
 /// <summary>Reading what the operator tells the risk classifier about one server's tools: per-tool overrides.</summary>
-public static partial class ConfigLoader
+internal static partial class ConfigLoader
 {
     private static readonly string[] s_riskOverrideKeys = ["category", "severity", "reason"];
 

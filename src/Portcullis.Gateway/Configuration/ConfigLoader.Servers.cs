@@ -6,7 +6,7 @@ using Portcullis.Policy.Risk;
 namespace Portcullis.Gateway.Configuration;
 
 /// <summary>Reading the <c>servers</c> list: each server's id, how it is reached, its headers and its policy file.</summary>
-public static partial class ConfigLoader
+internal static partial class ConfigLoader
 {
     private static readonly string[] s_serverKeys =
     [

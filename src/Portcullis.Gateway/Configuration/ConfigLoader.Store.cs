@@ -3,7 +3,7 @@ using Portcullis.Policy.Parsing;
 namespace Portcullis.Gateway.Configuration;
 
 /// <summary>Reading the <c>store</c> and <c>fail_mode</c> settings.</summary>
-public static partial class ConfigLoader
+internal static partial class ConfigLoader
 {
     private static readonly string[] s_storeKeys = ["redis", "postgres"];
 

@@ -4,7 +4,7 @@ using Portcullis.Policy.Parsing;
 namespace Portcullis.Gateway.Configuration;
 
 /// <summary>Reading the <c>telemetry</c> settings.</summary>
-public static partial class ConfigLoader
+internal static partial class ConfigLoader
 {
     private static readonly string[] s_telemetryKeys = ["service_name", "prometheus", "otlp"];
     private static readonly string[] s_prometheusKeys = ["listen"];

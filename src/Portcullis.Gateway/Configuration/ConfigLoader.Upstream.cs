@@ -5,7 +5,7 @@ using Portcullis.Policy.Parsing;
 namespace Portcullis.Gateway.Configuration;
 
 /// <summary>Reading a server's answer limits, circuit breaker, extra methods and instructions setting.</summary>
-public static partial class ConfigLoader
+internal static partial class ConfigLoader
 {
     private static readonly string[] s_instructionsKeys = ["replace"];
     private static readonly string[] s_circuitBreakerKeys = ["failure_ratio", "minimum_throughput", "sampling_duration", "break_duration"];

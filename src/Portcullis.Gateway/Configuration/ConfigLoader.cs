@@ -17,7 +17,7 @@ namespace Portcullis.Gateway.Configuration;
 /// bound section by section: top-level options, store and fail mode, audit, admins, telemetry,
 /// servers (with their limits, pinning and risk overrides) and grants, each in its own file.
 /// </remarks>
-public static partial class ConfigLoader
+internal static partial class ConfigLoader
 {
     private static readonly string[] s_rootKeys = ["listen", "store", "fail_mode", "audit", "admins", "allowed_origins", "allowed_hosts", "servers", "grants", "max_argument_depth", "session_idle_timeout", "telemetry"];
 

@@ -4,7 +4,7 @@ using Portcullis.Policy.Risk;
 namespace Portcullis.Gateway.Configuration;
 
 /// <summary>The gateway's configuration after validation: secrets resolved, policies compiled.</summary>
-public sealed record GatewayConfig
+internal sealed record GatewayConfig
 {
     /// <summary>The URL Kestrel listens on, e.g. <c>http://127.0.0.1:8787</c>.</summary>
     public required Uri Listen { get; init; }
@@ -89,7 +89,7 @@ public sealed record GatewayConfig
 }
 
 /// <summary>What serving does at start-up when a server's policy file has errors.</summary>
-public enum InvalidPolicyFile
+internal enum InvalidPolicyFile
 {
     /// <summary>Do not start; the errors are reported.</summary>
     Refuse,
@@ -99,7 +99,7 @@ public enum InvalidPolicyFile
 }
 
 /// <summary>One upstream MCP server, reached over Streamable HTTP or started as a command that speaks stdio.</summary>
-public sealed record UpstreamServerConfig
+internal sealed record UpstreamServerConfig
 {
     /// <summary>The server's id; its MCP URL on the gateway is <c>/mcp/{id}</c>.</summary>
     public required string Id { get; init; }
@@ -157,7 +157,7 @@ public sealed record UpstreamServerConfig
 /// Bounds on one upstream's answers, so a server that hangs, floods or fails cannot hold the
 /// gateway's memory, connections or clients, nor slow calls to other servers.
 /// </summary>
-public sealed record UpstreamLimits
+internal sealed record UpstreamLimits
 {
     /// <summary>How long the server may take to answer a request, from sending it to the end of the answer (time held for approval does not count).</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
@@ -182,7 +182,7 @@ public sealed record UpstreamLimits
 }
 
 /// <summary>A circuit breaker over one upstream's answers: failures are connection errors, timeouts, 5xx statuses and answers that are not JSON-RPC.</summary>
-public sealed record CircuitBreakerSettings
+internal sealed record CircuitBreakerSettings
 {
     /// <summary>The share of failed requests in <see cref="SamplingDuration"/> that opens the circuit.</summary>
     public double FailureRatio { get; init; } = 0.5;
@@ -198,7 +198,7 @@ public sealed record CircuitBreakerSettings
 }
 
 /// <summary>A grant declared in the configuration file.</summary>
-public sealed record GrantConfig
+internal sealed record GrantConfig
 {
     /// <summary>The grant's unique name.</summary>
     public required string Name { get; init; }

@@ -1,7 +1,7 @@
 namespace Portcullis.Gateway.Configuration;
 
 /// <summary>What the gateway does with the <c>instructions</c> of a server's <c>initialize</c> answer.</summary>
-public enum InstructionsMode
+internal enum InstructionsMode
 {
     /// <summary>Relayed unchanged (the default).</summary>
     Keep,

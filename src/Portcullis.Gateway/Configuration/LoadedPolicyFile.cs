@@ -8,4 +8,4 @@ namespace Portcullis.Gateway.Configuration;
 /// </summary>
 /// <param name="Text">The file's text when it was read.</param>
 /// <param name="Parsed">The compiled policy, or the errors, that <paramref name="Text"/> parses to.</param>
-public sealed record LoadedPolicyFile(string Text, PolicyParseResult Parsed);
+internal sealed record LoadedPolicyFile(string Text, PolicyParseResult Parsed);

@@ -1,7 +1,7 @@
 namespace Portcullis.Gateway.Configuration;
 
 /// <summary>How the gateway pins a server's tool definitions (see docs/security.md, "Pinning tool definitions").</summary>
-public enum PinningMode
+internal enum PinningMode
 {
     /// <summary>Trust on first use (the default): a tool's definition is pinned the first time it is seen; a later change quarantines the tool.</summary>
     Tofu,

@@ -6,7 +6,7 @@ namespace Portcullis.Gateway.Configuration;
 /// backends installs their checks with <see cref="Install"/> before it reads a configuration. Until
 /// then every Redis or PostgreSQL address is refused, naming the missing check.
 /// </summary>
-public static class StoreAddressChecks
+internal static class StoreAddressChecks
 {
     /// <summary>Whether <paramref name="address"/> can be read; <paramref name="problem"/> says what is wrong when not.</summary>
     public delegate bool Check(string address, out string? problem);

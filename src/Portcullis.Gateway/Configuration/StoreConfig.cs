@@ -4,7 +4,7 @@ namespace Portcullis.Gateway.Configuration;
 /// Where the gateway keeps state: this process's memory, one SQLite file (the embedded default),
 /// or Redis plus PostgreSQL shared by several gateway instances.
 /// </summary>
-public sealed record StoreConfig
+internal sealed record StoreConfig
 {
     /// <summary>Everything in memory: lost on restart, not shared, no run-time grants.</summary>
     public static StoreConfig Memory { get; } = new();
@@ -29,7 +29,7 @@ public sealed record StoreConfig
 }
 
 /// <summary>What a call that needs a counter gets when the counter store cannot be reached.</summary>
-public enum FailMode
+internal enum FailMode
 {
     /// <summary>Denied with "rate-limit store unavailable" (the default).</summary>
     Closed,

@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace Portcullis.Gateway.Configuration;
 
 /// <summary>Metrics and traces: a Prometheus scrape endpoint and an OTLP exporter, both off unless configured.</summary>
-public sealed record TelemetryConfig
+internal sealed record TelemetryConfig
 {
     /// <summary>The <c>service.name</c> resource attribute of everything exported.</summary>
     public string ServiceName { get; init; } = "portcullis";
@@ -19,14 +19,14 @@ public sealed record TelemetryConfig
 }
 
 /// <summary><c>GET /metrics</c> in the Prometheus text format.</summary>
-public sealed record PrometheusConfig
+internal sealed record PrometheusConfig
 {
     /// <summary>A listener of its own for the scrape (which then answers nothing else); null serves it on the gateway's listener.</summary>
     public Uri? Listen { get; init; }
 }
 
 /// <summary>Where traces and metrics are pushed over OTLP.</summary>
-public sealed record OtlpConfig
+internal sealed record OtlpConfig
 {
     /// <summary>The collector, e.g. <c>http://127.0.0.1:4318</c> (HTTP) or <c>http://127.0.0.1:4317</c> (gRPC).</summary>
     public required Uri Endpoint { get; init; }
@@ -45,7 +45,7 @@ public sealed record OtlpConfig
 }
 
 /// <summary>The OTLP transport.</summary>
-public enum OtlpTransport
+internal enum OtlpTransport
 {
     /// <summary>Protobuf over HTTP: <c>/v1/traces</c> and <c>/v1/metrics</c> under the endpoint.</summary>
     HttpProtobuf,

@@ -13,7 +13,7 @@ namespace Portcullis.Gateway.Diagnostics;
 /// <c>mcp.method.name</c>, <c>gen_ai.tool.name</c>) where they define one; the rest are
 /// <c>portcullis.*</c>.
 /// </summary>
-public sealed class GatewayTelemetry : IDisposable
+internal sealed class GatewayTelemetry : IDisposable
 {
     /// <summary>The name of the gateway's <see cref="Meter"/> and <see cref="ActivitySource"/>.</summary>
     public const string Name = "Portcullis.Gateway";

@@ -11,7 +11,7 @@ using Portcullis.Gateway.Configuration;
 namespace Portcullis.Gateway.Diagnostics;
 
 /// <summary>Wires the OpenTelemetry SDK to the gateway's meter and spans, as the <c>telemetry</c> configuration says.</summary>
-public static class TelemetryRegistration
+internal static class TelemetryRegistration
 {
     /// <summary>Where Prometheus scrapes.</summary>
     public const string ScrapePath = "/metrics";

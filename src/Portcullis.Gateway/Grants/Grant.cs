@@ -4,7 +4,7 @@ using Portcullis.Policy.Evaluation;
 namespace Portcullis.Gateway.Grants;
 
 /// <summary>A named, revocable credential: the token is kept only as its SHA-256 hash.</summary>
-public sealed record Grant
+internal sealed record Grant
 {
     /// <summary>The grant's unique name (shown in audit records and policies).</summary>
     public required string Name { get; init; }

@@ -1,7 +1,7 @@
 namespace Portcullis.Gateway.Grants;
 
 /// <summary>Why a bearer token was or was not accepted.</summary>
-public enum GrantCheckStatus
+internal enum GrantCheckStatus
 {
     /// <summary>The token belongs to a live grant for this server.</summary>
     Accepted,
@@ -25,7 +25,7 @@ public enum GrantCheckStatus
 /// <summary>The outcome of checking a bearer token.</summary>
 /// <param name="Status">Accepted, or why not.</param>
 /// <param name="Grant">The grant when the token matched one.</param>
-public sealed record GrantCheck(GrantCheckStatus Status, Grant? Grant)
+internal sealed record GrantCheck(GrantCheckStatus Status, Grant? Grant)
 {
     /// <summary>Why the token was refused, in words for the client; null when it was accepted.</summary>
     public string? RefusalFor(string serverId) => Status switch

@@ -11,7 +11,7 @@ namespace Portcullis.Gateway.Grants;
 /// The grants the gateway accepts, keyed by the SHA-256 of their tokens. Tokens are never
 /// stored; the hash found by lookup is compared again in constant time before use.
 /// </summary>
-public sealed class GrantRegistry
+internal sealed class GrantRegistry
 {
     private readonly ConcurrentDictionary<string, Grant> _byHash = new(StringComparer.Ordinal);
     private readonly TimeProvider _timeProvider;

@@ -14,7 +14,7 @@ using Portcullis.Storage.Audit;
 namespace Portcullis.Gateway.Hosting;
 
 /// <summary>Builds the gateway's web application on Kestrel.</summary>
-public static class GatewayApp
+internal static class GatewayApp
 {
     /// <summary>
     /// A gateway listening on <see cref="GatewayConfig.Listen"/> (port 0 picks a free one), with the

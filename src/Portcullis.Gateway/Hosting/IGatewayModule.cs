@@ -8,7 +8,7 @@ namespace Portcullis.Gateway.Hosting;
 /// A part served by the gateway on its own listener beside <c>/mcp</c> and <c>/admin/api</c>
 /// (the admin web UI), kept in its own assembly so the gateway does not depend on it.
 /// </summary>
-public interface IGatewayModule
+internal interface IGatewayModule
 {
     /// <summary>Registers the module's services; the gateway's own are registered first.</summary>
     void AddServices(IServiceCollection services, GatewayConfig config);

@@ -8,7 +8,7 @@ using Portcullis.Gateway.Proxy;
 namespace Portcullis.Gateway.Hosting;
 
 /// <summary>Maps the gateway's endpoints.</summary>
-public static class PortcullisEndpointRouteBuilderExtensions
+internal static class PortcullisEndpointRouteBuilderExtensions
 {
     /// <summary>Maps <c>/mcp/{serverId}</c> (POST, GET, DELETE, and OPTIONS for CORS preflights), <c>/admin/api/…</c> and <c>/healthz</c>.</summary>
     public static IEndpointRouteBuilder MapPortcullis(this IEndpointRouteBuilder endpoints)

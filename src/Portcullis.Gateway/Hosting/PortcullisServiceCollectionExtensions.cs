@@ -17,7 +17,7 @@ using Portcullis.Storage;
 namespace Portcullis.Gateway.Hosting;
 
 /// <summary>Registers the gateway's services.</summary>
-public static class PortcullisServiceCollectionExtensions
+internal static class PortcullisServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the gateway with its HTTP front for a validated configuration and its opened stores

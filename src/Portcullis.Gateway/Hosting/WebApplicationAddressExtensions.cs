@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Portcullis.Gateway.Hosting;
 
 /// <summary>Where a started web application actually listens (port 0 becomes a real port only at start).</summary>
-public static class WebApplicationAddressExtensions
+internal static class WebApplicationAddressExtensions
 {
     /// <summary>The first address the started application listens on, without a trailing slash.</summary>
     public static string ListeningAddress(this WebApplication app)

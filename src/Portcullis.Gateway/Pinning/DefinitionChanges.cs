@@ -7,10 +7,10 @@ namespace Portcullis.Gateway.Pinning;
 /// <param name="Kind"><c>added</c>, <c>removed</c> or <c>changed</c>.</param>
 /// <param name="Before">The old value, canonical JSON; null when added.</param>
 /// <param name="After">The new value, canonical JSON; null when removed.</param>
-public sealed record DefinitionChange(string Part, string Kind, string? Before, string? After);
+internal sealed record DefinitionChange(string Part, string Kind, string? Before, string? After);
 
 /// <summary>What differs between two canonical definitions of a tool, part by part, for the <c>tool.changed</c> record and <c>portcullis tools diff</c>.</summary>
-public static class DefinitionChanges
+internal static class DefinitionChanges
 {
     private static readonly string[] s_wholeParts = ["name", "title", "description", "annotations"];
     private static readonly string[] s_schemas = ["inputSchema", "outputSchema"];

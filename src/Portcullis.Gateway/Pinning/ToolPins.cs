@@ -11,7 +11,7 @@ using Portcullis.Storage.Pins;
 namespace Portcullis.Gateway.Pinning;
 
 /// <summary>How an approval of a tool's definition ended.</summary>
-public enum PinApprovalResult
+internal enum PinApprovalResult
 {
     /// <summary>The definition awaiting review is now the approved one.</summary>
     Approved,
@@ -32,7 +32,7 @@ public enum PinApprovalResult
 /// asked quarantines the tool. Definitions already found approved are remembered here, so a call
 /// of a pinned tool costs no store round trip, until the server's tools change.
 /// </summary>
-public sealed class ToolPins(IToolPinStore store, AuditLog audit, TimeProvider timeProvider, ILogger logger)
+internal sealed class ToolPins(IToolPinStore store, AuditLog audit, TimeProvider timeProvider, ILogger logger)
 {
     /// <summary>The rule id of a denial for a quarantined tool.</summary>
     public const string RuleId = "(quarantined)";

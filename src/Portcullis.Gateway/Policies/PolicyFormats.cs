@@ -3,7 +3,7 @@ using Portcullis.Policy;
 namespace Portcullis.Gateway.Policies;
 
 /// <summary>The names under which the policy store keeps the format of a version's text.</summary>
-public static class PolicyFormats
+internal static class PolicyFormats
 {
     /// <summary>The stored name of a policy format.</summary>
     public static string Name(PolicyFormat format) => format == PolicyFormat.Yaml ? "yaml" : "json";

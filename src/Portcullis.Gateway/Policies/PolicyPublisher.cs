@@ -13,7 +13,7 @@ namespace Portcullis.Gateway.Policies;
 /// log, and announces it on the change feed so every instance applies it. The gateway imports its
 /// policy files through it; the CLI saves and restores versions through it.
 /// </summary>
-public sealed class PolicyPublisher
+internal sealed class PolicyPublisher
 {
     /// <summary>The change-feed topic on which saved versions are announced as <c>serverId</c>.</summary>
     public const string ChangeTopic = "policies";

@@ -16,7 +16,7 @@ namespace Portcullis.Gateway.Policies;
 /// by another instance or the CLI is picked up by <see cref="RefreshAsync"/>. Invalid text is logged
 /// and ignored, so the last good version keeps serving.
 /// </summary>
-public sealed class PolicyRegistry : IDisposable
+internal sealed class PolicyRegistry : IDisposable
 {
     private const string Actor = "gateway";
 

@@ -8,4 +8,4 @@ namespace Portcullis.Gateway.Policies;
 /// <param name="Saved">The version saved; null when the policy was invalid.</param>
 /// <param name="Policy">The compiled policy saved, so a caller need not parse it again; null when invalid.</param>
 /// <param name="Errors">Why the policy was not saved; empty when it was.</param>
-public sealed record PolicySaveResult(PolicyVersion? Saved, CompiledPolicy? Policy, IReadOnlyList<PolicyError> Errors);
+internal sealed record PolicySaveResult(PolicyVersion? Saved, CompiledPolicy? Policy, IReadOnlyList<PolicyError> Errors);

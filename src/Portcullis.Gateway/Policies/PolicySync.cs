@@ -10,7 +10,7 @@ namespace Portcullis.Gateway.Policies;
 /// announces a save on the change feed, and by polling the store as a fallback (every second
 /// when the feed delivers nothing, every five when it delivers).
 /// </summary>
-public sealed class PolicySync(PolicyRegistry policies, IChangeFeed changes, ILogger<PolicySync> logger) : BackgroundService
+internal sealed class PolicySync(PolicyRegistry policies, IChangeFeed changes, ILogger<PolicySync> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0);
 

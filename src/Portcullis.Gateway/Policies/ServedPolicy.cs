@@ -5,4 +5,4 @@ namespace Portcullis.Gateway.Policies;
 /// <summary>A server's compiled policy and the stored version it came from.</summary>
 /// <param name="Policy">The compiled policy.</param>
 /// <param name="Version">Its version number in the policy store.</param>
-public sealed record ServedPolicy(CompiledPolicy Policy, int Version);
+internal sealed record ServedPolicy(CompiledPolicy Policy, int Version);

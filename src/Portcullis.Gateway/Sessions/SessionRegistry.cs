@@ -15,7 +15,7 @@ namespace Portcullis.Gateway.Sessions;
 /// every request is still authenticated by its grant). Sessions opened during an outage are
 /// written to the store when it returns.
 /// </summary>
-public sealed class SessionRegistry
+internal sealed class SessionRegistry
 {
     private readonly ISessionStore _store;
     private readonly TimeProvider _timeProvider;

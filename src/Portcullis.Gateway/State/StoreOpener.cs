@@ -13,4 +13,4 @@ namespace Portcullis.Gateway.State;
 /// <param name="sessionRetention">How long an unused session may stay in a store that expires keys by itself.</param>
 /// <param name="timeProvider">The clock.</param>
 /// <param name="cancellationToken">Cancels the opening.</param>
-public delegate Task<StoreSet> StoreOpener(StoreConfig store, TimeSpan sessionRetention, TimeProvider timeProvider, CancellationToken cancellationToken);
+internal delegate Task<StoreSet> StoreOpener(StoreConfig store, TimeSpan sessionRetention, TimeProvider timeProvider, CancellationToken cancellationToken);

@@ -28,7 +28,7 @@ namespace Portcullis.Gateway.Stdio;
 /// JSON-RPC message per line from standard input, applies the same checks and policy as the
 /// HTTP front, talks Streamable HTTP to the upstream, and writes every answer as one line.
 /// </summary>
-public sealed class StdioGateway : IAsyncDisposable
+internal sealed class StdioGateway : IAsyncDisposable
 {
     /// <summary>What refusal records name as the client of this front.</summary>
     private const string Client = "stdio";

@@ -6,12 +6,6 @@ using Portcullis.Gateway.Configuration;
 
 namespace Portcullis.Gateway.Upstreams;
 
-/// <summary>The upstream answered with an HTTP error status.</summary>
-internal sealed class UpstreamStatusException(int statusCode) : Exception($"Upstream answered HTTP {statusCode}.")
-{
-    public int StatusCode { get; } = statusCode;
-}
-
 /// <summary>
 /// The gateway as a Streamable HTTP client of one upstream session, for both fronts: posts a
 /// message and returns the upstream's answer (<see cref="UpstreamAnswer"/>: status, session id,

@@ -332,17 +332,17 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Theory]
-    [InlineData(null, InstructionsMode.Keep, null)]
-    [InlineData("\"keep\"", InstructionsMode.Keep, null)]
-    [InlineData("\"drop\"", InstructionsMode.Drop, null)]
-    [InlineData("{\"replace\": \"Use the echo tool.\"}", InstructionsMode.Replace, "Use the echo tool.")]
-    public void Load_ServerInstructions_ReadsTheSetting(string? setting, InstructionsMode mode, string? text)
+    [InlineData(null, "Keep", null)]
+    [InlineData("\"keep\"", "Keep", null)]
+    [InlineData("\"drop\"", "Drop", null)]
+    [InlineData("{\"replace\": \"Use the echo tool.\"}", "Replace", "Use the echo tool.")]
+    public void Load_ServerInstructions_ReadsTheSetting(string? setting, string mode, string? text)
     {
         var (config, errors) = Load("{\"servers\": [{\"id\": \"codex\", \"url\": \"http://127.0.0.1:9100/mcp\", \"policy\": \"codex.json\""
             + (setting is null ? "" : ", \"instructions\": " + setting) + "}]}", []);
 
         Assert.Empty(errors);
-        Assert.Equal(new UpstreamInstructions(mode, text), config!.Servers[0].Instructions);
+        Assert.Equal(new UpstreamInstructions(Enum.Parse<InstructionsMode>(mode), text), config!.Servers[0].Instructions);
     }
 
     [Theory]
@@ -360,17 +360,17 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Theory]
-    [InlineData(null, PinningMode.Tofu)]
-    [InlineData("\"tofu\"", PinningMode.Tofu)]
-    [InlineData("\"strict\"", PinningMode.Strict)]
-    [InlineData("\"off\"", PinningMode.Off)]
-    public void Load_ServerPinning_ReadsTheSetting_TofuByDefault(string? setting, PinningMode mode)
+    [InlineData(null, "Tofu")]
+    [InlineData("\"tofu\"", "Tofu")]
+    [InlineData("\"strict\"", "Strict")]
+    [InlineData("\"off\"", "Off")]
+    public void Load_ServerPinning_ReadsTheSetting_TofuByDefault(string? setting, string mode)
     {
         var (config, errors) = Load("{\"servers\": [{\"id\": \"codex\", \"url\": \"http://127.0.0.1:9100/mcp\", \"policy\": \"codex.json\""
             + (setting is null ? "" : ", \"pinning\": " + setting) + "}]}", []);
 
         Assert.Empty(errors);
-        Assert.Equal(mode, config!.Servers[0].Pinning);
+        Assert.Equal(Enum.Parse<PinningMode>(mode), config!.Servers[0].Pinning);
     }
 
     [Theory]

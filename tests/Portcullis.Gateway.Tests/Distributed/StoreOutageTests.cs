@@ -15,10 +15,11 @@ public sealed class StoreOutageTests(PostgresServer postgres)
     private const string Review = """{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"review_code","arguments":{"code":"x"}}}""";
 
     [Theory]
-    [InlineData(FailMode.Closed)]
-    [InlineData(FailMode.Open)]
-    public async Task RedisDown_LimitedCallsFollowTheFailMode_UnlimitedCallsAreUnaffected_AndEnforcementResumes(FailMode failMode)
+    [InlineData("Closed")]
+    [InlineData("Open")]
+    public async Task RedisDown_LimitedCallsFollowTheFailMode_UnlimitedCallsAreUnaffected_AndEnforcementResumes(string mode)
     {
+        var failMode = Enum.Parse<FailMode>(mode);
         postgres.Require();
         await using var redis = new RedisServer();
         await redis.InitializeAsync();

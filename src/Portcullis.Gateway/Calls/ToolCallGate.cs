@@ -189,7 +189,7 @@ internal sealed class ToolCallGate(
 
         if (plan?.Request is not { } hold)
         {
-            return ToolCallTicket.Forwarded(recorder, limits, holds, origin, message.Id.GetRawText(), record, reserved.Leases);
+            return ToolCallTicket.Forwarded(recorder, limits, holds, origin, record, reserved.Leases);
         }
 
         if (!await holds.OpenAsync(hold, decision.Approval!.Webhook, cancellationToken).ConfigureAwait(false))

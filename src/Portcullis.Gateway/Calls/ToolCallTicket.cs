@@ -34,7 +34,7 @@ internal sealed class ToolCallTicket : IAsyncDisposable
         Outcome = outcome;
     }
 
-    private ToolCallTicket(CallRecorder recorder, LimitReserver limits, ApprovalHolds holds, CallOrigin origin, string requestId, AuditRecord pending,
+    private ToolCallTicket(CallRecorder recorder, LimitReserver limits, ApprovalHolds holds, CallOrigin origin, string? requestId, AuditRecord pending,
         IReadOnlyList<CounterLease> leases)
         : this(ToolCallOutcome.Forward)
     {
@@ -77,12 +77,16 @@ internal sealed class ToolCallTicket : IAsyncDisposable
     /// <summary>A denied call; its record is already written.</summary>
     public static ToolCallTicket Denied(PolicyDecision denial) => new(ToolCallOutcome.Deny) { Denial = denial };
 
-    /// <summary>A call (whose JSON-RPC id is <paramref name="requestId"/>, as raw JSON text) that goes ahead holding <paramref name="leases"/>; its record is written when the ticket is disposed.</summary>
-    public static ToolCallTicket Forwarded(CallRecorder recorder, LimitReserver limits, ApprovalHolds holds, CallOrigin origin, string requestId,
-        AuditRecord pending, IReadOnlyList<CounterLease> leases) =>
-        new(recorder, limits, holds, origin, requestId, pending, leases);
+    /// <summary>A call that goes ahead holding <paramref name="leases"/>; its record is written when the ticket is disposed.</summary>
+    public static ToolCallTicket Forwarded(CallRecorder recorder, LimitReserver limits, ApprovalHolds holds, CallOrigin origin, AuditRecord pending,
+        IReadOnlyList<CounterLease> leases) =>
+        new(recorder, limits, holds, origin, requestId: null, pending, leases);
 
-    /// <summary>A call that waits for <paramref name="hold"/> holding <paramref name="leases"/>; what happens on timeout is <paramref name="onTimeout"/>.</summary>
+    /// <summary>
+    /// A call (whose JSON-RPC id is <paramref name="requestId"/>, as raw JSON text, by which a
+    /// cancellation names it) that waits for <paramref name="hold"/> holding <paramref name="leases"/>;
+    /// what happens on timeout is <paramref name="onTimeout"/>.
+    /// </summary>
     public static ToolCallTicket Held(CallRecorder recorder, LimitReserver limits, ApprovalHolds holds, CallOrigin origin, string requestId,
         AuditRecord pending, IReadOnlyList<CounterLease> leases, ApprovalRequest hold, TimeoutAction onTimeout) =>
         new(recorder, limits, holds, origin, requestId, pending, leases) { Outcome = ToolCallOutcome.Hold, Hold = hold, _onTimeout = onTimeout };

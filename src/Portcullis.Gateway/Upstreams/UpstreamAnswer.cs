@@ -21,13 +21,12 @@ internal sealed class UpstreamAnswer : IDisposable
         _response = response;
         _maxBytes = maxBytes;
         MediaType = response.Content.Headers.ContentType?.MediaType;
-        SessionId = response.Headers.TryGetValues(ProtocolVersions.SessionHeaderName, out var ids) ? ids.FirstOrDefault() : null;
     }
 
     public int Status => (int)_response.StatusCode;
 
-    /// <summary>The <c>Mcp-Session-Id</c> the upstream gave, if any.</summary>
-    public string? SessionId { get; }
+    /// <summary>The <c>Mcp-Session-Id</c> the upstream gave, if any (read when asked: only an answer to <c>initialize</c> needs it).</summary>
+    public string? SessionId => _response.Headers.TryGetValues(ProtocolVersions.SessionHeaderName, out var ids) ? ids.FirstOrDefault() : null;
 
     /// <summary>The body's media type.</summary>
     public string? MediaType { get; }

@@ -207,6 +207,13 @@ public sealed class ToolCallLifecycleTests
         var ticket = await harness.CallAsync("deploy", """{"env":"prod"}""");
         Assert.Equal(ToolCallOutcome.Hold, ticket.Outcome);
         var beats = new List<int>();
+        int BeatCount()
+        {
+            lock (beats)
+            {
+                return beats.Count;
+            }
+        }
 
         var waiting = ticket.WaitForApprovalAsync(beat =>
         {
@@ -217,7 +224,12 @@ public sealed class ToolCallLifecycleTests
 
             return Task.CompletedTask;
         }, Cancel);
-        await Task.Delay(200, Cancel);
+        // Decided once two heartbeats have gone out (however slowly the machine runs).
+        for (var waited = 0; waited < 10_000 && BeatCount() < 3; waited += 20)
+        {
+            await Task.Delay(20, Cancel);
+        }
+
         var (result, _) = await harness.Approvals.DecideAsync(ticket.Hold!.Id, approve: true, "ops", "looks fine", Cancel);
         await waiting;
 
@@ -226,7 +238,7 @@ public sealed class ToolCallLifecycleTests
         lock (beats)
         {
             Assert.Equal(0, beats[0]);
-            Assert.True(beats.Count >= 2, $"heartbeats: {string.Join(",", beats)}");
+            Assert.Equal([0, 1, 2], beats.Take(3));
         }
 
         ticket.Upstream.Start();

@@ -6,4 +6,5 @@ namespace Portcullis.Web.Overview;
 /// <param name="Calls">Tool calls recorded in the last hour.</param>
 /// <param name="Denials">Of those, the ones denied.</param>
 /// <param name="CountsCapped">Whether the counts reached <see cref="OverviewReader.MaxCounted"/> and may be higher.</param>
-internal sealed record ServerSummary(string Id, string? Problem, int Calls, int Denials, bool CountsCapped);
+/// <param name="Tools">The tools the gateway has seen the server list, by risk; null when the pin store cannot be read.</param>
+internal sealed record ServerSummary(string Id, string? Problem, int Calls, int Denials, bool CountsCapped, ToolRiskSummary? Tools);

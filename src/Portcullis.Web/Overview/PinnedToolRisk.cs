@@ -1,0 +1,29 @@
+using System.Text.Json;
+using Portcullis.Gateway.Configuration;
+using Portcullis.Policy.Risk;
+using Portcullis.Storage.Pins;
+
+namespace Portcullis.Web.Overview;
+
+/// <summary>The risk of a tool the gateway has pinned, as the classifier sees the definition the server advertises now.</summary>
+internal static class PinnedToolRisk
+{
+    /// <summary>
+    /// The assessment of <paramref name="pin"/>'s advertised definition (the pending one when it
+    /// changed) in <paramref name="server"/>'s context, with the operator's override; null when no
+    /// definition is stored.
+    /// </summary>
+    public static RiskAssessment? Assess(ToolPin pin, UpstreamServerConfig server)
+    {
+        ArgumentNullException.ThrowIfNull(pin);
+        ArgumentNullException.ThrowIfNull(server);
+        if ((pin.PendingDefinition ?? pin.ApprovedDefinition) is not { } advertised)
+        {
+            return null;
+        }
+
+        using var definition = JsonDocument.Parse(advertised);
+        var context = new ServerContext(Name: null, Title: null, Instructions: null, Description: server.Description);
+        return RiskClassifier.Classify(context, definition.RootElement, server.RiskOverrides.TryGetValue(pin.Tool, out var operatorOverride) ? operatorOverride : null);
+    }
+}

@@ -100,6 +100,7 @@ internal sealed class StdioGateway : IAsyncDisposable
             var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
             builder.Services.AddSingleton(loggerFactory);
             builder.Services.AddSingleton(timeProvider);
+            builder.Services.AddSingleton<IHostLifetime, StdioHostLifetime>();
             builder.Services.AddPortcullisCore(config with { Servers = [server] }, stores, "stdio");
             host = builder.Build();
         }

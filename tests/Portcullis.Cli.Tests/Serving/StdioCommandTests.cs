@@ -121,6 +121,27 @@ public sealed class StdioCommandTests : IAsyncLifetime
         Assert.Equal(0, _upstream.ToolCallsServed);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task Stdio_Sigterm_EndsTheProcess_WhileItsInputIsStillOpen()
+    {
+        using var process = StartStdio(Token);
+        var cancel = TestContext.Current.CancellationToken;
+        await process.StandardInput.WriteLineAsync("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}""");
+        await process.StandardInput.FlushAsync(cancel);
+        Assert.Contains("\"result\"", (await process.StandardOutput.ReadLineAsync(cancel))!, StringComparison.Ordinal);
+
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync(cancel);
+        }
+
+        // The command owns the signal (the gateway's host does not swallow it): the process ends although its input never closed.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        deadline.CancelAfter(TimeSpan.FromSeconds(20));
+        await process.WaitForExitAsync(deadline.Token);
+        Assert.True(process.HasExited);
+    }
+
     /// <summary><c>portcullis stdio</c> as a child process with its three streams redirected, for raw lines.</summary>
     private System.Diagnostics.Process StartStdio(string token)
     {

@@ -19,11 +19,11 @@ internal sealed class PolicyPublisher
     public const string ChangeTopic = "policies";
 
     private readonly IPolicyStore _store;
-    private readonly IChangeFeed? _changes;
+    private readonly IChangeFeed _changes;
     private readonly AuditLog? _audit;
 
-    /// <summary>Creates a publisher that saves to <paramref name="store"/>, audits to <paramref name="audit"/> and announces on <paramref name="changes"/> (either may be absent).</summary>
-    public PolicyPublisher(IPolicyStore store, IChangeFeed? changes, AuditLog? audit)
+    /// <summary>Creates a publisher that saves to <paramref name="store"/>, audits to <paramref name="audit"/> and announces on <paramref name="changes"/> (the audit log may be absent).</summary>
+    public PolicyPublisher(IPolicyStore store, IChangeFeed changes, AuditLog? audit)
     {
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
@@ -77,16 +77,13 @@ internal sealed class PolicyPublisher
             }).ConfigureAwait(false);
         }
 
-        if (_changes is not null)
+        try
         {
-            try
-            {
-                await _changes.PublishAsync(ChangeTopic, policy.ServerId, cancellationToken).ConfigureAwait(false);
-            }
-            catch (StoreUnavailableException)
-            {
-                // Instances that miss the message find the version at their next poll.
-            }
+            await _changes.PublishAsync(ChangeTopic, policy.ServerId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException)
+        {
+            // Instances that miss the message find the version at their next poll.
         }
 
         return new PolicySaveResult(saved, result.Policy, []);

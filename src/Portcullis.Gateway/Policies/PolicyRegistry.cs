@@ -36,7 +36,7 @@ internal sealed class PolicyRegistry : IDisposable
     /// The tool names a server is known to list (none when nothing was seen yet): each version put in
     /// force is checked against them, and rules or hides that name no listed tool are logged.
     /// </param>
-    public PolicyRegistry(IEnumerable<UpstreamServerConfig> servers, IPolicyStore store, IChangeFeed? changes, AuditLog? audit, TimeProvider timeProvider,
+    public PolicyRegistry(IEnumerable<UpstreamServerConfig> servers, IPolicyStore store, IChangeFeed changes, AuditLog? audit, TimeProvider timeProvider,
         ILogger<PolicyRegistry> logger, InvalidPolicyFile onInvalidFile = InvalidPolicyFile.Refuse,
         Func<string, CancellationToken, ValueTask<IReadOnlyCollection<string>>>? knownTools = null)
     {

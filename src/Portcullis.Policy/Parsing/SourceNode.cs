@@ -73,7 +73,10 @@ public sealed class SourceNode
         new(SourceNodeKind.Array, position) { Items = items };
 
     /// <summary>The kind with its article, as errors name it: "an object", "a string", "null".</summary>
-    public string KindName => Kind switch
+    public string KindName => NameOf(Kind);
+
+    /// <summary><paramref name="kind"/> with its article, as errors name it.</summary>
+    public static string NameOf(SourceNodeKind kind) => kind switch
     {
         SourceNodeKind.Object => "an object",
         SourceNodeKind.Array => "an array",

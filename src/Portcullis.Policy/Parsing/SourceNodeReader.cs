@@ -29,16 +29,7 @@ public sealed class SourceNodeReader(ICollection<PolicyError> errors)
             return true;
         }
 
-        var expected = kind switch
-        {
-            SourceNodeKind.Object => "an object",
-            SourceNodeKind.Array => "an array",
-            SourceNodeKind.String => "a string",
-            SourceNodeKind.Number => "a number",
-            SourceNodeKind.Boolean => "a boolean",
-            _ => "null",
-        };
-        Error(path, node, $"Expected {expected} but found {node.KindName}.", hint);
+        Error(path, node, $"Expected {SourceNode.NameOf(kind)} but found {node.KindName}.", hint);
         return false;
     }
 

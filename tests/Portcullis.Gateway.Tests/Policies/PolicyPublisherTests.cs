@@ -4,6 +4,7 @@ using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Policies;
 using Portcullis.Storage.Audit;
 using Portcullis.Storage.Policies;
+using Portcullis.Storage.Events;
 
 namespace Portcullis.Gateway.Tests.Policies;
 
@@ -21,7 +22,7 @@ public sealed class PolicyPublisherTests : IAsyncDisposable
     public PolicyPublisherTests()
     {
         _audit = new AuditLog([_auditStore], new AuditConfig(), _spill, "gateway", TimeProvider.System, NullLogger<AuditLog>.Instance);
-        _publisher = new PolicyPublisher(_store, changes: null, _audit);
+        _publisher = new PolicyPublisher(_store, NoChangeFeed.Instance, _audit);
     }
 
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;

@@ -2,6 +2,7 @@ using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Policies;
 using Portcullis.Policy.Documents;
 using Portcullis.Storage.Policies;
+using Portcullis.Storage.Events;
 
 namespace Portcullis.Gateway.Tests.Policies;
 
@@ -22,7 +23,7 @@ public sealed class PolicyRegistryTests : IDisposable
         var store = new InMemoryPolicyStore();
         var logger = new CapturingLogger<PolicyRegistry>();
         var server = new UpstreamServerConfig { Id = "files", Url = new Uri("http://127.0.0.1:9/mcp"), PolicyPath = path };
-        using var registry = new PolicyRegistry([server], store, changes: null, audit: null, TimeProvider.System, logger);
+        using var registry = new PolicyRegistry([server], store, NoChangeFeed.Instance, audit: null, TimeProvider.System, logger);
         await registry.InitializeAsync(TestContext.Current.CancellationToken);
 
         // Like `cat > file <<EOF`: truncate, write part of the text, pause, write the rest.
@@ -58,9 +59,9 @@ public sealed class PolicyRegistryTests : IDisposable
         await File.WriteAllTextAsync(path, """{"version": "1", "default": "maybe"}""", TestContext.Current.CancellationToken);
         var server = new UpstreamServerConfig { Id = "files", Url = new Uri("http://127.0.0.1:9/mcp"), PolicyPath = path };
         var logger = new CapturingLogger<PolicyRegistry>();
-        using var refusing = new PolicyRegistry([server], store, changes: null, audit: null, TimeProvider.System, logger);
-        using var fallingBack = new PolicyRegistry([server], store, changes: null, audit: null, TimeProvider.System, logger, InvalidPolicyFile.UseStored);
-        using var nothingStored = new PolicyRegistry([server], new InMemoryPolicyStore(), changes: null, audit: null, TimeProvider.System, logger,
+        using var refusing = new PolicyRegistry([server], store, NoChangeFeed.Instance, audit: null, TimeProvider.System, logger);
+        using var fallingBack = new PolicyRegistry([server], store, NoChangeFeed.Instance, audit: null, TimeProvider.System, logger, InvalidPolicyFile.UseStored);
+        using var nothingStored = new PolicyRegistry([server], new InMemoryPolicyStore(), NoChangeFeed.Instance, audit: null, TimeProvider.System, logger,
             InvalidPolicyFile.UseStored);
 
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => refusing.InitializeAsync(TestContext.Current.CancellationToken));
@@ -82,14 +83,14 @@ public sealed class PolicyRegistryTests : IDisposable
         var store = new InMemoryPolicyStore();
         var server = new UpstreamServerConfig { Id = "files", Url = new Uri("http://127.0.0.1:9/mcp"), PolicyPath = path };
         var logger = new CapturingLogger<PolicyRegistry>();
-        using (var first = new PolicyRegistry([server], store, changes: null, audit: null, TimeProvider.System, logger))
+        using (var first = new PolicyRegistry([server], store, NoChangeFeed.Instance, audit: null, TimeProvider.System, logger))
         {
             await first.InitializeAsync(TestContext.Current.CancellationToken);
         }
 
         await store.SaveAsync(new NewPolicyVersion("files", """{"version": "1", "default": "deny"}""", "json", "cli", "lock down", DateTimeOffset.UnixEpoch),
             TestContext.Current.CancellationToken);
-        using var restarted = new PolicyRegistry([server], store, changes: null, audit: null, TimeProvider.System, logger);
+        using var restarted = new PolicyRegistry([server], store, NoChangeFeed.Instance, audit: null, TimeProvider.System, logger);
         await restarted.InitializeAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(2, restarted.VersionOf("files"));
@@ -107,7 +108,7 @@ public sealed class PolicyRegistryTests : IDisposable
         var server = new UpstreamServerConfig { Id = "everything", Url = new Uri("http://127.0.0.1:9/mcp"), PolicyPath = path };
         var logger = new CapturingLogger<PolicyRegistry>();
         var asked = 0;
-        using var registry = new PolicyRegistry([server], store, changes: null, audit: null, TimeProvider.System, logger,
+        using var registry = new PolicyRegistry([server], store, NoChangeFeed.Instance, audit: null, TimeProvider.System, logger,
             knownTools: (_, _) =>
             {
                 Interlocked.Increment(ref asked);
@@ -137,11 +138,11 @@ public sealed class PolicyRegistryTests : IDisposable
         Assert.Empty(errors);
         var loaded = Assert.Single(config!.Servers).PolicyFile!;
         var logger = new CapturingLogger<PolicyRegistry>();
-        using var registry = new PolicyRegistry(config.Servers, new InMemoryPolicyStore(), changes: null, audit: null, TimeProvider.System, logger);
+        using var registry = new PolicyRegistry(config.Servers, new InMemoryPolicyStore(), NoChangeFeed.Instance, audit: null, TimeProvider.System, logger);
         await registry.InitializeAsync(TestContext.Current.CancellationToken);
 
         await File.WriteAllTextAsync(path, """{"version": "1", "default": "deny"}""", TestContext.Current.CancellationToken);
-        using var afterAnEdit = new PolicyRegistry(config.Servers, new InMemoryPolicyStore(), changes: null, audit: null, TimeProvider.System, logger);
+        using var afterAnEdit = new PolicyRegistry(config.Servers, new InMemoryPolicyStore(), NoChangeFeed.Instance, audit: null, TimeProvider.System, logger);
         await afterAnEdit.InitializeAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(Initial, loaded.Text);

@@ -84,8 +84,8 @@ public static class ExternalComponent
         throw new TimeoutException($"Nothing listened on port {port} within {timeout}.");
     }
 
-    /// <summary>Runs a command to completion; throws with its output when it fails.</summary>
-    public static async Task RunAsync(string fileName, params string[] arguments)
+    /// <summary>Runs a command to completion and returns what it wrote to standard output; throws with its output when it fails.</summary>
+    public static async Task<string> RunAsync(string fileName, params string[] arguments)
     {
         var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var argument in arguments)
@@ -103,5 +103,7 @@ public static class ExternalComponent
         {
             throw new InvalidOperationException($"{fileName} {string.Join(' ', arguments)} exited with {process.ExitCode}: {await output}{await error}");
         }
+
+        return await output;
     }
 }

@@ -102,7 +102,7 @@ public sealed class PostgresServer : IAsyncLifetime
         }
     }
 
-    private static Task RunAsPostgresAsync(string program, params string[] arguments) =>
+    private static Task<string> RunAsPostgresAsync(string program, params string[] arguments) =>
         Environment.UserName == "root"
             ? ExternalComponent.RunAsync("runuser", ["-u", "postgres", "--", program, .. arguments])
             : ExternalComponent.RunAsync(program, arguments);

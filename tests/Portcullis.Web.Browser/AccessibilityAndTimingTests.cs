@@ -6,7 +6,7 @@ namespace Portcullis.Web.Browser;
 
 public sealed class AccessibilityAndTimingTests(AdminUiFixture fixture)
 {
-    public static TheoryData<string> Pages => ["/admin", "/admin/approvals", "/admin/grants", "/admin/audit", "/admin/servers/codex/tools"];
+    public static TheoryData<string> Pages => ["/admin", "/admin/approvals", "/admin/grants", "/admin/audit", "/admin/servers/codex/tools", "/admin/servers/codex/policy"];
 
     [Theory]
     [MemberData(nameof(Pages))]

@@ -42,9 +42,23 @@ public sealed class AdminUiFixture : IAsyncLifetime
         }
         """;
 
+    /// <summary>A second server id in front of the demo upstream, whose policy the builder's tests change (the first keeps its own for the other tests).</summary>
+    public const string BuilderServerId = "codex-builder";
+
+    /// <summary>server-everything (npm) behind the gateway, for the builder's tests on a real third-party server.</summary>
+    public const string EverythingServerId = "everything";
+
+    private const string BuilderStartPolicy = """
+        {"version": "1", "default": "deny", "tools": {"review_code": {}}}
+        """;
+
+    private static readonly System.Text.Json.JsonSerializerOptions s_web = new(System.Text.Json.JsonSerializerDefaults.Web);
+
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "portcullis-web-" + Guid.NewGuid().ToString("N"));
     private WebApplication? _app;
     private DemoUpstream? _demo;
+    private ServerEverythingServer? _everything;
+    private string? _everythingProblem;
     private IPlaywright? _playwright;
     private IBrowser? _browser;
     private string? _browserProblem;
@@ -59,6 +73,18 @@ public sealed class AdminUiFixture : IAsyncLifetime
     {
         Directory.CreateDirectory(_directory);
         _demo = await DemoUpstream.StartAsync();
+        _everythingProblem = NodePackages.Problem;
+        if (_everythingProblem is null)
+        {
+            _everything = await ServerEverythingServer.StartAsync();
+        }
+
+        UpstreamServerConfig[] servers =
+        [
+            new UpstreamServerConfig { Id = DemoUpstream.ServerId, Url = _demo.Url, PolicyText = Policy, Description = DemoUpstream.ServerDescription },
+            new UpstreamServerConfig { Id = BuilderServerId, Url = _demo.Url, PolicyText = BuilderStartPolicy, Description = DemoUpstream.ServerDescription },
+            .. _everything is null ? [] : new[] { new UpstreamServerConfig { Id = EverythingServerId, Url = _everything.Url, PolicyText = BuilderStartPolicy } },
+        ];
         var config = new GatewayConfig
         {
             Listen = new Uri("http://127.0.0.1:0"),
@@ -69,11 +95,11 @@ public sealed class AdminUiFixture : IAsyncLifetime
                 new AdminConfig { Name = "reviewer", Token = ApproverToken, Role = AdminRole.Approver },
                 new AdminConfig { Name = "watcher", Token = ViewerToken, Role = AdminRole.Viewer },
             ],
-            Servers = [new UpstreamServerConfig { Id = DemoUpstream.ServerId, Url = _demo.Url, PolicyText = Policy, Description = DemoUpstream.ServerDescription }],
-            Grants = [new GrantConfig { Name = "agent", Servers = [DemoUpstream.ServerId], Token = GrantToken, Labels = ImmutableDictionary<string, string>.Empty }],
+            Servers = [.. servers],
+            Grants = [new GrantConfig { Name = "agent", Servers = [.. servers.Select(s => s.Id)], Token = GrantToken, Labels = ImmutableDictionary<string, string>.Empty }],
         };
         // Every test signs in from the same address; the sign-in limit has a test of its own.
-        _app = await GatewayApp.BuildAsync(config, ConfiguredStores.OpenAsync, [AdminUi.WithSignInLimit(10_000)], logging => logging.ClearProviders());
+        _app = await GatewayApp.BuildAsync(config, ConfiguredStores.OpenAsync, [AdminUi.WithSignInLimit(10_000)], ShowLogsWhenAsked);
         await _app.StartAsync();
         BaseUrl = _app.ListeningAddress();
 
@@ -85,6 +111,17 @@ public sealed class AdminUiFixture : IAsyncLifetime
 
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = chromium, Headless = true });
+    }
+
+    /// <summary>No log unless PORTCULLIS_TEST_LOGS=1, which shows the gateway's and Blazor's (circuit failures are logged only at debug level).</summary>
+    private static void ShowLogsWhenAsked(ILoggingBuilder logging)
+    {
+        logging.ClearProviders();
+        if (Environment.GetEnvironmentVariable("PORTCULLIS_TEST_LOGS") == "1")
+        {
+            logging.AddConsole();
+            logging.AddFilter("Microsoft.AspNetCore.Components", LogLevel.Debug);
+        }
     }
 
     /// <summary>A fresh browser context (no cookies) on the gateway; skips, or in CI fails, without Chromium.</summary>
@@ -105,6 +142,22 @@ public sealed class AdminUiFixture : IAsyncLifetime
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/admin$"));
         return page;
     }
+
+    /// <summary>
+    /// Calls <paramref name="tool"/> <paramref name="count"/> times through the gateway with the
+    /// official TypeScript SDK client (one session, after listing the tools); skips, or in CI fails,
+    /// without node and the npm packages.
+    /// </summary>
+    public async Task<ScriptedCalls> CallWithTypeScriptClientAsync(string serverId, string tool, string arguments, int count)
+    {
+        ExternalComponent.Require(NodePackages.Problem);
+        var output = await NodePackages.RunScriptAsync("call-tool.mjs", $"{BaseUrl}/mcp/{serverId}", GrantToken, tool, arguments,
+            count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return System.Text.Json.JsonSerializer.Deserialize<ScriptedCalls>(output, s_web)!;
+    }
+
+    /// <summary>Skips, or in CI fails, when server-everything could not be started.</summary>
+    public void RequireServerEverything() => ExternalComponent.Require(_everythingProblem);
 
     /// <summary>An official MCP C# SDK client through the gateway with the fixture's grant.</summary>
     public async Task<McpClient> ConnectAgentAsync()
@@ -137,6 +190,11 @@ public sealed class AdminUiFixture : IAsyncLifetime
             await _demo.DisposeAsync();
         }
 
+        if (_everything is not null)
+        {
+            await _everything.DisposeAsync();
+        }
+
         Directory.Delete(_directory, recursive: true);
     }
 
@@ -149,3 +207,9 @@ public sealed class AdminUiFixture : IAsyncLifetime
         return which.ExitCode == 0 && File.Exists(path) ? path : null;
     }
 }
+
+/// <summary>What the TypeScript client script saw: the tools listed and each call's result.</summary>
+public sealed record ScriptedCalls(IReadOnlyList<string> Tools, IReadOnlyList<ScriptedResult> Results);
+
+/// <summary>One call's result: whether it was an error, and its text.</summary>
+public sealed record ScriptedResult(bool IsError, string Text);

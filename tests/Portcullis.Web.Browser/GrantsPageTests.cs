@@ -13,7 +13,7 @@ public sealed class GrantsPageTests(AdminUiFixture fixture)
         var name = "ci-" + Guid.NewGuid().ToString("N")[..8];
         await page.GotoAsync("/admin/grants");
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync(name);
-        await page.GetByLabel("codex").CheckAsync();
+        await page.GetByLabel("codex", new() { Exact = true }).CheckAsync();
         await page.GetByLabel("Labels (one key=value a line)").FillAsync("team=platform");
         await page.GetByLabel("Expires (UTC, e.g. 2027-01-01T00:00:00Z; empty for never)").FillAsync("2099-01-01T00:00:00Z");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create grant" }).ClickAsync();

@@ -17,10 +17,10 @@ public sealed class ToolsPageTests(AdminUiFixture fixture)
         await using var context = await fixture.NewContextAsync();
         var page = await fixture.SignInAsync(context, AdminUiFixture.AdminToken);
         await page.GotoAsync("/admin");
-        var server = page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByRole(AriaRole.Rowheader, new() { Name = "codex" }) });
+        var server = page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByRole(AriaRole.Rowheader, new() { Name = "codex", Exact = true }) });
         // The overview counts the tools the gateway has seen, riskiest category first.
         await Assertions.Expect(server).ToContainTextAsync("3 tools: Execute 2 · Read 1");
-        await page.GetByRole(AriaRole.Link, new() { Name = "codex" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "codex", Exact = true }).ClickAsync();
 
         var row = page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByRole(AriaRole.Rowheader, new() { Name = "code_generate" }) });
         await Assertions.Expect(page).ToHaveURLAsync(fixture.BaseUrl + "/admin/servers/codex/tools");

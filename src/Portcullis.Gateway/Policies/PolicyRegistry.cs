@@ -124,6 +124,22 @@ internal sealed class PolicyRegistry : IDisposable
         }
     }
 
+    /// <summary>
+    /// Validates <paramref name="policy"/>, saves it as the server's next version on behalf of
+    /// <paramref name="actor"/> and puts it in force in this instance at once; other instances apply
+    /// it from the change feed or at their next poll. Invalid text is not saved; its errors are returned.
+    /// </summary>
+    public async Task<PolicySaveResult> PublishAsync(NewPolicyVersion policy, string actor, CancellationToken cancellationToken = default)
+    {
+        var result = await _publisher.SaveAsync(policy, actor, parsed: null, cancellationToken).ConfigureAwait(false);
+        if (result is { Saved: { } saved, Policy: { } compiled } && _served.Apply(saved, compiled))
+        {
+            await CheckToolNamesAsync(policy.ServerId, cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
     /// <summary>Imports a server's policy file now if its content changed; returns whether a new version was applied.</summary>
     public async Task<bool> ReloadAsync(string serverId, string path, CancellationToken cancellationToken = default)
     {

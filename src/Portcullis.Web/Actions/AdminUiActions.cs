@@ -8,9 +8,13 @@ using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Pinning;
+using Portcullis.Gateway.Policies;
+using Portcullis.Policy;
+using Portcullis.Policy.Serialization;
 using Portcullis.Storage;
 using Portcullis.Storage.Audit;
 using Portcullis.Storage.Grants;
+using Portcullis.Storage.Policies;
 using Portcullis.Web.Hosting;
 using Portcullis.Web.Sessions;
 
@@ -23,8 +27,14 @@ namespace Portcullis.Web.Actions;
 /// </summary>
 internal sealed class AdminUiActions(
     IAntiforgery antiforgery, AdminAuthenticator admins, AdminSessionStore sessions, AuditLog audit, ApprovalService approvals,
-    GatewayConfig config, StoreSet state, ToolPins pins, TimeProvider timeProvider)
+    GatewayConfig config, StoreSet state, ToolPins pins, PolicyRegistry policies, TimeProvider timeProvider)
 {
+    /// <summary>The largest policy the builder may save; a policy is a few kilobytes, this is far beyond any real one.</summary>
+    public const int MaxPolicyLength = 256 * 1024;
+
+    /// <summary>The longest comment kept with a saved version.</summary>
+    public const int MaxCommentLength = 500;
+
     /// <summary><c>POST /admin/actions/sign-in</c> with <c>token</c>: a valid admin token starts a session.</summary>
     public Task<IResult> SignInAsync(HttpContext context) => GuardAsync(context, requireSession: false, async (form, _) =>
     {
@@ -232,6 +242,107 @@ internal sealed class AdminUiActions(
         await RecordAsync(session.Name, "grant.revoked", "grant:" + name, "revoked").ConfigureAwait(false);
         session.SetNotice(new AdminNotice($"Revoked grant '{name}'."));
         return SeeOther(AdminUiPaths.Grants);
+    });
+
+    /// <summary>
+    /// <c>POST /admin/actions/servers/{id}/policy</c> with <c>text</c> (policy JSON from the builder),
+    /// <c>format</c> (json or yaml: how to store it) and <c>comment</c>: validates it and saves it as the
+    /// server's next version, in force here at once and on every other instance within seconds.
+    /// </summary>
+    public Task<IResult> SavePolicyAsync(HttpContext context, string serverId) => GuardAsync(context, requireSession: true, async (form, session) =>
+    {
+        if (!AdminPermissions.CanManagePolicies(session!.Role))
+        {
+            return Forbidden(session, "save policies");
+        }
+
+        if (config.Servers.All(s => s.Id != serverId))
+        {
+            return Results.Text($"No server has id '{serverId}'. Nothing was changed.", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        var page = AdminUiPaths.Policy(serverId);
+        var text = form["text"].ToString();
+        var format = form["format"].ToString();
+        var comment = form["comment"].ToString().Trim();
+        var problems = new List<string>();
+        if (text.Trim().Length == 0)
+        {
+            problems.Add("Policy: the form carried no policy text.");
+        }
+        else if (text.Length > MaxPolicyLength)
+        {
+            problems.Add($"Policy: {text.Length} characters is more than the {MaxPolicyLength} a policy may have.");
+        }
+
+        if (format is not ("json" or "yaml"))
+        {
+            problems.Add($"Format: '{format}' is neither json nor yaml.");
+        }
+
+        if (comment.Length == 0)
+        {
+            problems.Add("Comment: say why, so the history tells the next reader.");
+        }
+        else if (comment.Length > MaxCommentLength)
+        {
+            problems.Add($"Comment: at most {MaxCommentLength} characters.");
+        }
+
+        if (problems.Count > 0)
+        {
+            return Problem(session, page, problems);
+        }
+
+        var parsed = PolicyParser.Parse(text, PolicyFormat.Json);
+        if (!parsed.Succeeded)
+        {
+            return Problem(session, page, parsed.Errors.Select(e => e.ToString()));
+        }
+
+        // The builder sends JSON; an operator who keeps YAML gets the same policy written as YAML.
+        var stored = format == "yaml" ? PolicyYamlWriter.ToYaml(parsed.Policy.Document) : text;
+        var result = await policies.PublishAsync(new NewPolicyVersion(serverId, stored, format, "ui", comment, timeProvider.GetUtcNow()), session.Name,
+            context.RequestAborted).ConfigureAwait(false);
+        if (result.Saved is not { } saved)
+        {
+            return Problem(session, page, result.Errors.Select(e => e.ToString()));
+        }
+
+        session.SetNotice(new AdminNotice($"Saved version {saved.Version} of the policy of {serverId}; it is in force here now, and on every other instance within seconds."));
+        return SeeOther(page);
+    });
+
+    /// <summary><c>POST /admin/actions/servers/{id}/policy/restore</c> with <c>version</c>: saves that version again as the newest.</summary>
+    public Task<IResult> RestorePolicyAsync(HttpContext context, string serverId) => GuardAsync(context, requireSession: true, async (form, session) =>
+    {
+        if (!AdminPermissions.CanManagePolicies(session!.Role))
+        {
+            return Forbidden(session, "restore policies");
+        }
+
+        if (config.Servers.All(s => s.Id != serverId))
+        {
+            return Results.Text($"No server has id '{serverId}'. Nothing was changed.", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        var page = AdminUiPaths.Policy(serverId);
+        var versionText = form["version"].ToString();
+        if (!int.TryParse(versionText, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+            || await state.Policies.GetAsync(serverId, number, context.RequestAborted).ConfigureAwait(false) is not { } old)
+        {
+            return Problem(session, page, [$"Version: server '{serverId}' has no version '{versionText}'."]);
+        }
+
+        var result = await policies.PublishAsync(new NewPolicyVersion(serverId, old.Text, old.Format, "restore", $"restored from version {number}",
+            timeProvider.GetUtcNow()), session.Name, context.RequestAborted).ConfigureAwait(false);
+        if (result.Saved is not { } saved)
+        {
+            return Problem(session, page, result.Errors.Select(e => e.ToString()));
+        }
+
+        session.SetNotice(new AdminNotice($"Restored version {number} of the policy of {serverId} as version {saved.Version}; it is in force now."));
+        return SeeOther(page);
     });
 
     private async Task<IResult> GuardAsync(HttpContext context, bool requireSession, Func<IFormCollection, AdminSession?, Task<IResult>> action)

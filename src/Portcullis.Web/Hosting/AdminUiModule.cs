@@ -68,6 +68,8 @@ internal sealed class AdminUiModule(int signInAttemptsPerMinute) : IGatewayModul
         admin.MapPost("/actions/grants/{name}/rotate", actions.RotateGrantAsync);
         admin.MapPost("/actions/grants/{name}/revoke", actions.RevokeGrantAsync);
         admin.MapPost("/actions/servers/{serverId}/tools/{name}/approve", actions.ApproveToolAsync);
+        admin.MapPost("/actions/servers/{serverId}/policy", actions.SavePolicyAsync);
+        admin.MapPost("/actions/servers/{serverId}/policy/restore", actions.RestorePolicyAsync);
         // Pages carry their full /admin path: Blazor's router does not see a route group's prefix.
         // The gate sends the whole Content-Security-Policy (frame-ancestors 'none'); Blazor's own frame-ancestors header would add a second, weaker one.
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(options => options.ContentSecurityFrameAncestorsPolicy = null);

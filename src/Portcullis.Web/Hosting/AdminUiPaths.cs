@@ -12,6 +12,13 @@ internal static class AdminUiPaths
 
     /// <summary>A server's tools page.</summary>
     public static string Tools(string serverId) => $"{Base}/servers/{Uri.EscapeDataString(serverId)}/tools";
+
+    /// <summary>A server's policy builder and history.</summary>
+    public static string Policy(string serverId) => $"{Base}/servers/{Uri.EscapeDataString(serverId)}/policy";
+
+    /// <summary>Where the builder posts a policy to save.</summary>
+    public static string SavePolicy(string serverId) => $"{Base}/actions/servers/{Uri.EscapeDataString(serverId)}/policy";
+
     public const string SignInAction = Base + "/actions/sign-in";
     public const string SignOutAction = Base + "/actions/sign-out";
 }

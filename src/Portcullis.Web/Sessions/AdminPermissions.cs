@@ -14,6 +14,9 @@ internal static class AdminPermissions
     /// <summary>Create, rotate and revoke grants: admins only.</summary>
     public static bool CanManageGrants(AdminRole role) => role is AdminRole.Admin;
 
+    /// <summary>Save and restore policy versions: admins and policy managers.</summary>
+    public static bool CanManagePolicies(AdminRole role) => role is AdminRole.Admin or AdminRole.PolicyManager;
+
     /// <summary>The role as written in the configuration.</summary>
     public static string Name(AdminRole role) => role switch
     {

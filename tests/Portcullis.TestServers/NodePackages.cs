@@ -9,8 +9,11 @@ namespace Portcullis.TestServers;
 /// </summary>
 public static class NodePackages
 {
+    /// <summary>The checkout's root directory (where Portcullis.slnx is).</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
     /// <summary>The directory holding package.json, the lockfile and the client scripts.</summary>
-    public static string Directory { get; } = Path.Combine(RepositoryRoot(), "tests", "Portcullis.Interop", "node");
+    public static string Directory { get; } = Path.Combine(RepositoryRoot, "tests", "Portcullis.Interop", "node");
 
     /// <summary>server-everything's entry point (<c>node ... streamableHttp</c> or <c>stdio</c>).</summary>
     public static string ServerEverything => Path.Combine(Directory, "node_modules", "@modelcontextprotocol", "server-everything", "dist", "index.js");
@@ -27,7 +30,7 @@ public static class NodePackages
     public static Task<string> RunScriptAsync(string script, params string[] arguments) =>
         ExternalComponent.RunAsync("node", [Path.Combine(Directory, script), .. arguments]);
 
-    private static string RepositoryRoot()
+    private static string FindRepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {

@@ -59,6 +59,7 @@ public sealed partial class PolicyBuilderTests(AdminUiFixture fixture)
         await page.GetByRole(AriaRole.Button, new() { Name = "Changes against the live version" }).ClickAsync();
         await Assertions.Expect(page.GetByLabel("Changes against the live version")).ToContainTextAsync("code_generate");
 
+        await Screenshots.SaveAsync(page, "policy-builder");
         await page.GetByLabel("Comment").FillAsync("The brief's policy: code_generate capped at 10 a minute per grant");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save policy" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Saved version" })).ToBeVisibleAsync();
@@ -73,6 +74,45 @@ public sealed partial class PolicyBuilderTests(AdminUiFixture fixture)
         Assert.All(calls.Results.Take(10), r => Assert.False(r.IsError, r.Text));
         Assert.True(calls.Results[10].IsError);
         Assert.Contains("code_generate_rate", calls.Results[10].Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AConditionOnServerEverything_PickedFromItsInputSchema_DeniesTheCallsItShould()
+    {
+        fixture.RequireServerEverything();
+        var listed = await fixture.CallWithTypeScriptClientAsync(AdminUiFixture.EverythingServerId, "echo", "{}", 0);
+        Assert.Empty(listed.Tools);
+        await using var context = await fixture.NewContextAsync();
+        var page = await OpenBuilderAsync(context, AdminUiFixture.AdminToken, AdminUiFixture.EverythingServerId);
+
+        // The tool list comes from the server, with risk; the argument paths come from echo's input schema.
+        await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByRole(AriaRole.Rowheader, new() { Name = "get-env", Exact = true }) }))
+            .ToContainTextAsync("Read");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Remove rule for review_code" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add rule for echo", Exact = true }).ClickAsync();
+        var rule = page.GetByRole(AriaRole.Region, new() { Name = "echo", Exact = true });
+        await rule.GetByRole(AriaRole.Button, new() { Name = "Add condition" }).ClickAsync();
+        await Assertions.Expect(rule.GetByLabel("Argument path")).ToHaveValueAsync("args.message");
+        Assert.Equal("string", await rule.Locator("datalist option[value='args.message']").TextContentAsync());
+        await rule.GetByLabel("Operator").SelectOptionAsync("max_length");
+        await Assertions.Expect(rule.GetByLabel("Value")).ToHaveAttributeAsync("type", "number");
+        await rule.GetByLabel("Value").FillAsync("12");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add rule for get-env", Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Region, new() { Name = "get-env", Exact = true }).GetByLabel("Action").SelectOptionAsync("Hide");
+        await Assertions.Expect(page.GetByText("The draft is a valid policy.")).ToBeVisibleAsync();
+        await page.GetByLabel("Comment").FillAsync("echo short messages only; get-env hidden");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save policy" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Saved version" })).ToBeVisibleAsync();
+
+        var shortEcho = await fixture.CallWithTypeScriptClientAsync(AdminUiFixture.EverythingServerId, "echo", """{"message": "hello"}""", 1);
+        Assert.Equal(["echo"], shortEcho.Tools);
+        Assert.False(shortEcho.Results[0].IsError, shortEcho.Results[0].Text);
+        Assert.Contains("hello", shortEcho.Results[0].Text, StringComparison.Ordinal);
+        var longEcho = await fixture.CallWithTypeScriptClientAsync(AdminUiFixture.EverythingServerId, "echo", """{"message": "a message far longer than twelve"}""", 1);
+        Assert.True(longEcho.Results[0].IsError);
+        Assert.Contains("max_length", longEcho.Results[0].Text, StringComparison.Ordinal);
+        var hidden = await fixture.CallWithTypeScriptClientAsync(AdminUiFixture.EverythingServerId, "get-env", "{}", 1);
+        Assert.True(hidden.Results[0].IsError);
     }
 
     [Fact]
@@ -210,10 +250,10 @@ public sealed partial class PolicyBuilderTests(AdminUiFixture fixture)
         await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = $"{shadow + 1} (live)" })).ToContainTextAsync($"restored from version {shadow - 1}");
     }
 
-    private async Task<IPage> OpenBuilderAsync(IBrowserContext context, string token)
+    private async Task<IPage> OpenBuilderAsync(IBrowserContext context, string token, string serverId = AdminUiFixture.BuilderServerId)
     {
         var page = await fixture.SignInAsync(context, token);
-        await page.GotoAsync($"/admin/servers/{AdminUiFixture.BuilderServerId}/policy");
+        await page.GotoAsync($"/admin/servers/{serverId}/policy");
         // Controls answer once the page's circuit is connected.
         await Assertions.Expect(page.Locator(".builder[data-interactive=true]")).ToBeVisibleAsync();
         return page;

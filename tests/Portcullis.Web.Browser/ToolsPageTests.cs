@@ -20,6 +20,7 @@ public sealed class ToolsPageTests(AdminUiFixture fixture)
         var server = page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByRole(AriaRole.Rowheader, new() { Name = "codex", Exact = true }) });
         // The overview counts the tools the gateway has seen, riskiest category first.
         await Assertions.Expect(server).ToContainTextAsync("3 tools: Execute 2 · Read 1");
+        await Screenshots.SaveAsync(page, "overview");
         await page.GetByRole(AriaRole.Link, new() { Name = "codex", Exact = true }).ClickAsync();
 
         var row = page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByRole(AriaRole.Rowheader, new() { Name = "code_generate" }) });
@@ -29,6 +30,7 @@ public sealed class ToolsPageTests(AdminUiFixture fixture)
         await Assertions.Expect(row).ToContainTextAsync("pinned");
         await row.GetByText("Rationale").ClickAsync();
         await Assertions.Expect(row).ToContainTextAsync("Confidence is lowered because the description is empty");
+        await Screenshots.SaveAsync(page, "tools");
         Assert.Equal(0, await page.GetByRole(AriaRole.Button, new() { Name = "Approve code_generate" }).CountAsync());
     }
 

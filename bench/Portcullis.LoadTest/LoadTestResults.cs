@@ -22,8 +22,10 @@ internal sealed record StartupResult(double ReadyMilliseconds, long ResidentByte
 internal sealed record IdleSessionsResult(int Sessions, long ResidentBytesBefore, long ResidentBytesAfter);
 
 /// <summary>Everything one run of the load test measured.</summary>
+/// <param name="NpmVersions">The installed version of each npm package the run started, by package name.</param>
 internal sealed record LoadTestResults(
     LoadTestOptions Options,
+    IReadOnlyDictionary<string, string> NpmVersions,
     IReadOnlyList<ScenarioResult> Scenarios,
     IReadOnlyList<StartupResult> Startups,
     IdleSessionsResult IdleSessions)

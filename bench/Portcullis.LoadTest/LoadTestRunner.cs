@@ -103,7 +103,8 @@ internal sealed class LoadTestRunner(LoadTestOptions options, TextWriter progres
         }
 
         var idle = await MeasureIdleSessionsAsync(echoUrl, cancellationToken);
-        return new LoadTestResults(options, scenarios, startups, idle);
+        var versions = NpmPackages.All.ToDictionary(package => package, package => NpmPackages.InstalledVersion(options.NodeDirectory, package));
+        return new LoadTestResults(options, versions, scenarios, startups, idle);
     }
 
     public void Dispose()
@@ -133,6 +134,15 @@ internal sealed class LoadTestRunner(LoadTestOptions options, TextWriter progres
         {
             await LoadRun.RunOnceAsync(path.Target, clients, Math.Max(1, options.WarmupCalls / 4), TimeSpan.MaxValue, options.Deadline, cancellationToken);
         }
+
+        if (path.Allocations is not null)
+        {
+            // What a gateway allocates with no calls coming in: the margin of a throughput run's allocation figure.
+            var start = await path.Allocations.StartAsync(cancellationToken);
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            var idle = await path.Allocations.AllocatedAsync(start, DateTime.UtcNow, cancellationToken);
+            progress.WriteLine($"{path.Name}: idle, about {idle / 1024.0:F0} KB allocated in a second");
+        }
     }
 
     private async Task<RoundResult> MeasureRoundAsync(Route path, int round, CancellationToken cancellationToken)
@@ -144,7 +154,8 @@ internal sealed class LoadTestRunner(LoadTestOptions options, TextWriter progres
         {
             var measured = await MeasureThroughputAsync(path, clients, cancellationToken);
             throughput[clients] = measured;
-            report += $"; {clients} clients {measured.Run.CallsPerSecond:F0} calls/s, CPU per call: path {measured.PathCpuMicrosPerCall:F0} µs, "
+            var pathCpu = measured.PathCpuMicrosPerCall is { } cpu ? $"{cpu:F0} µs" : "—";
+            report += $"; {clients} clients {measured.Run.CallsPerSecond:F0} calls/s, CPU per call: path {pathCpu}, "
                 + $"upstream {measured.UpstreamCpuMicrosPerCall:F0} µs, load generator {measured.LoadGeneratorCpuMicrosPerCall:F0} µs"
                 + (measured.AllocatedBytesPerCall is { } allocated ? $", {allocated / 1024:F1} KB allocated" : "");
         }

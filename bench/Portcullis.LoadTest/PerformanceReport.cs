@@ -74,15 +74,15 @@ internal static class PerformanceReport
         Line(text, "Upstreams:");
         Line(text);
         Line(text, "- **C# echo**: the C# MCP SDK's Streamable HTTP server with one `echo` tool.");
-        Line(text, $"- **server-everything**: `@modelcontextprotocol/server-everything` {EverythingVersion} from npm (`streamableHttp` mode, its default logging), the upstream most users try first; its `echo` answers `Echo: <message>`.");
+        Line(text, $"- **server-everything**: `@modelcontextprotocol/server-everything` {results.NpmVersions[NpmPackages.ServerEverything]} from npm (`streamableHttp` mode, its default logging), the upstream most users try first; its `echo` answers `Echo: <message>`.");
         Line(text, "- **server-everything, stdio**: the same package in `stdio` mode, started by the path for each session and ended with it. There is no direct row: supergateway is the baseline.");
         Line(text);
         Line(text, "Paths:");
         Line(text);
         Line(text, "- **Portcullis** runs the Release build from `portcullis serve --config` with its default logging, a brief-style policy (`default: deny`, `echo` allowed with a per-grant limit of 100,000,000 a minute) and one audit record per call; one gateway process per store and upstream. The stdio server raises `max_processes` and `max_processes_per_grant` so every client of the largest level has its process.");
-        Line(text, $"- **mcp-proxy** is {McpProxyDescription}.");
-        Line(text, $"- **passthrough-mcp-server** is `@civic/passthrough-mcp-server` {PassthroughVersion} from npm, an HTTP-to-HTTP MCP proxy with policy hooks, run by its own CLI (`PORT`, `TARGET_SERVER_URL`; no hooks, its default logging): one upstream session per client session, as Portcullis.");
-        Line(text, $"- **supergateway** is `supergateway` {SupergatewayVersion} from npm: `--stdio \"node …/server-everything/dist/index.js stdio\" --outputTransport streamableHttp --stateful --logLevel none`, one child per session as Portcullis (its default `info` level logs every message; `none` is its fastest).");
+        Line(text, $"- **mcp-proxy** is mcp-proxy {results.NpmVersions[NpmPackages.McpProxy]} from npm {McpProxyDescription}.");
+        Line(text, $"- **passthrough-mcp-server** is `@civic/passthrough-mcp-server` {results.NpmVersions[NpmPackages.PassthroughMcpServer]} from npm, an HTTP-to-HTTP MCP proxy with policy hooks, run by its own CLI (`PORT`, `TARGET_SERVER_URL`; no hooks, its default logging): one upstream session per client session, as Portcullis.");
+        Line(text, $"- **supergateway** is `supergateway` {results.NpmVersions[NpmPackages.Supergateway]} from npm: `--stdio \"node …/server-everything/dist/index.js stdio\" --outputTransport streamableHttp --stateful --logLevel none`, one child per session as Portcullis (its default `info` level logs every message; `none` is its fastest).");
         Line(text);
         Line(text, "Added latency and ratios are against the upstream's direct row (for stdio, supergateway's).");
         Line(text);
@@ -180,11 +180,7 @@ internal static class PerformanceReport
     }
 
     private const string McpProxyDescription =
-        "mcp-proxy 6.7.19 from npm (its HTTP server and request forwarding, with its event store off; its CLI only spawns stdio servers, so `bench/Portcullis.LoadTest/node/peer-proxy.mjs` connects it to the upstream with the official TypeScript SDK's Streamable HTTP client, one upstream session shared by all clients as its CLI does), against the C# echo upstream only";
-
-    private const string EverythingVersion = "2026.8.31";
-    private const string PassthroughVersion = "0.12.1";
-    private const string SupergatewayVersion = "4.0.0";
+        "(its HTTP server and request forwarding, with its event store off; its CLI only spawns stdio servers, so `bench/Portcullis.LoadTest/node/peer-proxy.mjs` connects it to the upstream with the official TypeScript SDK's Streamable HTTP client, one upstream session shared by all clients as its CLI does), against the C# echo upstream only";
 
     /// <summary>A BenchmarkDotNet time cell ("1.234 μs", "950.1 ns", "1,234.5 ns") in microseconds; infinity when unreadable.</summary>
     public static double Microseconds(string cell)

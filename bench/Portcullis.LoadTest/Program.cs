@@ -81,10 +81,10 @@ run.SetAction(async (parseResult, cancellationToken) =>
         return 2;
     }
 
-    var missing = NpmPackages.Where(package => !Directory.Exists(Path.Combine(options.NodeDirectory, "node_modules", package))).ToList();
+    var missing = NpmPackages.All.Where(package => !Directory.Exists(Path.Combine(options.NodeDirectory, "node_modules", package))).ToList();
     if (missing.Count > 0)
     {
-        Console.Error.WriteLine($"{string.Join(", ", missing)} not installed in {options.NodeDirectory}: run 'npm ci' there.");
+        Console.Error.WriteLine($"{string.Join(", ", missing)} {(missing.Count == 1 ? "is" : "are")} not installed in {options.NodeDirectory}: run 'npm ci' there.");
         return 2;
     }
 
@@ -126,9 +126,3 @@ drive.SetAction(async (parseResult, cancellationToken) =>
 
 return new RootCommand("Portcullis end-to-end load test: direct, through Portcullis, and through npm peers.") { upstream, run, drive }
     .Parse(args).Invoke();
-
-internal static partial class Program
-{
-    /// <summary>The npm packages the run starts, from bench/Portcullis.LoadTest/node's lockfile.</summary>
-    private static readonly string[] NpmPackages = ["mcp-proxy", "@modelcontextprotocol/server-everything", "@civic/passthrough-mcp-server", "supergateway"];
-}

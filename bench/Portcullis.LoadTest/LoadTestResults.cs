@@ -9,8 +9,9 @@ internal sealed record ThroughputResult(LoadResult Run, double? PathCpuMicrosPer
     double? AllocatedBytesPerCall);
 
 /// <summary>One way of reaching one upstream, measured at one client and at each throughput level: its median rounds.</summary>
+/// <param name="IdleAllocatedBytesPerSecond">What the gateway allocated a second with no calls, after its warm-up; null for paths without a .NET gateway.</param>
 internal sealed record ScenarioResult(UpstreamKind Upstream, PathKind Path, LoadResult Latency, IReadOnlyDictionary<int, ThroughputResult> Throughput,
-    long? ResidentBytes, long? PeakResidentBytes)
+    long? ResidentBytes, long? PeakResidentBytes, double? IdleAllocatedBytesPerSecond)
 {
     public string Name => Path.Title();
 }

@@ -70,9 +70,11 @@ internal sealed class LoadTestRunner(LoadTestOptions options, TextWriter progres
             await GatewayRouteAsync(UpstreamKind.EverythingStdio, PathKind.PortcullisSqlite, "sqlite:portcullis.db", StdioUpstream(stdioCommand),
                 EverythingReplyPrefix, null),
         };
+        var idleAllocation = new Dictionary<Route, double?>();
         foreach (var path in paths)
         {
             await WarmUpAsync(path, cancellationToken);
+            idleAllocation[path] = await MeasureIdleAllocationAsync(path, cancellationToken);
         }
 
         // Rounds interleave the paths, so a host that speeds up or slows down during the run (a
@@ -93,7 +95,8 @@ internal sealed class LoadTestRunner(LoadTestOptions options, TextWriter progres
             var latency = measured.Select(r => r.Latency).OrderBy(l => l.P50Ms).ElementAt(measured.Count / 2);
             var throughput = options.Clients.ToDictionary(clients => clients,
                 clients => measured.Select(r => r.Throughput[clients]).OrderBy(t => t.Run.CallsPerSecond).ElementAt(measured.Count / 2));
-            return new ScenarioResult(path.Upstream, path.Path, latency, throughput, path.Process?.ResidentBytes(), path.Process?.PeakResidentBytes());
+            return new ScenarioResult(path.Upstream, path.Path, latency, throughput, path.Process?.ResidentBytes(), path.Process?.PeakResidentBytes(),
+                idleAllocation[path]);
         }).ToList();
 
         var startups = new List<StartupResult>();
@@ -135,14 +138,28 @@ internal sealed class LoadTestRunner(LoadTestOptions options, TextWriter progres
             await LoadRun.RunOnceAsync(path.Target, clients, Math.Max(1, options.WarmupCalls / 4), TimeSpan.MaxValue, options.Deadline, cancellationToken);
         }
 
-        if (path.Allocations is not null)
+    }
+
+    /// <summary>
+    /// What a gateway allocates a second with no calls coming in, once the warm-up's sessions have
+    /// ended: the margin of a throughput run's allocation figure.
+    /// </summary>
+    private async Task<double?> MeasureIdleAllocationAsync(Route path, CancellationToken cancellationToken)
+    {
+        if (path.Allocations is null)
         {
-            // What a gateway allocates with no calls coming in: the margin of a throughput run's allocation figure.
-            var start = await path.Allocations.StartAsync(cancellationToken);
-            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-            var idle = await path.Allocations.AllocatedAsync(start, DateTime.UtcNow, cancellationToken);
-            progress.WriteLine($"{path.Name}: idle, about {idle / 1024.0:F0} KB allocated in a second");
+            return null;
         }
+
+        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        var start = await path.Allocations.StartAsync(cancellationToken);
+        var started = Stopwatch.GetTimestamp();
+        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        var idle = await path.Allocations.AllocatedAsync(start, DateTime.UtcNow, cancellationToken);
+        // The measurement ends at the first publication after the second, so it spans a little more.
+        var perSecond = idle / (Stopwatch.GetElapsedTime(started).TotalSeconds);
+        progress.WriteLine($"{path.Name}: idle, {perSecond / 1024:F0} KB allocated a second");
+        return perSecond;
     }
 
     private async Task<RoundResult> MeasureRoundAsync(Route path, int round, CancellationToken cancellationToken)

@@ -125,7 +125,7 @@ internal static class PerformanceReport
         }
 
         Line(text);
-        Line(text, "CPU per call is the user + system time a process used during the throughput run's calls (sessions are opened before and ended after) divided by the calls: the path's own process; the upstream's process, or for stdio the processes the path started for its sessions (those still running and those ended); and the load generator playing the clients. The gateway's allocated bytes are read over EventPipe from the runtime's `alloc-rate` counter (published every 250 ms; the measurement runs from one publication before the calls to the first after them, so it may include up to 250 ms of the idle gateway), without changing the gateway or its configuration. Resident memory is the path's own process (gateway or proxy) after the runs, children not included; the direct path has none.");
+        Line(text, $"CPU per call is the user + system time a process used during the throughput run's calls (sessions are opened before and ended after) divided by the calls: the path's own process; the upstream's process, or for stdio the processes the path started for its sessions (those still running and those ended); and the load generator playing the clients. The gateway's allocated bytes are read over EventPipe from the runtime's `alloc-rate` counter (published every 250 ms; the measurement runs from one publication before the calls to the first after them, so it may include up to 250 ms of the idle gateway: {IdleAllocation(results)}), without changing the gateway or its configuration. Resident memory is the path's own process (gateway or proxy) after the runs, children not included; the direct path has none.");
         Line(text);
         Line(text, "## Start-up and memory");
         Line(text);
@@ -183,6 +183,15 @@ internal static class PerformanceReport
         "(its HTTP server and request forwarding, with its event store off; its CLI only spawns stdio servers, so `bench/Portcullis.LoadTest/node/peer-proxy.mjs` connects it to the upstream with the official TypeScript SDK's Streamable HTTP client, one upstream session shared by all clients as its CLI does), against the C# echo upstream only";
 
     /// <summary>A BenchmarkDotNet time cell ("1.234 μs", "950.1 ns", "1,234.5 ns") in microseconds; infinity when unreadable.</summary>
+    /// <summary>The range of what the gateways allocated a second while idle, as the note under the throughput tables gives it.</summary>
+    private static string IdleAllocation(LoadTestResults results)
+    {
+        var idle = results.Scenarios.Select(s => s.IdleAllocatedBytesPerSecond).OfType<double>().ToList();
+        return idle.Count == 0
+            ? "not measured"
+            : string.Create(Invariant, $"idle, a gateway allocated {idle.Min() / 1024:F0}–{idle.Max() / 1024:F0} KB a second in this run");
+    }
+
     public static double Microseconds(string cell)
     {
         var parts = cell.Split(' ', 2);

@@ -20,16 +20,7 @@ var warmupCalls = new Option<int>("--warmup-calls") { Description = "Warm-up bef
 var sessions = new Option<int>("--idle-sessions") { Description = "Idle sessions to open for the memory measurement.", DefaultValueFactory = _ => 1000 };
 var startups = new Option<int>("--startups") { Description = "How many times to time 'serve --demo' until healthy.", DefaultValueFactory = _ => 3 };
 var rounds = new Option<int>("--rounds") { Description = "Interleaved rounds over all paths; each path reports its median round.", DefaultValueFactory = _ => 5 };
-foreach (var positive in new[] { latencyCalls, warmupCalls, startups, rounds })
-{
-    positive.Validators.Add(result =>
-    {
-        if (result.GetValueOrDefault<int>() < 1)
-        {
-            result.AddError($"{positive.Name} must be at least 1 (got {result.GetValueOrDefault<int>()}).");
-        }
-    });
-}
+var deadline = new Option<int>("--deadline") { Description = "Seconds after which a run stops even if calls remain.", DefaultValueFactory = _ => 120 };
 
 clients.Validators.Add(result =>
 {
@@ -52,7 +43,17 @@ duration.Validators.Add(result =>
         result.AddError($"--duration must be more than 0 seconds (got {value}).");
     }
 });
-var deadline = new Option<int>("--deadline") { Description = "Seconds after which a run stops even if calls remain.", DefaultValueFactory = _ => 120 };
+foreach (var positive in new[] { latencyCalls, warmupCalls, sessions, startups, rounds, deadline })
+{
+    positive.Validators.Add(result =>
+    {
+        if (result.GetValueOrDefault<int>() < 1)
+        {
+            result.AddError($"{positive.Name} must be at least 1 (got {result.GetValueOrDefault<int>()}).");
+        }
+    });
+}
+
 var benchmarks = new Option<string?>("--benchmarks") { Description = "BenchmarkDotNet's results directory, whose GitHub tables go into the report." };
 var findings = new Option<string?>("--findings") { Description = "A Markdown file appended to the report (profiling notes)." };
 var output = new Option<string?>("--output") { Description = "Write the report here (docs/PERFORMANCE.md); otherwise print it." };

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Measures everything docs/PERFORMANCE.md reports and rewrites it from this one run: the
-# BenchmarkDotNet hot paths, then the end-to-end load test (direct, Portcullis with memory and
-# SQLite stores, the npm peer proxy), start-up time and idle-session memory.
+# BenchmarkDotNet hot paths, then the end-to-end load test (the C# echo upstream and
+# @modelcontextprotocol/server-everything, each direct, through Portcullis with memory and SQLite
+# stores and through the npm peers mcp-proxy and passthrough-mcp-server; server-everything over
+# stdio through Portcullis and supergateway), start-up time and idle-session memory.
 # Needs the .NET 10 SDK, node with npm, and redis-server (for the Redis counter row).
-# Extra arguments go to the load test, e.g. `bench/run.sh --clients 64`.
+# Extra arguments go to the load test, e.g. `bench/run.sh --clients 16 32 64 --duration 5 --rounds 3`
+# (see `dotnet bench/Portcullis.LoadTest/bin/Release/net10.0/Portcullis.LoadTest.dll run --help`);
+# PORTCULLIS_BENCH_FILTER picks the BenchmarkDotNet classes (default: all).
+# At the defaults (5 rounds; 16 and 32 clients for 3 s each) the load test takes about 10 minutes
+# on 2 cores, the hot paths about as long again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -3,40 +3,76 @@ using System.Diagnostics;
 namespace Portcullis.LoadTest;
 
 /// <summary>What one load run measured.</summary>
+/// <param name="StoppedAtDeadline">The run's hard deadline cut it short (not the planned duration of a timed run).</param>
 internal sealed record LoadResult(int Clients, int Calls, int Errors, double Seconds, bool StoppedAtDeadline, double P50Ms, double P90Ms, double P99Ms)
 {
     public double CallsPerSecond => Calls / Seconds;
 }
 
 /// <summary>
-/// N clients initialise, wait for each other, then each runs a fixed number of calls back to back.
-/// Bounded twice: by the call count and by a deadline after which clients stop.
+/// N clients with open sessions that, once all are ready, each call back to back until they have
+/// made their calls or the run's duration has passed (the call under way finishes), whichever
+/// comes first; a hard deadline stops them in any case. Opening the sessions before the timed
+/// part and ending them after it lets a caller measure only the calls (CPU, allocations).
 /// </summary>
-internal static class LoadRun
+internal sealed class LoadRun : IAsyncDisposable
 {
-    public static async Task<LoadResult> RunAsync(Uri endpoint, string? token, int clients, int callsPerClient, TimeSpan deadline, CancellationToken cancellationToken)
+    private readonly SocketsHttpHandler _handler;
+    private readonly HttpClient _http;
+    private readonly McpLoadClient[] _agents;
+    private readonly LoadTarget _target;
+
+    private LoadRun(LoadTarget target, int clients)
     {
-        using var handler = new SocketsHttpHandler
+        _target = target;
+        _handler = new SocketsHttpHandler
         {
             MaxConnectionsPerServer = int.MaxValue,
             UseCookies = false,
             UseProxy = false,
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
         };
-        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
-        var agents = Enumerable.Range(0, clients).Select(_ => new McpLoadClient(http, endpoint, token)).ToArray();
-        await Task.WhenAll(agents.Select(agent => agent.InitializeAsync(cancellationToken)));
+        _http = new HttpClient(_handler) { Timeout = TimeSpan.FromSeconds(30) };
+        _agents = Enumerable.Range(0, clients).Select(_ => new McpLoadClient(_http, target)).ToArray();
+    }
 
+    /// <summary>Opens one session per client.</summary>
+    public static async Task<LoadRun> OpenAsync(LoadTarget target, int clients, CancellationToken cancellationToken)
+    {
+        var run = new LoadRun(target, clients);
+        try
+        {
+            await Task.WhenAll(run._agents.Select(agent => agent.InitializeAsync(cancellationToken)));
+            return run;
+        }
+        catch
+        {
+            await run.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Opens the sessions, runs, and ends them.</summary>
+    public static async Task<LoadResult> RunOnceAsync(LoadTarget target, int clients, int callsPerClient, TimeSpan duration, TimeSpan deadline,
+        CancellationToken cancellationToken)
+    {
+        await using var run = await OpenAsync(target, clients, cancellationToken);
+        return await run.RunAsync(callsPerClient, duration, deadline, cancellationToken);
+    }
+
+    public async Task<LoadResult> RunAsync(int callsPerClient, TimeSpan duration, TimeSpan deadline, CancellationToken cancellationToken)
+    {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var clients = _agents.Length;
         var latencies = new long[clients][];
         var errors = new int[clients];
         string? firstError = null;
         var started = Stopwatch.GetTimestamp();
         stop.CancelAfter(deadline);
-        var workers = agents.Select((agent, index) => Task.Run(async () =>
+        var workers = _agents.Select((agent, index) => Task.Run(async () =>
         {
-            var mine = new List<long>(callsPerClient);
-            for (var i = 0; i < callsPerClient && !stop.IsCancellationRequested; i++)
+            var mine = new List<long>(Math.Min(callsPerClient, 100_000));
+            for (var i = 0; i < callsPerClient && !stop.IsCancellationRequested && Stopwatch.GetElapsedTime(started) < duration; i++)
             {
                 var before = Stopwatch.GetTimestamp();
                 string? problem;
@@ -72,11 +108,26 @@ internal static class LoadRun
         var errorCount = errors.Sum();
         if (errorCount > 0)
         {
-            throw new InvalidOperationException($"{errorCount} of {all.Length} calls to {endpoint} failed; the first: {firstError}");
+            throw new InvalidOperationException($"{errorCount} of {all.Length} calls to {_target.Endpoint} failed; the first: {firstError}");
         }
 
-        return new LoadResult(clients, all.Length, errorCount, seconds, all.Length < clients * callsPerClient,
+        return new LoadResult(clients, all.Length, errorCount, seconds, stop.IsCancellationRequested,
             Percentile(all, 0.50), Percentile(all, 0.90), Percentile(all, 0.99));
+    }
+
+    /// <summary>Ends every session (a stdio upstream's process ends with it), then closes the connections.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await Task.WhenAll(_agents.Select(agent => agent.EndAsync(timeout.Token)));
+        }
+        finally
+        {
+            _http.Dispose();
+            _handler.Dispose();
+        }
     }
 
     /// <summary>Nearest-rank percentile of sorted Stopwatch tick counts, in milliseconds.</summary>

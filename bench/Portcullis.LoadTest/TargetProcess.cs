@@ -6,7 +6,8 @@ namespace Portcullis.LoadTest;
 
 /// <summary>
 /// A process under measurement (upstream, gateway, peer proxy): started with its output in a log
-/// file, awaited until its port answers, read for memory from <c>/proc</c>, killed at the end.
+/// file, awaited until its port answers, read for CPU time and memory from <c>/proc</c> (its own,
+/// and its children's where it runs its upstream as child processes), killed at the end.
 /// </summary>
 internal sealed class TargetProcess : IDisposable
 {
@@ -24,7 +25,11 @@ internal sealed class TargetProcess : IDisposable
 
     public int Id => _process.Id;
 
-    public static TargetProcess Start(string fileName, IEnumerable<string> arguments, string workingDirectory, string logPath)
+    /// <summary>Clock ticks per second of the times in <c>/proc/PID/stat</c> (USER_HZ, 100 on Linux whatever the kernel's own tick).</summary>
+    private const double ClockTicksPerSecond = 100;
+
+    public static TargetProcess Start(string fileName, IEnumerable<string> arguments, string workingDirectory, string logPath,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -39,6 +44,11 @@ internal sealed class TargetProcess : IDisposable
         }
 
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         var log = new StreamWriter(logPath) { AutoFlush = true };
         var process = new Process { StartInfo = info };
         process.OutputDataReceived += (_, e) => Write(log, e.Data);
@@ -82,6 +92,37 @@ internal sealed class TargetProcess : IDisposable
         return _process.TotalProcessorTime;
     }
 
+    /// <summary>
+    /// CPU time, user and system, of every process this one started and theirs in turn: those
+    /// still running, and those that have ended and been reaped (counted in their parent's
+    /// children's times).
+    /// </summary>
+    public TimeSpan DescendantsCpuTime()
+    {
+        var stats = new Dictionary<int, ProcessStat>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && ReadStat(pid) is { } stat)
+            {
+                stats[pid] = stat;
+            }
+        }
+
+        var children = stats.ToLookup(entry => entry.Value.ParentId, entry => entry.Key);
+        var ticks = stats.TryGetValue(_process.Id, out var own) ? own.ReapedChildrenTicks : 0;
+        var pending = new Stack<int>(children[_process.Id]);
+        while (pending.TryPop(out var pid))
+        {
+            ticks += stats[pid].OwnTicks + stats[pid].ReapedChildrenTicks;
+            foreach (var child in children[pid])
+            {
+                pending.Push(child);
+            }
+        }
+
+        return TimeSpan.FromSeconds(ticks / ClockTicksPerSecond);
+    }
+
     /// <summary>Resident memory now (VmRSS), in bytes.</summary>
     public long ResidentBytes() => ReadStatus("VmRSS:");
 
@@ -121,6 +162,32 @@ internal sealed class TargetProcess : IDisposable
 
         throw new InvalidOperationException($"/proc/{_process.Id}/status has no {field}");
     }
+
+    /// <summary>Fields of <c>/proc/PID/stat</c>, or null when the process has gone.</summary>
+    private static ProcessStat? ReadStat(int pid)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        // The command name (field 2) is in parentheses and may hold spaces; fields from 3 on follow the last ')'.
+        var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+        long Field(int number) => long.Parse(fields[number - 3], CultureInfo.InvariantCulture);
+        return new ProcessStat((int)Field(4), Field(14) + Field(15), Field(16) + Field(17));
+    }
+
+    /// <summary>A process's parent, its own CPU ticks (utime + stime) and those of its reaped children (cutime + cstime).</summary>
+    private readonly record struct ProcessStat(int ParentId, long OwnTicks, long ReapedChildrenTicks);
 
     private static void Write(StreamWriter log, string? line)
     {

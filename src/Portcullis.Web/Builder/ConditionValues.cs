@@ -24,25 +24,27 @@ internal static class ConditionValues
     public static string InputTypeFor(string op, string argumentType) =>
         !TakesList(op) && ScalarTypeFor(op, argumentType) is "integer" or "number" ? "number" : "text";
 
-    /// <summary>A stored value as the value box shows it, so that writing the box back gives the same value.</summary>
-    public static string Show(JsonElement? value, string op, string argumentType)
+    /// <summary>
+    /// A stored value as the value box shows it, and the type to write the box back with, so that
+    /// writing it gives the same value: plain text where the argument's type reads it back, else the
+    /// value's JSON with no type (a number written for a string argument stays a number).
+    /// </summary>
+    public static (string Text, string ValueType) Show(JsonElement? value, string op, string argumentType)
     {
         if (value is not { } element)
         {
-            return "";
+            return ("", argumentType);
         }
 
-        if (TakesList(op) && element.ValueKind == JsonValueKind.Array)
+        if (TakesList(op) && element.ValueKind == JsonValueKind.Array && !(op is "path_under" or "path_not_under" && element.GetArrayLength() == 1))
         {
             var items = element.EnumerateArray().ToList();
-            var plain = items.All(i => i.ValueKind != JsonValueKind.String || (i.GetString()!.Trim() == i.GetString() && !i.GetString()!.Contains(',', StringComparison.Ordinal) && i.GetString()!.Length > 0));
-            return plain && items.Count > 0 && items.All(i => ShowsAsTyped(i, argumentType))
-                ? string.Join(", ", items.Select(i => ShowScalar(i, argumentType)))
-                : element.GetRawText();
+            var plain = items.Count > 0 && items.All(i => ShowsAsTyped(i, argumentType)
+                && (i.ValueKind != JsonValueKind.String || (i.GetString()!.Length > 0 && i.GetString()!.Trim() == i.GetString() && !i.GetString()!.Contains(',', StringComparison.Ordinal))));
+            return plain ? (string.Join(", ", items.Select(ShowScalar)), argumentType) : (element.GetRawText(), "");
         }
 
-        var type = ScalarTypeFor(op, argumentType);
-        return ShowsAsTyped(element, type) ? ShowScalar(element, type) : element.GetRawText();
+        return ShowsAsTyped(element, ScalarTypeFor(op, argumentType)) ? (ShowScalar(element), argumentType) : (element.GetRawText(), "");
     }
 
     /// <summary>Whether the box's plain text, written back with <paramref name="type"/>, gives <paramref name="element"/> again.</summary>
@@ -51,11 +53,11 @@ internal static class ConditionValues
         (JsonValueKind.String, "string") => true,
         (JsonValueKind.Number, "integer" or "number" or "") => true,
         (JsonValueKind.True or JsonValueKind.False, "boolean" or "") => true,
-        (JsonValueKind.String, "") => !LooksLikeJson(element.GetString()!),
+        (JsonValueKind.String, "") => !LooksLikeJson(element.GetString()!) && element.GetString()!.Trim() == element.GetString(),
         _ => false,
     };
 
-    private static string ShowScalar(JsonElement element, string type) =>
+    private static string ShowScalar(JsonElement element) =>
         element.ValueKind == JsonValueKind.String ? element.GetString()! : element.GetRawText();
 
     private static bool LooksLikeJson(string text)

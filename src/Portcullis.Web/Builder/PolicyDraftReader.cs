@@ -98,6 +98,12 @@ internal static class PolicyDraftReader
         draft.Limits.AddRange(rule.Limits.Select(Limit));
         if (rule.Approval is { } approval)
         {
+            // An approval block without conditions holds every call: the builder says so with the action.
+            if (approval.When.IsEmpty && draft.Action == DraftAction.Allow)
+            {
+                draft.Action = DraftAction.RequireApproval;
+            }
+
             draft.Conditions.AddRange(approval.When.Select(c => Condition(name, c, ConditionKind.ApprovalWhen, argumentType)));
             draft.ApprovalTimeout = approval.Timeout == ApprovalRule.DefaultTimeout ? "" : Duration((long)approval.Timeout.TotalSeconds);
             draft.ApprovalOnTimeout = approval.OnTimeout == TimeoutAction.Allow ? "allow" : "deny";
@@ -113,15 +119,8 @@ internal static class PolicyDraftReader
     private static ConditionDraft Condition(string tool, ConditionSpec condition, ConditionKind kind, Func<string, string, string> argumentType)
     {
         var op = ConditionOperatorNames.NameOf(condition.Op);
-        var type = argumentType(tool, condition.Path);
-        return new ConditionDraft
-        {
-            Kind = kind,
-            Path = condition.Path,
-            Op = op,
-            ValueType = type,
-            Value = ConditionValues.Show(condition.Value, op, type),
-        };
+        var (text, type) = ConditionValues.Show(condition.Value, op, argumentType(tool, condition.Path));
+        return new ConditionDraft { Kind = kind, Path = condition.Path, Op = op, ValueType = type, Value = text };
     }
 
     private static LimitDraft Limit(LimitRule limit) => new()

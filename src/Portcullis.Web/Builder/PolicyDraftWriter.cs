@@ -248,18 +248,19 @@ internal static class PolicyDraftWriter
             writer.WritePropertyName("value");
             if (ConditionValues.TakesList(condition.Op))
             {
-                WriteList(writer, condition.Value, condition.ValueType);
+                WriteList(writer, condition.Value, condition.ValueType, oneAsScalar: condition.Op is "path_under" or "path_not_under");
             }
             else
             {
-                WriteTyped(writer, condition.Value.Trim(), ConditionValues.ScalarTypeFor(condition.Op, condition.ValueType));
+                WriteTyped(writer, condition.Value, ConditionValues.ScalarTypeFor(condition.Op, condition.ValueType));
             }
         }
 
         writer.WriteEndObject();
     }
 
-    private static void WriteList(Utf8JsonWriter writer, string text, string type)
+    /// <param name="oneAsScalar">Whether one value is written alone rather than as a list of one (a single root of <c>path_under</c>).</param>
+    private static void WriteList(Utf8JsonWriter writer, string text, string type, bool oneAsScalar)
     {
         var trimmed = text.Trim();
         if (trimmed.StartsWith('[') && IsJson(trimmed))
@@ -268,8 +269,15 @@ internal static class PolicyDraftWriter
             return;
         }
 
+        var items = trimmed.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (oneAsScalar && items.Length == 1)
+        {
+            WriteTyped(writer, items[0], type);
+            return;
+        }
+
         writer.WriteStartArray();
-        foreach (var item in trimmed.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        foreach (var item in items)
         {
             WriteTyped(writer, item, type);
         }
@@ -284,21 +292,23 @@ internal static class PolicyDraftWriter
     /// </summary>
     private static void WriteTyped(Utf8JsonWriter writer, string text, string type)
     {
+        // Text is kept as typed (a string argument may hold spaces); only what is read as a number, boolean or JSON is trimmed.
+        var trimmed = text.Trim();
         switch (type)
         {
             case "string":
                 writer.WriteStringValue(text);
                 return;
-            case "integer" or "number" when decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _) && IsJson(text):
-                writer.WriteRawValue(text);
+            case "integer" or "number" when decimal.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out _) && IsJson(trimmed):
+                writer.WriteRawValue(trimmed);
                 return;
-            case "boolean" when text is "true" or "false":
-                writer.WriteBooleanValue(text == "true");
+            case "boolean" when trimmed is "true" or "false":
+                writer.WriteBooleanValue(trimmed == "true");
                 return;
             case "":
-                if (text.Length > 0 && IsJson(text))
+                if (trimmed.Length > 0 && IsJson(trimmed))
                 {
-                    writer.WriteRawValue(text);
+                    writer.WriteRawValue(trimmed);
                     return;
                 }
 

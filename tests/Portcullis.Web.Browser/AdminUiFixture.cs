@@ -7,6 +7,7 @@ using Microsoft.Playwright;
 using ModelContextProtocol.Client;
 using Portcullis.Cli.Demo;
 using Portcullis.Cli.Stores;
+using Portcullis.Gateway.Audit;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
 using Portcullis.Gateway.Hosting;
@@ -69,6 +70,9 @@ public sealed class AdminUiFixture : IAsyncLifetime
 
     internal StoreSet State => _app!.Services.GetRequiredService<StoreSet>();
 
+    /// <summary>The gateway's audit log, to wait until what it queued is in the store.</summary>
+    internal AuditLog Audit => _app!.Services.GetRequiredService<AuditLog>();
+
     public async ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(_directory);
@@ -124,11 +128,11 @@ public sealed class AdminUiFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>A fresh browser context (no cookies) on the gateway; skips, or in CI fails, without Chromium.</summary>
-    public async Task<IBrowserContext> NewContextAsync()
+    /// <summary>A fresh browser context (no cookies) on the gateway, or on another one at <paramref name="baseUrl"/>; skips, or in CI fails, without Chromium.</summary>
+    public async Task<IBrowserContext> NewContextAsync(string? baseUrl = null)
     {
         ExternalComponent.Require(_browserProblem);
-        return await _browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseUrl });
+        return await _browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl ?? BaseUrl });
     }
 
     /// <summary>A page signed in with <paramref name="token"/>, on the overview.</summary>

@@ -61,7 +61,7 @@ internal static class AuditCommand
                 AuditVerification verification;
                 try
                 {
-                    verification = AuditVerifier.Verify(JsonlAuditSink.Read(filePath), KeyBytes(key));
+                    verification = AuditVerifier.Verify(JsonlAuditSink.Read(filePath), AuditStoreVerifier.KeyBytes(key));
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
@@ -74,19 +74,13 @@ internal static class AuditCommand
 
             return await ConfigFile.WithStateAsync(configPath!, error, "audit records", async (config, state) =>
             {
-                var records = new List<StoredAuditRecord>();
-                await foreach (var record in state.Audit.ReadAllAsync(cancellationToken))
-                {
-                    records.Add(record);
-                }
-
                 if (key is null && config.Audit.UnsetCheckpointKey is { } unset)
                 {
                     ConfigFile.WriteProblems(error, configPath!, [$"{unset} Give the key with --key or set the variable: without it signatures cannot be checked."]);
                     return ExitCodes.UsageOrIo;
                 }
 
-                return Report(AuditVerifier.Verify(records, KeyBytes(key ?? config.Audit.CheckpointKey)), output, error);
+                return Report(await AuditStoreVerifier.VerifyAsync(state.Audit, key ?? config.Audit.CheckpointKey, cancellationToken), output, error);
             }, cancellationToken);
         });
         return command;
@@ -162,36 +156,17 @@ internal static class AuditCommand
                 var writer = path is null ? parseResult.InvocationConfiguration.Output : new StreamWriter(path, append: false, new UTF8Encoding(false));
                 try
                 {
+                    long count;
                     if (csv)
                     {
-                        await writer.WriteLineAsync(string.Join(',', s_csvColumns));
+                        // A spreadsheet reads the log as a timeline; the JSON Lines export stays in chain order for 'audit verify --file'.
+                        var rows = (await AuditExport.ReadCsvRowsAsync(state.Audit, query, limit: null, cancellationToken))!;
+                        await AuditExport.WriteCsvAsync(rows, writer);
+                        count = rows.Count;
                     }
-
-                    long count = 0;
-                    var rows = new List<AuditRecord>();
-                    await foreach (var stored in state.Audit.ReadAllAsync(cancellationToken))
+                    else
                     {
-                        if (!query.Matches(stored.Record))
-                        {
-                            continue;
-                        }
-
-                        if (csv)
-                        {
-                            // A spreadsheet reads the log as a timeline; the JSON Lines export stays in chain order for 'audit verify --file'.
-                            rows.Add(stored.Record);
-                        }
-                        else
-                        {
-                            await writer.WriteLineAsync(AuditCanonicalForm.Serialize(stored.Record));
-                        }
-
-                        count++;
-                    }
-
-                    foreach (var record in rows.OrderBy(r => r.Time).ThenBy(r => r.Chain, StringComparer.Ordinal).ThenBy(r => r.Seq))
-                    {
-                        await writer.WriteLineAsync(CsvLine(record));
+                        count = await AuditExport.WriteJsonlAsync(state.Audit, query, writer, cancellationToken);
                     }
 
                     if (path is not null)
@@ -213,44 +188,7 @@ internal static class AuditCommand
         return command;
     }
 
-    private static readonly string[] s_csvColumns =
-    [
-        "time", "chain", "seq", "kind", "decision", "grant", "server", "session", "method", "tool", "rule_id", "reason", "policy_version",
-        "upstream_status", "upstream_us", "total_us", "args", "actor", "action", "target", "before", "after", "request_id", "prev_hash", "hash",
-    ];
-
-    private static string CsvLine(AuditRecord r)
-    {
-        string?[] values =
-        [
-            AuditCanonicalForm.FormatTime(r.Time), r.Chain, Number(r.Seq), r.Kind, r.Decision, r.Grant, r.Server, r.Session, r.Method, r.Tool, r.RuleId, r.Reason,
-            Number(r.PolicyVersion), Number(r.UpstreamStatus), Number(r.UpstreamMicros), Number(r.TotalMicros), r.Arguments, r.Actor, r.Action, r.Target,
-            r.Before, r.After, r.RequestId, r.PrevHash, r.Hash,
-        ];
-        return string.Join(',', values.Select(Csv));
-    }
-
-    /// <summary>RFC 4180 quoting; a leading formula character is prefixed with ' so spreadsheets do not run it.</summary>
-    private static string Csv(string? value)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return "";
-        }
-
-        if (value[0] is '=' or '+' or '-' or '@' && !double.TryParse(value, CultureInfo.InvariantCulture, out _))
-        {
-            value = "'" + value;
-        }
-
-        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
-    }
-
-    private static string? Number(long? value) => value?.ToString(CultureInfo.InvariantCulture);
-
     private static Markup Cell(string? text) => TextTable.Cell(text);
-
-    private static byte[] KeyBytes(string? key) => key is null ? [] : Encoding.UTF8.GetBytes(key);
 
     /// <summary>
     /// The exit code of <c>verify</c> when the only problem is a torn last line: a crash cut a
@@ -271,9 +209,7 @@ internal static class AuditCommand
             return ExitCodes.Invalid;
         }
 
-        output.WriteLine($"OK: {verification.Records} record(s) in {verification.Chains} chain(s); " + (verification.SignaturesChecked
-            ? $"{verification.SignedCheckpoints} signed checkpoint(s) verified."
-            : "checkpoint signatures not checked (no key given)."));
+        output.WriteLine("OK: " + AuditStoreVerifier.Summary(verification));
         foreach (var chain in verification.ChainSummaries)
         {
             output.WriteLine("  " + Describe(chain, verification.SignaturesChecked));

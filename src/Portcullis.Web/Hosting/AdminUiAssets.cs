@@ -5,8 +5,9 @@ using Microsoft.AspNetCore.Http;
 namespace Portcullis.Web.Hosting;
 
 /// <summary>
-/// The UI's two static files, embedded in this assembly and served by the gateway itself:
-/// its style sheet and the framework's <c>blazor.web.js</c>. Nothing is loaded from elsewhere.
+/// The UI's static files, embedded in this assembly and served by the gateway itself: its style
+/// sheet, the framework's <c>blazor.web.js</c> and the script of the "Copy token" button. Nothing is
+/// loaded from elsewhere.
 /// </summary>
 internal sealed class AdminUiAssets
 {
@@ -14,6 +15,7 @@ internal sealed class AdminUiAssets
     {
         ["admin.css"] = Load("admin.css", "text/css; charset=utf-8"),
         ["blazor.web.js"] = Load("blazor.web.js", "text/javascript; charset=utf-8"),
+        ["copy-token.js"] = Load("copy-token.js", "text/javascript; charset=utf-8"),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary><c>GET /admin/assets/{name}</c>.</summary>

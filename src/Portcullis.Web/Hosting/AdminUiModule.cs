@@ -11,7 +11,7 @@ using Portcullis.Web.Sessions;
 
 namespace Portcullis.Web.Hosting;
 
-/// <summary>Registers and maps the admin UI: Razor components under <c>/admin</c>, its form actions and its two static files.</summary>
+/// <summary>Registers and maps the admin UI: Razor components under <c>/admin</c>, its form actions and its static files.</summary>
 internal sealed class AdminUiModule(int signInAttemptsPerMinute) : IGatewayModule
 {
     /// <summary>Sign-in attempts allowed by default per client address and minute; the next one gets 429.</summary>
@@ -42,6 +42,7 @@ internal sealed class AdminUiModule(int signInAttemptsPerMinute) : IGatewayModul
         services.AddSingleton<AdminSessionStore>();
         services.AddSingleton<AdminUiGate>();
         services.AddSingleton<AdminUiActions>();
+        services.AddSingleton<AuditActions>();
         services.AddSingleton<AdminUiAssets>();
         services.AddSingleton<Overview.OverviewReader>();
     }
@@ -70,6 +71,7 @@ internal sealed class AdminUiModule(int signInAttemptsPerMinute) : IGatewayModul
         admin.MapPost("/actions/servers/{serverId}/tools/{name}/approve", actions.ApproveToolAsync);
         admin.MapPost("/actions/servers/{serverId}/policy", actions.SavePolicyAsync);
         admin.MapPost("/actions/servers/{serverId}/policy/restore", actions.RestorePolicyAsync);
+        app.Services.GetRequiredService<AuditActions>().Map(admin);
         // Pages carry their full /admin path: Blazor's router does not see a route group's prefix.
         // The gate sends the whole Content-Security-Policy (frame-ancestors 'none'); Blazor's own frame-ancestors header would add a second, weaker one.
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(options => options.ContentSecurityFrameAncestorsPolicy = null);

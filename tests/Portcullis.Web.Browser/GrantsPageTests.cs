@@ -103,7 +103,7 @@ public sealed class GrantsPageTests(AdminUiFixture fixture)
     {
         await page.GotoAsync("/admin/grants");
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync("copy-" + Guid.NewGuid().ToString("N")[..8]);
-        await page.GetByLabel("codex").CheckAsync();
+        await page.GetByLabel("codex", new() { Exact = true }).CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Create grant" }).ClickAsync();
         var token = await page.GetByLabel("Token", new() { Exact = true }).InputValueAsync();
         Assert.StartsWith("pcg_", token, StringComparison.Ordinal);

@@ -59,6 +59,7 @@ public sealed class AdminUiFixture : IAsyncLifetime
     private WebApplication? _app;
     private DemoUpstream? _demo;
     private ServerEverythingServer? _everything;
+    private MarkupUpstream? _markup;
     private string? _everythingProblem;
     private IPlaywright? _playwright;
     private IBrowser? _browser;
@@ -83,8 +84,10 @@ public sealed class AdminUiFixture : IAsyncLifetime
             _everything = await ServerEverythingServer.StartAsync();
         }
 
+        _markup = await MarkupUpstream.StartAsync();
         UpstreamServerConfig[] servers =
         [
+            new UpstreamServerConfig { Id = MarkupUpstream.ServerId, Url = _markup.Url, PolicyText = BuilderStartPolicy },
             new UpstreamServerConfig { Id = DemoUpstream.ServerId, Url = _demo.Url, PolicyText = Policy, Description = DemoUpstream.ServerDescription },
             new UpstreamServerConfig { Id = BuilderServerId, Url = _demo.Url, PolicyText = BuilderStartPolicy, Description = DemoUpstream.ServerDescription },
             .. _everything is null ? [] : new[] { new UpstreamServerConfig { Id = EverythingServerId, Url = _everything.Url, PolicyText = BuilderStartPolicy } },
@@ -197,6 +200,11 @@ public sealed class AdminUiFixture : IAsyncLifetime
         if (_everything is not null)
         {
             await _everything.DisposeAsync();
+        }
+
+        if (_markup is not null)
+        {
+            await _markup.DisposeAsync();
         }
 
         Directory.Delete(_directory, recursive: true);

@@ -115,6 +115,38 @@ public sealed class SecurityTests(AdminUiFixture fixture)
         Assert.NotEmpty(await fixture.State.Audit.QueryAsync(new AuditQuery { Tool = Payload }, TestContext.Current.CancellationToken));
     }
 
+    [Fact]
+    public async Task MarkupFromAnUpstream_InItsToolDescription_IsShownAsText_InTheToolsPageAndTheBuilder_AndNoScriptRuns()
+    {
+        // Listing through the gateway pins the upstream's definition, markup and all.
+        await fixture.CallWithTypeScriptClientAsync(MarkupUpstream.ServerId, MarkupUpstream.ToolName, "{}", 0);
+        await using var context = await fixture.NewContextAsync();
+        var page = await fixture.SignInAsync(context, AdminUiFixture.AdminToken);
+        var dialogs = 0;
+        page.Dialog += (_, dialog) =>
+        {
+            dialogs++;
+            _ = dialog.DismissAsync();
+        };
+
+        await page.GotoAsync($"/admin/servers/{MarkupUpstream.ServerId}/tools");
+        var row = page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByRole(AriaRole.Rowheader, new() { Name = MarkupUpstream.ToolName }) });
+        await row.GetByText("Rationale").ClickAsync();
+        await Assertions.Expect(row).ToContainTextAsync("Renders a page. " + MarkupUpstream.Payload);
+        Assert.Equal(0, await page.Locator("img[src=x]").CountAsync());
+
+        await page.GotoAsync($"/admin/servers/{MarkupUpstream.ServerId}/policy");
+        await Assertions.Expect(page.Locator(".builder[data-interactive=true]")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Add rule for {MarkupUpstream.ToolName}" }).ClickAsync();
+        var rule = page.GetByRole(AriaRole.Region, new() { Name = MarkupUpstream.ToolName });
+        await rule.GetByRole(AriaRole.Button, new() { Name = "Add condition" }).ClickAsync();
+        await Assertions.Expect(rule.GetByLabel("Argument path")).ToHaveValueAsync("args.page");
+
+        Assert.Equal(0, await page.Locator("img[src=x]").CountAsync());
+        Assert.Equal(0, await page.Locator("script:not([src])").CountAsync());
+        Assert.Equal(0, dialogs);
+    }
+
     internal static IFormData FormOf(IBrowserContext context, params (string Name, string Value)[] fields)
     {
         var form = context.APIRequest.CreateFormData();

@@ -23,7 +23,7 @@ internal static class BuilderTools
             using var definition = JsonDocument.Parse(advertised);
             var schema = definition.RootElement.TryGetProperty("inputSchema", out var inputSchema) ? inputSchema.GetRawText() : null;
             tools.Add((new BuilderTool(pin.Tool, risk.Category.ToString(), risk.Severity.ToString(), ArgumentPaths.Of(definition.RootElement), schema),
-                (int)risk.Category * 10 + (int)risk.Severity));
+                PinnedToolRisk.Rank(risk)));
         }
 
         return tools.OrderByDescending(t => t.Rank).ThenBy(t => t.Tool.Name, StringComparer.Ordinal).Select(t => t.Tool).ToArray();

@@ -26,4 +26,23 @@ internal static class PinnedToolRisk
         var context = new ServerContext(Name: null, Title: null, Instructions: null, Description: server.Description);
         return RiskClassifier.Classify(context, definition.RootElement, server.RiskOverrides.TryGetValue(pin.Tool, out var operatorOverride) ? operatorOverride : null);
     }
+
+    /// <summary>An order for listing tools riskiest first: by category, then severity.</summary>
+    public static int Rank(RiskAssessment assessment) => (int)assessment.Category * 10 + (int)assessment.Severity;
+
+    /// <summary>The description of <paramref name="pin"/>'s advertised definition, as the server wrote it; null when it has none.</summary>
+    public static string? DescriptionOf(ToolPin pin)
+    {
+        ArgumentNullException.ThrowIfNull(pin);
+        if ((pin.PendingDefinition ?? pin.ApprovedDefinition) is not { } advertised)
+        {
+            return null;
+        }
+
+        using var definition = JsonDocument.Parse(advertised);
+        return definition.RootElement.ValueKind == JsonValueKind.Object && definition.RootElement.TryGetProperty("description", out var description)
+            && description.ValueKind == JsonValueKind.String
+            ? description.GetString()
+            : null;
+    }
 }

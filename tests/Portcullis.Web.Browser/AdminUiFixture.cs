@@ -49,6 +49,13 @@ public sealed class AdminUiFixture : IAsyncLifetime
     /// <summary>server-everything (npm) behind the gateway, for the builder's tests on a real third-party server.</summary>
     public const string EverythingServerId = "everything";
 
+    /// <summary>server-everything with its echo held for approval.</summary>
+    public const string EverythingHeldServerId = "everything-held";
+
+    private const string HeldEchoPolicy = """
+        {"version": "1", "default": "deny", "tools": {"echo": {"action": "require_approval", "reason": "Echoes need a person.", "approval": {"timeout": 60}}}}
+        """;
+
     private const string BuilderStartPolicy = """
         {"version": "1", "default": "deny", "tools": {"review_code": {}}}
         """;
@@ -90,7 +97,13 @@ public sealed class AdminUiFixture : IAsyncLifetime
             new UpstreamServerConfig { Id = MarkupUpstream.ServerId, Url = _markup.Url, PolicyText = BuilderStartPolicy },
             new UpstreamServerConfig { Id = DemoUpstream.ServerId, Url = _demo.Url, PolicyText = Policy, Description = DemoUpstream.ServerDescription },
             new UpstreamServerConfig { Id = BuilderServerId, Url = _demo.Url, PolicyText = BuilderStartPolicy, Description = DemoUpstream.ServerDescription },
-            .. _everything is null ? [] : new[] { new UpstreamServerConfig { Id = EverythingServerId, Url = _everything.Url, PolicyText = BuilderStartPolicy } },
+            .. _everything is null
+                ? []
+                : new[]
+                {
+                    new UpstreamServerConfig { Id = EverythingServerId, Url = _everything.Url, PolicyText = BuilderStartPolicy },
+                    new UpstreamServerConfig { Id = EverythingHeldServerId, Url = _everything.Url, PolicyText = HeldEchoPolicy },
+                },
         ];
         var config = new GatewayConfig
         {
@@ -161,6 +174,17 @@ public sealed class AdminUiFixture : IAsyncLifetime
         var output = await NodePackages.RunScriptAsync("call-tool.mjs", $"{BaseUrl}/mcp/{serverId}", GrantToken, tool, arguments,
             count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return System.Text.Json.JsonSerializer.Deserialize<ScriptedCalls>(output, s_web)!;
+    }
+
+    /// <summary>
+    /// Calls server-everything's echo, which the gateway holds for approval, with the official
+    /// TypeScript SDK client; the task ends with what the client got once someone decides.
+    /// </summary>
+    public async Task<ScriptedResult> CallHeldEchoWithTypeScriptClientAsync()
+    {
+        RequireServerEverything();
+        var output = await NodePackages.RunScriptAsync("held-call.mjs", $"{BaseUrl}/mcp/{EverythingHeldServerId}", GrantToken);
+        return System.Text.Json.JsonSerializer.Deserialize<ScriptedResult>(output, s_web)!;
     }
 
     /// <summary>Skips, or in CI fails, when server-everything could not be started.</summary>

@@ -39,4 +39,26 @@ public sealed class ApprovalsPageTests(AdminUiFixture fixture)
         // Blazor's script and its live connection work under the strict Content-Security-Policy.
         Assert.Empty(errors);
     }
+
+    [Fact]
+    public async Task AnEchoHeldOnServerEverything_AppearsWithoutReload_AndApprovingIt_GivesTheTypeScriptClientTheUpstreamsAnswer()
+    {
+        fixture.RequireServerEverything();
+        await using var context = await fixture.NewContextAsync();
+        var page = await fixture.SignInAsync(context, AdminUiFixture.ApproverToken);
+        await page.GotoAsync("/admin/approvals");
+        var navigations = 0;
+        page.FrameNavigated += (_, frame) => navigations += frame == page.MainFrame ? 1 : 0;
+
+        var client = fixture.CallHeldEchoWithTypeScriptClientAsync();
+        var card = page.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "on " + AdminUiFixture.EverythingHeldServerId });
+        await Assertions.Expect(card).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        Assert.Equal(0, navigations);
+        Assert.False(client.IsCompleted);
+        await card.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+
+        var answer = await client.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        Assert.False(answer.IsError, answer.Text);
+        Assert.Equal("Echo: approved through the gateway", answer.Text);
+    }
 }

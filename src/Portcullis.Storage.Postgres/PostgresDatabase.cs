@@ -80,6 +80,20 @@ public sealed class PostgresDatabase : IAsyncDisposable
             first_seen timestamptz NOT NULL,
             PRIMARY KEY (server_id, tool));
         """,
+        // The grants' change stamp, moved by a trigger so every writer moves it in its own transaction.
+        """
+        CREATE TABLE change_stamps (
+            topic text PRIMARY KEY,
+            stamp bigint NOT NULL);
+        INSERT INTO change_stamps (topic, stamp) VALUES ('grants', 0);
+        CREATE FUNCTION portcullis_grants_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE change_stamps SET stamp = stamp + 1 WHERE topic = 'grants';
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER grants_changed AFTER UPDATE OR DELETE ON grants
+            FOR EACH STATEMENT EXECUTE FUNCTION portcullis_grants_changed();
+        """,
     ];
 
     private PostgresDatabase(NpgsqlDataSource dataSource) => DataSource = dataSource;

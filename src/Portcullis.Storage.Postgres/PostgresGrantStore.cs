@@ -6,7 +6,10 @@ using Portcullis.Storage.Grants;
 
 namespace Portcullis.Storage.Postgres;
 
-/// <summary>Grants in PostgreSQL, read on every check so a revocation applies to the next request of every instance.</summary>
+/// <summary>
+/// Grants in PostgreSQL. Every change to a stored grant moves the <c>grants</c> change stamp (a
+/// trigger), so instances that keep copies learn of a revocation at their next read of the stamp.
+/// </summary>
 public sealed class PostgresGrantStore(PostgresDatabase database) : IGrantStore
 {
     private const string Columns = "name, token_hash, servers::text, labels::text, expires, revoked_at, created_at";
@@ -46,6 +49,14 @@ public sealed class PostgresGrantStore(PostgresDatabase database) : IGrantStore
     /// <inheritdoc />
     public ValueTask<bool> RevokeAsync(string name, DateTimeOffset at, CancellationToken cancellationToken = default) =>
         ExecuteAsync("UPDATE grants SET revoked_at = $2 WHERE name = $1 AND revoked_at IS NULL", [name, at.UtcDateTime], cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask<long> ReadChangeStampAsync(CancellationToken cancellationToken = default)
+    {
+        var stamps = await database.QueryAsync("SELECT stamp FROM change_stamps WHERE topic = 'grants'", [], reader => reader.GetInt64(0), cancellationToken)
+            .ConfigureAwait(false);
+        return stamps[0];
+    }
 
     private static NpgsqlParameter Json(string json) => new() { Value = json, NpgsqlDbType = NpgsqlDbType.Jsonb };
 

@@ -8,12 +8,14 @@ namespace Portcullis.Storage.Redis;
 /// Sessions in Redis, shared by every gateway instance: a hash per session plus one sorted set of
 /// last-used times for the idle sweep. Each key also expires by itself after
 /// <paramref name="retention"/> without use, so a session nobody sweeps cannot live forever.
+/// Ending a session moves a change stamp key in the same script.
 /// Uses several keys per script: Redis standalone or Sentinel, not Cluster.
 /// </summary>
 public sealed class RedisSessionStore(RedisConnection connection, TimeSpan retention) : ISessionStore
 {
     private const string KeyPrefix = "portcullis:session:";
     private static readonly RedisKey s_lastUsed = "portcullis:sessions:last-used";
+    private static readonly RedisKey s_changeStamp = "portcullis:sessions:change-stamp";
 
     private const string CreateScript = """
         if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -40,7 +42,9 @@ public sealed class RedisSessionStore(RedisConnection connection, TimeSpan reten
 
     private const string RemoveScript = """
         redis.call('ZREM', KEYS[2], ARGV[1])
-        return redis.call('DEL', KEYS[1])
+        local removed = redis.call('DEL', KEYS[1])
+        if removed == 1 then redis.call('INCR', KEYS[3]) end
+        return removed
         """;
 
     // Removes the session only if it is still idle, so exactly one sweeper gets it and a session
@@ -54,6 +58,7 @@ public sealed class RedisSessionStore(RedisConnection connection, TimeSpan reten
         if tonumber(s[5]) >= tonumber(ARGV[2]) then return false end
         redis.call('DEL', KEYS[1])
         redis.call('ZREM', KEYS[2], ARGV[1])
+        redis.call('INCR', KEYS[3])
         return s
         """;
 
@@ -83,7 +88,7 @@ public sealed class RedisSessionStore(RedisConnection connection, TimeSpan reten
     /// <inheritdoc />
     public async ValueTask<bool> RemoveAsync(string id, CancellationToken cancellationToken = default)
     {
-        var removed = await RedisConnection.GuardAsync(connection.Database.ScriptEvaluateAsync(RemoveScript, [KeyPrefix + id, s_lastUsed], [id])).ConfigureAwait(false);
+        var removed = await RedisConnection.GuardAsync(connection.Database.ScriptEvaluateAsync(RemoveScript, [KeyPrefix + id, s_lastUsed, s_changeStamp], [id])).ConfigureAwait(false);
         return (long)removed == 1;
     }
 
@@ -97,7 +102,7 @@ public sealed class RedisSessionStore(RedisConnection connection, TimeSpan reten
         foreach (var candidate in candidates)
         {
             var id = candidate.ToString();
-            var result = await RedisConnection.GuardAsync(connection.Database.ScriptEvaluateAsync(RemoveIfIdleScript, [KeyPrefix + id, s_lastUsed],
+            var result = await RedisConnection.GuardAsync(connection.Database.ScriptEvaluateAsync(RemoveIfIdleScript, [KeyPrefix + id, s_lastUsed, s_changeStamp],
                 [id, cutoffMs])).ConfigureAwait(false);
             if (Read(id, result) is { } session)
             {
@@ -106,6 +111,13 @@ public sealed class RedisSessionStore(RedisConnection connection, TimeSpan reten
         }
 
         return removed;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<long> ReadChangeStampAsync(CancellationToken cancellationToken = default)
+    {
+        var stamp = await RedisConnection.GuardAsync(connection.Database.StringGetAsync(s_changeStamp)).ConfigureAwait(false);
+        return stamp.IsNull ? 0 : (long)stamp;
     }
 
     private static StoredSession? Read(string id, RedisResult result)

@@ -105,6 +105,20 @@ internal static class SqliteFile
             first_seen INTEGER NOT NULL,
             PRIMARY KEY (server_id, tool));
         """,
+        // Change stamps moved by triggers, so every writer of the file (a gateway, the command line,
+        // a hand-run UPDATE) moves them in the same transaction as the change it makes.
+        """
+        CREATE TABLE change_stamps (
+            topic TEXT PRIMARY KEY,
+            stamp INTEGER NOT NULL);
+        INSERT INTO change_stamps (topic, stamp) VALUES ('grants', 0), ('sessions', 0);
+        CREATE TRIGGER grants_updated AFTER UPDATE ON grants
+        BEGIN UPDATE change_stamps SET stamp = stamp + 1 WHERE topic = 'grants'; END;
+        CREATE TRIGGER grants_deleted AFTER DELETE ON grants
+        BEGIN UPDATE change_stamps SET stamp = stamp + 1 WHERE topic = 'grants'; END;
+        CREATE TRIGGER sessions_deleted AFTER DELETE ON sessions
+        BEGIN UPDATE change_stamps SET stamp = stamp + 1 WHERE topic = 'sessions'; END;
+        """,
     ];
 
     /// <summary>A pooled, read-write connection string for the file at <paramref name="path"/>.</summary>
@@ -195,6 +209,17 @@ internal static class SqliteFile
             }
 
             return rows;
+        });
+
+    /// <summary>The change stamp of <paramref name="topic"/> (<c>grants</c> or <c>sessions</c>), moved by the file's triggers.</summary>
+    public static ValueTask<long> ReadChangeStampAsync(string connectionString, string topic, CancellationToken cancellationToken) =>
+        GuardAsync(async () =>
+        {
+            using var connection = Open(connectionString);
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT stamp FROM change_stamps WHERE topic = $topic";
+            command.Parameters.AddWithValue("$topic", topic);
+            return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
         });
 
     private static void Execute(SqliteConnection connection, string sql)

@@ -7,8 +7,10 @@ using Portcullis.Storage.Grants;
 namespace Portcullis.Storage.Sqlite;
 
 /// <summary>
-/// Grants in one SQLite file (WAL, busy timeout), read on every check so a revocation by the CLI
-/// applies to the next request of every gateway using the file.
+/// Grants in one SQLite file (WAL, busy timeout). Every change to a stored grant moves the file's
+/// <c>grants</c> change stamp (a trigger), so a gateway that keeps copies learns of a revocation by
+/// the command line or another gateway at its next read of the stamp. A failure of the file while
+/// checking a token is reported as an unavailable store.
 /// </summary>
 public sealed class SqliteGrantStore : IGrantStore
 {
@@ -25,15 +27,16 @@ public sealed class SqliteGrantStore : IGrantStore
     public bool KeepsGrants => true;
 
     /// <inheritdoc />
-    public async ValueTask<StoredGrant?> FindByTokenHashAsync(ReadOnlyMemory<byte> tokenHash, CancellationToken cancellationToken = default)
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT name, token_hash, servers, labels, expires, revoked_at, created_at FROM grants WHERE token_hash = $hash";
-        command.Parameters.AddWithValue("$hash", tokenHash.ToArray());
-        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
-    }
+    public ValueTask<StoredGrant?> FindByTokenHashAsync(ReadOnlyMemory<byte> tokenHash, CancellationToken cancellationToken = default) =>
+        SqliteFile.GuardAsync<StoredGrant?>(async () =>
+        {
+            using var connection = Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT name, token_hash, servers, labels, expires, revoked_at, created_at FROM grants WHERE token_hash = $hash";
+            command.Parameters.AddWithValue("$hash", tokenHash.ToArray());
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
+        });
 
     /// <inheritdoc />
     public async ValueTask<IReadOnlyList<StoredGrant>> ListAsync(CancellationToken cancellationToken = default)
@@ -92,6 +95,10 @@ public sealed class SqliteGrantStore : IGrantStore
         command.Parameters.AddWithValue("$at", Format(at));
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
+
+    /// <inheritdoc />
+    public ValueTask<long> ReadChangeStampAsync(CancellationToken cancellationToken = default) =>
+        SqliteFile.ReadChangeStampAsync(_connectionString, "grants", cancellationToken);
 
     private SqliteConnection Open() => SqliteFile.Open(_connectionString);
 

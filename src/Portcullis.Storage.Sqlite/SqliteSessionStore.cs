@@ -5,7 +5,8 @@ namespace Portcullis.Storage.Sqlite;
 
 /// <summary>
 /// Sessions in one SQLite file, so they survive a restart of the gateway and are shared by every
-/// gateway process on the machine. A lookup writes only when the last-used time is stale.
+/// gateway process on the machine. A lookup writes only when the last-used time is stale. Every
+/// ended session moves the file's <c>sessions</c> change stamp (a trigger).
 /// </summary>
 public sealed class SqliteSessionStore : ISessionStore
 {
@@ -97,6 +98,10 @@ public sealed class SqliteSessionStore : ISessionStore
 
             return removed;
         });
+
+    /// <inheritdoc />
+    public ValueTask<long> ReadChangeStampAsync(CancellationToken cancellationToken = default) =>
+        SqliteFile.ReadChangeStampAsync(_connectionString, "sessions", cancellationToken);
 
     private static StoredSession Read(SqliteDataReader reader) => new()
     {

@@ -8,21 +8,23 @@ using Portcullis.Storage.Grants;
 namespace Portcullis.Gateway.Grants;
 
 /// <summary>
-/// The grants the gateway accepts, keyed by the SHA-256 of their tokens. Tokens are never
-/// stored; the hash found by lookup is compared again in constant time before use.
+/// The grants the gateway accepts, keyed by the SHA-256 of their tokens: the configured ones, then
+/// the run-time ones of the grant store (through <see cref="StoredGrantCache"/>, read again once
+/// the store says they changed). Tokens are never stored; the hash found by lookup is compared
+/// again in constant time before use, and expiry and revocation are checked on every request.
 /// </summary>
 internal sealed class GrantRegistry
 {
     private readonly ConcurrentDictionary<string, Grant> _byHash = new(StringComparer.Ordinal);
     private readonly TimeProvider _timeProvider;
-    private readonly IGrantStore _store;
+    private readonly StoredGrantCache _stored;
 
     /// <summary>Creates a registry holding the configured grants and the grants created at run time in <paramref name="store"/>.</summary>
     public GrantRegistry(IEnumerable<GrantConfig> grants, TimeProvider timeProvider, IGrantStore store)
     {
         ArgumentNullException.ThrowIfNull(store);
         _timeProvider = timeProvider;
-        _store = store;
+        _stored = new StoredGrantCache(store, timeProvider);
         foreach (var grant in grants)
         {
             Add(grant.Name, grant.Token, grant.Servers, grant.Labels, grant.Expires);
@@ -75,18 +77,10 @@ internal sealed class GrantRegistry
         }
 
         var hash = Hash(authorization[scheme.Length..].Trim());
-        if (!_byHash.TryGetValue(Convert.ToHexString(hash), out var grant)
-            && await _store.FindByTokenHashAsync(hash, cancellationToken).ConfigureAwait(false) is { } stored)
+        var key = Convert.ToHexString(hash);
+        if (!_byHash.TryGetValue(key, out var grant))
         {
-            grant = new Grant
-            {
-                Name = stored.Name,
-                TokenHash = stored.TokenHash,
-                Servers = stored.Servers.ToImmutableHashSet(StringComparer.Ordinal),
-                Labels = stored.Labels,
-                Expires = stored.Expires,
-                RevokedAt = stored.RevokedAt,
-            };
+            grant = await _stored.FindAsync(hash, key, cancellationToken).ConfigureAwait(false);
         }
 
         if (grant is null || !CryptographicOperations.FixedTimeEquals(hash, grant.TokenHash.AsSpan()))

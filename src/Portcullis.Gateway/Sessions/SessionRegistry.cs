@@ -10,16 +10,21 @@ namespace Portcullis.Gateway.Sessions;
 
 /// <summary>
 /// Gateway sessions: kept in the shared store so any instance can serve them, bound to the grant
-/// and server that opened them. The sessions this instance has seen are also remembered locally,
-/// so that while the store is unreachable they keep working here (sessions carry no authority:
-/// every request is still authenticated by its grant). Sessions opened during an outage are
-/// written to the store when it returns.
+/// and server that opened them. The sessions this instance has seen are also remembered locally.
+/// A remembered session is served without reading the store while the store's change stamp has
+/// not moved since it was read (no session ended anywhere, <see cref="ChangeStampWatch"/>) and its
+/// last-used time is fresher than <see cref="ISessionStore.TouchGranularity"/>; otherwise the
+/// store is read, which also keeps the stored last-used time current for the idle sweep. While the
+/// store is unreachable remembered sessions keep working here (sessions carry no authority: every
+/// request is still authenticated by its grant). Sessions opened during an outage are written to
+/// the store when it returns.
 /// </summary>
 internal sealed class SessionRegistry
 {
     private readonly ISessionStore _store;
     private readonly TimeProvider _timeProvider;
     private readonly StoreOutage _outage;
+    private readonly ChangeStampWatch _changes;
     private readonly ConcurrentDictionary<string, LocalSession> _local = new(StringComparer.Ordinal);
 
     /// <summary>Sessions this instance has served and not seen end.</summary>
@@ -31,6 +36,7 @@ internal sealed class SessionRegistry
         _store = store;
         _timeProvider = timeProvider;
         _outage = new StoreOutage("session store", logger);
+        _changes = new ChangeStampWatch(store.ReadChangeStampAsync, timeProvider);
     }
 
     /// <summary>Opens a session with a fresh id.</summary>
@@ -46,8 +52,10 @@ internal sealed class SessionRegistry
             CreatedAt = now,
             LastUsedAt = now,
         };
+        var generation = await _changes.GenerationAsync(cancellationToken).ConfigureAwait(false);
         var stored = await TryStoreAsync(session, cancellationToken).ConfigureAwait(false);
-        _local[session.Id] = new LocalSession(session, pendingWrite: !stored);
+        // Written after the generation was read, so the copy is as current as one read from the store.
+        _local[session.Id] = new LocalSession(session, pendingWrite: !stored, stored ? generation : null);
         return session;
     }
 
@@ -58,6 +66,12 @@ internal sealed class SessionRegistry
     public async ValueTask<StoredSession?> FindAsync(string id, string grantName, string serverId, CancellationToken cancellationToken)
     {
         var now = _timeProvider.GetUtcNow();
+        var generation = await _changes.GenerationAsync(cancellationToken).ConfigureAwait(false);
+        if (generation is { } current && _local.TryGetValue(id, out var cached) && cached.IsCurrent(current, now))
+        {
+            return Matches(cached.Session, grantName, serverId) ? cached.Session : null;
+        }
+
         StoredSession? session;
         try
         {
@@ -91,7 +105,8 @@ internal sealed class SessionRegistry
         }
         else if (session is not null)
         {
-            _local.AddOrUpdate(id, _ => new LocalSession(session, pendingWrite: false), (_, existing) => existing.Replace(session));
+            _local.AddOrUpdate(id, _ => new LocalSession(session, pendingWrite: false, generation),
+                (_, existing) => existing.Replace(session, generation));
         }
 
         return Matches(session, grantName, serverId) ? session : null;
@@ -157,12 +172,19 @@ internal sealed class SessionRegistry
     }
 
     /// <summary>A session as this instance last saw it.</summary>
-    private sealed class LocalSession(StoredSession session, bool pendingWrite)
+    private sealed class LocalSession(StoredSession session, bool pendingWrite, long? generation = null)
     {
         public StoredSession Session { get; private set; } = session;
 
         /// <summary>Opened during an outage and not yet in the store.</summary>
         public bool PendingWrite { get; set; } = pendingWrite;
+
+        /// <summary>The generation of the store's change stamp the session was last read under; null when it was not read from the store.</summary>
+        private long? Generation { get; set; } = generation;
+
+        /// <summary>Whether this copy may be served without reading the store.</summary>
+        public bool IsCurrent(long generation, DateTimeOffset now) =>
+            !PendingWrite && Generation == generation && now - Session.LastUsedAt < ISessionStore.TouchGranularity;
 
         public StoredSession Touch(DateTimeOffset now)
         {
@@ -170,9 +192,10 @@ internal sealed class SessionRegistry
             return Session;
         }
 
-        public LocalSession Replace(StoredSession stored)
+        public LocalSession Replace(StoredSession stored, long? generation)
         {
             Session = stored;
+            Generation = generation;
             return this;
         }
     }

@@ -23,4 +23,12 @@ public interface IGrantStore
 
     /// <summary>Revokes a grant for good; false when there is no such live grant.</summary>
     ValueTask<bool> RevokeAsync(string name, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A number the store moves whenever a stored grant is changed or removed (revoked, its token
+    /// replaced), whoever changed it, so an instance that keeps copies of grants learns when to read
+    /// them again. Only equality matters. Throws <see cref="StoreUnavailableException"/> when the
+    /// store cannot answer.
+    /// </summary>
+    ValueTask<long> ReadChangeStampAsync(CancellationToken cancellationToken = default);
 }

@@ -38,4 +38,7 @@ public sealed class NoGrantStore : IGrantStore
 
     /// <inheritdoc />
     public ValueTask<bool> RevokeAsync(string name, DateTimeOffset at, CancellationToken cancellationToken = default) => ValueTask.FromResult(false);
+
+    /// <summary>Always 0: nothing is ever stored, so nothing changes.</summary>
+    public ValueTask<long> ReadChangeStampAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(0L);
 }

@@ -23,4 +23,12 @@ public interface ISessionStore
     /// session is returned to exactly one caller, even when several gateways sweep at once.
     /// </summary>
     ValueTask<IReadOnlyList<StoredSession>> RemoveIdleAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A number the store moves whenever a session ends (removed, swept as idle), whoever ended it,
+    /// so an instance that keeps copies of sessions learns when to read them again. Only equality
+    /// matters; marking a session used does not move it. Throws <see cref="StoreUnavailableException"/>
+    /// when the store cannot answer.
+    /// </summary>
+    ValueTask<long> ReadChangeStampAsync(CancellationToken cancellationToken = default);
 }

@@ -6,6 +6,7 @@ namespace Portcullis.Storage.Sessions;
 public sealed class InMemorySessionStore : ISessionStore
 {
     private readonly ConcurrentDictionary<string, StoredSession> _sessions = new(StringComparer.Ordinal);
+    private long _changeStamp;
 
     /// <summary>How many sessions are open.</summary>
     public int Count => _sessions.Count;
@@ -43,7 +44,16 @@ public sealed class InMemorySessionStore : ISessionStore
     }
 
     /// <inheritdoc />
-    public ValueTask<bool> RemoveAsync(string id, CancellationToken cancellationToken = default) => ValueTask.FromResult(_sessions.TryRemove(id, out _));
+    public ValueTask<bool> RemoveAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var removed = _sessions.TryRemove(id, out _);
+        if (removed)
+        {
+            Interlocked.Increment(ref _changeStamp);
+        }
+
+        return ValueTask.FromResult(removed);
+    }
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<StoredSession>> RemoveIdleAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
@@ -54,9 +64,13 @@ public sealed class InMemorySessionStore : ISessionStore
             if (session.LastUsedAt < cutoff && _sessions.TryRemove(new KeyValuePair<string, StoredSession>(id, session)))
             {
                 removed.Add(session);
+                Interlocked.Increment(ref _changeStamp);
             }
         }
 
         return ValueTask.FromResult<IReadOnlyList<StoredSession>>(removed);
     }
+
+    /// <inheritdoc />
+    public ValueTask<long> ReadChangeStampAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(Interlocked.Read(ref _changeStamp));
 }

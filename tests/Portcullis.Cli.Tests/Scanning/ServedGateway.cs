@@ -75,6 +75,13 @@ internal sealed class ServedGateway : IAsyncDisposable
         return await response.Content.ReadAsStringAsync(cancellationToken);
     }
 
+    /// <summary>Posts one message and returns only the answer's status, refusals included.</summary>
+    public async Task<System.Net.HttpStatusCode> StatusOfAsync(string token, string? session, string body, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(token, session, body, cancellationToken, requireSuccess: false);
+        return response.StatusCode;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
@@ -87,7 +94,7 @@ internal sealed class ServedGateway : IAsyncDisposable
         _http.Dispose();
     }
 
-    private async Task<HttpResponseMessage> SendAsync(string token, string? session, string body, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendAsync(string token, string? session, string body, CancellationToken cancellationToken, bool requireSuccess = true)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, _url) { Content = new StringContent(body, Encoding.UTF8) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
@@ -99,7 +106,7 @@ internal sealed class ServedGateway : IAsyncDisposable
         }
 
         var response = await _http.SendAsync(request, cancellationToken);
-        Assert.True(response.IsSuccessStatusCode, $"HTTP {(int)response.StatusCode}");
+        Assert.True(!requireSuccess || response.IsSuccessStatusCode, $"HTTP {(int)response.StatusCode}");
         return response;
     }
 }

@@ -58,4 +58,20 @@ public abstract class GrantStoreContract
         Assert.False(await store.ReplaceTokenAsync("agent", grant.TokenHash.AsMemory()));
         Assert.False(await store.RevokeAsync("nobody", Now));
     }
+
+    [Fact]
+    public async Task ChangeStamp_MovesForEveryInstanceWhenAGrantIsRotatedOrRevoked()
+    {
+        var (store, other) = await CreatePairAsync();
+        await store.CreateAsync(Grant("agent", 1));
+        var created = await other.ReadChangeStampAsync();
+        Assert.Equal(created, await store.ReadChangeStampAsync());
+
+        Assert.True(await store.ReplaceTokenAsync("agent", new byte[32]));
+        var rotated = await other.ReadChangeStampAsync();
+        Assert.NotEqual(created, rotated);
+
+        Assert.True(await store.RevokeAsync("agent", Now));
+        Assert.NotEqual(rotated, await other.ReadChangeStampAsync());
+    }
 }

@@ -21,6 +21,25 @@ public sealed class SqliteGrantStoreTests : GrantStoreContract, IDisposable
         var path = Path.Combine(_directory, "state.db");
         return Task.FromResult<(IGrantStore, IGrantStore)>((new SqliteGrantStore(path), new SqliteGrantStore(path)));
     }
+
+    [Fact]
+    public async Task AFileThatStoppedBeingADatabase_IsReportedAsAnUnavailableStore()
+    {
+        var path = Path.Combine(_directory, "state.db");
+        var store = new SqliteGrantStore(path);
+        SqliteConnection.ClearAllPools();
+        foreach (var file in Directory.GetFiles(_directory, "state.db*"))
+        {
+            File.Delete(file);
+        }
+
+        await File.WriteAllTextAsync(path, new string('x', 8192), TestContext.Current.CancellationToken);
+
+        var find = await Assert.ThrowsAsync<StoreUnavailableException>(() => store.FindByTokenHashAsync(new byte[32]).AsTask());
+        var stamp = await Assert.ThrowsAsync<StoreUnavailableException>(() => store.ReadChangeStampAsync().AsTask());
+        Assert.StartsWith("The SQLite store failed: ", find.Message, StringComparison.Ordinal);
+        Assert.StartsWith("The SQLite store failed: ", stamp.Message, StringComparison.Ordinal);
+    }
 }
 
 public sealed class PostgresGrantStoreTests(PostgresServer postgres) : GrantStoreContract, IAsyncDisposable

@@ -55,6 +55,27 @@ public abstract class SessionStoreContract
     }
 
     [Fact]
+    public async Task ChangeStamp_MovesForEveryInstanceWhenASessionEnds_NotWhenOneIsUsed()
+    {
+        var (first, second) = CreatePair();
+        var removed = NewSession(Now);
+        var swept = NewSession(Now);
+        await first.CreateAsync(removed);
+        await first.CreateAsync(swept);
+
+        var before = await second.ReadChangeStampAsync();
+        Assert.NotNull(await first.FindAsync(removed.Id, Now.AddMinutes(1)));
+        Assert.Equal(before, await second.ReadChangeStampAsync());
+
+        Assert.True(await first.RemoveAsync(removed.Id));
+        var afterRemove = await second.ReadChangeStampAsync();
+        Assert.NotEqual(before, afterRemove);
+
+        Assert.Contains(await first.RemoveIdleAsync(Now.AddSeconds(30)), s => s.Id == swept.Id);
+        Assert.NotEqual(afterRemove, await second.ReadChangeStampAsync());
+    }
+
+    [Fact]
     public async Task CreatingAnExistingId_Throws()
     {
         var (first, second) = CreatePair();

@@ -40,7 +40,7 @@ redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$w
 redis_pid=$!
 
 PORTCULLIS_BENCH_REDIS="redis://127.0.0.1:$port" dotnet run -c Release --project bench/Portcullis.Benchmarks -- \
-  --filter "${PORTCULLIS_BENCH_FILTER:-*}" --job short --exporters github --artifacts "$work/benchmarks"
+  --filter "${PORTCULLIS_BENCH_FILTER:-*}" --job short --buildTimeout 900 --exporters github --artifacts "$work/benchmarks"
 
 findings=()
 [ -f bench/findings.md ] && findings=(--findings bench/findings.md)

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
+using Portcullis.Cli.Demo;
 using Portcullis.Policy;
 using Portcullis.Policy.Serialization;
 using Portcullis.Storage.Policies;
@@ -16,24 +17,7 @@ namespace Portcullis.Web.Browser;
 public sealed partial class PolicyBuilderTests(AdminUiFixture fixture)
 {
     /// <summary>The policy from the product brief, verbatim.</summary>
-    private const string BriefPolicy = """
-        {
-          "version": "1",
-          "default": "deny",
-          "tools": {
-            "code_generate": {
-              "limits": [
-                {
-                  "counter": "code_generate_rate",
-                  "window": "minute",
-                  "max": 10,
-                  "scope": "grant"
-                }
-              ]
-            }
-          }
-        }
-        """;
+    private const string BriefPolicy = DemoConfig.BriefPolicy;
 
     private const string CodeGenerateArguments = """{"description": "a function that adds two numbers"}""";
 

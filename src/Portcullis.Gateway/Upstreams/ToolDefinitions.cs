@@ -75,7 +75,8 @@ internal sealed class ToolDefinitions
             ? schema.Value
             : ServerToolSchema.Unavailable($"the server lists no tool named '{toolName}'");
 
-    private static ServerToolSchema Compile(string name, string? schema)
+    /// <summary>The input schema <paramref name="schema"/> (JSON text) a server advertises for tool <paramref name="name"/>, compiled; or why it cannot be used.</summary>
+    internal static ServerToolSchema Compile(string name, string? schema)
     {
         if (schema is null)
         {

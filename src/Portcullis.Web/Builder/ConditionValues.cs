@@ -53,14 +53,15 @@ internal static class ConditionValues
         (JsonValueKind.String, "string") => true,
         (JsonValueKind.Number, "integer" or "number" or "") => true,
         (JsonValueKind.True or JsonValueKind.False, "boolean" or "") => true,
-        (JsonValueKind.String, "") => !LooksLikeJson(element.GetString()!) && element.GetString()!.Trim() == element.GetString(),
+        (JsonValueKind.String, "") => !IsJson(element.GetString()!) && element.GetString()!.Trim() == element.GetString(),
         _ => false,
     };
 
     private static string ShowScalar(JsonElement element) =>
         element.ValueKind == JsonValueKind.String ? element.GetString()! : element.GetRawText();
 
-    private static bool LooksLikeJson(string text)
+    /// <summary>Whether <paramref name="text"/> is a JSON value (so a value box holding it is written as that JSON when the type is unknown).</summary>
+    public static bool IsJson(string text)
     {
         try
         {

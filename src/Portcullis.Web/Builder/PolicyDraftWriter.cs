@@ -263,7 +263,7 @@ internal static class PolicyDraftWriter
     private static void WriteList(Utf8JsonWriter writer, string text, string type, bool oneAsScalar)
     {
         var trimmed = text.Trim();
-        if (trimmed.StartsWith('[') && IsJson(trimmed))
+        if (trimmed.StartsWith('[') && ConditionValues.IsJson(trimmed))
         {
             writer.WriteRawValue(trimmed);
             return;
@@ -299,14 +299,14 @@ internal static class PolicyDraftWriter
             case "string":
                 writer.WriteStringValue(text);
                 return;
-            case "integer" or "number" when decimal.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out _) && IsJson(trimmed):
+            case "integer" or "number" when decimal.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out _) && ConditionValues.IsJson(trimmed):
                 writer.WriteRawValue(trimmed);
                 return;
             case "boolean" when trimmed is "true" or "false":
                 writer.WriteBooleanValue(trimmed == "true");
                 return;
             case "":
-                if (trimmed.Length > 0 && IsJson(trimmed))
+                if (trimmed.Length > 0 && ConditionValues.IsJson(trimmed))
                 {
                     writer.WriteRawValue(trimmed);
                     return;
@@ -343,19 +343,6 @@ internal static class PolicyDraftWriter
         else
         {
             writer.WriteStringValue(trimmed);
-        }
-    }
-
-    private static bool IsJson(string text)
-    {
-        try
-        {
-            using var _ = JsonDocument.Parse(text);
-            return true;
-        }
-        catch (JsonException)
-        {
-            return false;
         }
     }
 }

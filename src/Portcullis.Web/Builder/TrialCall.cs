@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Portcullis.Policy.Evaluation;
+using Portcullis.Gateway.Upstreams;
 using Portcullis.Policy.Validation;
 
 namespace Portcullis.Web.Builder;
@@ -53,25 +54,13 @@ internal static class TrialCall
 
         var call = new ToolCall(serverId, tool.Trim(), args, new PolicyGrant(GrantName, pairs), "admin-ui-trial-session", now)
         {
-            InputSchema = policy.ValidatesArguments(tool.Trim()) ? SchemaOf(tool.Trim(), inputSchema) : null,
+            // A tool the gateway has not seen listed has no schema: the trial says so, as a call would.
+            InputSchema = !policy.ValidatesArguments(tool.Trim())
+                ? null
+                : inputSchema is null
+                    ? ServerToolSchema.Unavailable($"the gateway has not seen the server list a tool named '{tool.Trim()}'")
+                    : ToolDefinitions.Compile(tool.Trim(), inputSchema),
         };
         return (policy.Explain(call), null);
-    }
-
-    private static ServerToolSchema SchemaOf(string tool, string? inputSchema)
-    {
-        if (inputSchema is null)
-        {
-            return ServerToolSchema.Unavailable($"the gateway has not seen the server list a tool named '{tool}'");
-        }
-
-        try
-        {
-            return ServerToolSchema.Of(ArgumentSchema.Parse(inputSchema));
-        }
-        catch (ArgumentSchemaException e)
-        {
-            return ServerToolSchema.Unavailable($"the server's inputSchema for '{tool}' is not a usable JSON Schema ({e.Message})");
-        }
     }
 }

@@ -186,7 +186,7 @@ public sealed partial class PolicyBuilderTests(AdminUiFixture fixture)
     }
 
     [Fact]
-    public async Task ASaveWithoutTheAntiForgeryToken_Gets400_AndAnInvalidPolicyPostedByHand_IsNotSaved()
+    public async Task ASaveWithoutTheAntiForgeryToken_Gets400_AndAnInvalidOrStalePolicyPostedByHand_IsNotSaved()
     {
         await using var context = await fixture.NewContextAsync();
         var page = await OpenBuilderAsync(context, AdminUiFixture.AdminToken);
@@ -204,13 +204,29 @@ public sealed partial class PolicyBuilderTests(AdminUiFixture fixture)
         var invalid = await context.APIRequest.PostAsync(path, new APIRequestContextOptions
         {
             Form = SecurityTests.FormOf(context, ("__RequestVerificationToken", token!), ("text", """{"version": "1", "default": "sometimes"}"""),
-                ("format", "json"), ("comment", "broken")),
+                ("format", "json"), ("comment", "broken"), ("base_version", before.ToString(System.Globalization.CultureInfo.InvariantCulture))),
             MaxRedirects = 0,
         });
         Assert.Equal(303, invalid.Status);
         Assert.Equal(before, await LatestVersionAsync());
         await page.GotoAsync($"/admin/servers/{AdminUiFixture.BuilderServerId}/policy");
         await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Nothing was changed" })).ToContainTextAsync("/default");
+
+        // A valid policy built on a version that is no longer the newest would overwrite a change unseen.
+        var stale = await context.APIRequest.PostAsync(path, new APIRequestContextOptions
+        {
+            Form = SecurityTests.FormOf(context, ("__RequestVerificationToken", token!), ("text", """{"version": "1", "default": "deny"}"""),
+                ("format", "json"), ("comment", "stale"), ("base_version", (before - 1).ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            MaxRedirects = 0,
+        });
+        Assert.Equal(303, stale.Status);
+        Assert.Equal(before, await LatestVersionAsync());
+        await page.GotoAsync($"/admin/servers/{AdminUiFixture.BuilderServerId}/policy");
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Nothing was changed" })).ToContainTextAsync("reload the page");
+
+        // A link to a version that is not a number shows the same notice as a missing version, not an error page.
+        await page.GotoAsync($"/admin/servers/{AdminUiFixture.BuilderServerId}/policy?version=abc");
+        await Assertions.Expect(page.GetByText($"Server '{AdminUiFixture.BuilderServerId}' has no version 'abc'.")).ToBeVisibleAsync();
     }
 
     [Fact]

@@ -34,8 +34,9 @@ internal static class AuditCsv
 
     /// <summary>
     /// RFC 4180 quoting. Tool names, arguments and reasons come from agents and upstreams, so a cell
-    /// starting with a formula character (= + - @) that is not a plain number is prefixed with '
-    /// and a spreadsheet shows it as text instead of running it.
+    /// starting with a formula character (= + - @, or the tab and carriage return some spreadsheets
+    /// skip before one) that is not a plain number is prefixed with ' and a spreadsheet shows it as
+    /// text instead of running it.
     /// </summary>
     public static string Cell(string? value)
     {
@@ -44,7 +45,7 @@ internal static class AuditCsv
             return "";
         }
 
-        if (value[0] is '=' or '+' or '-' or '@' && !double.TryParse(value, CultureInfo.InvariantCulture, out _))
+        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' && !double.TryParse(value, CultureInfo.InvariantCulture, out _))
         {
             value = "'" + value;
         }

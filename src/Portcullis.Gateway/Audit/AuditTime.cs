@@ -24,7 +24,8 @@ internal static class AuditTime
             };
             if (span is { } value)
             {
-                return now - value;
+                // A span reaching back before the calendar's start means every record.
+                return value < now - DateTimeOffset.MinValue ? now - value : DateTimeOffset.MinValue;
             }
         }
 

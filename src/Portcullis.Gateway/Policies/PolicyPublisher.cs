@@ -63,6 +63,7 @@ internal sealed class PolicyPublisher
         }
 
         var saved = await _store.SaveAsync(policy, cancellationToken).ConfigureAwait(false);
+        // Saved: from here on the caller going away must not keep the version from being recorded and announced.
         if (_audit is not null)
         {
             await _audit.RecordAsync(new AuditRecord
@@ -79,7 +80,7 @@ internal sealed class PolicyPublisher
 
         try
         {
-            await _changes.PublishAsync(ChangeTopic, policy.ServerId, cancellationToken).ConfigureAwait(false);
+            await _changes.PublishAsync(ChangeTopic, policy.ServerId, CancellationToken.None).ConfigureAwait(false);
         }
         catch (StoreUnavailableException)
         {

@@ -134,7 +134,8 @@ internal sealed class PolicyRegistry : IDisposable
         var result = await _publisher.SaveAsync(policy, actor, parsed: null, cancellationToken).ConfigureAwait(false);
         if (result is { Saved: { } saved, Policy: { } compiled } && _served.Apply(saved, compiled))
         {
-            await CheckToolNamesAsync(policy.ServerId, cancellationToken).ConfigureAwait(false);
+            // Saved and in force: the caller going away no longer cancels what follows.
+            await CheckToolNamesAsync(policy.ServerId, CancellationToken.None).ConfigureAwait(false);
         }
 
         return result;

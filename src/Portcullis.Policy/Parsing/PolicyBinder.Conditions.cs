@@ -108,6 +108,7 @@ internal sealed partial class PolicyBinder
             return;
         }
 
+        CheckNumbers(value, valuePath);
         switch (op)
         {
             case ConditionOperator.Eq or ConditionOperator.Neq or ConditionOperator.Contains:
@@ -203,6 +204,26 @@ internal sealed partial class PolicyBinder
                 ? "Roots are POSIX paths such as /data; drive-letter paths are not supported."
                 : "Write an absolute path such as /data, without '..' or percent-encoding.";
             Error(path, root, $"{Show(root)} is not a usable root: {problem}.", hint);
+        }
+    }
+
+    /// <summary>
+    /// A number in a condition's value that no comparison can hold (<c>1e400</c> is beyond a double)
+    /// is an error here rather than a failure when the condition is compiled.
+    /// </summary>
+    private void CheckNumbers(SourceNode value, string path)
+    {
+        if (value.Kind == SourceNodeKind.Array)
+        {
+            for (var i = 0; i < value.Items.Count; i++)
+            {
+                CheckNumbers(value.Items[i], JsonPointer.Append(path, i));
+            }
+        }
+        else if (value.Kind == SourceNodeKind.Number
+            && !(double.TryParse(value.Text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number) && double.IsFinite(number)))
+        {
+            Error(path, value, $"{value.Text} is too large a number to compare with.", "Numbers in conditions must be within about ±1.7e308.");
         }
     }
 

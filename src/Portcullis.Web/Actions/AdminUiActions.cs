@@ -294,6 +294,14 @@ internal sealed class AdminUiActions(
             return Problem(session, page, problems);
         }
 
+        // The draft was compared with the version live when the page was loaded; a version saved since
+        // (by another admin, the CLI or the policy file) would be overwritten unseen.
+        var latest = await state.Policies.LatestAsync(serverId, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+        if (form["base_version"].ToString() != (latest?.Version ?? 0).ToString(CultureInfo.InvariantCulture))
+        {
+            return Problem(session, page, [$"Version {latest?.Version ?? 0} of the policy of {serverId} was saved after the builder was opened; reload the page to build on it."]);
+        }
+
         var parsed = PolicyParser.Parse(text, PolicyFormat.Json);
         if (!parsed.Succeeded)
         {

@@ -19,7 +19,7 @@ namespace Portcullis.Web.Actions;
 /// need only a session (the gate sends a request without one to sign-in); each writes an admin audit
 /// record naming the admin.
 /// </summary>
-internal sealed class AuditActions(IAntiforgery antiforgery, AuditLog audit, GatewayConfig config, StoreSet state, TimeProvider timeProvider)
+internal sealed class AuditActions(IAntiforgery antiforgery, AuditLog audit, GatewayConfig config, StoreSet state, TimeProvider timeProvider) : IDisposable
 {
     /// <summary>
     /// The most records a CSV download holds: its rows are sorted by time, so they are all in memory
@@ -27,7 +27,12 @@ internal sealed class AuditActions(IAntiforgery antiforgery, AuditLog audit, Gat
     /// </summary>
     public const int CsvRecordLimit = 100_000;
 
+    private const string Busy = "Another audit verify or CSV export is running on this gateway; each reads the whole log into memory, so they run one at a time. Try again when it has finished.";
+
     private static readonly UTF8Encoding s_utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
+    /// <summary>Taken by a verify or a CSV export, which hold the log (up to the CSV limit) in memory: one at a time, so parallel requests cannot multiply it.</summary>
+    private readonly SemaphoreSlim _wholeLogReads = new(1, 1);
 
     /// <summary>Maps <c>GET /admin/audit/export</c> and <c>POST /admin/actions/audit/verify</c> on the admin UI's route group.</summary>
     public void Map(RouteGroupBuilder admin)
@@ -67,6 +72,18 @@ internal sealed class AuditActions(IAntiforgery antiforgery, AuditLog audit, Gat
         var cancellationToken = context.RequestAborted;
         long count = 0;
         var (sending, complete) = (false, false);
+        var holdsLog = false;
+        if (format == "csv")
+        {
+            if (!await _wholeLogReads.WaitAsync(0, cancellationToken).ConfigureAwait(false))
+            {
+                await Text(context, StatusCodes.Status429TooManyRequests, Busy).ConfigureAwait(false);
+                return;
+            }
+
+            holdsLog = true;
+        }
+
         try
         {
             IReadOnlyList<AuditRecord>? rows = null;
@@ -117,6 +134,11 @@ internal sealed class AuditActions(IAntiforgery antiforgery, AuditLog audit, Gat
         }
         finally
         {
+            if (holdsLog)
+            {
+                _wholeLogReads.Release();
+            }
+
             // Recorded even when the download was cut short: whatever went out was read.
             if (sending)
             {
@@ -144,6 +166,11 @@ internal sealed class AuditActions(IAntiforgery antiforgery, AuditLog audit, Gat
             return Results.Text("Sign in first: the session has ended or was never started.", statusCode: StatusCodes.Status401Unauthorized);
         }
 
+        if (!await _wholeLogReads.WaitAsync(0, context.RequestAborted).ConfigureAwait(false))
+        {
+            return Results.Text(Busy, statusCode: StatusCodes.Status429TooManyRequests);
+        }
+
         AuditVerification verification;
         try
         {
@@ -153,12 +180,19 @@ internal sealed class AuditActions(IAntiforgery antiforgery, AuditLog audit, Gat
         {
             return Results.Text("The audit store is unavailable; nothing was verified. Try again shortly.", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
+        finally
+        {
+            _wholeLogReads.Release();
+        }
 
         var outcome = verification.Intact ? "intact: " + AuditStoreVerifier.Summary(verification) : "broken: " + verification.Problem;
         await Record(session.Name, "audit.verified", outcome).ConfigureAwait(false);
         session.SetNotice(new AdminNotice("Audit log " + outcome, IsProblem: !verification.Intact));
         return new SeeOther(AdminUiPaths.Base + "/audit");
     }
+
+    /// <inheritdoc />
+    public void Dispose() => _wholeLogReads.Dispose();
 
     private Task Record(string admin, string action, string after) =>
         audit.RecordAsync(new AuditRecord { Kind = AuditKinds.Admin, Actor = admin, Action = action, Target = "audit", After = after }).AsTask();

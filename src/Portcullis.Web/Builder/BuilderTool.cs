@@ -44,7 +44,13 @@ internal static class ArgumentPaths
 
         foreach (var property in properties.EnumerateObject())
         {
-            var path = prefix + Segment(property.Name);
+            // A name a bracket cannot hold whole would be read back as another path: it is not offered.
+            if (Segment(property.Name) is not { } segment)
+            {
+                continue;
+            }
+
+            var path = prefix + segment;
             var type = property.Value.ValueKind == JsonValueKind.Object ? TypeOf(property.Value) : "";
             into.Add(new ArgumentPath(path, type));
             if (depth < MaxDepth && type == "object")
@@ -54,11 +60,13 @@ internal static class ArgumentPaths
         }
     }
 
-    /// <summary><c>.name</c>, or <c>["odd.name"]</c> for a name a dotted path cannot hold.</summary>
-    private static string Segment(string name) =>
+    /// <summary><c>.name</c>, or <c>["odd.name"]</c> for a name a dotted path cannot hold; null for a name no path can hold (one with <c>]</c>, or both quotes).</summary>
+    private static string? Segment(string name) =>
         name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')
             ? "." + name
-            : name.Contains('"', StringComparison.Ordinal) ? $"['{name}']" : $"[\"{name}\"]";
+            : name.Contains(']', StringComparison.Ordinal) || (name.Contains('"', StringComparison.Ordinal) && name.Contains('\'', StringComparison.Ordinal))
+                ? null
+                : name.Contains('"', StringComparison.Ordinal) ? $"['{name}']" : $"[\"{name}\"]";
 
     private static string TypeOf(JsonElement property)
     {

@@ -8,13 +8,14 @@ namespace Portcullis.Web.Builder;
 /// <summary>The tools the builder offers for a server (an array: a component parameter is serialized by its runtime type): those the gateway has pinned, with their risk and argument paths.</summary>
 internal static class BuilderTools
 {
-    /// <summary>Every tool pinned for <paramref name="server"/> (the definition it advertises now), riskiest first.</summary>
+    /// <summary>Every tool pinned for <paramref name="server"/> (its approved definition, or the one advertised when none is approved yet), riskiest first.</summary>
     public static async Task<BuilderTool[]> ReadAsync(IToolPinStore pins, UpstreamServerConfig server, CancellationToken cancellationToken)
     {
         var tools = new List<(BuilderTool Tool, int Rank)>();
         foreach (var pin in await pins.ListAsync(server.Id, cancellationToken).ConfigureAwait(false))
         {
-            if ((pin.PendingDefinition ?? pin.ApprovedDefinition) is not { } advertised || PinnedToolRisk.Assess(pin, server) is not { } risk)
+            // The approved definition, when there is one: a change the server made since awaits approval and must not steer the policy.
+            if ((pin.ApprovedDefinition ?? pin.PendingDefinition) is not { } advertised || PinnedToolRisk.Assess(pin.Tool, advertised, server) is not { } risk)
             {
                 tools.Add((new BuilderTool(pin.Tool, "", "", [], null), -1));
                 continue;

@@ -17,14 +17,16 @@ internal static class PinnedToolRisk
     {
         ArgumentNullException.ThrowIfNull(pin);
         ArgumentNullException.ThrowIfNull(server);
-        if ((pin.PendingDefinition ?? pin.ApprovedDefinition) is not { } advertised)
-        {
-            return null;
-        }
+        return (pin.PendingDefinition ?? pin.ApprovedDefinition) is { } advertised ? Assess(pin.Tool, advertised, server) : null;
+    }
 
-        using var definition = JsonDocument.Parse(advertised);
+    /// <summary>The assessment of the definition <paramref name="definitionJson"/> of <paramref name="tool"/> in <paramref name="server"/>'s context, with the operator's override.</summary>
+    public static RiskAssessment? Assess(string tool, string definitionJson, UpstreamServerConfig server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        using var definition = JsonDocument.Parse(definitionJson);
         var context = new ServerContext(Name: null, Title: null, Instructions: null, Description: server.Description);
-        return RiskClassifier.Classify(context, definition.RootElement, server.RiskOverrides.TryGetValue(pin.Tool, out var operatorOverride) ? operatorOverride : null);
+        return RiskClassifier.Classify(context, definition.RootElement, server.RiskOverrides.TryGetValue(tool, out var operatorOverride) ? operatorOverride : null);
     }
 
     /// <summary>An order for listing tools riskiest first: by category, then severity.</summary>

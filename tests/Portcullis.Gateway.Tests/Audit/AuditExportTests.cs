@@ -15,6 +15,8 @@ public sealed class AuditExportTests
     [InlineData("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0")]
     [InlineData("-1+2", "'-1+2")]
     [InlineData("@SUM(A1)", "'@SUM(A1)")]
+    [InlineData("\t=1+2", "'\t=1+2")]
+    [InlineData("\r=1+2", "\"'\r=1+2\"")]
     [InlineData("-12.5", "-12.5")]
     [InlineData("+3", "+3")]
     [InlineData("a,b", "\"a,b\"")]

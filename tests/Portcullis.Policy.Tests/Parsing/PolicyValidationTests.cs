@@ -20,6 +20,18 @@ public sealed class PolicyValidationTests
         Assert.Contains("Did you mean 'default'?", error.Hint, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("\"gt\", \"value\": 1e400", "/tools/t/require/0/value")]
+    [InlineData("\"in\", \"value\": [1, -1e999]", "/tools/t/require/0/value/1")]
+    public void Parse_ANumberBeyondADouble_IsAnErrorNamingIt_NotAFailure(string opAndValue, string path)
+    {
+        var errors = Policies.Errors("""{"version": "1", "tools": {"t": {"require": [{"path": "args.n", "op": """ + opAndValue + "}]}}}");
+
+        var error = Assert.Single(errors);
+        Assert.Equal(path, error.Path);
+        Assert.Contains("too large a number", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Parse_UnknownKeyInLimit_NamesTheNestedPath()
     {

@@ -4,6 +4,7 @@ using Microsoft.Data.Sqlite;
 using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
+using Portcullis.Storage;
 using Portcullis.Storage.Grants;
 using Portcullis.TestServers;
 
@@ -56,13 +57,7 @@ public sealed class SharedStoreChangeTests(RedisServer redis, PostgresServer pos
         var token = GrantRegistry.NewToken();
         await using (var admin = await ConfiguredStores.OpenAsync(store, TimeSpan.FromHours(1), TimeProvider.System, Cancel))
         {
-            Assert.True(await admin.Grants.CreateAsync(new StoredGrant
-            {
-                Name = "runtime",
-                TokenHash = [.. GrantRegistry.Hash(token)],
-                Servers = ["codex"],
-                CreatedAt = DateTimeOffset.UtcNow,
-            }, Cancel));
+            await CreateRuntimeGrantAsync(admin, token);
         }
 
         using var http = new HttpClient();
@@ -92,11 +87,8 @@ public sealed class SharedStoreChangeTests(RedisServer redis, PostgresServer pos
         }
     }
 
-    private static async Task ChangesReachEveryInstanceAsync(StoreConfig store)
-    {
-        await using var cluster = await GatewayCluster.StartAsync(store, instances: 2);
-        await using var admin = await ConfiguredStores.OpenAsync(store, TimeSpan.FromHours(1), TimeProvider.System, Cancel);
-        var token = GrantRegistry.NewToken();
+    /// <summary>A run-time grant named "runtime" for the codex server with <paramref name="token"/>.</summary>
+    private static async Task CreateRuntimeGrantAsync(StoreSet admin, string token) =>
         Assert.True(await admin.Grants.CreateAsync(new StoredGrant
         {
             Name = "runtime",
@@ -104,6 +96,13 @@ public sealed class SharedStoreChangeTests(RedisServer redis, PostgresServer pos
             Servers = ["codex"],
             CreatedAt = DateTimeOffset.UtcNow,
         }, Cancel));
+
+    private static async Task ChangesReachEveryInstanceAsync(StoreConfig store)
+    {
+        await using var cluster = await GatewayCluster.StartAsync(store, instances: 2);
+        await using var admin = await ConfiguredStores.OpenAsync(store, TimeSpan.FromHours(1), TimeProvider.System, Cancel);
+        var token = GrantRegistry.NewToken();
+        await CreateRuntimeGrantAsync(admin, token);
         using var http = new HttpClient();
 
         // Both instances have read the grant and the session, and serve them from memory from now on.

@@ -125,7 +125,7 @@ internal static class ConfigFile
             return true;
         }
 
-        error.WriteLine($"--since: '{text}' is neither a duration (30m, 1h, 7d) nor a UTC time (2026-11-25T12:00:00Z).");
+        error.WriteLine(AuditTime.SinceProblem("--since", text));
         since = default;
         return false;
     }

@@ -43,7 +43,7 @@ internal sealed class AdminApi(GatewayConfig config, AdminAuthenticator admins, 
         {
             if (AuditTime.ParseSince(since, timeProvider.GetUtcNow()) is not { } from)
             {
-                await ProblemAsync(context, StatusCodes.Status400BadRequest, $"since: '{since}' is neither a duration (30m, 1h, 7d) nor a time (2026-11-25T12:00:00Z).")
+                await ProblemAsync(context, StatusCodes.Status400BadRequest, AuditTime.SinceProblem("since", since))
                     .ConfigureAwait(false);
                 return;
             }

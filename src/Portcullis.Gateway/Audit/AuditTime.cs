@@ -31,4 +31,8 @@ internal static class AuditTime
 
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : null;
     }
+
+    /// <summary>The problem with a <paramref name="text"/> that <see cref="ParseSince"/> does not read, named by <paramref name="label"/> (<c>--since</c>, <c>since</c>, <c>Since</c>).</summary>
+    public static string SinceProblem(string label, string text) =>
+        $"{label}: '{text}' is neither a duration (30m, 1h, 7d) nor a time (2026-11-25T12:00:00Z).";
 }

@@ -129,9 +129,10 @@ internal sealed class PolicyRegistry : IDisposable
     /// <paramref name="actor"/> and puts it in force in this instance at once; other instances apply
     /// it from the change feed or at their next poll. Invalid text is not saved; its errors are returned.
     /// </summary>
-    public async Task<PolicySaveResult> PublishAsync(NewPolicyVersion policy, string actor, CancellationToken cancellationToken = default)
+    /// <param name="parsed">The result of parsing <paramref name="policy"/>'s text already, so it is not parsed again; null to parse it here.</param>
+    public async Task<PolicySaveResult> PublishAsync(NewPolicyVersion policy, string actor, PolicyParseResult? parsed = null, CancellationToken cancellationToken = default)
     {
-        var result = await _publisher.SaveAsync(policy, actor, parsed: null, cancellationToken).ConfigureAwait(false);
+        var result = await _publisher.SaveAsync(policy, actor, parsed, cancellationToken).ConfigureAwait(false);
         if (result is { Saved: { } saved, Policy: { } compiled } && _served.Apply(saved, compiled))
         {
             // Saved and in force: the caller going away no longer cancels what follows.

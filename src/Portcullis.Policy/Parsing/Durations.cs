@@ -40,6 +40,9 @@ internal static partial class Durations
         return true;
     }
 
+    /// <summary>A window as a policy names it: <c>minute</c> for 60 seconds, else the shortest duration such as <c>10m</c>.</summary>
+    public static string WindowName(long seconds) => NamedWindows.FirstOrDefault(pair => pair.Value == seconds).Key ?? Format(seconds);
+
     /// <summary>The shortest exact duration string for a number of seconds, e.g. 600 → <c>10m</c>.</summary>
     public static string Format(long seconds) => seconds switch
     {

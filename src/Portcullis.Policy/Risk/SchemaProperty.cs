@@ -63,7 +63,8 @@ internal sealed record SchemaProperty(string Name, string? Type, string? Descrip
         return strings;
     }
 
-    private static string? TypeOf(JsonElement property)
+    /// <summary>A property schema's JSON type: its <c>type</c>, or of a list such as <c>["string", "null"]</c> the first that is not null; null when it names none.</summary>
+    internal static string? TypeOf(JsonElement property)
     {
         if (!property.TryGetProperty("type", out var type))
         {

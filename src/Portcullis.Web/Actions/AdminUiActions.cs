@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
@@ -15,6 +14,7 @@ using Portcullis.Storage;
 using Portcullis.Storage.Audit;
 using Portcullis.Storage.Grants;
 using Portcullis.Storage.Policies;
+using Portcullis.Web.Forms;
 using Portcullis.Web.Hosting;
 using Portcullis.Web.Sessions;
 
@@ -148,19 +148,7 @@ internal sealed class AdminUiActions(
         }
 
         problems.AddRange(servers.Where(s => config.Servers.All(server => server.Id != s)).Select(s => $"Servers: no server has id '{s}'."));
-        var labels = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-        foreach (var line in form["labels"].ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var equals = line.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0)
-            {
-                problems.Add($"Labels: '{line}' is not key=value.");
-            }
-            else if (!labels.TryAdd(line[..equals].Trim(), line[(equals + 1)..].Trim()))
-            {
-                problems.Add($"Labels: '{line[..equals].Trim()}' is given twice.");
-            }
-        }
+        var labels = LabelLines.Parse(form["labels"].ToString(), "Labels", problems);
 
         DateTimeOffset? expires = null;
         if (form["expires"].ToString().Trim() is { Length: > 0 } expiresText)
@@ -191,7 +179,7 @@ internal sealed class AdminUiActions(
             Name = name,
             TokenHash = [.. GrantRegistry.Hash(token)],
             Servers = [.. servers],
-            Labels = labels.ToImmutable(),
+            Labels = labels,
             Expires = expires,
             CreatedAt = timeProvider.GetUtcNow(),
         }, context.RequestAborted).ConfigureAwait(false);
@@ -309,9 +297,10 @@ internal sealed class AdminUiActions(
         }
 
         // The builder sends JSON; an operator who keeps YAML gets the same policy written as YAML.
-        var stored = format == "yaml" ? PolicyYamlWriter.ToYaml(parsed.Policy.Document) : text;
+        // The YAML text is parsed again as what it is; the JSON was parsed just above.
+        var (stored, storedParsed) = format == "yaml" ? (PolicyYamlWriter.ToYaml(parsed.Policy.Document), null) : (text, parsed);
         var result = await policies.PublishAsync(new NewPolicyVersion(serverId, stored, format, "ui", comment, timeProvider.GetUtcNow()), session.Name,
-            context.RequestAborted).ConfigureAwait(false);
+            storedParsed, context.RequestAborted).ConfigureAwait(false);
         if (result.Saved is not { } saved)
         {
             return Problem(session, page, result.Errors.Select(e => e.ToString()));
@@ -343,7 +332,7 @@ internal sealed class AdminUiActions(
         }
 
         var result = await policies.PublishAsync(new NewPolicyVersion(serverId, old.Text, old.Format, "restore", $"restored from version {number}",
-            timeProvider.GetUtcNow()), session.Name, context.RequestAborted).ConfigureAwait(false);
+            timeProvider.GetUtcNow()), session.Name, cancellationToken: context.RequestAborted).ConfigureAwait(false);
         if (result.Saved is not { } saved)
         {
             return Problem(session, page, result.Errors.Select(e => e.ToString()));

@@ -50,7 +50,7 @@ internal sealed record AuditFilter
         {
             if (AuditTime.ParseSince(since, now) is not { } from)
             {
-                return (null, $"Since: '{since}' is neither a duration (30m, 1h, 7d) nor a time (2026-11-25T12:00:00Z).");
+                return (null, AuditTime.SinceProblem("Since", since));
             }
 
             query = query with { Since = from };

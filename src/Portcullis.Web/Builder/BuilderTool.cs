@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Portcullis.Policy.Risk;
 
 namespace Portcullis.Web.Builder;
 
@@ -51,7 +52,7 @@ internal static class ArgumentPaths
             }
 
             var path = prefix + segment;
-            var type = property.Value.ValueKind == JsonValueKind.Object ? TypeOf(property.Value) : "";
+            var type = property.Value.ValueKind == JsonValueKind.Object ? SchemaProperty.TypeOf(property.Value) ?? "" : "";
             into.Add(new ArgumentPath(path, type));
             if (depth < MaxDepth && type == "object")
             {
@@ -67,22 +68,4 @@ internal static class ArgumentPaths
             : name.Contains(']', StringComparison.Ordinal) || (name.Contains('"', StringComparison.Ordinal) && name.Contains('\'', StringComparison.Ordinal))
                 ? null
                 : name.Contains('"', StringComparison.Ordinal) ? $"['{name}']" : $"[\"{name}\"]";
-
-    private static string TypeOf(JsonElement property)
-    {
-        if (!property.TryGetProperty("type", out var type))
-        {
-            return "";
-        }
-
-        if (type.ValueKind == JsonValueKind.String)
-        {
-            return type.GetString() ?? "";
-        }
-
-        // ["string", "null"]: the first type that is not null.
-        return type.ValueKind == JsonValueKind.Array
-            ? type.EnumerateArray().Where(t => t.ValueKind == JsonValueKind.String && t.GetString() != "null").Select(t => t.GetString()!).FirstOrDefault() ?? ""
-            : "";
-    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Portcullis.Policy.Documents;
+using Portcullis.Policy.Parsing;
 
 namespace Portcullis.Web.Builder;
 
@@ -105,9 +106,9 @@ internal static class PolicyDraftReader
             }
 
             draft.Conditions.AddRange(approval.When.Select(c => Condition(name, c, ConditionKind.ApprovalWhen, argumentType)));
-            draft.ApprovalTimeout = approval.Timeout == ApprovalRule.DefaultTimeout ? "" : Duration((long)approval.Timeout.TotalSeconds);
+            draft.ApprovalTimeout = approval.Timeout == ApprovalRule.DefaultTimeout ? "" : Durations.Format((long)approval.Timeout.TotalSeconds);
             draft.ApprovalOnTimeout = approval.OnTimeout == TimeoutAction.Allow ? "allow" : "deny";
-            draft.ApprovalRemember = approval.Remember is { } remember ? Duration((long)remember.TotalSeconds) : "";
+            draft.ApprovalRemember = approval.Remember is { } remember ? Durations.Format((long)remember.TotalSeconds) : "";
             draft.ApprovalWebhook = approval.Webhook is { } webhook
                 ? JsonSerializer.Serialize(new Dictionary<string, object> { ["url"] = webhook.Url, ["secret"] = webhook.Secret, ["allow_private"] = webhook.AllowPrivate })
                 : null;
@@ -127,28 +128,10 @@ internal static class PolicyDraftReader
     {
         Counter = limit.Counter,
         Max = limit.Max.ToString(CultureInfo.InvariantCulture),
-        Window = WindowText(limit.WindowSeconds),
+        Window = Durations.WindowName(limit.WindowSeconds),
         Scope = limit.Scope.ToString().ToLowerInvariant(),
         Algorithm = limit.Algorithm == LimitAlgorithm.Sliding ? "sliding" : "fixed",
         IncrementFrom = limit.IncrementFrom ?? "",
-    };
-
-    /// <summary>A window as the builder's list names it (<c>minute</c>), or as a duration (<c>10m</c>).</summary>
-    public static string WindowText(long seconds) => seconds switch
-    {
-        1 => "second",
-        60 => "minute",
-        3600 => "hour",
-        86400 => "day",
-        _ => Duration(seconds),
-    };
-
-    private static string Duration(long seconds) => seconds switch
-    {
-        _ when seconds % 86400 == 0 => $"{seconds / 86400}d",
-        _ when seconds % 3600 == 0 => $"{seconds / 3600}h",
-        _ when seconds % 60 == 0 => $"{seconds / 60}m",
-        _ => $"{seconds}s",
     };
 
     private static string Indented(string json)

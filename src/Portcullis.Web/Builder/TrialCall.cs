@@ -2,6 +2,7 @@ using System.Text.Json;
 using Portcullis.Policy.Evaluation;
 using Portcullis.Gateway.Upstreams;
 using Portcullis.Policy.Validation;
+using Portcullis.Web.Forms;
 
 namespace Portcullis.Web.Builder;
 
@@ -40,16 +41,11 @@ internal static class TrialCall
             return (null, "Arguments: must be a JSON object, e.g. {\"language\": \"python\"}.");
         }
 
-        var pairs = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in labels.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var problems = new List<string>();
+        var pairs = LabelLines.Parse(labels, "Grant labels", problems);
+        if (problems.Count > 0)
         {
-            var equals = line.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0)
-            {
-                return (null, $"Grant labels: '{line}' is not key=value.");
-            }
-
-            pairs[line[..equals].Trim()] = line[(equals + 1)..].Trim();
+            return (null, string.Join(" ", problems));
         }
 
         var call = new ToolCall(serverId, tool.Trim(), args, new PolicyGrant(GrantName, pairs), "admin-ui-trial-session", now)

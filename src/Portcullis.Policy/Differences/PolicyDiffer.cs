@@ -173,7 +173,10 @@ public static class PolicyDiffer
             Add(PolicyChangeKinds.ConditionsChanged, $"deny_if removed: {block}");
         }
 
-        foreach (var block in newBlocks)
+        // Blocks are tried in order, so of blocks with the same conditions the first gives the reason;
+        // a later one never decides, and its on_deny is no change in what an agent is told.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var block in newBlocks.Where(b => seen.Add(b.Conditions)))
         {
             if (oldBlocks.FirstOrDefault(b => b.Conditions == block.Conditions) is { Conditions: not null } old && old.OnDeny != block.OnDeny)
             {
@@ -251,14 +254,11 @@ public static class PolicyDiffer
 
             var units = limit.IncrementFrom is null ? "calls" : $"units of {limit.IncrementFrom}";
             var per = limit.Algorithm == LimitAlgorithm.Sliding ? "in any" : "per";
-            result[key] = $"'{limit.Counter}' at most {limit.Max.ToString(CultureInfo.InvariantCulture)} {units} {per} {Window(limit.WindowSeconds)} per {Name(limit.Scope)}";
+            result[key] = $"'{limit.Counter}' at most {limit.Max.ToString(CultureInfo.InvariantCulture)} {units} {per} {Durations.WindowName(limit.WindowSeconds)} per {Name(limit.Scope)}";
         }
 
         return result;
     }
-
-    private static string Window(long seconds) =>
-        Durations.NamedWindows.FirstOrDefault(pair => pair.Value == seconds).Key ?? Durations.Format(seconds);
 
     private static string ValidationText(ArgumentValidationRule? rule) => rule switch
     {

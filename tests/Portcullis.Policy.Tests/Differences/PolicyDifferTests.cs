@@ -27,6 +27,25 @@ public sealed class PolicyDifferTests
     }
 
     [Fact]
+    public void Compare_ABlockAddedAfterOneWithTheSameConditions_IsAnAddition_NotAChangedReason()
+    {
+        var before = Policies.Compile("""
+            {"version": "1", "tools": {"t": {"deny_if": [
+              {"conditions": [{"path": "args.language", "op": "eq", "value": "bash"}], "on_deny": "No shells."}]}}}
+            """).Document;
+        var after = Policies.Compile("""
+            {"version": "1", "tools": {"t": {"deny_if": [
+              {"conditions": [{"path": "args.language", "op": "eq", "value": "bash"}], "on_deny": "No shells."},
+              {"conditions": [{"path": "args.language", "op": "eq", "value": "bash"}], "on_deny": "Never reached."}]}}}
+            """).Document;
+
+        var change = Assert.Single(PolicyDiffer.Compare(before, after).Changes);
+
+        Assert.Equal(PolicyChangeKinds.ConditionsChanged, change.Kind);
+        Assert.StartsWith("deny_if added: ", change.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Compare_NamesWhatDecidesDifferently_PerTool()
     {
         var before = Policies.Compile("""

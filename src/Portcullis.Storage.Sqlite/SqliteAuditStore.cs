@@ -6,18 +6,32 @@ namespace Portcullis.Storage.Sqlite;
 
 /// <summary>
 /// Audit records in one SQLite file: the canonical record as written, plus indexed copies of the
-/// fields queries filter on. A batch is one transaction; a record already there is left alone.
+/// fields queries filter on. A batch is written in one transaction of the file's
+/// <see cref="SqliteWriteQueue"/>; a record already there is left alone.
 /// </summary>
 public sealed class SqliteAuditStore : IAuditStore
 {
     private static readonly string[] s_parameterNames = ["$chain", "$seq", "$time", "$kind", "$grant", "$server", "$tool", "$decision", "$hash", "$record"];
-    private readonly string _connectionString;
+    private const string Insert = """
+        INSERT INTO audit (chain, seq, time_ms, kind, grant_name, server_id, tool, decision, hash, record)
+        VALUES ($chain, $seq, $time, $kind, $grant, $server, $tool, $decision, $hash, $record)
+        ON CONFLICT (chain, seq) DO NOTHING
+        """;
 
-    /// <summary>Opens (and if needed creates) the store at <paramref name="path"/>.</summary>
+    private readonly string _connectionString;
+    private readonly SqliteWriteQueue _writes;
+
+    /// <summary>Opens (and if needed creates) the store at <paramref name="path"/>, with writes of its own.</summary>
     public SqliteAuditStore(string path)
+        : this(path, SqliteFile.OpenWriteQueue(path))
+    {
+    }
+
+    /// <summary>Audit records whose writes share <paramref name="writes"/> with the other stores of their file.</summary>
+    internal SqliteAuditStore(string path, SqliteWriteQueue writes)
     {
         _connectionString = SqliteFile.ConnectionString(path);
-        SqliteFile.Migrate(_connectionString);
+        _writes = writes;
     }
 
     /// <inheritdoc />
@@ -27,38 +41,24 @@ public sealed class SqliteAuditStore : IAuditStore
     public async ValueTask WriteAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(records);
-        await SqliteFile.GuardAsync(async () =>
+        // Serialised before queueing, so the batch's write lock is held for the inserts only.
+        var rows = records.Select(record => (object?[])[record.Chain, record.Seq, record.Time.ToUnixTimeMilliseconds(), record.Kind, record.Grant,
+            record.Server, record.Tool, record.Decision, record.Hash, AuditCanonicalForm.Serialize(record)]).ToList();
+        await _writes.WriteAsync(batch =>
         {
-            using var connection = SqliteFile.Open(_connectionString);
-            using var transaction = connection.BeginTransaction(deferred: false);
-            using var command = connection.CreateCommand();
-            command.CommandText = """
-                INSERT INTO audit (chain, seq, time_ms, kind, grant_name, server_id, tool, decision, hash, record)
-                VALUES ($chain, $seq, $time, $kind, $grant, $server, $tool, $decision, $hash, $record)
-                ON CONFLICT (chain, seq) DO NOTHING
-                """;
-            var parameters = s_parameterNames.Select(name =>
+            foreach (var values in rows)
             {
-                var parameter = command.CreateParameter();
-                parameter.ParameterName = name;
-                command.Parameters.Add(parameter);
-                return parameter;
-            }).ToArray();
-            foreach (var record in records)
-            {
-                object?[] values = [record.Chain, record.Seq, record.Time.ToUnixTimeMilliseconds(), record.Kind, record.Grant, record.Server, record.Tool,
-                    record.Decision, record.Hash, AuditCanonicalForm.Serialize(record)];
+                var command = batch.Command(Insert);
                 for (var i = 0; i < values.Length; i++)
                 {
-                    parameters[i].Value = values[i] ?? DBNull.Value;
+                    command.Parameters.AddWithValue(s_parameterNames[i], values[i] ?? DBNull.Value);
                 }
 
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                command.ExecuteNonQuery();
             }
 
-            transaction.Commit();
-            return true;
-        }).ConfigureAwait(false);
+            return rows.Count;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

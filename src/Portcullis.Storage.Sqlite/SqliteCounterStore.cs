@@ -7,21 +7,44 @@ namespace Portcullis.Storage.Sqlite;
 /// Counters in one SQLite file, exact across every process that opens it: a reservation is a
 /// single conditional UPSERT … RETURNING (a sliding one a single conditional INSERT … SELECT), so
 /// the check and the increment are one atomic write under SQLite's write lock, never a read
-/// followed by a write. A sliding counter is a log of its reservations, one row each. A failure of
-/// the file makes a reservation answer that the store is unavailable.
+/// followed by a write. A sliding counter is a log of its reservations, one row each. Writes go
+/// through the file's <see cref="SqliteWriteQueue"/>, so reservations made at once share a
+/// transaction. A failure of the file makes a reservation answer that the store is unavailable.
 /// </summary>
 public sealed class SqliteCounterStore : ICounterStore
 {
-    private readonly string _connectionString;
+    private const string ReserveFixed = """
+        INSERT INTO counters (key, value, window_end)
+        SELECT $key, $amount, $windowEnd WHERE $amount <= $max
+        ON CONFLICT(key) DO UPDATE SET value = counters.value + excluded.value
+        WHERE counters.value + excluded.value <= $max
+        RETURNING value
+        """;
+
+    // One statement: the sum over the window and the insert happen under one write lock.
+    private const string ReserveSliding = """
+        INSERT INTO sliding_counters (entry, key, at_ms, amount, expires_ms)
+        SELECT $entry, $key, $now, $amount, $now + $window
+        WHERE $amount <= $max
+          AND (SELECT COALESCE(SUM(amount), 0) FROM sliding_counters WHERE key = $key AND at_ms > $now - $window) + $amount <= $max
+        RETURNING entry
+        """;
+
+    private readonly SqliteWriteQueue _writes;
     private readonly TimeProvider _timeProvider;
     private long _nextSweepTicks;
 
-    /// <summary>Opens (and if needed creates) the counters at <paramref name="path"/>.</summary>
+    /// <summary>Opens (and if needed creates) the counters at <paramref name="path"/>, with writes of their own.</summary>
     public SqliteCounterStore(string path, TimeProvider timeProvider)
+        : this(SqliteFile.OpenWriteQueue(path), timeProvider)
     {
+    }
+
+    /// <summary>Counters whose writes share <paramref name="writes"/> with the other stores of their file.</summary>
+    internal SqliteCounterStore(SqliteWriteQueue writes, TimeProvider timeProvider)
+    {
+        _writes = writes;
         _timeProvider = timeProvider;
-        _connectionString = SqliteFile.ConnectionString(path);
-        SqliteFile.Migrate(_connectionString);
     }
 
     /// <inheritdoc />
@@ -29,30 +52,26 @@ public sealed class SqliteCounterStore : ICounterStore
         CancellationToken cancellationToken = default)
     {
         var windowKey = CounterLease.WindowKey(key, windowStart);
+        var sweepAt = SweepDue();
         try
         {
-            using var connection = SqliteFile.Open(_connectionString);
-            await SweepExpiredAsync(connection, cancellationToken).ConfigureAwait(false);
-            using var command = connection.CreateCommand();
-            // The SELECT … WHERE refuses an amount over the maximum for a new key; the DO UPDATE … WHERE
-            // refuses it for an existing one. No row returned means the counter is full.
-            command.CommandText = """
-                INSERT INTO counters (key, value, window_end)
-                SELECT $key, $amount, $windowEnd WHERE $amount <= $max
-                ON CONFLICT(key) DO UPDATE SET value = counters.value + excluded.value
-                WHERE counters.value + excluded.value <= $max
-                RETURNING value
-                """;
-            command.Parameters.AddWithValue("$key", windowKey);
-            command.Parameters.AddWithValue("$amount", amount);
-            command.Parameters.AddWithValue("$max", max);
-            command.Parameters.AddWithValue("$windowEnd", windowEnd.ToUnixTimeMilliseconds());
-            var result = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-            return result is null ? CounterReservation.Full() : CounterReservation.Acquired(new CounterLease(windowKey, amount, windowEnd));
+            var taken = await _writes.WriteAsync(batch =>
+            {
+                SweepExpired(batch, sweepAt);
+                // The SELECT … WHERE refuses an amount over the maximum for a new key; the DO UPDATE … WHERE
+                // refuses it for an existing one. No row returned means the counter is full.
+                var command = batch.Command(ReserveFixed);
+                command.Parameters.AddWithValue("$key", windowKey);
+                command.Parameters.AddWithValue("$amount", amount);
+                command.Parameters.AddWithValue("$max", max);
+                command.Parameters.AddWithValue("$windowEnd", windowEnd.ToUnixTimeMilliseconds());
+                return command.ExecuteScalar() is not null;
+            }, cancellationToken).ConfigureAwait(false);
+            return taken ? CounterReservation.Acquired(new CounterLease(windowKey, amount, windowEnd)) : CounterReservation.Full();
         }
-        catch (SqliteException e)
+        catch (StoreUnavailableException e)
         {
-            return Unavailable(e);
+            return CounterReservation.StoreUnavailable(e);
         }
     }
 
@@ -60,13 +79,19 @@ public sealed class SqliteCounterStore : ICounterStore
     public async ValueTask<CounterReservation> TryReserveSlidingAsync(string key, DateTimeOffset now, TimeSpan window, long max, long amount,
         CancellationToken cancellationToken = default)
     {
+        var sweepAt = SweepDue();
+        var entry = Guid.NewGuid().ToString("N");
         try
         {
-            return await ReserveSlidingAsync(key, now, window, max, amount, cancellationToken).ConfigureAwait(false);
+            return await _writes.WriteAsync(batch =>
+            {
+                SweepExpired(batch, sweepAt);
+                return ReserveSlidingIn(batch, entry, key, now, window, max, amount);
+            }, cancellationToken).ConfigureAwait(false);
         }
-        catch (SqliteException e)
+        catch (StoreUnavailableException e)
         {
-            return Unavailable(e);
+            return CounterReservation.StoreUnavailable(e);
         }
     }
 
@@ -74,66 +99,50 @@ public sealed class SqliteCounterStore : ICounterStore
     public async ValueTask RollbackAsync(CounterLease lease, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        await SqliteFile.GuardAsync(async () =>
+        await _writes.WriteAsync(batch =>
         {
-            using var connection = SqliteFile.Open(_connectionString);
-            using var command = connection.CreateCommand();
+            SqliteCommand command;
             if (lease.Entry is { } entry)
             {
-                command.CommandText = "DELETE FROM sliding_counters WHERE entry = $entry";
+                command = batch.Command("DELETE FROM sliding_counters WHERE entry = $entry");
                 command.Parameters.AddWithValue("$entry", entry);
             }
             else
             {
-                command.CommandText = "UPDATE counters SET value = max(0, value - $amount) WHERE key = $key";
+                command = batch.Command("UPDATE counters SET value = max(0, value - $amount) WHERE key = $key");
                 command.Parameters.AddWithValue("$key", lease.Key);
                 command.Parameters.AddWithValue("$amount", lease.Amount);
             }
 
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }).ConfigureAwait(false);
+            return command.ExecuteNonQuery();
+        }, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<CounterReservation> ReserveSlidingAsync(string key, DateTimeOffset now, TimeSpan window, long max, long amount,
-        CancellationToken cancellationToken)
+    private static CounterReservation ReserveSlidingIn(SqliteBatch batch, string entry, string key, DateTimeOffset now, TimeSpan window, long max, long amount)
     {
-        using var connection = SqliteFile.Open(_connectionString);
-        await SweepExpiredAsync(connection, cancellationToken).ConfigureAwait(false);
         var nowMs = now.ToUnixTimeMilliseconds();
         var windowMs = (long)window.TotalMilliseconds;
-        var entry = Guid.NewGuid().ToString("N");
-        using (var insert = connection.CreateCommand())
+        var insert = batch.Command(ReserveSliding);
+        insert.Parameters.AddWithValue("$entry", entry);
+        insert.Parameters.AddWithValue("$key", key);
+        insert.Parameters.AddWithValue("$now", nowMs);
+        insert.Parameters.AddWithValue("$window", windowMs);
+        insert.Parameters.AddWithValue("$amount", amount);
+        insert.Parameters.AddWithValue("$max", max);
+        if (insert.ExecuteScalar() is not null)
         {
-            // One statement: the sum over the window and the insert happen under one write lock.
-            insert.CommandText = """
-                INSERT INTO sliding_counters (entry, key, at_ms, amount, expires_ms)
-                SELECT $entry, $key, $now, $amount, $now + $window
-                WHERE $amount <= $max
-                  AND (SELECT COALESCE(SUM(amount), 0) FROM sliding_counters WHERE key = $key AND at_ms > $now - $window) + $amount <= $max
-                RETURNING entry
-                """;
-            insert.Parameters.AddWithValue("$entry", entry);
-            insert.Parameters.AddWithValue("$key", key);
-            insert.Parameters.AddWithValue("$now", nowMs);
-            insert.Parameters.AddWithValue("$window", windowMs);
-            insert.Parameters.AddWithValue("$amount", amount);
-            insert.Parameters.AddWithValue("$max", max);
-            if (await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null)
-            {
-                return CounterReservation.Acquired(new CounterLease(key, amount, now + window) { Entry = entry });
-            }
+            return CounterReservation.Acquired(new CounterLease(key, amount, now + window) { Entry = entry });
         }
 
         // Refused: read the window's reservations to say when the call fits (advice, not a decision).
-        using var read = connection.CreateCommand();
-        read.CommandText = "SELECT at_ms, amount FROM sliding_counters WHERE key = $key AND at_ms > $now - $window ORDER BY at_ms";
+        var read = batch.Command("SELECT at_ms, amount FROM sliding_counters WHERE key = $key AND at_ms > $now - $window ORDER BY at_ms");
         read.Parameters.AddWithValue("$key", key);
         read.Parameters.AddWithValue("$now", nowMs);
         read.Parameters.AddWithValue("$window", windowMs);
         var entries = new List<(DateTimeOffset, long)>();
-        using (var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        using (var reader = read.ExecuteReader())
         {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            while (reader.Read())
             {
                 entries.Add((DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), reader.GetInt64(1)));
             }
@@ -142,22 +151,23 @@ public sealed class SqliteCounterStore : ICounterStore
         return CounterReservation.Full(CounterReservation.RetryAfterFor(entries, now, window, max, amount));
     }
 
-    /// <summary>A failure of the file (a lock held past the busy timeout, a disk error, a file that is not a database) as the store being unavailable.</summary>
-    private static CounterReservation Unavailable(SqliteException e) =>
-        CounterReservation.StoreUnavailable(new StoreUnavailableException($"The SQLite store failed: {e.Message}", e));
-
-    private async Task SweepExpiredAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    /// <summary>The time to sweep expired counters at, when this caller is the one to do it (every 30 s), or null.</summary>
+    private DateTimeOffset? SweepDue()
     {
         var now = _timeProvider.GetUtcNow();
         var next = Interlocked.Read(ref _nextSweepTicks);
-        if (now.UtcTicks < next || Interlocked.CompareExchange(ref _nextSweepTicks, now.AddSeconds(30).UtcTicks, next) != next)
+        return now.UtcTicks < next || Interlocked.CompareExchange(ref _nextSweepTicks, now.AddSeconds(30).UtcTicks, next) != next ? null : now;
+    }
+
+    private static void SweepExpired(SqliteBatch batch, DateTimeOffset? now)
+    {
+        if (now is null)
         {
             return;
         }
 
-        using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM counters WHERE window_end <= $now; DELETE FROM sliding_counters WHERE expires_ms <= $now;";
-        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        var command = batch.Command("DELETE FROM counters WHERE window_end <= $now; DELETE FROM sliding_counters WHERE expires_ms <= $now;");
+        command.Parameters.AddWithValue("$now", now.Value.ToUnixTimeMilliseconds());
+        command.ExecuteNonQuery();
     }
 }

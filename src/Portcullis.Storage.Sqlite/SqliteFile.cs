@@ -151,6 +151,14 @@ internal static class SqliteFile
     private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> s_configuredHandles = [];
     private static readonly object s_configured = new();
 
+    /// <summary>Brings the file at <paramref name="path"/> up to date and returns a write queue on it.</summary>
+    public static SqliteWriteQueue OpenWriteQueue(string path)
+    {
+        var connectionString = ConnectionString(path);
+        Migrate(connectionString);
+        return new SqliteWriteQueue(connectionString);
+    }
+
     /// <summary>Puts the file in WAL mode and applies the schema steps it lacks, under SQLite's write lock so concurrent openers agree.</summary>
     public static void Migrate(string connectionString)
     {

@@ -15,13 +15,15 @@ public static class SqliteStores
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(timeProvider);
+        // One queue for the writes on the request path, so they share transactions instead of waiting on each other for the lock.
+        var writes = SqliteFile.OpenWriteQueue(path);
         return new StoreSet
         {
             Grants = new SqliteGrantStore(path),
-            Counters = new SqliteCounterStore(path, timeProvider),
+            Counters = new SqliteCounterStore(writes, timeProvider),
             Sessions = new SqliteSessionStore(path),
             Policies = new SqlitePolicyStore(path),
-            Audit = new SqliteAuditStore(path),
+            Audit = new SqliteAuditStore(path, writes),
             Approvals = new SqliteApprovalStore(path),
             Pins = new SqliteToolPinStore(path),
             Changes = NoChangeFeed.Instance,

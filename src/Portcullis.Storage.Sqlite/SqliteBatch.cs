@@ -1,0 +1,59 @@
+using Microsoft.Data.Sqlite;
+
+namespace Portcullis.Storage.Sqlite;
+
+/// <summary>
+/// One run of batches: a connection and the statements prepared on it, kept while writes keep
+/// coming. Statements are cached by their text, so a write asks for the same text every time.
+/// </summary>
+internal sealed class SqliteBatch(string connectionString) : IDisposable
+{
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private SqliteConnection? _connection;
+
+    /// <summary>The prepared command for <paramref name="sql"/>, its parameters cleared for this use.</summary>
+    public SqliteCommand Command(string sql)
+    {
+        if (_commands.TryGetValue(sql, out var command))
+        {
+            command.Parameters.Clear();
+            return command;
+        }
+
+        _connection ??= SqliteFile.Open(connectionString);
+        command = _connection.CreateCommand();
+        command.CommandText = sql;
+        _commands.Add(sql, command);
+        return command;
+    }
+
+    // Plain statements rather than SqliteTransaction, so the cached commands need no transaction object each use.
+
+    /// <summary>Starts a write transaction, taking the write lock at once rather than at the first write.</summary>
+    public void Begin() => Command("BEGIN IMMEDIATE").ExecuteNonQuery();
+
+    public void Commit() => Command("COMMIT").ExecuteNonQuery();
+
+    /// <summary>Rolls back whatever the transaction holds; nothing to roll back is not a failure.</summary>
+    public void RollBack()
+    {
+        try
+        {
+            Command("ROLLBACK").ExecuteNonQuery();
+        }
+        catch (SqliteException)
+        {
+            // No transaction left (SQLite ends some by itself on error), or the file failed: nothing was committed either way.
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var command in _commands.Values)
+        {
+            command.Dispose();
+        }
+
+        _connection?.Dispose();
+    }
+}

@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
+
+namespace Portcullis.Storage.Sqlite;
+
+/// <summary>
+/// The writes one process makes to a SQLite file on the request path (counter reservations and
+/// their rollbacks, audit batches), run in batches: every write queued while a batch runs goes into
+/// the next, and a batch is one write transaction on one connection. So the writers of one process
+/// never wait on each other for the file's write lock (SQLite's busy handler waits by sleeping, a
+/// millisecond at least), a commit is shared by every write in its batch, and statements are
+/// prepared once per run of batches rather than once per write. Other processes on the file take
+/// the write lock between batches, as before; each write's result is returned only after its batch
+/// committed, so a crash loses nothing that was answered.
+/// </summary>
+/// <remarks>
+/// Nobody waits on a dedicated thread: the writer that finds no batch running runs the batches
+/// itself until its own write is done, then hands what is left to a thread-pool thread. A write
+/// that fails fails alone: its batch is rolled back and each of its writes run in its own
+/// transaction.
+/// </remarks>
+internal sealed class SqliteWriteQueue(string connectionString)
+{
+    private const int MaxBatch = 256;
+    private readonly ConcurrentQueue<PendingWrite> _pending = new();
+    private int _draining;
+
+    /// <summary>
+    /// Runs <paramref name="write"/> inside a write transaction shared with the other writes queued
+    /// beside it, and returns its result once that transaction committed. The token is honoured
+    /// until the write starts; after that the write completes, so a caller never loses track of a
+    /// write that was made.
+    /// </summary>
+    /// <exception cref="StoreUnavailableException">The file could not take the write.</exception>
+    public Task<T> WriteAsync<T>(Func<SqliteBatch, T> write, CancellationToken cancellationToken)
+    {
+        var pending = new PendingWrite<T>(write, cancellationToken);
+        _pending.Enqueue(pending);
+        if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+        {
+            Drain(pending);
+        }
+
+        return pending.Task;
+    }
+
+    /// <summary>Runs batches while writes are queued; the caller holds the draining flag and passes it on or releases it.</summary>
+    private void Drain(PendingWrite? own)
+    {
+        while (true)
+        {
+            // A connection per run of batches, closed when the queue is empty, so a file replaced while idle is opened anew.
+            var batch = new SqliteBatch(connectionString);
+            try
+            {
+                do
+                {
+                    if (!Run(batch, Take()))
+                    {
+                        // Whatever failed, the next write starts on a fresh connection.
+                        batch.Dispose();
+                        batch = new SqliteBatch(connectionString);
+                    }
+                }
+                while (!_pending.IsEmpty && own is not { IsCompleted: true });
+            }
+            finally
+            {
+                batch.Dispose();
+            }
+
+            if (!_pending.IsEmpty)
+            {
+                // The caller's own write is done; the rest is another thread's work, so this request goes on.
+                ThreadPool.UnsafeQueueUserWorkItem(static queue => queue.Drain(null), this, preferLocal: false);
+                return;
+            }
+
+            Volatile.Write(ref _draining, 0);
+            // A write queued between the emptiness check and the release found the flag still set and left itself to us.
+            if (_pending.IsEmpty || Interlocked.CompareExchange(ref _draining, 1, 0) != 0)
+            {
+                return;
+            }
+
+            own = null;
+        }
+    }
+
+    private List<PendingWrite> Take()
+    {
+        var writes = new List<PendingWrite>(Math.Min(_pending.Count, MaxBatch));
+        while (writes.Count < MaxBatch && _pending.TryDequeue(out var write))
+        {
+            if (!write.CancelIfRequested())
+            {
+                writes.Add(write);
+            }
+        }
+
+        return writes;
+    }
+
+    /// <summary>Runs one batch; false when any of its writes failed.</summary>
+    private static bool Run(SqliteBatch batch, List<PendingWrite> writes)
+    {
+        if (writes.Count == 0)
+        {
+            return true;
+        }
+
+        try
+        {
+            batch.Begin();
+        }
+        catch (SqliteException e)
+        {
+            // The lock stayed taken past the busy timeout, or the file is not usable: no write of this batch can be made.
+            writes.ForEach(write => write.Fail(e));
+            return false;
+        }
+
+        try
+        {
+            writes.ForEach(write => write.Run(batch));
+            batch.Commit();
+        }
+        catch (Exception e)
+        {
+            batch.RollBack();
+            if (writes.Count == 1)
+            {
+                writes[0].Fail(e);
+                return false;
+            }
+
+            // Undone together; now each alone, so only a write that fails again reports a failure.
+            return writes.Aggregate(true, (succeeded, write) => Run(batch, [write]) && succeeded);
+        }
+
+        writes.ForEach(write => write.Complete());
+        return true;
+    }
+
+    private abstract class PendingWrite
+    {
+        public abstract bool IsCompleted { get; }
+
+        /// <summary>Completes the write as cancelled if its caller gave up before it started.</summary>
+        public abstract bool CancelIfRequested();
+
+        /// <summary>Makes the write; its result is kept until the transaction commits.</summary>
+        public abstract void Run(SqliteBatch batch);
+
+        public abstract void Complete();
+
+        public abstract void Fail(Exception error);
+    }
+
+    private sealed class PendingWrite<T>(Func<SqliteBatch, T> write, CancellationToken cancellationToken) : PendingWrite
+    {
+        // Continuations run on the pool, not on the thread running the batches.
+        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
+
+        public Task<T> Task => _completion.Task;
+
+        public override bool IsCompleted => _completion.Task.IsCompleted;
+
+        public override bool CancelIfRequested() => cancellationToken.IsCancellationRequested && _completion.TrySetCanceled(cancellationToken);
+
+        public override void Run(SqliteBatch batch) => _result = write(batch);
+
+        public override void Complete() => _completion.TrySetResult(_result!);
+
+        public override void Fail(Exception error) => _completion.TrySetException(error is SqliteException sqlite
+            ? new StoreUnavailableException($"The SQLite store failed: {sqlite.Message}", sqlite)
+            : error);
+    }
+}

@@ -4,14 +4,17 @@ using Portcullis.Storage.Limits;
 namespace Portcullis.Storage.Sqlite;
 
 /// <summary>
-/// Counters in one SQLite file, exact across every process that opens it: a reservation is a
-/// single conditional UPSERT … RETURNING (a sliding one a single conditional INSERT … SELECT), so
-/// the check and the increment are one atomic write under SQLite's write lock, never a read
-/// followed by a write. A sliding counter is a log of its reservations, one row each. Writes go
-/// through the file's <see cref="SqliteWriteQueue"/>, so reservations made at once share a
-/// transaction. A failure of the file makes a reservation answer that the store is unavailable.
+/// Counters in one SQLite file, exact across every process that opens it. While one process has
+/// the file's counters to itself, it owns them (<see cref="SqliteCounterOwnership"/>) and decides
+/// fixed windows in memory, writing their changes to the file ten times a second; when another
+/// process arrives, both reserve in the file. There a reservation is a single conditional UPSERT …
+/// RETURNING (a sliding one, always in the file, a single conditional INSERT … SELECT), so the check
+/// and the increment are one atomic write under SQLite's write lock, never a read followed by a
+/// write. A sliding counter is a log of its reservations, one row each. Writes go through the
+/// file's <see cref="SqliteWriteQueue"/>, so reservations made at once share a transaction. A
+/// failure of the file makes a reservation answer that the store is unavailable.
 /// </summary>
-public sealed class SqliteCounterStore : ICounterStore
+public sealed class SqliteCounterStore : ICounterStore, IAsyncDisposable
 {
     private const string ReserveFixed = """
         INSERT INTO counters (key, value, window_end)
@@ -30,21 +33,28 @@ public sealed class SqliteCounterStore : ICounterStore
         RETURNING entry
         """;
 
+    private const string ReadFixed = "SELECT value FROM counters WHERE key = $key";
+
+    private readonly string _connectionString;
     private readonly SqliteWriteQueue _writes;
+    private readonly SqliteCounterOwnership _ownership;
     private readonly TimeProvider _timeProvider;
-    private long _nextSweepTicks;
+    private readonly SqliteCounterSweep _sweep;
 
     /// <summary>Opens (and if needed creates) the counters at <paramref name="path"/>, with writes of their own.</summary>
     public SqliteCounterStore(string path, TimeProvider timeProvider)
-        : this(SqliteFile.OpenWriteQueue(path), timeProvider)
+        : this(path, SqliteFile.OpenWriteQueue(path), timeProvider)
     {
     }
 
     /// <summary>Counters whose writes share <paramref name="writes"/> with the other stores of their file.</summary>
-    internal SqliteCounterStore(SqliteWriteQueue writes, TimeProvider timeProvider)
+    internal SqliteCounterStore(string path, SqliteWriteQueue writes, TimeProvider timeProvider)
     {
+        _connectionString = SqliteFile.ConnectionString(path);
         _writes = writes;
         _timeProvider = timeProvider;
+        _sweep = new SqliteCounterSweep(timeProvider);
+        _ownership = new SqliteCounterOwnership(path, writes, _sweep, timeProvider);
     }
 
     /// <inheritdoc />
@@ -52,22 +62,13 @@ public sealed class SqliteCounterStore : ICounterStore
         CancellationToken cancellationToken = default)
     {
         var windowKey = CounterLease.WindowKey(key, windowStart);
-        var sweepAt = SweepDue();
         try
         {
-            var taken = await _writes.WriteAsync(batch =>
-            {
-                SweepExpired(batch, sweepAt);
-                // The SELECT … WHERE refuses an amount over the maximum for a new key; the DO UPDATE … WHERE
-                // refuses it for an existing one. No row returned means the counter is full.
-                var command = batch.Command(ReserveFixed);
-                command.Parameters.AddWithValue("$key", windowKey);
-                command.Parameters.AddWithValue("$amount", amount);
-                command.Parameters.AddWithValue("$max", max);
-                command.Parameters.AddWithValue("$windowEnd", windowEnd.ToUnixTimeMilliseconds());
-                return command.ExecuteScalar() is not null;
-            }, cancellationToken).ConfigureAwait(false);
-            return taken ? CounterReservation.Acquired(new CounterLease(windowKey, amount, windowEnd)) : CounterReservation.Full();
+            var taken = await _ownership.OwnsAsync(cancellationToken).ConfigureAwait(false)
+                ? await TryReserveOwnedAsync(windowKey, windowEnd, max, amount, cancellationToken).ConfigureAwait(false)
+                : null;
+            taken ??= await TryReserveInFileAsync(windowKey, windowEnd, max, amount, cancellationToken).ConfigureAwait(false);
+            return taken.Value ? CounterReservation.Acquired(new CounterLease(windowKey, amount, windowEnd)) : CounterReservation.Full();
         }
         catch (StoreUnavailableException e)
         {
@@ -75,17 +76,77 @@ public sealed class SqliteCounterStore : ICounterStore
         }
     }
 
+    /// <summary>Decides in memory; null when the counters were handed over meanwhile and the file decides.</summary>
+    private async ValueTask<bool?> TryReserveOwnedAsync(string windowKey, DateTimeOffset windowEnd, long max, long amount, CancellationToken cancellationToken)
+    {
+        var decision = _ownership.Owned.TryReserve(windowKey, max, amount);
+        if (decision == OwnedDecision.NotLoaded)
+        {
+            _ownership.Owned.Load(windowKey, await ReadStoredAsync(windowKey, cancellationToken).ConfigureAwait(false), windowEnd);
+            decision = _ownership.Owned.TryReserve(windowKey, max, amount);
+        }
+
+        return await OutcomeAsync(decision, cancellationToken).ConfigureAwait(false) switch
+        {
+            OwnedDecision.Acquired => true,
+            OwnedDecision.Full => false,
+            _ => null,
+        };
+    }
+
+    /// <summary>What a decision in memory comes to: a closed store waits for the handover; changes that cannot be written make the store unavailable.</summary>
+    private async ValueTask<OwnedDecision> OutcomeAsync(OwnedDecision decision, CancellationToken cancellationToken)
+    {
+        switch (decision)
+        {
+            case OwnedDecision.Closed:
+                await _ownership.WaitForHandoverAsync(cancellationToken).ConfigureAwait(false);
+                break;
+            case OwnedDecision.Unwritable:
+                // Recorded before the counters were marked unwritable.
+                var error = _ownership.LastWriteError!;
+                throw new StoreUnavailableException($"The SQLite store failed: the counters' last changes could not be written to the file ({error.InnerException?.Message}).", error);
+        }
+
+        return decision;
+    }
+
+    private async ValueTask<bool> TryReserveInFileAsync(string windowKey, DateTimeOffset windowEnd, long max, long amount, CancellationToken cancellationToken)
+    {
+        var sweepAt = _sweep.Due();
+        return await _writes.WriteAsync(batch =>
+        {
+            SqliteCounterSweep.Run(batch, sweepAt);
+            // The SELECT … WHERE refuses an amount over the maximum for a new key; the DO UPDATE … WHERE
+            // refuses it for an existing one. No row returned means the counter is full.
+            var command = batch.Command(ReserveFixed);
+            command.Parameters.AddWithValue("$key", windowKey);
+            command.Parameters.AddWithValue("$amount", amount);
+            command.Parameters.AddWithValue("$max", max);
+            command.Parameters.AddWithValue("$windowEnd", windowEnd.ToUnixTimeMilliseconds());
+            return command.ExecuteScalar() is not null;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A counter's value in the file (0 when it has none).</summary>
+    private async ValueTask<long> ReadStoredAsync(string windowKey, CancellationToken cancellationToken)
+    {
+        var values = await SqliteFile.QueryAsync(_connectionString, ReadFixed, [("$key", windowKey)], reader => reader.GetInt64(0), cancellationToken)
+            .ConfigureAwait(false);
+        return values.Count == 0 ? 0 : values[0];
+    }
+
     /// <inheritdoc />
     public async ValueTask<CounterReservation> TryReserveSlidingAsync(string key, DateTimeOffset now, TimeSpan window, long max, long amount,
         CancellationToken cancellationToken = default)
     {
-        var sweepAt = SweepDue();
+        var sweepAt = _sweep.Due();
         var entry = Guid.NewGuid().ToString("N");
         try
         {
             return await _writes.WriteAsync(batch =>
             {
-                SweepExpired(batch, sweepAt);
+                SqliteCounterSweep.Run(batch, sweepAt);
                 return ReserveSlidingIn(batch, entry, key, now, window, max, amount);
             }, cancellationToken).ConfigureAwait(false);
         }
@@ -99,6 +160,21 @@ public sealed class SqliteCounterStore : ICounterStore
     public async ValueTask RollbackAsync(CounterLease lease, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
+        if (lease.Entry is null && await _ownership.OwnsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var decision = _ownership.Owned.Release(lease.Key, lease.Amount);
+            if (decision == OwnedDecision.NotLoaded)
+            {
+                _ownership.Owned.Load(lease.Key, await ReadStoredAsync(lease.Key, cancellationToken).ConfigureAwait(false), lease.WindowEnd);
+                decision = _ownership.Owned.Release(lease.Key, lease.Amount);
+            }
+
+            if (await OutcomeAsync(decision, cancellationToken).ConfigureAwait(false) == OwnedDecision.Acquired)
+            {
+                return;
+            }
+        }
+
         await _writes.WriteAsync(batch =>
         {
             SqliteCommand command;
@@ -117,6 +193,9 @@ public sealed class SqliteCounterStore : ICounterStore
             return command.ExecuteNonQuery();
         }, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _ownership.DisposeAsync();
 
     private static CounterReservation ReserveSlidingIn(SqliteBatch batch, string entry, string key, DateTimeOffset now, TimeSpan window, long max, long amount)
     {
@@ -149,25 +228,5 @@ public sealed class SqliteCounterStore : ICounterStore
         }
 
         return CounterReservation.Full(CounterReservation.RetryAfterFor(entries, now, window, max, amount));
-    }
-
-    /// <summary>The time to sweep expired counters at, when this caller is the one to do it (every 30 s), or null.</summary>
-    private DateTimeOffset? SweepDue()
-    {
-        var now = _timeProvider.GetUtcNow();
-        var next = Interlocked.Read(ref _nextSweepTicks);
-        return now.UtcTicks < next || Interlocked.CompareExchange(ref _nextSweepTicks, now.AddSeconds(30).UtcTicks, next) != next ? null : now;
-    }
-
-    private static void SweepExpired(SqliteBatch batch, DateTimeOffset? now)
-    {
-        if (now is null)
-        {
-            return;
-        }
-
-        var command = batch.Command("DELETE FROM counters WHERE window_end <= $now; DELETE FROM sliding_counters WHERE expires_ms <= $now;");
-        command.Parameters.AddWithValue("$now", now.Value.ToUnixTimeMilliseconds());
-        command.ExecuteNonQuery();
     }
 }

@@ -17,16 +17,19 @@ public static class SqliteStores
         ArgumentNullException.ThrowIfNull(timeProvider);
         // One queue for the writes on the request path, so they share transactions instead of waiting on each other for the lock.
         var writes = SqliteFile.OpenWriteQueue(path);
+        var counters = new SqliteCounterStore(path, writes, timeProvider);
         return new StoreSet
         {
             Grants = new SqliteGrantStore(path),
-            Counters = new SqliteCounterStore(writes, timeProvider),
+            Counters = counters,
             Sessions = new SqliteSessionStore(path),
             Policies = new SqlitePolicyStore(path),
             Audit = new SqliteAuditStore(path, writes),
             Approvals = new SqliteApprovalStore(path),
             Pins = new SqliteToolPinStore(path),
             Changes = NoChangeFeed.Instance,
+            // Disposed, an owner of the counters writes what it has not written yet and lets another process own them.
+            Connections = [counters],
         };
     }
 }

@@ -110,9 +110,28 @@ public sealed class DistributedGatewayTests(RedisServer redis, PostgresServer po
     }
 
     [Fact]
-    public async Task Limits_2000ConcurrentCallsThroughTwoInstances_AdmitExactly100()
+    public async Task Limits_2000ConcurrentCallsThroughTwoInstances_AdmitExactly100() =>
+        await TwoInstancesAdmitExactly100Async(await FreshStoreAsync());
+
+    /// <summary>The embedded store's counters: owned in memory by the first instance until the second arrives, then kept in the file by both.</summary>
+    [Fact]
+    public async Task Limits_2000ConcurrentCallsThroughTwoInstancesOnOneSqliteFile_AdmitExactly100()
     {
-        await using var cluster = await GatewayCluster.StartAsync(await FreshStoreAsync(), instances: 2);
+        var directory = Directory.CreateTempSubdirectory("portcullis-sqlite-limits-").FullName;
+        try
+        {
+            await TwoInstancesAdmitExactly100Async(StoreConfig.Sqlite(Path.Combine(directory, "state.db")));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static async Task TwoInstancesAdmitExactly100Async(StoreConfig store)
+    {
+        await using var cluster = await GatewayCluster.StartAsync(store, instances: 2);
         using var http = new HttpClient();
         var sessions = new List<(Uri Url, string Session)>();
         for (var i = 0; i < 8; i++)

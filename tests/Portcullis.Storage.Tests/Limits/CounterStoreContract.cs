@@ -148,10 +148,12 @@ public abstract class CounterStoreContract
     /// What a store whose backend can fail must do while it is down: answer every reservation,
     /// fixed or sliding, with <see cref="CounterReservationOutcome.StoreUnavailable"/> (never admit,
     /// never throw) within <paramref name="failsWithin"/>, fail a rollback with
-    /// <see cref="StoreUnavailableException"/>, and reserve again once the backend is back.
+    /// <see cref="StoreUnavailableException"/>, and reserve again once the backend is back. A store
+    /// that decides fixed windows in memory and writes them behind may keep deciding for up to
+    /// <paramref name="decidesInMemoryFor"/> after the outage began, within the limit.
     /// </summary>
     protected static async Task BackendDown_ReservationsAreUnavailable_AndResumeAsync(ICounterStore store, Func<Task> takeDown, Func<Task> bringBack,
-        TimeSpan failsWithin)
+        TimeSpan failsWithin, TimeSpan? decidesInMemoryFor = null)
     {
         var key = NewKey();
         var held = await store.TryReserveAsync(key, Start, End, 10, 1);
@@ -159,6 +161,20 @@ public abstract class CounterStoreContract
         Assert.Equal(CounterReservationOutcome.Acquired, (await store.TryReserveSlidingAsync(key, Start, TimeSpan.FromHours(1), 10, 1)).Outcome);
 
         await takeDown();
+        if (decidesInMemoryFor is { } inMemory)
+        {
+            var noticing = Stopwatch.StartNew();
+            var admitted = 1;
+            while ((await store.TryReserveAsync(key, Start, End, 10, 1)).Outcome == CounterReservationOutcome.Acquired)
+            {
+                admitted++;
+                Assert.True(admitted <= 10, "More reservations were admitted in memory than the limit allows.");
+                Assert.True(noticing.Elapsed < inMemory, $"Reservations were still decided in memory {noticing.Elapsed} into the outage.");
+                // Slow enough to leave room under the limit for the reservation after the outage.
+                await Task.Delay(50);
+            }
+        }
+
         var clock = Stopwatch.StartNew();
         var fixedDown = await store.TryReserveAsync(key, Start, End, 10, 1);
         var slidingDown = await store.TryReserveSlidingAsync(key, Start, TimeSpan.FromHours(1), 10, 1);

@@ -28,15 +28,40 @@ public sealed class SqliteCounterStoreTests : CounterStoreContract, IDisposable
     {
         var store = new SqliteCounterStore(DatabasePath, Clock);
         await store.TryReserveAsync("old", Start, Start.AddSeconds(1), 1, 1);
+        Assert.True(await EventuallyAsync(() => CountRows("old|%") == 1), "The owner never wrote the reservation.");
 
         Clock.Advance(TimeSpan.FromMinutes(1));
         await store.TryReserveAsync("new", Start.AddMinutes(1), Start.AddMinutes(2), 1, 1);
 
-        using var connection = new SqliteConnection($"Data Source={DatabasePath}");
+        // Swept when the counters are next written: at once in the file, within a write interval by the owner.
+        Assert.True(await EventuallyAsync(() => CountRows("old|%") == 0), "The ended window's row is still in the file.");
+        Assert.Equal(1, CountRows("new|%"));
+    }
+
+    private long CountRows(string keyPattern)
+    {
+        using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM counters WHERE key LIKE 'old|%'";
-        Assert.Equal(0L, (long)command.ExecuteScalar()!);
+        command.CommandText = "SELECT count(*) FROM counters WHERE key LIKE $pattern";
+        command.Parameters.AddWithValue("$pattern", keyPattern);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private static async Task<bool> EventuallyAsync(Func<bool> condition)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (waited.Elapsed > TimeSpan.FromSeconds(5))
+            {
+                return false;
+            }
+
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        return true;
     }
 
     [Fact]
@@ -71,7 +96,88 @@ public sealed class SqliteCounterStoreTests : CounterStoreContract, IDisposable
                 MoveDatabaseFiles(saved, _directory);
                 return Task.CompletedTask;
             },
-            failsWithin: TimeSpan.FromSeconds(2));
+            failsWithin: TimeSpan.FromSeconds(2),
+            // The owner of the counters notices when it next writes their changes, ten times a second.
+            decidesInMemoryFor: TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public async Task TheOwner_WritesItsReservationsToTheFile_SeveralTimesASecond()
+    {
+        var store = new SqliteCounterStore(DatabasePath, Clock);
+        var key = NewKey();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(CounterReservationOutcome.Acquired, (await store.TryReserveAsync(key, Start, End, 10, 1)).Outcome);
+        }
+
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        Assert.True(await EventuallyAsync(() => StoredValue(key, Start) == 3));
+        Assert.True(waited.Elapsed < TimeSpan.FromSeconds(1), $"Written after {waited.Elapsed}.");
+    }
+
+    [Fact]
+    public async Task ASecondStore_GetsWhatTheOwnerLeft_AfterItHandsOver()
+    {
+        var owner = new SqliteCounterStore(DatabasePath, Clock);
+        var key = NewKey();
+        Assert.Equal(CounterReservationOutcome.Acquired, (await owner.TryReserveAsync(key, Start, End, 10, 7)).Outcome);
+
+        var newcomer = new SqliteCounterStore(DatabasePath, Clock);
+        var fits = await newcomer.TryReserveAsync(key, Start, End, 10, 3);
+        var over = await newcomer.TryReserveAsync(key, Start, End, 10, 1);
+        var ownerAfter = await owner.TryReserveAsync(key, Start, End, 10, 1);
+
+        Assert.Equal(CounterReservationOutcome.Acquired, fits.Outcome);
+        Assert.Equal(CounterReservationOutcome.Full, over.Outcome);
+        Assert.Equal(CounterReservationOutcome.Full, ownerAfter.Outcome);
+        Assert.Equal(10, StoredValue(key, Start));
+        Assert.False(File.Exists(DatabasePath + "-counters.handover"));
+    }
+
+    [Fact]
+    public async Task ADisposedOwner_WritesWhatItHadNotWritten_AndTheNextStoreOwnsTheCounters()
+    {
+        var key = NewKey();
+        await using (var owner = new SqliteCounterStore(DatabasePath, Clock))
+        {
+            await owner.TryReserveAsync(key, Start, End, 10, 4);
+            var leased = await owner.TryReserveAsync(key, Start, End, 10, 2);
+            await owner.RollbackAsync(leased.Lease!);
+        }
+
+        Assert.Equal(4, StoredValue(key, Start));
+        await using var next = new SqliteCounterStore(DatabasePath, Clock);
+        Assert.Equal(CounterReservationOutcome.Acquired, (await next.TryReserveAsync(key, Start, End, 10, 6)).Outcome);
+        Assert.Equal(CounterReservationOutcome.Full, (await next.TryReserveAsync(key, Start, End, 10, 1)).Outcome);
+    }
+
+    [Fact]
+    public async Task AStoreThatCannotTakeTheLock_ReservesInTheFile_WithinOneHandoverWait()
+    {
+        var key = NewKey();
+        // A lock held exclusively by something that never answers a handover request.
+        using var stuck = new FileStream(DatabasePath + "-counters.lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        var store = new SqliteCounterStore(DatabasePath, Clock);
+
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        var refused = await store.TryReserveAsync(key, Start, End, 10, 1);
+
+        Assert.Equal(CounterReservationOutcome.StoreUnavailable, refused.Outcome);
+        Assert.Contains("did not hand them over", refused.Error!.Message, StringComparison.Ordinal);
+        Assert.InRange(waited.Elapsed, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(10));
+        stuck.Dispose();
+        Assert.Equal(CounterReservationOutcome.Acquired, (await store.TryReserveAsync(key, Start, End, 10, 1)).Outcome);
+    }
+
+    private long StoredValue(string key, DateTimeOffset windowStart)
+    {
+        using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT value FROM counters WHERE key = $key";
+        command.Parameters.AddWithValue("$key", CounterLease.WindowKey(key, windowStart));
+        return command.ExecuteScalar() is long value ? value : 0;
     }
 
     /// <summary>Moves the database and its WAL and shared-memory files, whichever exist.</summary>

@@ -12,7 +12,9 @@ namespace Portcullis.Benchmarks;
 /// stays short and the rows measure the fixed cost (SQLite and Redis also scan the window's
 /// entries, a cost that grows with the calls a window holds). The Redis rows run only when
 /// <c>PORTCULLIS_BENCH_REDIS</c> names a server (e.g. <c>redis://127.0.0.1:6379</c>); it
-/// includes the loopback round trip.
+/// includes the loopback round trip. SQLite has two fixed-window rows: a store that has its file
+/// to itself owns the counters and decides in memory; one that shares the file with another store
+/// (as a second gateway would) reserves in the file, one write each.
 /// </summary>
 [MemoryDiagnoser]
 public class CounterReservationBenchmark
@@ -22,6 +24,8 @@ public class CounterReservationBenchmark
     private readonly string _directory = Directory.CreateTempSubdirectory("portcullis-bench-").FullName;
     private InMemoryCounterStore _memory = null!;
     private SqliteCounterStore _sqlite = null!;
+    private SqliteCounterStore _sqliteShared = null!;
+    private SqliteCounterStore _sqliteSharing = null!;
     private RedisConnection? _redisConnection;
     private RedisCounterStore? _redis;
 
@@ -30,6 +34,11 @@ public class CounterReservationBenchmark
     {
         _memory = new InMemoryCounterStore(TimeProvider.System);
         _sqlite = new SqliteCounterStore(Path.Combine(_directory, "state.db"), TimeProvider.System);
+        // Two stores on a second file: the second one's first reservation makes the first hand over, so both reserve in the file.
+        _sqliteShared = new SqliteCounterStore(Path.Combine(_directory, "shared.db"), TimeProvider.System);
+        _sqliteSharing = new SqliteCounterStore(Path.Combine(_directory, "shared.db"), TimeProvider.System);
+        _ = _sqliteShared.TryReserveAsync("setup", s_start, s_start.AddDays(1), long.MaxValue, 1).AsTask().GetAwaiter().GetResult();
+        _ = _sqliteSharing.TryReserveAsync("setup", s_start, s_start.AddDays(1), long.MaxValue, 1).AsTask().GetAwaiter().GetResult();
         if (Environment.GetEnvironmentVariable("PORTCULLIS_BENCH_REDIS") is { Length: > 0 } redis)
         {
             _redisConnection = RedisConnection.ConnectAsync(redis, TimeSpan.FromSeconds(1)).GetAwaiter().GetResult();
@@ -41,6 +50,11 @@ public class CounterReservationBenchmark
     public void Cleanup()
     {
         _redisConnection?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        foreach (var store in new[] { _sqlite, _sqliteShared, _sqliteSharing })
+        {
+            store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+
         SqliteConnection.ClearAllPools();
         Directory.Delete(_directory, recursive: true);
     }
@@ -48,8 +62,12 @@ public class CounterReservationBenchmark
     [Benchmark(Baseline = true, Description = "memory")]
     public ValueTask<CounterReservation> Memory() => _memory.TryReserveAsync("srv:codex|grant:alice|counter:calls", s_start, s_start.AddDays(1), long.MaxValue, 1);
 
-    [Benchmark(Description = "SQLite (WAL, one file)")]
+    [Benchmark(Description = "SQLite (WAL, one file), owned by this process")]
     public ValueTask<CounterReservation> Sqlite() => _sqlite.TryReserveAsync("srv:codex|grant:alice|counter:calls", s_start, s_start.AddDays(1), long.MaxValue, 1);
+
+    [Benchmark(Description = "SQLite (WAL, one file), shared with another process")]
+    public ValueTask<CounterReservation> SqliteShared() =>
+        _sqliteSharing.TryReserveAsync("srv:codex|grant:alice|counter:calls", s_start, s_start.AddDays(1), long.MaxValue, 1);
 
     [Benchmark(Description = "memory, sliding")]
     public ValueTask<CounterReservation> MemorySliding() =>

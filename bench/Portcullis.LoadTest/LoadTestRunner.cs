@@ -58,6 +58,8 @@ internal sealed class LoadTestRunner(LoadTestOptions options, TextWriter progres
             await PeerRouteAsync(UpstreamKind.Echo, PathKind.McpProxy, "", echo.CpuTime, (port, log) => TargetProcess.Start("node",
                 [Path.Combine(options.NodeDirectory, "peer-proxy.mjs"), Invariant(port), echoUrl.ToString()], options.NodeDirectory, log)),
             await PeerRouteAsync(UpstreamKind.Echo, PathKind.PassthroughMcpServer, "", echo.CpuTime, (port, log) => StartPassthrough(port, echoUrl, log)),
+            await PeerRouteAsync(UpstreamKind.Echo, PathKind.BareForwarder, "", echo.CpuTime, (port, log) => TargetProcess.Start("dotnet",
+                [typeof(LoadTestRunner).Assembly.Location, "forwarder", "--port", Invariant(port), "--upstream", echoUrl.ToString()], _work.FullName, log)),
             new(UpstreamKind.Everything, PathKind.Direct, new LoadTarget(everythingUrl, null, EverythingReplyPrefix), null, everything.CpuTime, null),
             await GatewayRouteAsync(UpstreamKind.Everything, PathKind.PortcullisMemory, "memory", Upstream(everythingUrl), EverythingReplyPrefix, everything.CpuTime),
             await GatewayRouteAsync(UpstreamKind.Everything, PathKind.PortcullisSqlite, "sqlite:portcullis.db", Upstream(everythingUrl), EverythingReplyPrefix,

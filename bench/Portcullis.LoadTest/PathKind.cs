@@ -18,6 +18,9 @@ internal enum PathKind
 
     /// <summary><c>supergateway</c>: stdio servers served over Streamable HTTP, one child per session (<c>--stateful</c>).</summary>
     Supergateway,
+
+    /// <summary>Kestrel forwarding bytes through <see cref="SocketsHttpHandler"/>, nothing else (<see cref="BareForwarder"/>): the floor under a .NET proxy.</summary>
+    BareForwarder,
 }
 
 internal static class PathKindExtensions
@@ -30,6 +33,7 @@ internal static class PathKindExtensions
         PathKind.McpProxy => "mcp-proxy (npm)",
         PathKind.PassthroughMcpServer => "passthrough-mcp-server (npm)",
         PathKind.Supergateway => "supergateway (npm)",
+        PathKind.BareForwarder => "bare .NET forwarder (no policy)",
         _ => throw new ArgumentOutOfRangeException(nameof(path), path, null),
     };
 

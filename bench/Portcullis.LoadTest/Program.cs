@@ -5,6 +5,11 @@ var port = new Option<int>("--port") { Description = "Loopback port for the upst
 var upstream = new Command("upstream", "Run the echo upstream (started by 'run' in its own process).") { port };
 upstream.SetAction((parseResult, cancellationToken) => EchoUpstream.RunAsync(parseResult.GetValue(port), cancellationToken));
 
+var forwardTo = new Option<string>("--upstream") { Description = "The upstream MCP endpoint to forward to.", Required = true };
+var forwarder = new Command("forwarder", "Run the bare forwarder (Kestrel + SocketsHttpHandler, no policy): the floor under any .NET proxy, to profile against.") { port, forwardTo };
+forwarder.SetAction((parseResult, cancellationToken) =>
+    BareForwarder.RunAsync(parseResult.GetValue(port), new Uri(parseResult.GetValue(forwardTo)!), cancellationToken));
+
 var portcullis = new Option<string>("--portcullis") { Description = "The built gateway, portcullis.dll (Release).", Required = true };
 var peer = new Option<string>("--peer") { Description = "The directory of the npm upstream and peers: peer-proxy.mjs and its installed node_modules (bench/Portcullis.LoadTest/node).", Required = true };
 var clients = new Option<int[]>("--clients")
@@ -125,5 +130,5 @@ drive.SetAction(async (parseResult, cancellationToken) =>
     Console.Out.WriteLine($"{result.Calls} calls in {result.Seconds:F1} s: {result.CallsPerSecond:F0} calls/s, p50 {result.P50Ms:F3} ms, p90 {result.P90Ms:F3} ms, p99 {result.P99Ms:F3} ms");
 });
 
-return new RootCommand("Portcullis end-to-end load test: direct, through Portcullis, and through npm peers.") { upstream, run, drive }
+return new RootCommand("Portcullis end-to-end load test: direct, through Portcullis, and through npm peers.") { upstream, forwarder, run, drive }
     .Parse(args).Invoke();

@@ -41,9 +41,9 @@ internal sealed class SqliteBatch(string connectionString) : IDisposable
         {
             Command("ROLLBACK").ExecuteNonQuery();
         }
-        catch (SqliteException)
+        catch (Exception)
         {
-            // No transaction left (SQLite ends some by itself on error), or the file failed: nothing was committed either way.
+            // No transaction left (SQLite ends some by itself on error), or the connection failed: nothing was committed either way.
         }
     }
 

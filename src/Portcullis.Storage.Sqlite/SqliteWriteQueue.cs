@@ -113,7 +113,7 @@ internal sealed class SqliteWriteQueue(string connectionString)
         {
             batch.Begin();
         }
-        catch (SqliteException e)
+        catch (Exception e)
         {
             // The lock stayed taken past the busy timeout, or the file is not usable: no write of this batch can be made.
             writes.ForEach(write => write.Fail(e));

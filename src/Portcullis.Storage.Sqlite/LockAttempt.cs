@@ -9,6 +9,6 @@ internal enum LockAttempt
     /// <summary>Another holder's kind of lock excludes the one asked for.</summary>
     HeldElsewhere,
 
-    /// <summary>The lock file cannot be opened at all (permissions): nobody can own the counters, so every process reserves in the file.</summary>
+    /// <summary>The lock file cannot be opened (permissions, a missing directory): this process can neither own the counters nor know who does.</summary>
     Unusable,
 }

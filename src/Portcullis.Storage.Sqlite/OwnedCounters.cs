@@ -8,6 +8,7 @@ namespace Portcullis.Storage.Sqlite;
 /// </summary>
 internal sealed class OwnedCounters
 {
+    private static readonly TimeSpan s_forgetAfter = TimeSpan.FromMinutes(1);
     private readonly Dictionary<string, Counter> _counters = new(StringComparer.Ordinal);
     // The counters with something to write, so a write visits those rather than every counter.
     private readonly Dictionary<string, Counter> _changed = new(StringComparer.Ordinal);
@@ -138,7 +139,11 @@ internal sealed class OwnedCounters
         }
     }
 
-    /// <summary>Forgets counters whose window ended and which have nothing left to write (every 10 s at most: it visits every counter).</summary>
+    /// <summary>
+    /// Forgets counters whose window ended a minute ago and which have nothing left to write (every
+    /// 10 s at most: it visits every counter). The minute keeps a late reservation for a window that
+    /// just ended from loading a stored value older than what was decided here.
+    /// </summary>
     public void ForgetEnded(DateTimeOffset now)
     {
         lock (_lock)
@@ -151,7 +156,7 @@ internal sealed class OwnedCounters
             _nextForget = now.AddSeconds(10);
             foreach (var (key, counter) in _counters)
             {
-                if (counter.WindowEnd <= now && counter.Unwritten == 0)
+                if (counter.WindowEnd <= now - s_forgetAfter && counter.Unwritten == 0)
                 {
                     _counters.Remove(key);
                 }

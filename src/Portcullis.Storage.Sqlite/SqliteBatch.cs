@@ -10,6 +10,7 @@ internal sealed class SqliteBatch(string connectionString) : IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private SqliteConnection? _connection;
+    private bool _discard;
 
     /// <summary>The prepared command for <paramref name="sql"/>, its parameters cleared for this use.</summary>
     public SqliteCommand Command(string sql)
@@ -43,17 +44,32 @@ internal sealed class SqliteBatch(string connectionString) : IDisposable
         }
         catch (Exception)
         {
-            // No transaction left (SQLite ends some by itself on error), or the connection failed: nothing was committed either way.
+            // No transaction left (SQLite ends some by itself on error), or the connection failed: nothing was committed
+            // either way, but a transaction may still be open on it, so the connection is not pooled again.
+            _discard = true;
         }
     }
 
+    /// <summary>Closes the statements and the connection; never throws, so whoever runs the queue always gets to release it.</summary>
     public void Dispose()
     {
-        foreach (var command in _commands.Values)
+        try
         {
-            command.Dispose();
-        }
+            foreach (var command in _commands.Values)
+            {
+                command.Dispose();
+            }
 
-        _connection?.Dispose();
+            if (_discard && _connection is not null)
+            {
+                SqliteConnection.ClearPool(_connection);
+            }
+
+            _connection?.Dispose();
+        }
+        catch (Exception)
+        {
+            // A connection that cannot even close is left to the pool's finaliser; the next batch opens another.
+        }
     }
 }

@@ -14,11 +14,35 @@ internal sealed class SqliteCounterLock(string databasePath) : IDisposable
     private readonly string _requestPath = databasePath + "-counters.handover";
     private FileStream? _held;
 
+    /// <summary>Why the lock file could not be opened, when it could not.</summary>
+    public Exception? LastError { get; private set; }
+
     /// <summary>Takes the lock exclusively, if nobody holds it.</summary>
     public LockAttempt TryTakeExclusive() => TryTake(FileAccess.ReadWrite, FileShare.None);
 
     /// <summary>Takes the lock shared, if nobody holds it exclusively.</summary>
     public LockAttempt TryTakeShared() => TryTake(FileAccess.Read, FileShare.ReadWrite);
+
+    /// <summary>
+    /// Whether the exclusive lock just taken excludes anyone: false where .NET's file locking is
+    /// switched off (<c>DOTNET_SYSTEM_IO_DISABLEFILELOCKING</c>), when a second exclusive open succeeds.
+    /// </summary>
+    public bool IsEnforced()
+    {
+        try
+        {
+            using var second = new FileStream(_lockPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return true;
+        }
+    }
 
     /// <summary>Lets go of the lock, whichever way it was held.</summary>
     public void Release()
@@ -67,12 +91,9 @@ internal sealed class SqliteCounterLock(string databasePath) : IDisposable
             _held = new FileStream(_lockPath, FileMode.OpenOrCreate, access, share);
             return LockAttempt.Taken;
         }
-        catch (UnauthorizedAccessException)
+        catch (Exception e) when (e is UnauthorizedAccessException or DirectoryNotFoundException)
         {
-            return LockAttempt.Unusable;
-        }
-        catch (DirectoryNotFoundException)
-        {
+            LastError = e;
             return LockAttempt.Unusable;
         }
         catch (IOException)

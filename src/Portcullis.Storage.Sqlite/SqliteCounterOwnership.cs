@@ -14,9 +14,11 @@ namespace Portcullis.Storage.Sqlite;
 /// </summary>
 /// <remarks>
 /// What the owner decided and had not written yet is lost if the process is killed (not if it is
-/// stopped): at most the reservations of the last <see cref="WriteInterval"/>. The waits here are
-/// on real time, not the counters' clock: they coordinate with other processes, which a test clock
-/// cannot move.
+/// stopped while the file takes writes): at most the reservations of the last
+/// <see cref="WriteInterval"/>. Where the lock cannot work (its file cannot be opened, or .NET's
+/// file locking is switched off), reservations fail closed or go to the file: no process decides in
+/// memory without the lock. The waits here are on real time, not the counters' clock: they
+/// coordinate with other processes, which a test clock cannot move.
 /// </remarks>
 internal sealed class SqliteCounterOwnership : IAsyncDisposable
 {
@@ -40,6 +42,8 @@ internal sealed class SqliteCounterOwnership : IAsyncDisposable
     private readonly TaskCompletionSource _handedOver = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile CounterMode _mode;
     private Task _owning = Task.CompletedTask;
+    private long _lastJoinFailedAt = long.MinValue;
+    private StoreUnavailableException? _lastJoinError;
 
     public SqliteCounterOwnership(string databasePath, SqliteWriteQueue writes, SqliteCounterSweep sweep, TimeProvider timeProvider)
     {
@@ -59,9 +63,13 @@ internal sealed class SqliteCounterOwnership : IAsyncDisposable
     /// Whether this process owns the counters, deciding on the first call. A handover under way is
     /// waited for (and answers false).
     /// </summary>
-    /// <exception cref="StoreUnavailableException">Another process owns the counters and did not hand them over in time.</exception>
+    /// <exception cref="StoreUnavailableException">
+    /// Another process owns the counters and did not hand them over in time, the lock cannot be
+    /// taken, or the store is closed.
+    /// </exception>
     public async ValueTask<bool> OwnsAsync(CancellationToken cancellationToken)
     {
+        ThrowIfClosed();
         switch (_mode)
         {
             case CounterMode.Owner:
@@ -73,9 +81,17 @@ internal sealed class SqliteCounterOwnership : IAsyncDisposable
                 return false;
         }
 
+        var asked = Stopwatch.GetTimestamp();
         await _joining.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            ThrowIfClosed();
+            // A join that failed while this caller waited answers it too, rather than each waiter waiting in turn.
+            if (_mode == CounterMode.Undecided && Interlocked.Read(ref _lastJoinFailedAt) >= asked && _lastJoinError is { } failed)
+            {
+                throw new StoreUnavailableException(failed.Message, failed);
+            }
+
             if (_mode == CounterMode.Undecided)
             {
                 await JoinAsync(cancellationToken).ConfigureAwait(false);
@@ -89,8 +105,18 @@ internal sealed class SqliteCounterOwnership : IAsyncDisposable
         return await OwnsAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Refuses once the store is closed: a write in the file after the lock is let go could hide behind the next owner's memory.</summary>
+    /// <exception cref="StoreUnavailableException">The store is closed.</exception>
+    public void ThrowIfClosed()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            throw new StoreUnavailableException("The SQLite counter store is closed.");
+        }
+    }
+
     /// <summary>Waits until a handover under way is complete.</summary>
-    /// <exception cref="StoreUnavailableException">The owner's changes could not be written in time.</exception>
+    /// <exception cref="StoreUnavailableException">The owner's changes could not be written in time, or the store closed.</exception>
     public async Task WaitForHandoverAsync(CancellationToken cancellationToken)
     {
         try
@@ -103,63 +129,101 @@ internal sealed class SqliteCounterOwnership : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops deciding, writes what is left (three tries), waits for the writes in the file already
+    /// queued, and only then lets go of the lock, so no reservation of this process lands in the file
+    /// behind the next owner's back.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await _owning.ConfigureAwait(false);
-        if (_mode == CounterMode.Owner)
+        await _joining.WaitAsync().ConfigureAwait(false);
+        try
         {
+            await _owning.ConfigureAwait(false);
             Owned.Close();
-            await TryWriteChangesAsync().ConfigureAwait(false);
-        }
+            using var retry = new PeriodicTimer(WriteInterval);
+            for (var attempt = 1; attempt <= 3 && !await TryWriteChangesAsync().ConfigureAwait(false); attempt++)
+            {
+                await retry.WaitForNextTickAsync().ConfigureAwait(false);
+            }
 
-        _lock.Dispose();
-        _joining.Dispose();
-        _stopping.Dispose();
+            // Every write queued before this one has run; those queued after see the store closed.
+            await _writes.WriteAsync(_ => true, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException)
+        {
+            // The file takes no writes: nothing more can be kept.
+        }
+        finally
+        {
+            _handedOver.TrySetException(new StoreUnavailableException("The SQLite counter store is closed."));
+            _lock.Dispose();
+            _joining.Release();
+        }
     }
 
     private async Task JoinAsync(CancellationToken cancellationToken)
     {
-        switch (_lock.TryTakeExclusive())
+        try
         {
-            case LockAttempt.Taken:
-                // A request left by a process that has since gone; one still waiting leaves it again.
-                _lock.ClearRequest();
-                _mode = CounterMode.Owner;
-                _owning = Task.Run(OwnAsync, CancellationToken.None);
-                return;
-            case LockAttempt.Unusable:
-                // Nobody can take the lock, so nobody owns the counters: everyone reserves in the file.
-                _mode = CounterMode.InFile;
-                _handedOver.TrySetResult();
-                return;
-        }
+            if (_lock.TryTakeExclusive() == LockAttempt.Taken)
+            {
+                if (_lock.IsEnforced())
+                {
+                    // A request left by a process that has since gone; one still waiting leaves it again.
+                    _lock.ClearRequest();
+                    _mode = CounterMode.Owner;
+                    _owning = Task.Run(OwnAsync, CancellationToken.None);
+                    return;
+                }
 
-        if (!await JoinSharedAsync(cancellationToken).ConfigureAwait(false))
+                // File locking is off in this process: no process may own the counters on its word, so this one reserves in the file.
+                _lock.Release();
+            }
+            else
+            {
+                await JoinSharedAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            _mode = CounterMode.InFile;
+            _handedOver.TrySetResult();
+        }
+        catch (StoreUnavailableException e)
         {
-            throw new StoreUnavailableException(
-                $"The SQLite store failed: another process owns its counters and did not hand them over within {s_handoverWait.TotalSeconds:0} s.");
+            _lastJoinError = e;
+            Interlocked.Exchange(ref _lastJoinFailedAt, Stopwatch.GetTimestamp());
+            throw;
         }
-
-        _mode = CounterMode.InFile;
-        _handedOver.TrySetResult();
     }
 
     /// <summary>Takes the lock shared, asking an exclusive holder to hand over, for up to the handover wait.</summary>
-    private async Task<bool> JoinSharedAsync(CancellationToken cancellationToken)
+    /// <exception cref="StoreUnavailableException">The holder did not hand over in time, or the lock file cannot be opened.</exception>
+    private async Task JoinSharedAsync(CancellationToken cancellationToken)
     {
         var waited = Stopwatch.StartNew();
         using var retry = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
-        while (_lock.TryTakeShared() == LockAttempt.HeldElsewhere)
+        while (true)
         {
-            _lock.RequestHandover();
-            if (waited.Elapsed > s_handoverWait || !await retry.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            switch (_lock.TryTakeShared())
             {
-                return false;
+                case LockAttempt.Taken:
+                    return;
+                case LockAttempt.Unusable:
+                    // Unusable is only answered with the error that made it so.
+                    var error = _lock.LastError!;
+                    throw new StoreUnavailableException($"The SQLite store failed: its counters' lock file cannot be opened ({error.Message}).", error);
             }
-        }
 
-        return true;
+            _lock.RequestHandover();
+            if (waited.Elapsed > s_handoverWait)
+            {
+                throw new StoreUnavailableException(
+                    $"The SQLite store failed: another process owns its counters and did not hand them over within {s_handoverWait.TotalSeconds:0} s.");
+            }
+
+            await retry.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The owner's loop: write the changes, forget ended counters, and hand over when asked.</summary>
@@ -182,7 +246,7 @@ internal sealed class SqliteCounterOwnership : IAsyncDisposable
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
-            // Disposed: the last changes are written there.
+            // Closing: the last changes are written there.
         }
     }
 
@@ -198,9 +262,18 @@ internal sealed class SqliteCounterOwnership : IAsyncDisposable
         }
 
         _lock.Release();
-        while (!await JoinSharedAsync(_stopping.Token).ConfigureAwait(false))
+        while (true)
         {
-            // A third process took the lock exclusively in between: it hands over as this one did.
+            try
+            {
+                await JoinSharedAsync(_stopping.Token).ConfigureAwait(false);
+                break;
+            }
+            catch (StoreUnavailableException)
+            {
+                // A third process took the lock exclusively in between (it hands over as this one did), or the lock file went: try again.
+                await retry.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false);
+            }
         }
 
         _lock.ClearRequest();

@@ -38,7 +38,6 @@ public sealed class SqliteCounterStore : ICounterStore, IAsyncDisposable
     private readonly string _connectionString;
     private readonly SqliteWriteQueue _writes;
     private readonly SqliteCounterOwnership _ownership;
-    private readonly TimeProvider _timeProvider;
     private readonly SqliteCounterSweep _sweep;
 
     /// <summary>Opens (and if needed creates) the counters at <paramref name="path"/>, with writes of their own.</summary>
@@ -52,7 +51,6 @@ public sealed class SqliteCounterStore : ICounterStore, IAsyncDisposable
     {
         _connectionString = SqliteFile.ConnectionString(path);
         _writes = writes;
-        _timeProvider = timeProvider;
         _sweep = new SqliteCounterSweep(timeProvider);
         _ownership = new SqliteCounterOwnership(path, writes, _sweep, timeProvider);
     }
@@ -116,6 +114,7 @@ public sealed class SqliteCounterStore : ICounterStore, IAsyncDisposable
         var sweepAt = _sweep.Due();
         return await _writes.WriteAsync(batch =>
         {
+            _ownership.ThrowIfClosed();
             SqliteCounterSweep.Run(batch, sweepAt);
             // The SELECT … WHERE refuses an amount over the maximum for a new key; the DO UPDATE … WHERE
             // refuses it for an existing one. No row returned means the counter is full.
@@ -177,6 +176,7 @@ public sealed class SqliteCounterStore : ICounterStore, IAsyncDisposable
 
         await _writes.WriteAsync(batch =>
         {
+            _ownership.ThrowIfClosed();
             SqliteCommand command;
             if (lease.Entry is { } entry)
             {

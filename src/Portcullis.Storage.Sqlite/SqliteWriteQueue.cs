@@ -135,11 +135,44 @@ internal sealed class SqliteWriteQueue(string connectionString)
             }
 
             // Undone together; now each alone, so only a write that fails again reports a failure.
-            return writes.Aggregate(true, (succeeded, write) => Run(batch, [write]) && succeeded);
+            return RunEachAlone(batch, writes);
         }
 
         writes.ForEach(write => write.Complete());
         return true;
+    }
+
+    /// <summary>Runs each write in its own transaction; once one cannot even begin (the lock stays taken), the rest fail with it rather than wait in turn.</summary>
+    private static bool RunEachAlone(SqliteBatch batch, List<PendingWrite> writes)
+    {
+        var succeeded = true;
+        for (var i = 0; i < writes.Count; i++)
+        {
+            try
+            {
+                batch.Begin();
+            }
+            catch (Exception e)
+            {
+                writes.Skip(i).ToList().ForEach(write => write.Fail(e));
+                return false;
+            }
+
+            try
+            {
+                writes[i].Run(batch);
+                batch.Commit();
+                writes[i].Complete();
+            }
+            catch (Exception e)
+            {
+                batch.RollBack();
+                writes[i].Fail(e);
+                succeeded = false;
+            }
+        }
+
+        return succeeded;
     }
 
     private abstract class PendingWrite
@@ -173,8 +206,8 @@ internal sealed class SqliteWriteQueue(string connectionString)
 
         public override void Complete() => _completion.TrySetResult(_result!);
 
-        public override void Fail(Exception error) => _completion.TrySetException(error is SqliteException sqlite
-            ? new StoreUnavailableException($"The SQLite store failed: {sqlite.Message}", sqlite)
-            : error);
+        // Whatever failed, the caller learns that the store could not take the write (and fails closed).
+        public override void Fail(Exception error) => _completion.TrySetException(error as StoreUnavailableException
+            ?? new StoreUnavailableException($"The SQLite store failed: {error.Message}", error));
     }
 }

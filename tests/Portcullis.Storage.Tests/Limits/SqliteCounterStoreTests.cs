@@ -153,7 +153,7 @@ public sealed class SqliteCounterStoreTests : CounterStoreContract, IDisposable
     }
 
     [Fact]
-    public async Task AStoreThatCannotTakeTheLock_ReservesInTheFile_WithinOneHandoverWait()
+    public async Task AnOwnerThatNeverHandsOver_MakesReservationsUnavailable_AllWithinOneHandoverWait()
     {
         var key = NewKey();
         // A lock held exclusively by something that never answers a handover request.
@@ -161,13 +161,53 @@ public sealed class SqliteCounterStoreTests : CounterStoreContract, IDisposable
         var store = new SqliteCounterStore(DatabasePath, Clock);
 
         var waited = System.Diagnostics.Stopwatch.StartNew();
-        var refused = await store.TryReserveAsync(key, Start, End, 10, 1);
+        var refused = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => store.TryReserveAsync(key, Start, End, 10, 1).AsTask()));
 
-        Assert.Equal(CounterReservationOutcome.StoreUnavailable, refused.Outcome);
-        Assert.Contains("did not hand them over", refused.Error!.Message, StringComparison.Ordinal);
-        Assert.InRange(waited.Elapsed, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(10));
+        // One wait answers every caller queued behind it, rather than each waiting its own 5 s in turn.
+        Assert.All(refused, r => Assert.Equal(CounterReservationOutcome.StoreUnavailable, r.Outcome));
+        Assert.Contains("did not hand them over", refused[0].Error!.Message, StringComparison.Ordinal);
+        Assert.InRange(waited.Elapsed, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(9));
         stuck.Dispose();
         Assert.Equal(CounterReservationOutcome.Acquired, (await store.TryReserveAsync(key, Start, End, 10, 1)).Outcome);
+    }
+
+    [Fact]
+    public async Task ALockFileThatCannotBeOpened_MakesReservationsUnavailable_NamingIt()
+    {
+        // A directory where the lock file should be: neither an exclusive nor a shared open can succeed.
+        Directory.CreateDirectory(DatabasePath + "-counters.lock");
+        var store = new SqliteCounterStore(DatabasePath, Clock);
+
+        var refused = await store.TryReserveAsync(NewKey(), Start, End, 10, 1);
+
+        Assert.Equal(CounterReservationOutcome.StoreUnavailable, refused.Outcome);
+        Assert.Contains("lock file cannot be opened", refused.Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AClosedStore_RefusesReservationsAndRollbacks_WhicheverWayItReserved()
+    {
+        var owner = new SqliteCounterStore(DatabasePath, Clock);
+        var sharing = new SqliteCounterStore(DatabasePath, Clock);
+        var key = NewKey();
+        var owned = await owner.TryReserveAsync(key, Start, End, 10, 1);
+        var inFile = await sharing.TryReserveAsync(key, Start, End, 10, 1);
+        var fresh = new SqliteCounterStore(DatabasePath, Clock);
+
+        await owner.DisposeAsync();
+        await sharing.DisposeAsync();
+        await fresh.DisposeAsync();
+
+        foreach (var store in new[] { owner, sharing, fresh })
+        {
+            var refused = await store.TryReserveAsync(key, Start, End, 10, 1);
+            Assert.Equal(CounterReservationOutcome.StoreUnavailable, refused.Outcome);
+            Assert.Contains("closed", refused.Error!.Message, StringComparison.Ordinal);
+        }
+
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => sharing.RollbackAsync(inFile.Lease!).AsTask());
+        Assert.Equal(2, StoredValue(key, Start));
+        Assert.Equal(CounterReservationOutcome.Acquired, owned.Outcome);
     }
 
     private long StoredValue(string key, DateTimeOffset windowStart)

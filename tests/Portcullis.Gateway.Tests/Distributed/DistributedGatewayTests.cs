@@ -115,19 +115,8 @@ public sealed class DistributedGatewayTests(RedisServer redis, PostgresServer po
 
     /// <summary>The embedded store's counters: owned in memory by the first instance until the second arrives, then kept in the file by both.</summary>
     [Fact]
-    public async Task Limits_2000ConcurrentCallsThroughTwoInstancesOnOneSqliteFile_AdmitExactly100()
-    {
-        var directory = Directory.CreateTempSubdirectory("portcullis-sqlite-limits-").FullName;
-        try
-        {
-            await TwoInstancesAdmitExactly100Async(StoreConfig.Sqlite(Path.Combine(directory, "state.db")));
-        }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(directory, recursive: true);
-        }
-    }
+    public Task Limits_2000ConcurrentCallsThroughTwoInstancesOnOneSqliteFile_AdmitExactly100() =>
+        GatewayCluster.OnTemporarySqliteFileAsync("sqlite-limits", TwoInstancesAdmitExactly100Async);
 
     private static async Task TwoInstancesAdmitExactly100Async(StoreConfig store)
     {

@@ -43,6 +43,21 @@ internal sealed class GatewayCluster : IAsyncDisposable
 
     public IReadOnlyList<WebApplication> Instances => _instances;
 
+    /// <summary>Runs <paramref name="test"/> on a SQLite file in a directory of its own, deleted afterwards.</summary>
+    public static async Task OnTemporarySqliteFileAsync(string name, Func<StoreConfig, Task> test)
+    {
+        var directory = Directory.CreateTempSubdirectory($"portcullis-{name}-").FullName;
+        try
+        {
+            await test(StoreConfig.Sqlite(Path.Combine(directory, "state.db")));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     public static async Task<GatewayCluster> StartAsync(StoreConfig store, int instances, FailMode failMode = FailMode.Closed, string policy = Policy)
     {
         var cluster = new GatewayCluster(await DemoUpstream.StartAsync());

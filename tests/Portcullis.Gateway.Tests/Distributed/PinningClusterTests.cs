@@ -18,19 +18,8 @@ public sealed class PinningClusterTests(RedisServer redis, PostgresServer postgr
     private static readonly Dictionary<string, object?> s_query = new() { ["query"] = "pinning" };
 
     [Fact]
-    public async Task TwoInstancesOnOneSqliteFile_QuarantineTheChangedTool_AndRecordTheChangeOnce()
-    {
-        var directory = Directory.CreateTempSubdirectory("portcullis-pin-cluster-").FullName;
-        try
-        {
-            await TwoInstancesRecordOneChangeAsync(StoreConfig.Sqlite(Path.Combine(directory, "state.db")));
-        }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(directory, recursive: true);
-        }
-    }
+    public Task TwoInstancesOnOneSqliteFile_QuarantineTheChangedTool_AndRecordTheChangeOnce() =>
+        GatewayCluster.OnTemporarySqliteFileAsync("pin-cluster", TwoInstancesRecordOneChangeAsync);
 
     [Fact]
     public async Task TwoInstancesOnOnePostgresDatabase_QuarantineTheChangedTool_AndRecordTheChangeOnce()

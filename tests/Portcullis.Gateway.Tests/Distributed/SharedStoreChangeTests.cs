@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using Microsoft.Data.Sqlite;
 using Portcullis.Cli.Stores;
 using Portcullis.Gateway.Configuration;
 using Portcullis.Gateway.Grants;
@@ -23,19 +22,8 @@ public sealed class SharedStoreChangeTests(RedisServer redis, PostgresServer pos
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task TwoInstancesOnOneSqliteFile_RefuseAnEndedSessionAndARotatedOrRevokedGrant_WithinOneSecond()
-    {
-        var directory = Directory.CreateTempSubdirectory("portcullis-change-cluster-").FullName;
-        try
-        {
-            await ChangesReachEveryInstanceAsync(StoreConfig.Sqlite(Path.Combine(directory, "state.db")));
-        }
-        finally
-        {
-            SqliteConnection.ClearAllPools();
-            Directory.Delete(directory, recursive: true);
-        }
-    }
+    public Task TwoInstancesOnOneSqliteFile_RefuseAnEndedSessionAndARotatedOrRevokedGrant_WithinOneSecond() =>
+        GatewayCluster.OnTemporarySqliteFileAsync("change-cluster", ChangesReachEveryInstanceAsync);
 
     [Fact]
     public async Task TwoInstancesOnRedisAndPostgres_RefuseAnEndedSessionAndARotatedOrRevokedGrant_WithinOneSecond()

@@ -22,6 +22,8 @@ public sealed class AuditPageTests(AdminUiFixture fixture)
             }
         }
 
+        // The audit log writes behind the calls: the page reads the store, so wait until every record is in it.
+        await fixture.Audit.FlushAsync(Cancel);
         await using var context = await fixture.NewContextAsync();
         var page = await fixture.SignInAsync(context, AdminUiFixture.ViewerToken);
         await page.GotoAsync("/admin/audit");

@@ -142,6 +142,12 @@ internal sealed class SqliteCounterOwnership : IAsyncDisposable
         {
             await _owning.ConfigureAwait(false);
             Owned.Close();
+            if (_mode == CounterMode.Undecided)
+            {
+                // Never reserved (a command that reads the stores): nothing to write, and no write at exit.
+                return;
+            }
+
             using var retry = new PeriodicTimer(WriteInterval);
             for (var attempt = 1; attempt <= 3 && !await TryWriteChangesAsync().ConfigureAwait(false); attempt++)
             {

@@ -210,6 +210,22 @@ public sealed class SqliteCounterStoreTests : CounterStoreContract, IDisposable
         Assert.Equal(CounterReservationOutcome.Acquired, owned.Outcome);
     }
 
+    [Fact]
+    public async Task AStoreThatNeverReserved_TakesNoWriteLockWhenClosed()
+    {
+        var store = new SqliteCounterStore(DatabasePath, Clock);
+        // Another process in the middle of a write: a store closing with a write of its own would wait for it.
+        using var writer = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        writer.Open();
+        using var transaction = writer.BeginTransaction(deferred: false);
+
+        var closing = System.Diagnostics.Stopwatch.StartNew();
+        await store.DisposeAsync();
+
+        Assert.True(closing.Elapsed < TimeSpan.FromSeconds(1), $"Closing took {closing.Elapsed}.");
+        Assert.False(File.Exists(DatabasePath + "-counters.lock"));
+    }
+
     private long StoredValue(string key, DateTimeOffset windowStart)
     {
         using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");

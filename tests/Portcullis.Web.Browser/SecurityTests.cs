@@ -68,6 +68,44 @@ public sealed class SecurityTests(AdminUiFixture fixture)
     }
 
     [Fact]
+    public async Task PolicySaveAndRestore_RefuseAViewer_AndAnUnknownServer_AndChangeNothing()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        var before = (await fixture.State.Policies.LatestAsync("codex", cancellationToken: cancel))!.Version;
+        await using var viewerContext = await fixture.NewContextAsync();
+        var viewerPage = await fixture.SignInAsync(viewerContext, AdminUiFixture.ViewerToken);
+        await viewerPage.GotoAsync("/admin/audit");
+        var viewerToken = await viewerPage.Locator("input[name=__RequestVerificationToken]").First.GetAttributeAsync("value");
+        await using var adminContext = await fixture.NewContextAsync();
+        var adminPage = await fixture.SignInAsync(adminContext, AdminUiFixture.AdminToken);
+        await adminPage.GotoAsync("/admin/audit");
+        var adminToken = await adminPage.Locator("input[name=__RequestVerificationToken]").First.GetAttributeAsync("value");
+        (string, string)[] save = [("text", """{"version": "1", "default": "allow"}"""), ("format", "json"), ("comment", "c"), ("base_version", $"{before}")];
+        (string, string)[] restore = [("version", "1")];
+
+        foreach (var (path, fields) in new[] { ("/admin/actions/servers/codex/policy", save), ("/admin/actions/servers/codex/policy/restore", restore) })
+        {
+            var refused = await viewerContext.APIRequest.PostAsync(path, new APIRequestContextOptions
+            {
+                Form = FormOf(viewerContext, [("__RequestVerificationToken", viewerToken!), .. fields]),
+                MaxRedirects = 0,
+            });
+            Assert.Equal(403, refused.Status);
+            Assert.Contains("viewer role", await refused.TextAsync(), StringComparison.Ordinal);
+
+            var unknown = await adminContext.APIRequest.PostAsync(path.Replace("/codex/", "/nowhere/", StringComparison.Ordinal), new APIRequestContextOptions
+            {
+                Form = FormOf(adminContext, [("__RequestVerificationToken", adminToken!), .. fields]),
+                MaxRedirects = 0,
+            });
+            Assert.Equal(404, unknown.Status);
+            Assert.Equal("No server has id 'nowhere'. Nothing was changed.", await unknown.TextAsync());
+        }
+
+        Assert.Equal(before, (await fixture.State.Policies.LatestAsync("codex", cancellationToken: cancel))!.Version);
+    }
+
+    [Fact]
     public async Task AFormPost_WithoutTheAntiForgeryToken_Gets400_AndChangesNothing()
     {
         await using var context = await fixture.NewContextAsync();

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
@@ -239,14 +240,9 @@ internal sealed class AdminUiActions(
     /// </summary>
     public Task<IResult> SavePolicyAsync(HttpContext context, string serverId) => GuardAsync(context, requireSession: true, async (form, session) =>
     {
-        if (!AdminPermissions.CanManagePolicies(session!.Role))
+        if (RefusePolicyChange(session, serverId, "save policies") is { } refused)
         {
-            return Forbidden(session, "save policies");
-        }
-
-        if (config.Servers.All(s => s.Id != serverId))
-        {
-            return Results.Text($"No server has id '{serverId}'. Nothing was changed.", statusCode: StatusCodes.Status404NotFound);
+            return refused;
         }
 
         var page = AdminUiPaths.Policy(serverId);
@@ -313,14 +309,9 @@ internal sealed class AdminUiActions(
     /// <summary><c>POST /admin/actions/servers/{id}/policy/restore</c> with <c>version</c>: saves that version again as the newest.</summary>
     public Task<IResult> RestorePolicyAsync(HttpContext context, string serverId) => GuardAsync(context, requireSession: true, async (form, session) =>
     {
-        if (!AdminPermissions.CanManagePolicies(session!.Role))
+        if (RefusePolicyChange(session, serverId, "restore policies") is { } refused)
         {
-            return Forbidden(session, "restore policies");
-        }
-
-        if (config.Servers.All(s => s.Id != serverId))
-        {
-            return Results.Text($"No server has id '{serverId}'. Nothing was changed.", statusCode: StatusCodes.Status404NotFound);
+            return refused;
         }
 
         var page = AdminUiPaths.Policy(serverId);
@@ -369,6 +360,16 @@ internal sealed class AdminUiActions(
 
     private Task RecordAsync(string admin, string action, string target, string? after) =>
         audit.RecordAsync(new AuditRecord { Kind = AuditKinds.Admin, Actor = admin, Action = action, Target = target, After = after }).AsTask();
+
+    /// <summary>Why a policy change on <paramref name="serverId"/> may not go ahead (a role that may not manage policies, a server that does not exist), or null.</summary>
+    /// <remarks>The actions that call it require a session, so it is never null here.</remarks>
+    private IResult? RefusePolicyChange([NotNull] AdminSession? session, string serverId, string what)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return !AdminPermissions.CanManagePolicies(session.Role) ? Forbidden(session, what)
+            : config.Servers.All(s => s.Id != serverId) ? Results.Text($"No server has id '{serverId}'. Nothing was changed.", statusCode: StatusCodes.Status404NotFound)
+            : null;
+    }
 
     private static IResult Forbidden(AdminSession session, string what) =>
         Results.Text($"Admin '{session.Name}' has the {AdminPermissions.Name(session.Role)} role, which cannot {what}. Nothing was changed.",

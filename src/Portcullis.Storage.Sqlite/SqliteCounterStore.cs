@@ -75,26 +75,29 @@ public sealed class SqliteCounterStore : ICounterStore, IAsyncDisposable
     }
 
     /// <summary>Decides in memory; null when the counters were handed over meanwhile and the file decides.</summary>
-    private async ValueTask<bool?> TryReserveOwnedAsync(string windowKey, DateTimeOffset windowEnd, long max, long amount, CancellationToken cancellationToken)
-    {
-        var decision = _ownership.Owned.TryReserve(windowKey, max, amount);
-        if (decision == OwnedDecision.NotLoaded)
-        {
-            _ownership.Owned.Load(windowKey, await ReadStoredAsync(windowKey, cancellationToken).ConfigureAwait(false), windowEnd);
-            decision = _ownership.Owned.TryReserve(windowKey, max, amount);
-        }
-
-        return await OutcomeAsync(decision, cancellationToken).ConfigureAwait(false) switch
+    private async ValueTask<bool?> TryReserveOwnedAsync(string windowKey, DateTimeOffset windowEnd, long max, long amount, CancellationToken cancellationToken) =>
+        await DecideOwnedAsync(windowKey, windowEnd, owned => owned.TryReserve(windowKey, max, amount), cancellationToken).ConfigureAwait(false) switch
         {
             OwnedDecision.Acquired => true,
             OwnedDecision.Full => false,
             _ => null,
         };
-    }
 
-    /// <summary>What a decision in memory comes to: a closed store waits for the handover; changes that cannot be written make the store unavailable.</summary>
-    private async ValueTask<OwnedDecision> OutcomeAsync(OwnedDecision decision, CancellationToken cancellationToken)
+    /// <summary>
+    /// What a decision in memory comes to, the counter's stored value read first if it is not in
+    /// memory yet: a closed store waits for the handover; changes that cannot be written make the
+    /// store unavailable.
+    /// </summary>
+    private async ValueTask<OwnedDecision> DecideOwnedAsync(string windowKey, DateTimeOffset windowEnd, Func<OwnedCounters, OwnedDecision> decide,
+        CancellationToken cancellationToken)
     {
+        var decision = decide(_ownership.Owned);
+        if (decision == OwnedDecision.NotLoaded)
+        {
+            _ownership.Owned.Load(windowKey, await ReadStoredAsync(windowKey, cancellationToken).ConfigureAwait(false), windowEnd);
+            decision = decide(_ownership.Owned);
+        }
+
         switch (decision)
         {
             case OwnedDecision.Closed:
@@ -161,14 +164,8 @@ public sealed class SqliteCounterStore : ICounterStore, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(lease);
         if (lease.Entry is null && await _ownership.OwnsAsync(cancellationToken).ConfigureAwait(false))
         {
-            var decision = _ownership.Owned.Release(lease.Key, lease.Amount);
-            if (decision == OwnedDecision.NotLoaded)
-            {
-                _ownership.Owned.Load(lease.Key, await ReadStoredAsync(lease.Key, cancellationToken).ConfigureAwait(false), lease.WindowEnd);
-                decision = _ownership.Owned.Release(lease.Key, lease.Amount);
-            }
-
-            if (await OutcomeAsync(decision, cancellationToken).ConfigureAwait(false) == OwnedDecision.Acquired)
+            if (await DecideOwnedAsync(lease.Key, lease.WindowEnd, owned => owned.Release(lease.Key, lease.Amount), cancellationToken).ConfigureAwait(false)
+                == OwnedDecision.Acquired)
             {
                 return;
             }

@@ -57,6 +57,17 @@ public sealed class AuditPageTests(AdminUiFixture fixture)
     }
 
     [Fact]
+    public async Task ABadSkip_IsNamedInTheMessage()
+    {
+        await using var context = await fixture.NewContextAsync();
+        var page = await fixture.SignInAsync(context, AdminUiFixture.ViewerToken);
+
+        await page.GotoAsync("/admin/audit?skip=99999");
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Skip: '99999' is not a whole number from 0 to 10000.");
+    }
+
+    [Fact]
     public async Task Export_CsvAndJsonl_HoldExactlyTheRecordsTheFiltersSelect_AndEachIsAnAuditRecordNamingTheAdmin()
     {
         // A tool name a spreadsheet would run as a formula: the CSV must show it as text.

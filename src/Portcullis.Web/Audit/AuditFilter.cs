@@ -7,7 +7,7 @@ namespace Portcullis.Web.Audit;
 
 /// <summary>
 /// The Audit page's filters as its query string carries them (those of <c>portcullis audit query</c>,
-/// plus <c>until</c> for paging): the page and its downloads read them the same way.
+/// plus <c>until</c> and <c>skip</c> for paging): the page and its downloads read them the same way.
 /// </summary>
 internal sealed record AuditFilter
 {
@@ -26,6 +26,15 @@ internal sealed record AuditFilter
     /// <summary>Records before this time: the page after one that ended there.</summary>
     public string? Until { get; init; }
 
+    /// <summary>
+    /// How many of the newest records before <see cref="Until"/> the pages before already showed:
+    /// records that share the millisecond a page ended in, which the next page starts with again.
+    /// </summary>
+    public string? Skip { get; init; }
+
+    /// <summary>The most records a page may skip (a page and what it skipped are read together).</summary>
+    public const int MaxSkip = 10_000;
+
     /// <summary>The filters of a request's query string; blank values count as unset.</summary>
     public static AuditFilter From(IQueryCollection query)
     {
@@ -39,6 +48,7 @@ internal sealed record AuditFilter
             Decision = Blank(query["decision"]),
             Kind = Blank(query["kind"]),
             Until = Blank(query["until"]),
+            Skip = Blank(query["skip"]),
         };
     }
 
@@ -66,8 +76,19 @@ internal sealed record AuditFilter
             query = query with { Until = before };
         }
 
+        if (Skip is { } skip && SkipCount() is null)
+        {
+            return (null, $"Skip: '{skip}' is not a whole number from 0 to {MaxSkip}.");
+        }
+
         return (query, null);
     }
+
+    /// <summary>The number of records to skip (0 when unset), or null when <see cref="Skip"/> is not one.</summary>
+    public int? SkipCount() =>
+        Skip is null ? 0
+        : int.TryParse(Skip, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count <= MaxSkip ? count
+        : null;
 
     /// <summary>
     /// The filters that are set, with <paramref name="changes"/> in place of theirs (a null value drops
@@ -88,7 +109,7 @@ internal sealed record AuditFilter
     }
 
     private (string Name, string? Value)[] Parameters() =>
-        [("since", Since), ("grant", Grant), ("server", Server), ("tool", Tool), ("decision", Decision), ("kind", Kind), ("until", Until)];
+        [("since", Since), ("grant", Grant), ("server", Server), ("tool", Tool), ("decision", Decision), ("kind", Kind), ("until", Until), ("skip", Skip)];
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

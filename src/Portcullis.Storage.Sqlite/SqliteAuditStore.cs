@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Portcullis.Storage.Audit;
@@ -9,22 +10,23 @@ namespace Portcullis.Storage.Sqlite;
 /// fields queries filter on. A batch is written in one transaction of the file's
 /// <see cref="SqliteWriteQueue"/>; a record already there is left alone.
 /// </summary>
-public sealed class SqliteAuditStore : IAuditStore
+public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
 {
-    private static readonly string[] s_parameterNames = ["$chain", "$seq", "$time", "$kind", "$grant", "$server", "$tool", "$decision", "$hash", "$record"];
     private const string Insert = """
         INSERT INTO audit (chain, seq, time_ms, kind, grant_name, server_id, tool, decision, hash, record)
-        VALUES ($chain, $seq, $time, $kind, $grant, $server, $tool, $decision, $hash, $record)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
         ON CONFLICT (chain, seq) DO NOTHING
         """;
 
     private readonly string _connectionString;
     private readonly SqliteWriteQueue _writes;
+    private readonly bool _ownsWrites;
 
     /// <summary>Opens (and if needed creates) the store at <paramref name="path"/>, with writes of its own.</summary>
     public SqliteAuditStore(string path)
         : this(path, SqliteFile.OpenWriteQueue(path))
     {
+        _ownsWrites = true;
     }
 
     /// <summary>Audit records whose writes share <paramref name="writes"/> with the other stores of their file.</summary>
@@ -42,22 +44,37 @@ public sealed class SqliteAuditStore : IAuditStore
     {
         ArgumentNullException.ThrowIfNull(records);
         // Serialised before queueing, so the batch's write lock is held for the inserts only.
-        var rows = records.Select(record => (object?[])[record.Chain, record.Seq, record.Time.ToUnixTimeMilliseconds(), record.Kind, record.Grant,
-            record.Server, record.Tool, record.Decision, record.Hash, AuditCanonicalForm.Serialize(record)]).ToList();
-        await _writes.WriteAsync(batch =>
+        var batch = records.ToArray();
+        var text = new ArrayBufferWriter<byte>(batch.Length * 1024);
+        var ends = new int[batch.Length];
+        for (var i = 0; i < batch.Length; i++)
         {
-            foreach (var values in rows)
-            {
-                var command = batch.Command(Insert);
-                for (var i = 0; i < values.Length; i++)
-                {
-                    command.Parameters.AddWithValue(s_parameterNames[i], values[i] ?? DBNull.Value);
-                }
+            AuditCanonicalForm.WriteUtf8(batch[i], text);
+            ends[i] = text.WrittenCount;
+        }
 
-                command.ExecuteNonQuery();
+        await _writes.WriteAsync(writes =>
+        {
+            var insert = writes.Statement(Insert);
+            var start = 0;
+            for (var i = 0; i < batch.Length; i++)
+            {
+                var record = batch[i];
+                insert.Bind(1, record.Chain);
+                insert.Bind(2, record.Seq);
+                insert.Bind(3, record.Time.ToUnixTimeMilliseconds());
+                insert.Bind(4, record.Kind);
+                insert.Bind(5, record.Grant);
+                insert.Bind(6, record.Server);
+                insert.Bind(7, record.Tool);
+                insert.Bind(8, record.Decision);
+                insert.Bind(9, record.Hash);
+                insert.BindUtf8(10, text.WrittenSpan[start..ends[i]]);
+                insert.Execute();
+                start = ends[i];
             }
 
-            return rows.Count;
+            return batch.Length;
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -111,6 +128,9 @@ public sealed class SqliteAuditStore : IAuditStore
                 reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetString(8));
         }
     }
+
+    /// <summary>Closes the connection its own writes keep; the writes of a shared file are closed with the file's other stores.</summary>
+    public ValueTask DisposeAsync() => _ownsWrites ? _writes.DisposeAsync() : ValueTask.CompletedTask;
 
     /// <inheritdoc />
     public ValueTask<long> DeleteBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) =>

@@ -9,8 +9,12 @@ namespace Portcullis.Storage.Sqlite;
 internal sealed class SqliteBatch(string connectionString) : IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SqliteStatement> _statements = new(StringComparer.Ordinal);
     private SqliteConnection? _connection;
     private bool _discard;
+
+    /// <summary>Whether the connection, if open, no longer writes to the file at its path (it was moved away or deleted).</summary>
+    public bool FileMoved => _connection is not null && SqliteFileIdentity.HasMoved(_connection);
 
     /// <summary>The prepared command for <paramref name="sql"/>, its parameters cleared for this use.</summary>
     public SqliteCommand Command(string sql)
@@ -26,6 +30,19 @@ internal sealed class SqliteBatch(string connectionString) : IDisposable
         command.CommandText = sql;
         _commands.Add(sql, command);
         return command;
+    }
+
+    /// <summary>The statement for <paramref name="sql"/>, prepared on this batch's connection the first time it is asked for.</summary>
+    public SqliteStatement Statement(string sql)
+    {
+        if (!_statements.TryGetValue(sql, out var statement))
+        {
+            _connection ??= SqliteFile.Open(connectionString);
+            statement = new SqliteStatement(_connection, sql);
+            _statements.Add(sql, statement);
+        }
+
+        return statement;
     }
 
     // Plain statements rather than SqliteTransaction, so the cached commands need no transaction object each use.
@@ -58,6 +75,11 @@ internal sealed class SqliteBatch(string connectionString) : IDisposable
             foreach (var command in _commands.Values)
             {
                 command.Dispose();
+            }
+
+            foreach (var statement in _statements.Values)
+            {
+                statement.Dispose();
             }
 
             if (_discard && _connection is not null)

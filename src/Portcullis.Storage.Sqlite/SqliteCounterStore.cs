@@ -39,11 +39,13 @@ public sealed class SqliteCounterStore : ICounterStore, IAsyncDisposable
     private readonly SqliteWriteQueue _writes;
     private readonly SqliteCounterOwnership _ownership;
     private readonly SqliteCounterSweep _sweep;
+    private readonly bool _ownsWrites;
 
     /// <summary>Opens (and if needed creates) the counters at <paramref name="path"/>, with writes of their own.</summary>
     public SqliteCounterStore(string path, TimeProvider timeProvider)
         : this(path, SqliteFile.OpenWriteQueue(path), timeProvider)
     {
+        _ownsWrites = true;
     }
 
     /// <summary>Counters whose writes share <paramref name="writes"/> with the other stores of their file.</summary>
@@ -192,7 +194,14 @@ public sealed class SqliteCounterStore : ICounterStore, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => _ownership.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _ownership.DisposeAsync().ConfigureAwait(false);
+        if (_ownsWrites)
+        {
+            await _writes.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 
     private static CounterReservation ReserveSlidingIn(SqliteBatch batch, string entry, string key, DateTimeOffset now, TimeSpan window, long max, long amount)
     {

@@ -28,8 +28,9 @@ public static class SqliteStores
             Approvals = new SqliteApprovalStore(path),
             Pins = new SqliteToolPinStore(path),
             Changes = NoChangeFeed.Instance,
-            // Disposed, an owner of the counters writes what it has not written yet and lets another process own them.
-            Connections = [counters],
+            // Disposed, an owner of the counters writes what it has not written yet and lets another process own them;
+            // then the queue closes the connection it keeps.
+            Connections = [counters, writes],
         };
     }
 }

@@ -9,7 +9,7 @@ namespace Portcullis.Storage.Sqlite;
 /// the next, and a batch is one write transaction on one connection. So the writers of one process
 /// never wait on each other for the file's write lock (SQLite's busy handler waits by sleeping, a
 /// millisecond at least), a commit is shared by every write in its batch, and statements are
-/// prepared once per run of batches rather than once per write. Other processes on the file take
+/// prepared once per connection rather than once per write. Other processes on the file take
 /// the write lock between batches, as before; each write's result is returned only after its batch
 /// committed, so a crash loses nothing that was answered.
 /// </summary>
@@ -17,13 +17,18 @@ namespace Portcullis.Storage.Sqlite;
 /// Nobody waits on a dedicated thread: the writer that finds no batch running runs the batches
 /// itself until its own write is done, then hands what is left to a thread-pool thread. A write
 /// that fails fails alone: its batch is rolled back and each of its writes run in its own
-/// transaction.
+/// transaction. The connection and prepared statements of one run are kept for the next (opening
+/// and preparing them anew cost more than the inserts of a small batch) until the queue is
+/// disposed; a run that failed starts the next on a fresh connection.
 /// </remarks>
-internal sealed class SqliteWriteQueue(string connectionString)
+internal sealed class SqliteWriteQueue(string connectionString) : IAsyncDisposable
 {
     private const int MaxBatch = 256;
     private readonly ConcurrentQueue<PendingWrite> _pending = new();
+    private readonly Lock _keptLock = new();
     private int _draining;
+    private SqliteBatch? _kept;
+    private bool _disposed;
 
     /// <summary>
     /// Runs <paramref name="write"/> inside a write transaction shared with the other writes queued
@@ -49,8 +54,7 @@ internal sealed class SqliteWriteQueue(string connectionString)
     {
         while (true)
         {
-            // A connection per run of batches, closed when the queue is empty, so a file replaced while idle is opened anew.
-            var batch = new SqliteBatch(connectionString);
+            var batch = TakeKept() ?? new SqliteBatch(connectionString);
             try
             {
                 do
@@ -66,7 +70,7 @@ internal sealed class SqliteWriteQueue(string connectionString)
             }
             finally
             {
-                batch.Dispose();
+                Keep(batch);
             }
 
             if (!_pending.IsEmpty)
@@ -85,6 +89,55 @@ internal sealed class SqliteWriteQueue(string connectionString)
 
             own = null;
         }
+    }
+
+    /// <summary>Closes the kept connection; writes made later still run, each run on a connection of its own.</summary>
+    public ValueTask DisposeAsync()
+    {
+        SqliteBatch? kept;
+        lock (_keptLock)
+        {
+            _disposed = true;
+            kept = _kept;
+            _kept = null;
+        }
+
+        kept?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The kept batch, unless its file was moved or deleted meanwhile: then the file now at the path is opened anew.</summary>
+    private SqliteBatch? TakeKept()
+    {
+        SqliteBatch? kept;
+        lock (_keptLock)
+        {
+            kept = _kept;
+            _kept = null;
+        }
+
+        if (kept is { FileMoved: true })
+        {
+            kept.Dispose();
+            return null;
+        }
+
+        return kept;
+    }
+
+    /// <summary>Keeps a run's connection for the next run, unless the queue was disposed meanwhile.</summary>
+    private void Keep(SqliteBatch batch)
+    {
+        lock (_keptLock)
+        {
+            if (!_disposed && _kept is null)
+            {
+                _kept = batch;
+                return;
+            }
+        }
+
+        batch.Dispose();
     }
 
     private List<PendingWrite> Take()

@@ -37,7 +37,15 @@ public static class AuditCanonicalForm
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static void WriteCanonical(ArrayBufferWriter<byte> buffer, AuditRecord record, bool includeHash, bool includeMac, bool argumentsCanonical)
+    /// <summary>Appends the canonical JSON of <paramref name="record"/>, hash and signature included, to <paramref name="destination"/> as UTF-8.</summary>
+    public static void WriteUtf8(AuditRecord record, IBufferWriter<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(destination);
+        WriteCanonical(destination, record, includeHash: true, includeMac: true, argumentsCanonical: false);
+    }
+
+    private static void WriteCanonical(IBufferWriter<byte> buffer, AuditRecord record, bool includeHash, bool includeMac, bool argumentsCanonical)
     {
         var writer = t_writer ??= new Utf8JsonWriter(buffer, s_writerOptions);
         writer.Reset(buffer);

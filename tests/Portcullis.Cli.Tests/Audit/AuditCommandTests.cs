@@ -172,7 +172,7 @@ public sealed class AuditCommandTests : IAsyncLifetime
     {
         await File.WriteAllTextAsync(ConfigPath, (await File.ReadAllTextAsync(ConfigPath, Cancel))
             .Replace("\"checkpoint_every\": 5", "\"checkpoint_every\": 5, \"retention_days\": 30", StringComparison.Ordinal), Cancel);
-        var store = new SqliteAuditStore(Path.Combine(_directory, "state.db"));
+        await using var store = new SqliteAuditStore(Path.Combine(_directory, "state.db"));
         var old = new AuditChain("gateway@old/1");
         var now = TimeProvider.System.GetUtcNow();
         var records = new List<AuditRecord>();

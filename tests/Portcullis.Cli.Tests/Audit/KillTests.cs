@@ -88,7 +88,7 @@ public sealed class KillTests : IAsyncLifetime
         await stop.CancelAsync();
         await Task.WhenAll(workers);
 
-        var store = new SqliteAuditStore(Path.Combine(_directory, "state.db"));
+        await using var store = new SqliteAuditStore(Path.Combine(_directory, "state.db"));
         var recorded = (await store.QueryAsync(new AuditQuery { Kind = AuditKinds.Call, Limit = 100_000 }, Cancel)).Count;
         var served = _upstream.ToolCallsServed;
         var all = new List<StoredAuditRecord>();

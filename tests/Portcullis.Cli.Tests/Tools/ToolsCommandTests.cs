@@ -182,7 +182,7 @@ public sealed partial class ToolsCommandTests : IAsyncLifetime
 
     private async Task<IReadOnlyList<AuditRecord>> AdminRecordsAsync()
     {
-        var store = new SqliteAuditStore(Path.Combine(_directory, "state.db"));
+        await using var store = new SqliteAuditStore(Path.Combine(_directory, "state.db"));
         IReadOnlyList<AuditRecord> records = [];
         for (var i = 0; i < 100 && records.Count(r => r.Action is "tool.changed" or "tool.approved") < 2; i++)
         {

@@ -56,6 +56,10 @@ public sealed class AuditRetentionTests : IDisposable
         var old = Assert.Single(withKey.ChainSummaries, c => c.Chain == "gateway@old/1");
         Assert.Equal((13L, true, 35L), (old.FirstSeq, old.StartsAtRetentionCut, old.LastSignedSeq));
         Assert.Equal(0, await retention.RunOnceAsync(Cancel));
+        if (store is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync();
+        }
     }
 
     [Fact]
@@ -119,7 +123,7 @@ public sealed class AuditRetentionTests : IDisposable
     public async Task Retention_StillRuns_WhenACheckpointRowIsNotARecord()
     {
         var path = Path.Combine(_directory, "state.db");
-        var store = new SqliteAuditStore(path);
+        await using var store = new SqliteAuditStore(path);
         await store.WriteAsync(OldChain(), Cancel);
         using (var connection = new SqliteConnection($"Data Source={path}"))
         {

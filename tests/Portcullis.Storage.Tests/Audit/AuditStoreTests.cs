@@ -7,19 +7,70 @@ using Portcullis.TestServers;
 
 namespace Portcullis.Storage.Tests.Audit;
 
-public sealed class SqliteAuditStoreTests : AuditStoreContract, IDisposable
+public sealed class SqliteAuditStoreTests : AuditStoreContract, IAsyncDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("portcullis-audit-").FullName;
+    private readonly List<SqliteAuditStore> _stores = [];
 
     private string DatabasePath => Path.Combine(_directory, "state.db");
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
+        foreach (var store in _stores)
+        {
+            await store.DisposeAsync();
+        }
+
         SqliteConnection.ClearAllPools();
         Directory.Delete(_directory, recursive: true);
     }
 
-    protected override Task<IAuditStore> CreateAsync() => Task.FromResult<IAuditStore>(new SqliteAuditStore(DatabasePath));
+    protected override Task<IAuditStore> CreateAsync()
+    {
+        var store = new SqliteAuditStore(DatabasePath);
+        _stores.Add(store);
+        return Task.FromResult<IAuditStore>(store);
+    }
+
+    [Fact]
+    public async Task AFileMovedAway_IsNotWrittenToAgain_TheFileNowAtThePathIs()
+    {
+        var records = Chain(2);
+        await using var store = new SqliteAuditStore(DatabasePath);
+        await store.WriteAsync([records[0]], TestContext.Current.CancellationToken);
+        var moved = Directory.CreateDirectory(Path.Combine(_directory, "moved")).FullName;
+        foreach (var file in Directory.GetFiles(_directory, "state.db*"))
+        {
+            File.Move(file, Path.Combine(moved, Path.GetFileName(file)));
+        }
+
+        // A new file at the path, as a restored backup would be; idle pooled connections still point at the moved one.
+        SqliteConnection.ClearAllPools();
+        await using (new SqliteAuditStore(DatabasePath))
+        {
+        }
+
+        await store.WriteAsync([records[1]], TestContext.Current.CancellationToken);
+
+        Assert.Equal([1L], Seqs(Path.Combine(moved, "state.db")));
+        Assert.Equal([2L], Seqs(DatabasePath));
+    }
+
+    private static List<long> Seqs(string path)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT seq FROM audit ORDER BY seq";
+        using var reader = command.ExecuteReader();
+        var seqs = new List<long>();
+        while (reader.Read())
+        {
+            seqs.Add(reader.GetInt64(0));
+        }
+
+        return seqs;
+    }
 
     protected override Task ExecuteAsync(string sql)
     {

@@ -23,6 +23,8 @@ internal static class PerformanceReport
             "One reservation in memory, in SQLite (WAL, synchronous=NORMAL) and in Redis (one Lua script over loopback; needs PORTCULLIS_BENCH_REDIS), on a fixed window and on a sliding one (a 10 ms window, so the log stays short: the rows measure the fixed cost; SQLite and Redis also scan the entries one window holds). A SQLite file used by one process has its fixed-window counters owned by it, decided in memory and written ten times a second; shared with another process, each reservation is a write in the file (sliding ones always are)."),
         ("AuditRecordBenchmark", "Audit record (once per decision)",
             "Linking a call record into the hash chain on the request path; the sink writes it off the request path in batches."),
+        ("AuditSinkBenchmark", "Audit sink write (once per batch, off the request path)",
+            "Eight call records (a typical batch under 16 clients) linked and written to each store: kept in memory, or inserted in one SQLite transaction on the write queue's kept connection. The difference is what the SQLite store adds per audited call."),
         ("RiskClassifierBenchmark", "Risk classification (once per tool listed, by scan and pinning)",
             "The brief's code_generate alone, and 1,000 varied tools from one server (snake, camel and kebab names, descriptions of up to three sentences or none, five-property schemas, every fifth tool with annotations). Target: 1,000 tools in at most 50 ms."),
     ];

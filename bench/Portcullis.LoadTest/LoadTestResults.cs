@@ -51,6 +51,7 @@ internal sealed record LoadTestOptions(
     TimeSpan Duration,
     int LatencyCalls,
     int WarmupCalls,
+    TimeSpan WarmupDuration,
     int IdleSessions,
     int StartupRuns,
     int Rounds,

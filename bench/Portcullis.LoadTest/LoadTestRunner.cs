@@ -140,6 +140,11 @@ internal sealed class LoadTestRunner(LoadTestOptions options, TextWriter progres
             await LoadRun.RunOnceAsync(path.Target, clients, Math.Max(1, options.WarmupCalls / 4), TimeSpan.MaxValue, options.Deadline, cancellationToken);
         }
 
+        if (options.WarmupDuration > TimeSpan.Zero)
+        {
+            await LoadRun.RunOnceAsync(path.Target, options.Clients[^1], int.MaxValue, options.WarmupDuration, options.Deadline, cancellationToken);
+        }
+
     }
 
     /// <summary>

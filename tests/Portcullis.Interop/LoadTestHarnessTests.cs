@@ -27,7 +27,7 @@ public sealed class LoadTestHarnessTests
         foreach (var argument in new[]
         {
             loadTest, "run", "--portcullis", gateway, "--peer", peer, "--clients", "4", "--calls", "20", "--latency-calls", "20",
-            "--warmup-calls", "8", "--idle-sessions", "20", "--startups", "1", "--rounds", "2", "--deadline", "60",
+            "--warmup-calls", "8", "--warmup-seconds", "0", "--idle-sessions", "20", "--startups", "1", "--rounds", "2", "--deadline", "60",
         })
         {
             start.ArgumentList.Add(argument);

@@ -7,7 +7,8 @@ namespace Portcullis.Benchmarks;
 [MemoryDiagnoser]
 public class AuditRecordBenchmark
 {
-    private static readonly AuditRecord s_draft = new()
+    /// <summary>A typical allowed call's record before it is linked; the audit sink benchmark writes it too.</summary>
+    internal static readonly AuditRecord CallDraft = new()
     {
         Time = new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero),
         Kind = AuditKinds.Call,
@@ -31,10 +32,10 @@ public class AuditRecordBenchmark
     private AuditRecord _linked = null!;
 
     [GlobalSetup]
-    public void Setup() => _linked = _chain.Append(s_draft);
+    public void Setup() => _linked = _chain.Append(CallDraft);
 
     [Benchmark(Baseline = true, Description = "link a call record into the chain")]
-    public AuditRecord Append() => _chain.Append(s_draft);
+    public AuditRecord Append() => _chain.Append(CallDraft);
 
     [Benchmark(Description = "canonical JSON line of a linked record")]
     public string Serialize() => AuditCanonicalForm.Serialize(_linked);

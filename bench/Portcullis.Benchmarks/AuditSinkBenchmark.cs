@@ -15,26 +15,6 @@ public class AuditSinkBenchmark
 {
     private const int BatchSize = 8;
 
-    private static readonly AuditRecord s_draft = new()
-    {
-        Time = new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero),
-        Kind = AuditKinds.Call,
-        RequestId = "req_0193a7c2f1e07d5c9b3a2f1e0d9c8b7a",
-        Grant = "ci-agent",
-        Server = "codex",
-        Session = "pcs_QmFzZTY0VXJsU2Vzc2lvbklkMDEyMzQ1Njc4OWFiY2RlZg",
-        Method = "tools/call",
-        Tool = "code_generate",
-        PolicyVersion = 7,
-        Decision = AuditDecisions.Allow,
-        RuleId = "/tools/code_generate",
-        Reason = "allowed by /tools/code_generate",
-        UpstreamStatus = 200,
-        UpstreamMicros = 1830,
-        TotalMicros = 2011,
-        Arguments = """["description","language","iteration"]""",
-    };
-
     private readonly string _directory = Directory.CreateTempSubdirectory("portcullis-bench-").FullName;
     private readonly AuditChain _chain = new("gateway@bench/1");
     private readonly AuditRecord[] _batch = new AuditRecord[BatchSize];
@@ -66,7 +46,7 @@ public class AuditSinkBenchmark
     {
         for (var i = 0; i < BatchSize; i++)
         {
-            _batch[i] = _chain.Append(s_draft);
+            _batch[i] = _chain.Append(AuditRecordBenchmark.CallDraft);
         }
 
         return _batch;

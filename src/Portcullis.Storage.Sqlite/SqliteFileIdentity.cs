@@ -15,11 +15,15 @@ internal static partial class SqliteFileIdentity
     private const int HasMovedControl = 20; // SQLITE_FCNTL_HAS_MOVED
     private const int Ok = 0;
 
+    // Set when the native library cannot answer (a build of SQLite under another name): every
+    // connection then counts as moved, so none is kept and each run opens the file anew.
+    private static bool s_unanswerable;
+
     /// <summary>True when the main database file of <paramref name="connection"/> was renamed or deleted since it was opened, or cannot be checked.</summary>
     public static bool HasMoved(SqliteConnection connection)
     {
         var handle = connection.Handle;
-        if (handle is null || handle.IsInvalid)
+        if (Volatile.Read(ref s_unanswerable) || handle is null || handle.IsInvalid)
         {
             return true;
         }
@@ -29,6 +33,11 @@ internal static partial class SqliteFileIdentity
         {
             handle.DangerousAddRef(ref added);
             return FileControl(handle.DangerousGetHandle(), "main", HasMovedControl, out var moved) != Ok || moved != 0;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            Volatile.Write(ref s_unanswerable, true);
+            return true;
         }
         finally
         {

@@ -116,13 +116,26 @@ internal sealed class SqliteWriteQueue(string connectionString) : IAsyncDisposab
             _kept = null;
         }
 
-        if (kept is { FileMoved: true })
+        if (kept is null || !MovedOrUncheckable(kept))
         {
-            kept.Dispose();
-            return null;
+            return kept;
         }
 
-        return kept;
+        kept.Dispose();
+        return null;
+    }
+
+    private static bool MovedOrUncheckable(SqliteBatch batch)
+    {
+        try
+        {
+            return batch.FileMoved;
+        }
+        catch (Exception)
+        {
+            // Whatever went wrong with the old connection, the queue must go on: the next run opens a new one.
+            return true;
+        }
     }
 
     /// <summary>Keeps a run's connection for the next run, unless the queue was disposed meanwhile.</summary>

@@ -56,6 +56,25 @@ public sealed class SqliteAuditStoreTests : AuditStoreContract, IAsyncDisposable
         Assert.Equal([2L], Seqs(DatabasePath));
     }
 
+    [Fact]
+    public async Task TextWithANulCharacter_IsStoredWhole_AndTheLogStillVerifies()
+    {
+        // A tool name is the agent's to choose, and JSON lets it carry U+0000.
+        var chain = new AuditChain("gateway@test/1");
+        var record = chain.Append(new AuditRecord
+        {
+            Time = Start, Kind = AuditKinds.Call, Grant = "alice", Server = "codex", Tool = "deploy\u0000(hidden)", Decision = AuditDecisions.Deny,
+        });
+        await using var store = new SqliteAuditStore(DatabasePath);
+        await store.WriteAsync([record], TestContext.Current.CancellationToken);
+
+        var verification = await VerifyAsync(store);
+        Assert.True(verification.Intact, verification.Problem);
+        var found = Assert.Single(await store.QueryAsync(new AuditQuery { Tool = "deploy\u0000(hidden)" }, TestContext.Current.CancellationToken));
+        Assert.Equal(record.Hash, found.Hash);
+        Assert.Empty(await store.QueryAsync(new AuditQuery { Tool = "deploy" }, TestContext.Current.CancellationToken));
+    }
+
     private static List<long> Seqs(string path)
     {
         using var connection = new SqliteConnection($"Data Source={path};Pooling=False");

@@ -43,6 +43,11 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
     public async ValueTask WriteAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(records);
+        if (records.Count == 0)
+        {
+            return;
+        }
+
         // Serialised before queueing, so the batch's write lock is held for the inserts only.
         var batch = records.ToArray();
         var text = new ArrayBufferWriter<byte>(batch.Length * 1024);

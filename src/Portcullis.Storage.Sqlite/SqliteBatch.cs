@@ -13,8 +13,16 @@ internal sealed class SqliteBatch(string connectionString) : IDisposable
     private SqliteConnection? _connection;
     private bool _discard;
 
-    /// <summary>Whether the connection, if open, no longer writes to the file at its path (it was moved away or deleted).</summary>
-    public bool FileMoved => _connection is not null && SqliteFileIdentity.HasMoved(_connection);
+    /// <summary>
+    /// Whether the connection, if open, no longer writes to the file at its path (it was moved away
+    /// or deleted); null when that cannot be told.
+    /// </summary>
+    public bool? FileMoved => _connection is null ? false : SqliteFileIdentity.HasMoved(_connection);
+
+    private SqliteConnection Connection => _connection ??= OpenCurrentFile();
+
+    /// <summary>Closes the connection rather than pooling it, and empties the pool: its idle connections may point at a file that is gone.</summary>
+    public void Discard() => _discard = true;
 
     /// <summary>The prepared command for <paramref name="sql"/>, its parameters cleared for this use.</summary>
     public SqliteCommand Command(string sql)
@@ -25,8 +33,7 @@ internal sealed class SqliteBatch(string connectionString) : IDisposable
             return command;
         }
 
-        _connection ??= SqliteFile.Open(connectionString);
-        command = _connection.CreateCommand();
+        command = Connection.CreateCommand();
         command.CommandText = sql;
         _commands.Add(sql, command);
         return command;
@@ -37,12 +44,25 @@ internal sealed class SqliteBatch(string connectionString) : IDisposable
     {
         if (!_statements.TryGetValue(sql, out var statement))
         {
-            _connection ??= SqliteFile.Open(connectionString);
-            statement = new SqliteStatement(_connection, sql);
+            statement = new SqliteStatement(Connection, sql);
             _statements.Add(sql, statement);
         }
 
         return statement;
+    }
+
+    /// <summary>A pooled connection, unless the pool still held one to a file moved away or deleted: then the pool is emptied and the file now at the path opened.</summary>
+    private SqliteConnection OpenCurrentFile()
+    {
+        var connection = SqliteFile.Open(connectionString);
+        if (SqliteFileIdentity.HasMoved(connection) != true)
+        {
+            return connection;
+        }
+
+        SqliteConnection.ClearPool(connection);
+        connection.Dispose();
+        return SqliteFile.Open(connectionString);
     }
 
     // Plain statements rather than SqliteTransaction, so the cached commands need no transaction object each use.

@@ -196,10 +196,16 @@ public sealed class SqliteCounterStore : ICounterStore, IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        await _ownership.DisposeAsync().ConfigureAwait(false);
-        if (_ownsWrites)
+        try
         {
-            await _writes.DisposeAsync().ConfigureAwait(false);
+            await _ownership.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            if (_ownsWrites)
+            {
+                await _writes.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 

@@ -15,29 +15,33 @@ internal static partial class SqliteFileIdentity
     private const int HasMovedControl = 20; // SQLITE_FCNTL_HAS_MOVED
     private const int Ok = 0;
 
-    // Set when the native library cannot answer (a build of SQLite under another name): every
-    // connection then counts as moved, so none is kept and each run opens the file anew.
+    // Set when the native library cannot answer (a build of SQLite under another name): no
+    // connection can be checked then, so none is kept.
     private static bool s_unanswerable;
 
-    /// <summary>True when the main database file of <paramref name="connection"/> was renamed or deleted since it was opened, or cannot be checked.</summary>
-    public static bool HasMoved(SqliteConnection connection)
+    /// <summary>
+    /// Whether the main database file of <paramref name="connection"/> was renamed or deleted
+    /// since it was opened; null when that cannot be told (the connection is not usable, or the
+    /// file system does not say, as on Windows).
+    /// </summary>
+    public static bool? HasMoved(SqliteConnection connection)
     {
         var handle = connection.Handle;
         if (Volatile.Read(ref s_unanswerable) || handle is null || handle.IsInvalid)
         {
-            return true;
+            return null;
         }
 
         var added = false;
         try
         {
             handle.DangerousAddRef(ref added);
-            return FileControl(handle.DangerousGetHandle(), "main", HasMovedControl, out var moved) != Ok || moved != 0;
+            return FileControl(handle.DangerousGetHandle(), "main", HasMovedControl, out var moved) == Ok ? moved != 0 : null;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
             Volatile.Write(ref s_unanswerable, true);
-            return true;
+            return null;
         }
         finally
         {

@@ -59,6 +59,7 @@ internal sealed class SqliteWriteQueue(string connectionString) : IAsyncDisposab
             {
                 do
                 {
+                    batch = OnCurrentFile(batch);
                     if (!Run(batch, Take()))
                     {
                         // Whatever failed, the next write starts on a fresh connection.
@@ -106,26 +107,34 @@ internal sealed class SqliteWriteQueue(string connectionString) : IAsyncDisposab
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>The kept batch, unless its file was moved or deleted meanwhile: then the file now at the path is opened anew.</summary>
     private SqliteBatch? TakeKept()
     {
-        SqliteBatch? kept;
         lock (_keptLock)
         {
-            kept = _kept;
+            var kept = _kept;
             _kept = null;
-        }
-
-        if (kept is null || !MovedOrUncheckable(kept))
-        {
             return kept;
         }
-
-        kept.Dispose();
-        return null;
     }
 
-    private static bool MovedOrUncheckable(SqliteBatch batch)
+    /// <summary>
+    /// The batch, or a new one when the file its connection has open was moved away or deleted:
+    /// writes then go to the file now at the path rather than to one nobody reads.
+    /// </summary>
+    private SqliteBatch OnCurrentFile(SqliteBatch batch)
+    {
+        if (FileMoved(batch) != true)
+        {
+            return batch;
+        }
+
+        batch.Discard();
+        batch.Dispose();
+        return new SqliteBatch(connectionString);
+    }
+
+    /// <summary>Whether the batch's file moved; null when that cannot be told, or the check itself failed.</summary>
+    private static bool? FileMoved(SqliteBatch batch)
     {
         try
         {
@@ -133,17 +142,22 @@ internal sealed class SqliteWriteQueue(string connectionString) : IAsyncDisposab
         }
         catch (Exception)
         {
-            // Whatever went wrong with the old connection, the queue must go on: the next run opens a new one.
-            return true;
+            // Whatever went wrong with the old connection, the queue must go on: it is not kept.
+            return null;
         }
     }
 
-    /// <summary>Keeps a run's connection for the next run, unless the queue was disposed meanwhile.</summary>
+    /// <summary>
+    /// Keeps a run's connection for the next run, unless the queue was disposed meanwhile or the
+    /// connection's file cannot be checked (then each run opens the file anew, as a kept
+    /// connection could not notice the file being replaced).
+    /// </summary>
     private void Keep(SqliteBatch batch)
     {
+        var checkable = FileMoved(batch) is not null;
         lock (_keptLock)
         {
-            if (!_disposed && _kept is null)
+            if (checkable && !_disposed && _kept is null)
             {
                 _kept = batch;
                 return;

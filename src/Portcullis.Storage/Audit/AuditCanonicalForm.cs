@@ -43,6 +43,8 @@ public static class AuditCanonicalForm
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(destination);
         WriteCanonical(destination, record, includeHash: true, includeMac: true, argumentsCanonical: false);
+        // The thread's writer is not left holding the caller's buffer.
+        t_writer!.Reset(RentBuffer());
     }
 
     private static void WriteCanonical(IBufferWriter<byte> buffer, AuditRecord record, bool includeHash, bool includeMac, bool argumentsCanonical)

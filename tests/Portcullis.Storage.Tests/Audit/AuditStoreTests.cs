@@ -38,17 +38,29 @@ public sealed class SqliteAuditStoreTests : AuditStoreContract, IAsyncDisposable
         var records = Chain(2);
         await using var store = new SqliteAuditStore(DatabasePath);
         await store.WriteAsync([records[0]], TestContext.Current.CancellationToken);
+
+        // A restored backup: a store file made elsewhere, its log written into it, then put where the first one was.
+        // The pool is left alone, so its idle connections still point at the file moved away.
+        var replacement = Path.Combine(Directory.CreateDirectory(Path.Combine(_directory, "replacement")).FullName, "state.db");
+        await using (new SqliteAuditStore(replacement))
+        {
+        }
+
+        using (var checkpoint = new SqliteConnection($"Data Source={replacement};Pooling=False"))
+        {
+            checkpoint.Open();
+            using var command = checkpoint.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            command.ExecuteNonQuery();
+        }
+
         var moved = Directory.CreateDirectory(Path.Combine(_directory, "moved")).FullName;
         foreach (var file in Directory.GetFiles(_directory, "state.db*"))
         {
             File.Move(file, Path.Combine(moved, Path.GetFileName(file)));
         }
 
-        // A new file at the path, as a restored backup would be; idle pooled connections still point at the moved one.
-        SqliteConnection.ClearAllPools();
-        await using (new SqliteAuditStore(DatabasePath))
-        {
-        }
+        File.Move(replacement, DatabasePath);
 
         await store.WriteAsync([records[1]], TestContext.Current.CancellationToken);
 
@@ -59,21 +71,25 @@ public sealed class SqliteAuditStoreTests : AuditStoreContract, IAsyncDisposable
     [Fact]
     public async Task TextWithANulCharacter_IsStoredWhole_AndTheLogStillVerifies()
     {
-        // A tool name is the agent's to choose, and JSON lets it carry U+0000.
+        // A tool name is the agent's to choose, and JSON lets it carry U+0000; past 512 bytes SQLitePCLRaw's string binding would end it there.
         var chain = new AuditChain("gateway@test/1");
         var record = chain.Append(new AuditRecord
         {
-            Time = Start, Kind = AuditKinds.Call, Grant = "alice", Server = "codex", Tool = "deploy\u0000(hidden)", Decision = AuditDecisions.Deny,
+            Time = Start, Kind = AuditKinds.Call, Grant = "alice", Server = "codex", Tool = LongNameWithNul, Decision = AuditDecisions.Deny,
         });
         await using var store = new SqliteAuditStore(DatabasePath);
         await store.WriteAsync([record], TestContext.Current.CancellationToken);
 
         var verification = await VerifyAsync(store);
         Assert.True(verification.Intact, verification.Problem);
-        var found = Assert.Single(await store.QueryAsync(new AuditQuery { Tool = "deploy\u0000(hidden)" }, TestContext.Current.CancellationToken));
-        Assert.Equal(record.Hash, found.Hash);
-        Assert.Empty(await store.QueryAsync(new AuditQuery { Tool = "deploy" }, TestContext.Current.CancellationToken));
+        using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT length(CAST(tool AS BLOB)) FROM audit";
+        Assert.Equal((long)System.Text.Encoding.UTF8.GetByteCount(LongNameWithNul), command.ExecuteScalar());
     }
+
+    private static readonly string LongNameWithNul = "deploy\u0000" + new string('x', 600);
 
     private static List<long> Seqs(string path)
     {

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Portcullis.Cli.Demo;
@@ -38,12 +36,11 @@ public sealed class KillTests : IAsyncLifetime
     public async Task Kill9UnderLoad_LosesAtMostTheCallsInFlight()
     {
         var cancel = TestContext.Current.CancellationToken;
-        var port = FreePort();
         await File.WriteAllTextAsync(Path.Combine(_directory, "policy.json"), """{"version": "1", "default": "allow"}""", Cancel);
         var config = Path.Combine(_directory, "portcullis.json");
         await File.WriteAllTextAsync(config, $$"""
             {
-              "listen": "http://127.0.0.1:{{port}}",
+              "listen": "http://127.0.0.1:0",
               "store": "sqlite:state.db",
               "servers": [{ "id": "codex", "url": "{{_upstream.Url}}", "policy": "policy.json" }],
               "grants": [{ "name": "agent", "servers": ["codex"], "token": "{{Token}}" }]
@@ -56,11 +53,11 @@ public sealed class KillTests : IAsyncLifetime
         }
 
         using var gateway = Process.Start(start)!;
-        _ = gateway.StandardOutput.ReadToEndAsync(Cancel);
         _ = gateway.StandardError.ReadToEndAsync(Cancel);
+        // The gateway picks its own port and names its URL once it listens, so no other test's gateway can be the one answering.
+        var url = await ListeningUrlAsync(gateway);
+        _ = gateway.StandardOutput.ReadToEndAsync(Cancel);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var url = new Uri($"http://127.0.0.1:{port}/mcp/codex");
-        await WaitForHealthAsync(http, port);
         var session = await PostAsync(http, url, """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""", null);
 
         using var stop = new CancellationTokenSource();
@@ -103,27 +100,20 @@ public sealed class KillTests : IAsyncLifetime
         Assert.InRange(recorded, served - (2 * Concurrency), served);
     }
 
-    private static async Task WaitForHealthAsync(HttpClient http, int port)
+    /// <summary>The MCP URL of server <c>codex</c> from the line <c>serve</c> prints once it listens (<c>codex: URL → upstream</c>).</summary>
+    private static async Task<Uri> ListeningUrlAsync(Process gateway)
     {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(60))
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
+        waiting.CancelAfter(TimeSpan.FromSeconds(60));
+        while (await gateway.StandardOutput.ReadLineAsync(waiting.Token) is { } line)
         {
-            try
+            if (line.StartsWith("codex: ", StringComparison.Ordinal))
             {
-                using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/healthz"), Cancel);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
+                return new Uri(line["codex: ".Length..].Split(' ')[0]);
             }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(50, Cancel);
         }
 
-        Assert.Fail("The gateway did not become healthy.");
+        throw new InvalidOperationException($"The gateway ended (exit code {(gateway.HasExited ? gateway.ExitCode : -1)}) before it named its URL.");
     }
 
     private static async Task<string> PostAsync(HttpClient http, Uri url, string body, string? session)
@@ -142,12 +132,4 @@ public sealed class KillTests : IAsyncLifetime
         await response.Content.ReadAsStringAsync();
         return session ?? response.Headers.GetValues("Mcp-Session-Id").Single();
     }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
 }

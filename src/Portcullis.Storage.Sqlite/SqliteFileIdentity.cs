@@ -16,7 +16,7 @@ internal static partial class SqliteFileIdentity
     private const int Ok = 0;
 
     // Set when the native library cannot answer (a build of SQLite under another name): no
-    // connection can be checked then, so none is kept.
+    // connection can be checked then, so none is used for more than one batch.
     private static bool s_unanswerable;
 
     /// <summary>

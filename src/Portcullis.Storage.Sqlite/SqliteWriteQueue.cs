@@ -118,17 +118,22 @@ internal sealed class SqliteWriteQueue(string connectionString) : IAsyncDisposab
     }
 
     /// <summary>
-    /// The batch, or a new one when the file its connection has open was moved away or deleted:
-    /// writes then go to the file now at the path rather than to one nobody reads.
+    /// The batch, or a new one when the file its connection has open was moved away or deleted
+    /// (writes then go to the file now at the path rather than to one nobody reads), or when that
+    /// cannot be told (a connection that cannot notice a replaced file is not used for long).
     /// </summary>
     private SqliteBatch OnCurrentFile(SqliteBatch batch)
     {
-        if (FileMoved(batch) != true)
+        switch (FileMoved(batch))
         {
-            return batch;
+            case false:
+                return batch;
+            case true:
+                // Its idle siblings in the pool point at the same file: the pool goes with it.
+                batch.Discard();
+                break;
         }
 
-        batch.Discard();
         batch.Dispose();
         return new SqliteBatch(connectionString);
     }
@@ -142,22 +147,17 @@ internal sealed class SqliteWriteQueue(string connectionString) : IAsyncDisposab
         }
         catch (Exception)
         {
-            // Whatever went wrong with the old connection, the queue must go on: it is not kept.
+            // Whatever went wrong with the old connection, the queue must go on: it is not used again.
             return null;
         }
     }
 
-    /// <summary>
-    /// Keeps a run's connection for the next run, unless the queue was disposed meanwhile or the
-    /// connection's file cannot be checked (then each run opens the file anew, as a kept
-    /// connection could not notice the file being replaced).
-    /// </summary>
+    /// <summary>Keeps a run's connection for the next run (which checks its file first), unless the queue was disposed meanwhile.</summary>
     private void Keep(SqliteBatch batch)
     {
-        var checkable = FileMoved(batch) is not null;
         lock (_keptLock)
         {
-            if (checkable && !_disposed && _kept is null)
+            if (!_disposed && _kept is null)
             {
                 _kept = batch;
                 return;

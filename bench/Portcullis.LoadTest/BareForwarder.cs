@@ -15,7 +15,7 @@ internal static class BareForwarder
 
     public static async Task RunAsync(int port, Uri upstream, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = UnwatchedWebHost.CreateBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
         await using var app = builder.Build();

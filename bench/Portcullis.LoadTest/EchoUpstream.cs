@@ -11,7 +11,7 @@ internal static class EchoUpstream
 {
     public static async Task RunAsync(int port, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = UnwatchedWebHost.CreateBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
         builder.Services.AddMcpServer(options => options.ServerInfo = new() { Name = "echo-upstream", Version = "1.0.0" })

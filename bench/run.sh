@@ -9,7 +9,7 @@
 # (see `dotnet bench/Portcullis.LoadTest/bin/Release/net10.0/Portcullis.LoadTest.dll run --help`);
 # PORTCULLIS_BENCH_FILTER picks the BenchmarkDotNet classes (default: all).
 # At the defaults (5 rounds; 16 and 32 clients for 3 s each, after 20 s of warm-up per path) the
-# load test takes about 20 minutes on 2 cores, the hot paths about 15.
+# load test takes about 20 minutes on 2 cores, the hot paths about 5.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

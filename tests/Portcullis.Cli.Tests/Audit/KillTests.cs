@@ -38,16 +38,7 @@ public sealed class KillTests : IAsyncLifetime
     public async Task Kill9UnderLoad_LosesAtMostTheCallsInFlight()
     {
         var cancel = TestContext.Current.CancellationToken;
-        await File.WriteAllTextAsync(Path.Combine(_directory, "policy.json"), """{"version": "1", "default": "allow"}""", Cancel);
-        var config = Path.Combine(_directory, "portcullis.json");
-        await File.WriteAllTextAsync(config, $$"""
-            {
-              "listen": "http://127.0.0.1:0",
-              "store": "sqlite:state.db",
-              "servers": [{ "id": "codex", "url": "{{_upstream.Url}}", "policy": "policy.json" }],
-              "grants": [{ "name": "agent", "servers": ["codex"], "token": "{{Token}}" }]
-            }
-            """, Cancel);
+        var config = await WriteConfigAsync("""{"version": "1", "default": "allow"}""");
         using var gateway = Process.Start(GatewayStart(config))!;
         var url = await ListeningUrlAsync(gateway);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
@@ -99,19 +90,10 @@ public sealed class KillTests : IAsyncLifetime
         const int Max = 12;
         const int BeforeKill = 8;
         var cancel = TestContext.Current.CancellationToken;
-        await File.WriteAllTextAsync(Path.Combine(_directory, "policy.json"), $$"""
+        var config = await WriteConfigAsync($$"""
             {"version": "1", "default": "allow",
              "tools": {"review_code": {"limits": [{"counter": "reviews", "window": "day", "max": {{Max}}, "scope": "grant"}]} } }
-            """, Cancel);
-        var config = Path.Combine(_directory, "portcullis.json");
-        await File.WriteAllTextAsync(config, $$"""
-            {
-              "listen": "http://127.0.0.1:0",
-              "store": "sqlite:state.db",
-              "servers": [{ "id": "codex", "url": "{{_upstream.Url}}", "policy": "policy.json" }],
-              "grants": [{ "name": "agent", "servers": ["codex"], "token": "{{Token}}" }]
-            }
-            """, Cancel);
+            """);
         await OutsideTheLastMinuteOfTheDayAsync();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
 
@@ -151,6 +133,22 @@ public sealed class KillTests : IAsyncLifetime
             next.Kill();
             await next.WaitForExitAsync(Cancel);
         }
+    }
+
+    /// <summary>Writes the policy and a configuration serving it over the demo upstream from a SQLite file; returns the configuration's path.</summary>
+    private async Task<string> WriteConfigAsync(string policy)
+    {
+        await File.WriteAllTextAsync(Path.Combine(_directory, "policy.json"), policy, Cancel);
+        var config = Path.Combine(_directory, "portcullis.json");
+        await File.WriteAllTextAsync(config, $$"""
+            {
+              "listen": "http://127.0.0.1:0",
+              "store": "sqlite:state.db",
+              "servers": [{ "id": "codex", "url": "{{_upstream.Url}}", "policy": "policy.json" }],
+              "grants": [{ "name": "agent", "servers": ["codex"], "token": "{{Token}}" }]
+            }
+            """, Cancel);
+        return config;
     }
 
     /// <summary>A day window ending during the test would reset the counter it checks.</summary>

@@ -64,8 +64,7 @@ public sealed class KillTests : IAsyncLifetime
             await Task.Delay(5, Cancel);
         }
 
-        gateway.Kill();
-        await gateway.WaitForExitAsync(cancel);
+        await KillAsync(gateway);
         await stop.CancelAsync();
         await Task.WhenAll(workers);
 
@@ -99,17 +98,22 @@ public sealed class KillTests : IAsyncLifetime
 
         using (var owner = Process.Start(GatewayStart(config))!)
         {
-            var url = await ListeningUrlAsync(owner);
-            var session = await InitializeAsync(http, url);
-            for (var i = 0; i < BeforeKill; i++)
+            try
             {
-                Assert.Null(await CallAsync(http, url, session));
-            }
+                var url = await ListeningUrlAsync(owner);
+                var session = await InitializeAsync(http, url);
+                for (var i = 0; i < BeforeKill; i++)
+                {
+                    Assert.Null(await CallAsync(http, url, session));
+                }
 
-            // The owner writes its counts ten times a second: a second later, all of them are in the file.
-            await Task.Delay(1000, cancel);
-            owner.Kill();
-            await owner.WaitForExitAsync(cancel);
+                // The owner writes its counts ten times a second: a second later, all of them are in the file.
+                await Task.Delay(1000, cancel);
+            }
+            finally
+            {
+                await KillAsync(owner);
+            }
         }
 
         using var next = Process.Start(GatewayStart(config))!;
@@ -130,9 +134,15 @@ public sealed class KillTests : IAsyncLifetime
         }
         finally
         {
-            next.Kill();
-            await next.WaitForExitAsync(Cancel);
+            await KillAsync(next);
         }
+    }
+
+    /// <summary><c>kill -9</c>: the process gets no chance to write anything more.</summary>
+    private static async Task KillAsync(Process gateway)
+    {
+        gateway.Kill();
+        await gateway.WaitForExitAsync(Cancel);
     }
 
     /// <summary>Writes the policy and a configuration serving it over the demo upstream from a SQLite file; returns the configuration's path.</summary>
@@ -140,6 +150,7 @@ public sealed class KillTests : IAsyncLifetime
     {
         await File.WriteAllTextAsync(Path.Combine(_directory, "policy.json"), policy, Cancel);
         var config = Path.Combine(_directory, "portcullis.json");
+        // Port 0: the gateway picks its own port and names its URL once it listens, so no other test's gateway can be the one answering.
         await File.WriteAllTextAsync(config, $$"""
             {
               "listen": "http://127.0.0.1:0",
@@ -154,7 +165,8 @@ public sealed class KillTests : IAsyncLifetime
     /// <summary>A day window ending during the test would reset the counter it checks.</summary>
     private static async Task OutsideTheLastMinuteOfTheDayAsync()
     {
-        var untilMidnight = DateTimeOffset.UtcNow.Date.AddDays(1) - DateTimeOffset.UtcNow.UtcDateTime;
+        var now = DateTimeOffset.UtcNow;
+        var untilMidnight = now.Date.AddDays(1) - now.UtcDateTime;
         if (untilMidnight < TimeSpan.FromMinutes(1))
         {
             await Task.Delay(untilMidnight + TimeSpan.FromSeconds(1), Cancel);

@@ -61,7 +61,7 @@ public sealed class KillTests : IAsyncLifetime
         })).ToList();
         while (_upstream.ToolCallsServed < 500)
         {
-            await Task.Delay(5, Cancel);
+            await Task.Delay(5, cancel);
         }
 
         await KillAsync(gateway);

@@ -48,13 +48,13 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
             return;
         }
 
-        // Serialised before queueing, so the batch's write lock is held for the inserts only.
-        var batch = records.ToArray();
-        var text = new ArrayBufferWriter<byte>(batch.Length * 1024);
-        var ends = new int[batch.Length];
-        for (var i = 0; i < batch.Length; i++)
+        // Serialised before queueing, so the batch's write lock is held for the inserts only. The records are
+        // read in the write itself, which runs before this method returns (or not at all, if cancelled first).
+        var text = new ArrayBufferWriter<byte>(records.Count * 1024);
+        var ends = new int[records.Count];
+        for (var i = 0; i < records.Count; i++)
         {
-            AuditCanonicalForm.WriteUtf8(batch[i], text);
+            AuditCanonicalForm.WriteUtf8(records[i], text);
             ends[i] = text.WrittenCount;
         }
 
@@ -62,9 +62,9 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
         {
             var insert = writes.Statement(Insert);
             var start = 0;
-            for (var i = 0; i < batch.Length; i++)
+            for (var i = 0; i < records.Count; i++)
             {
-                var record = batch[i];
+                var record = records[i];
                 insert.Bind(1, record.Chain);
                 insert.Bind(2, record.Seq);
                 insert.Bind(3, record.Time.ToUnixTimeMilliseconds());
@@ -79,7 +79,7 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
                 start = ends[i];
             }
 
-            return batch.Length;
+            return records.Count;
         }, cancellationToken).ConfigureAwait(false);
     }
 
